@@ -1,0 +1,17 @@
+#pragma once
+// The subcommands of `crossunload`, one file each in src/cli/. Each add_<name>() declares
+// its subcommand and flags on the app and, when the subcommand is chosen, stores in
+// `selected` the function that runs it and returns the process exit code.
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace cu::cli {
+
+using Runner = std::function<int()>;
+
+void add_run(CLI::App& app, Runner& selected);
+void add_whoami(CLI::App& app, Runner& selected);
+
+}  // namespace cu::cli

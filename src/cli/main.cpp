@@ -1,0 +1,45 @@
+// crossunload — entry point: parses the command line, runs one subcommand, and turns any
+// cu::Error into one line on stderr and the documented exit code.
+#include <cstdio>
+#include <exception>
+
+#include "base/error.h"
+#include "base/log.h"
+#include "base/redact.h"
+#include "base/version.h"
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "crossunload — copy a query's result out of Redshift or PostgreSQL into S3 or a folder,\n"
+      "the way Redshift's UNLOAD does, across AWS accounts.",
+      "crossunload"};
+  app.set_version_flag("--version", std::string("crossunload ") + cu::kVersion);
+  app.require_subcommand(1);
+  app.footer(
+      "Exit codes: 0 ok, 1 other, 2 usage/config, 3 access denied/authentication,\n"
+      "            4 source database, 5 destination.\n"
+      "Run 'crossunload <command> --help' for a command's options and examples.");
+
+  cu::cli::Runner selected;
+  cu::cli::add_run(app, selected);
+  cu::cli::add_whoami(app, selected);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  try {
+    return selected ? selected() : 2;
+  } catch (const cu::Error& e) {
+    cu::log::error("{}", e.what());
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    cu::log::error("internal error: {}", cu::redact(e.what()));
+    return 1;
+  }
+}
