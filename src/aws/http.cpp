@@ -1,0 +1,238 @@
+#include "aws/http.h"
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <mutex>
+
+#include "base/error.h"
+
+namespace cu::aws {
+namespace {
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct EasyDeleter {
+  void operator()(CURL* h) const { curl_easy_cleanup(h); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
+using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
+
+// One handle per thread: curl_easy_reset() keeps its live connections and caches, so
+// consecutive requests from a thread reuse the connection to the same host.
+CURL* thread_handle() {
+  thread_local EasyHandle handle;
+  if (!handle) {
+    global_init();
+    handle.reset(curl_easy_init());
+    if (!handle) throw Error(ErrorKind::kOther, "http", "", "curl_easy_init failed");
+  } else {
+    curl_easy_reset(handle.get());
+  }
+  return handle.get();
+}
+
+struct Transfer {
+  CURL* curl = nullptr;
+  HttpResponse* response = nullptr;
+  const BodySink* sink = nullptr;
+  // request body
+  std::string_view data;
+  std::size_t offset = 0;
+  const BodyReader* reader = nullptr;
+  std::exception_ptr error;  // thrown by the sink or reader, rethrown after curl returns
+};
+
+std::size_t on_header(char* buf, std::size_t size, std::size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  std::string_view line(buf, size * n);
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
+  if (line.starts_with("HTTP/")) {
+    t->response->headers.clear();  // a new response (after 100 Continue or a redirect)
+  } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    t->response->headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+  }
+  return size * n;
+}
+
+std::size_t on_body(char* buf, std::size_t size, std::size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  std::size_t len = size * n;
+  long status = 0;
+  curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+  if (t->sink && *t->sink && status >= 200 && status < 300) {
+    try {
+      (*t->sink)(std::string_view(buf, len));
+      t->response->sink_bytes += len;
+    } catch (...) {
+      t->error = std::current_exception();
+      return CURL_WRITEFUNC_ERROR;
+    }
+  } else {
+    t->response->body.append(buf, len);
+  }
+  return len;
+}
+
+std::size_t on_read(char* buf, std::size_t size, std::size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  std::size_t max = size * n;
+  if (t->reader) {
+    try {
+      return (*t->reader)(buf, max);
+    } catch (...) {
+      t->error = std::current_exception();
+      return CURL_READFUNC_ABORT;
+    }
+  }
+  std::size_t len = std::min(max, t->data.size() - t->offset);
+  std::memcpy(buf, t->data.data() + t->offset, len);
+  t->offset += len;
+  return len;
+}
+
+// libcurl rewinds the body itself when it must resend it (a redirect, an auth retry).
+int on_seek(void* user, curl_off_t offset, int origin) {
+  auto* t = static_cast<Transfer*>(user);
+  if (t->reader || origin != SEEK_SET || offset < 0 ||
+      static_cast<std::size_t>(offset) > t->data.size())
+    return CURL_SEEKFUNC_CANTSEEK;
+  t->offset = static_cast<std::size_t>(offset);
+  return CURL_SEEKFUNC_OK;
+}
+
+bool reached_server(CURLcode code) {
+  return code != CURLE_COULDNT_CONNECT && code != CURLE_COULDNT_RESOLVE_HOST &&
+         code != CURLE_COULDNT_RESOLVE_PROXY;
+}
+
+}  // namespace
+
+std::string host_header_of(std::string_view url) {
+  auto scheme_end = url.find("://");
+  std::string_view scheme = scheme_end == std::string_view::npos ? "" : url.substr(0, scheme_end);
+  std::string_view rest = scheme_end == std::string_view::npos ? url : url.substr(scheme_end + 3);
+  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  if (auto colon = authority.rfind(':');
+      colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {
+    std::string_view port = authority.substr(colon + 1);
+    if ((scheme == "http" && port == "80") || (scheme == "https" && port == "443"))
+      authority = authority.substr(0, colon);
+  }
+  return std::string(authority);
+}
+
+HttpClient::HttpClient(HttpOptions options) : options_(options) {}
+
+HttpResponse HttpClient::send(const HttpRequest& req, const HttpBody* body,
+                              const BodySink* sink) const {
+  CURL* curl = thread_handle();
+  HttpResponse response;
+  Transfer t;
+  t.curl = curl;
+  t.response = &response;
+  t.sink = sink;
+  std::uint64_t body_size = 0;
+  bool has_body = false;
+  if (body && body->reader) {
+    t.reader = &body->reader;
+    body_size = body->reader_size;
+    has_body = true;
+  } else {
+    t.data = body ? body->data : std::string_view(req.body);
+    body_size = t.data.size();
+    has_body = !t.data.empty();
+  }
+
+  Slist headers;
+  auto add_header = [&](const std::string& line) {
+    curl_slist* l = curl_slist_append(headers.get(), line.c_str());
+    if (!l) throw Error(ErrorKind::kOther, "http", "", "out of memory");
+    headers.release();
+    headers.reset(l);
+  };
+  bool has_content_type = false;
+  for (const auto& [k, v] : req.headers) {
+    if (strcasecmp(k.c_str(), "content-length") == 0) continue;  // curl sets it
+    if (strcasecmp(k.c_str(), "content-type") == 0) has_content_type = true;
+    add_header(v.empty() ? k + ";" : k + ": " + v);  // "Name;" sends an empty value
+  }
+  add_header("Expect:");  // no 100-continue round trip before each part
+  if (!has_content_type) add_header("Content-Type:");  // keep curl from adding a form type
+  add_header("Accept:");
+
+  curl_easy_setopt(curl, CURLOPT_URL, req.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options_.connect_timeout.count()));
+  if (options_.request_timeout.count() > 0)
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.request_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_bytes);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
+                   static_cast<long>(options_.low_speed_time.count()));
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
+  curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 256L * 1024);
+  curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
+
+  const std::string& m = req.method;
+  if (m == "GET") {
+    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  } else if (m == "HEAD") {
+    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  } else if (m == "PUT") {
+    curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body_size));
+  } else if (m == "POST") {
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_size));
+  } else {
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, m.c_str());
+    if (has_body) {
+      curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+      curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body_size));
+    }
+  }
+  if (m == "PUT" || m == "POST" || has_body) {
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(curl, CURLOPT_READDATA, &t);
+    curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, on_seek);
+    curl_easy_setopt(curl, CURLOPT_SEEKDATA, &t);
+  }
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+
+  CURLcode rc = curl_easy_perform(curl);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
+  if (t.error) std::rethrow_exception(t.error);
+  if (rc != CURLE_OK) {
+    std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    throw TransportError(rc, reached_server(rc),
+                         fmt::format("{} {}: {}", m, host_header_of(req.url), detail));
+  }
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  return response;
+}
+
+}  // namespace cu::aws

@@ -1,0 +1,95 @@
+#pragma once
+// The HTTP transport under every AWS call: libcurl, one easy handle per thread (so
+// connections, TLS sessions and DNS answers are reused across requests on that thread,
+// including by the upload workers), timeouts, request bodies streamed from memory or from a
+// reader, response bodies collected or streamed to a sink. It knows nothing of AWS:
+// signing, retries and error parsing live in http_service.h.
+//
+//   HttpClient http;
+//   HttpResponse r = http.send(HttpRequest{"GET", "http://127.0.0.1:5000/", {}, ""});
+//   if (r.status == 200) use(r.body);
+//
+// A transport failure (refused, reset, timed out) throws TransportError; any HTTP status,
+// including 4xx/5xx, is returned.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "aws/error.h"
+#include "aws/sigv4.h"
+
+namespace cu::aws {
+
+struct HttpResponse {
+  long status = 0;
+  HeaderList headers;
+  std::string body;              // the whole body, unless a sink took a 2xx body
+  std::uint64_t sink_bytes = 0;  // bytes handed to the sink
+
+  std::string header(std::string_view name) const { return find_header(headers, name); }
+};
+
+// Fills `dst` with up to `max` bytes of the request body and returns how many; 0 = end.
+using BodyReader = std::function<std::size_t(char* dst, std::size_t max)>;
+// Receives a 2xx response body chunk by chunk. May throw; the transfer is then aborted and
+// the exception rethrown from send().
+using BodySink = std::function<void(std::string_view chunk)>;
+
+// A request body other than HttpRequest::body: a view of caller-owned memory (no copy; the
+// upload path's parts) or a reader of known size.
+struct HttpBody {
+  std::string_view data;
+  BodyReader reader;  // used when set
+  std::uint64_t reader_size = 0;
+};
+
+struct HttpOptions {
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds request_timeout{0};  // whole request; 0 = no limit (big bodies)
+  // A stalled transfer (below low_speed_bytes per second for low_speed_time) is aborted,
+  // which bounds big transfers without a total timeout.
+  long low_speed_bytes = 1024;
+  std::chrono::seconds low_speed_time{30};
+  bool verify_tls = true;
+};
+
+// The connection failed or broke before a complete response arrived.
+class TransportError : public std::runtime_error {
+ public:
+  TransportError(int curl_code, bool may_have_reached_server, const std::string& what)
+      : std::runtime_error(what),
+        curl_code_(curl_code),
+        may_have_reached_server_(may_have_reached_server) {}
+  int curl_code() const { return curl_code_; }
+  // False when no connection was made (refused, DNS): the server cannot have acted.
+  bool may_have_reached_server() const { return may_have_reached_server_; }
+
+ private:
+  int curl_code_;
+  bool may_have_reached_server_;
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(HttpOptions options = {});
+  // Sends `req` with its headers as given (the caller adds Host, Content-Type, signing).
+  // The body is `body` when given, else `req.body`. A 2xx response body goes to `sink` when
+  // given, any other to HttpResponse::body.
+  HttpResponse send(const HttpRequest& req, const HttpBody* body = nullptr,
+                    const BodySink* sink = nullptr) const;
+  const HttpOptions& options() const { return options_; }
+
+ private:
+  HttpOptions options_;
+};
+
+// "host[:port]" of an absolute URL, the port omitted when it is the scheme's default —
+// what the Host header and the signer must agree on.
+std::string host_header_of(std::string_view url);
+
+}  // namespace cu::aws

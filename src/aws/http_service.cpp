@@ -1,0 +1,115 @@
+#include "aws/http_service.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "base/log.h"
+
+namespace cu::aws {
+
+ServiceClient::ServiceClient(ServiceEndpoint endpoint, CredentialsProviderPtr credentials,
+                             RetryPolicy retry, HttpOptions http)
+    : endpoint_(std::move(endpoint)),
+      credentials_(std::move(credentials)),
+      retry_(retry),
+      retry_env_(RetryEnv::system()),
+      http_(http) {
+  while (!endpoint_.endpoint.empty() && endpoint_.endpoint.back() == '/')
+    endpoint_.endpoint.pop_back();
+}
+
+HttpResponse ServiceClient::send(const ServiceRequest& r) const {
+  const bool s3 = endpoint_.service == "s3";
+  const bool streaming = static_cast<bool>(r.body_reader);
+  const std::string url = endpoint_.endpoint + r.path + (r.query.empty() ? "" : "?" + r.query);
+  // Hashed once, not per attempt: parts are megabytes.
+  const std::string payload_hash =
+      streaming || r.unsigned_payload ? std::string() : sha256_hex(r.body);
+
+  std::uint64_t sunk = 0;  // bytes already streamed to the caller's sink: no retry after that
+  BodySink counting_sink;
+  if (r.sink) {
+    counting_sink = [&](std::string_view chunk) {
+      (*r.sink)(chunk);
+      sunk += chunk.size();
+    };
+  }
+
+  Backoff backoff(retry_, retry_env_);
+  for (int attempt = 1;; ++attempt) {
+    HttpRequest hr{r.method, url, {}, ""};
+    hr.headers.reserve(r.headers.size() + 6);
+    hr.headers.emplace_back("Host", host_header_of(url));
+    for (const auto& h : r.headers) hr.headers.push_back(h);
+
+    SigningParams params;
+    params.region = endpoint_.region;
+    params.service = endpoint_.service;
+    params.time = std::chrono::system_clock::now();
+    if (streaming || r.unsigned_payload) {
+      params.payload = PayloadSigning::kUnsignedPayload;
+    } else {
+      params.payload = PayloadSigning::kPrecomputed;
+      params.payload_hash = payload_hash;
+    }
+    params.add_content_sha256_header = s3;
+    params.normalize_path = !s3;
+    params.double_encode_path = !s3;
+    // Fresh each attempt: a provider refreshes credentials that are about to expire.
+    sign(hr, credentials_->get(), params);
+
+    HttpBody body;
+    body.data = r.body;
+    if (streaming) {
+      body.reader = r.body_reader;
+      body.reader_size = r.body_reader_size;
+    }
+
+    AwsErrorInfo info;
+    AttemptOutcome outcome;
+    try {
+      HttpResponse resp = http_.send(hr, &body, r.sink ? &counting_sink : nullptr);
+      bool pass = std::find(r.pass_statuses.begin(), r.pass_statuses.end(), resp.status) !=
+                  r.pass_statuses.end();
+      bool ok = (resp.status >= 200 && resp.status < 300) || pass;
+      // S3 may answer 200 and report the failure in the body (CompleteMultipartUpload).
+      if (ok && s3 && r.method == "POST" && resp.status == 200 && is_error_document(resp.body)) {
+        info = parse_error_response(endpoint_.service, r.operation, resp.status, resp.headers,
+                                    resp.body);
+        outcome.status = 500;  // retried like the InternalError it usually is
+      } else if (ok) {
+        return resp;
+      } else {
+        info = parse_error_response(endpoint_.service, r.operation, resp.status, resp.headers,
+                                    resp.body);
+        outcome.status = resp.status;
+      }
+    } catch (const TransportError& e) {
+      info.service = endpoint_.service;
+      info.operation = r.operation;
+      info.message = e.what();
+      outcome.transport_error = true;
+      outcome.request_may_have_reached_server = e.may_have_reached_server();
+    }
+    outcome.code = info.code;
+
+    bool retryable = is_retryable(outcome, r.idempotent) && sunk == 0 &&
+                     (!streaming || static_cast<bool>(r.rewind_body_reader));
+    bool throttled = outcome.status == 429 || is_throttling_code(info.code);
+    std::optional<std::chrono::milliseconds> delay;
+    if (retryable) delay = backoff.next_delay(attempt, throttled);
+    if (!delay) {
+      if (attempt > 1) info.message += fmt::format(" (gave up after {} attempts)", attempt);
+      throw to_error(info, r.step, r.resource, r.error_kind, r.validation_is_usage);
+    }
+    log::debug("{}:{} attempt {} failed ({}{}{}), retrying in {} ms", endpoint_.service,
+               r.operation, attempt, info.status ? fmt::format("HTTP {} ", info.status) : "",
+               info.code, info.status ? "" : info.message, delay->count());
+    retry_env_.sleep(*delay);
+    if (streaming) r.rewind_body_reader();
+  }
+}
+
+}  // namespace cu::aws
