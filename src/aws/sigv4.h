@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -37,27 +38,53 @@ struct SigningParams {
   std::string service;  // "s3", "sts", "secretsmanager", …
   std::chrono::system_clock::time_point time;
   PayloadSigning payload = PayloadSigning::kSignedBody;
-  std::string payload_hash;             // for kPrecomputed
+  std::string payload_hash{};              // for kPrecomputed
   bool add_content_sha256_header = false;  // S3 wants x-amz-content-sha256
-  bool normalize_path = true;           // false for S3 (keys are not paths)
-  bool double_encode_path = true;       // false for S3
+  bool normalize_path = true;              // false for S3 (keys are not paths)
+  bool double_encode_path = true;          // false for S3
+  // False for the few services that want X-Amz-Security-Token added after signing (it is
+  // then sent but not part of the signature). Every service we call signs it.
+  bool sign_session_token = true;
+};
+
+// What a signature was computed from: printed with -v to debug SignatureDoesNotMatch, and
+// compared by the tests with AWS's vectors.
+struct SigningTrace {
+  std::string canonical_request;
+  std::string string_to_sign;
+  std::string signature;  // lowercase hex
 };
 
 // Adds X-Amz-Date, X-Amz-Security-Token (session credentials), x-amz-content-sha256 (when
-// asked) and Authorization to `req`.
-void sign(HttpRequest& req, const Credentials& creds, const SigningParams& params);
+// asked) and Authorization to `req`, replacing any left by an earlier signature (a retried
+// request is signed again with a fresh time). The Host header is signed from the URL
+// (host[:port], the port only when not the scheme's default) unless `req` carries one.
+// Headers the transport may rewrite (User-Agent, Expect, Transfer-Encoding, Connection,
+// X-Amzn-Trace-Id) are sent unsigned, as the AWS SDKs do.
+void sign(HttpRequest& req, const Credentials& creds, const SigningParams& params,
+          SigningTrace* trace = nullptr);
 
 // A presigned URL (query-string signing) valid for `expires`.
+// The query carries X-Amz-Algorithm/Credential/Date/Expires/SignedHeaders[/Security-Token]
+// and X-Amz-Signature; the payload hash follows params.payload (S3: kUnsignedPayload).
 std::string presign(const HttpRequest& req, const Credentials& creds, const SigningParams& params,
-                    std::chrono::seconds expires);
+                    std::chrono::seconds expires, SigningTrace* trace = nullptr);
 
 // The intermediate artefacts, exposed for the test vectors and for debugging
 // SignatureDoesNotMatch ("crossunload -v" prints the canonical request).
+// `req` must already carry the headers that are signed (X-Amz-Date and so on): sign()
+// adds them before calling this.
 std::string canonical_request(const HttpRequest& req, const SigningParams& params);
 std::string string_to_sign(const std::string& canonical_request, const SigningParams& params);
+
+// "20150830T123600Z" and "20150830" for a time, in UTC.
+std::string amz_date(std::chrono::system_clock::time_point t);
+std::string date_stamp(std::chrono::system_clock::time_point t);
 
 // Helpers other AWS code needs.
 std::string sha256_hex(std::string_view data);
 std::string uri_encode(std::string_view s, bool encode_slash);  // RFC 3986 unreserved kept
+// Percent-decoding ('+' stays '+': AWS query strings encode spaces as %20).
+std::string uri_decode(std::string_view s);
 
 }  // namespace cu::aws
