@@ -1,0 +1,56 @@
+#include "format/encoder.h"
+
+#include <fmt/format.h>
+
+#include "base/error.h"
+#include "format/csv_encoder.h"
+#include "format/text_encoder.h"
+
+namespace cu::format {
+
+void validate(const DelimitedOptions& o) {
+  auto fail = [](std::string message) {
+    throw Error(ErrorKind::kUsage, "validate options", "", std::move(message));
+  };
+  // Redshift's own wording where it is known ("ADDQUOTES is not supported for UNLOAD to
+  // CSV" is quoted in awsdocs/amazon-redshift-developer-guide#25).
+  if (o.format == DelimitedFormat::kCsv && o.addquotes) {
+    fail("ADDQUOTES is not supported for UNLOAD to CSV");
+  }
+  if (o.format == DelimitedFormat::kCsv && o.escape) {
+    fail("ESCAPE is not supported for UNLOAD to CSV");
+  }
+  unsigned char d = static_cast<unsigned char>(o.effective_delimiter());
+  if (d >= 0x80) fail("DELIMITER must be a single ASCII character");
+  if (d == '\n' || d == '\r' || d == '\0') {
+    fail(fmt::format("DELIMITER cannot be the byte 0x{:02x}: it would split records", d));
+  }
+  if (o.format == DelimitedFormat::kCsv && d == '"') {
+    fail("DELIMITER cannot be '\"' for CSV: it is the quote character");
+  }
+  if (o.null_as.find_first_of("\n\r") != std::string::npos) {
+    fail("NULL AS cannot hold a line break: it would split records");
+  }
+}
+
+std::string_view redshift_value(ValueClass value_class, std::string_view v) {
+  if (value_class == ValueClass::kFloat && !v.empty() && (v[0] == 'N' || v.back() == 'y')) {
+    if (v == "NaN") return "nan";
+    if (v == "Infinity") return "inf";
+    if (v == "-Infinity") return "-inf";
+  } else if (value_class == ValueClass::kBinary && v.starts_with("\\x")) {
+    v.remove_prefix(2);
+  }
+  return v;
+}
+
+std::unique_ptr<RowEncoder> make_delimited_encoder(const DelimitedOptions& options,
+                                                   std::vector<OutputColumn> columns) {
+  validate(options);
+  if (options.format == DelimitedFormat::kCsv) {
+    return std::make_unique<CsvEncoder>(options, std::move(columns));
+  }
+  return std::make_unique<TextEncoder>(options, std::move(columns));
+}
+
+}  // namespace cu::format

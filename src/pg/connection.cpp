@@ -1,0 +1,220 @@
+#include "pg/connection.h"
+
+#include <libpq-fe.h>
+
+#include <cstdlib>
+#include <memory>
+
+#include "base/log.h"
+#include "base/redact.h"
+
+namespace cu::pg {
+namespace {
+
+struct OptionsFree {
+  void operator()(PQconninfoOption* o) const { PQconninfoFree(o); }
+};
+using OptionsPtr = std::unique_ptr<PQconninfoOption, OptionsFree>;
+
+struct ResultClear {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using ResultPtr = std::unique_ptr<PGresult, ResultClear>;
+
+std::string option(const PQconninfoOption* opts, std::string_view key) {
+  for (auto* o = opts; o && o->keyword; ++o) {
+    if (key == o->keyword && o->val) return o->val;
+  }
+  return {};
+}
+
+// Before libpq sees the string (its messages may quote parts of it), find a password in
+// either syntax and register it, so even a malformed string cannot leak one.
+void register_passwords_in(std::string_view s) {
+  if (auto scheme = s.find("://"); scheme != std::string_view::npos) {
+    auto rest = s.substr(scheme + 3);
+    auto at = rest.find('@');
+    auto slash = rest.find('/');
+    if (at != std::string_view::npos && (slash == std::string_view::npos || at < slash)) {
+      auto userinfo = rest.substr(0, at);
+      if (auto colon = userinfo.find(':'); colon != std::string_view::npos) {
+        register_secret(userinfo.substr(colon + 1));
+      }
+    }
+  }
+  for (auto pos = s.find("password"); pos != std::string_view::npos;
+       pos = s.find("password", pos + 8)) {
+    auto eq = s.find_first_not_of(" \t", pos + 8);
+    if (eq == std::string_view::npos || s[eq] != '=') continue;
+    auto v = s.find_first_not_of(" \t", eq + 1);
+    if (v == std::string_view::npos) break;
+    std::string value;
+    if (s[v] == '\'') {
+      for (auto i = v + 1; i < s.size() && s[i] != '\''; ++i) {
+        if (s[i] == '\\' && i + 1 < s.size()) ++i;
+        value += s[i];
+      }
+    } else {
+      auto end = s.find_first_of(" \t", v);
+      value = std::string(s.substr(v, end == std::string_view::npos ? s.npos : end - v));
+    }
+    register_secret(value);
+  }
+}
+
+}  // namespace
+
+std::string Target::describe() const {
+  std::string h = host.empty() ? "localhost" : host;
+  return h + ":" + (port.empty() ? "5432" : port) + "/" + dbname;
+}
+
+Target parse_target(std::string_view conninfo) {
+  register_passwords_in(conninfo);
+  if (const char* pw = std::getenv("PGPASSWORD")) register_secret(pw);
+
+  Target t;
+  t.conninfo = std::string(conninfo);
+  char* err = nullptr;
+  OptionsPtr parsed(PQconninfoParse(t.conninfo.c_str(), &err));
+  if (!parsed) {
+    std::string why = err ? one_line(err) : "out of memory";
+    PQfreemem(err);
+    throw Error(ErrorKind::kUsage, "parse source", "--source",
+                "not a valid libpq conninfo string or postgresql:// URL: " + why)
+        .with_hint("use \"host=H port=P dbname=D user=U\" or postgresql://U@H:P/D");
+  }
+  OptionsPtr defaults(PQconndefaults());
+  auto value = [&](std::string_view key) {
+    std::string v = option(parsed.get(), key);
+    return v.empty() ? option(defaults.get(), key) : v;
+  };
+  t.host = value("host");
+  if (t.host.empty()) t.host = value("hostaddr");
+  t.port = value("port");
+  t.user = value("user");
+  t.dbname = value("dbname");
+  if (t.dbname.empty()) t.dbname = t.user;
+  std::string pw = option(parsed.get(), "password");
+  t.password_in_conninfo = !pw.empty();
+  register_secret(pw);
+  return t;
+}
+
+ServerKind detect_server(std::string_view v) {
+  auto comma = v.rfind(',');
+  auto tail = comma == std::string_view::npos ? v : v.substr(comma + 1);
+  return tail.find("Redshift ") != std::string_view::npos ? ServerKind::kRedshift
+                                                          : ServerKind::kPostgres;
+}
+
+ErrorKind classify_connect_failure(std::string_view m) {
+  for (std::string_view needle :
+       {"password authentication failed", "authentication failed", "no password supplied",
+        "password is required", "pg_hba.conf rejects", "no pg_hba.conf entry",
+        "does not have CONNECT privilege", "permission denied for database"}) {
+    if (m.find(needle) != std::string_view::npos) return ErrorKind::kAccess;
+  }
+  if (m.find("role \"") != std::string_view::npos &&
+      m.find("does not exist") != std::string_view::npos) {
+    return ErrorKind::kAccess;
+  }
+  return ErrorKind::kSource;
+}
+
+std::string one_line(std::string_view message) {
+  std::string out;
+  bool space = false;
+  for (char c : message) {
+    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
+Connection::Connection(const Target& target) : target_(target) {
+  const char* keys[] = {"connect_timeout", "dbname", "fallback_application_name", "client_encoding",
+                        nullptr};
+  const char* values[] = {"10", target_.conninfo.c_str(), "crossunload", "UTF8", nullptr};
+  conn_ = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  if (!conn_) throw Error(ErrorKind::kOther, "connect", target_.describe(), "out of memory");
+  if (const char* pw = PQpass(conn_)) register_secret(pw);
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    std::string msg = one_line(PQerrorMessage(conn_));
+    PQfinish(conn_);
+    conn_ = nullptr;
+    ErrorKind kind = classify_connect_failure(msg);
+    Error e(kind, "connect", target_.describe(), msg);
+    if (kind == ErrorKind::kAccess) {
+      e.with_hint("check the user and the password (PGPASSWORD, PGPASSFILE or the URL)");
+    } else {
+      e.with_hint("is the database running and reachable at that host and port?");
+    }
+    throw e;
+  }
+  cu::log::debug("connected to {} as {}", target_.describe(), target_.user);
+
+  ResultPtr v(PQexec(conn_, "select version()"));
+  if (PQresultStatus(v.get()) != PGRES_TUPLES_OK) throw_result_error(v.get(), "detect server");
+  server_.version = PQntuples(v.get()) > 0 ? PQgetvalue(v.get(), 0, 0) : "";
+  server_.kind = detect_server(server_.version);
+  cu::log::debug("server: {}", server_.version);
+
+  if (server_.kind == ServerKind::kPostgres) {
+    // Redshift renders values the way a PostgreSQL session with these settings does (ISO
+    // dates, UTC, shortest exact floats); read-only makes a query with side effects fail
+    // instead of writing to the source.
+    execute(
+        "set datestyle = 'ISO, MDY'; set intervalstyle = 'postgres'; set timezone = 'UTC'; "
+        "set extra_float_digits = 1; set default_transaction_read_only = on",
+        "configure session");
+  }
+}
+
+Connection::~Connection() {
+  if (conn_) PQfinish(conn_);
+}
+
+void Connection::execute(const std::string& sql, std::string_view step) {
+  ResultPtr r(PQexec(conn_, sql.c_str()));
+  auto st = PQresultStatus(r.get());
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) throw_result_error(r.get(), step);
+}
+
+std::vector<Column> Connection::describe(const std::string& query) {
+  ResultPtr p(PQprepare(conn_, "", query.c_str(), 0, nullptr));
+  if (PQresultStatus(p.get()) != PGRES_COMMAND_OK) throw_result_error(p.get(), "query");
+  ResultPtr d(PQdescribePrepared(conn_, ""));
+  if (PQresultStatus(d.get()) != PGRES_COMMAND_OK) throw_result_error(d.get(), "query");
+  std::vector<Column> cols;
+  int n = PQnfields(d.get());
+  cols.reserve(n);
+  for (int i = 0; i < n; ++i) {
+    cols.push_back({PQfname(d.get(), i), PQftype(d.get(), i), PQfmod(d.get(), i)});
+  }
+  return cols;
+}
+
+void Connection::throw_result_error(const void* res, std::string_view step) const {
+  auto* r = static_cast<const PGresult*>(res);
+  std::string msg, sqlstate, hint;
+  if (r) {
+    if (const char* p = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)) msg = p;
+    if (const char* s = PQresultErrorField(r, PG_DIAG_SQLSTATE)) sqlstate = s;
+    if (const char* h = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT)) hint = h;
+  }
+  if (msg.empty()) msg = one_line(conn_ ? PQerrorMessage(conn_) : "no result");
+  ErrorKind kind = ErrorKind::kSource;
+  if (sqlstate.starts_with("28") || sqlstate == "42501") kind = ErrorKind::kAccess;
+  if (!sqlstate.empty()) msg += " (SQLSTATE " + sqlstate + ")";
+  Error e(kind, std::string(step), target_.describe(), one_line(msg));
+  if (!hint.empty()) e.with_hint(one_line(hint));
+  throw e;
+}
+
+}  // namespace cu::pg
