@@ -92,6 +92,13 @@ Target parse_target(std::string_view conninfo) {
   t.host = value("host");
   if (t.host.empty()) t.host = value("hostaddr");
   t.port = value("port");
+  // libpq only checks the port when connecting; a typo there is a usage error, not an
+  // unreachable database. (Several hosts give a comma list.)
+  if (t.port.empty() || t.port.find_first_not_of("0123456789,") != std::string::npos) {
+    throw Error(ErrorKind::kUsage, "parse source", "--source",
+                "invalid port number \"" + t.port + "\"")
+        .with_hint("the port is a number, e.g. 5432");
+  }
   t.user = value("user");
   t.dbname = value("dbname");
   if (t.dbname.empty()) t.dbname = t.user;
