@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -61,52 +62,47 @@ class Lexer {
  public:
   explicit Lexer(std::string_view sql) : s_(sql) {}
 
-  std::vector<Token> run() {
-    std::vector<Token> out;
-    for (;;) {
-      skip_space_and_comments();
-      Token t;
-      t.pos = i_;
-      if (i_ >= s_.size()) {
-        t.kind = Tok::kEnd;
-        out.push_back(t);
-        return out;
-      }
-      char c = s_[i_];
-      if (c == '\'') {
-        t.kind = Tok::kString;
-        t.text = string_literal();
-      } else if (c == '"') {
-        t.kind = Tok::kQuotedIdent;
-        t.text = quoted_identifier();
-      } else if (std::isdigit(static_cast<unsigned char>(c)) ||
-                 (c == '.' && i_ + 1 < s_.size() &&
-                  std::isdigit(static_cast<unsigned char>(s_[i_ + 1])))) {
-        t.kind = Tok::kNumber;
-        bool dot = false;
-        while (i_ < s_.size() &&
-               (std::isdigit(static_cast<unsigned char>(s_[i_])) || (s_[i_] == '.' && !dot))) {
-          if (s_[i_] == '.') dot = true;
-          ++i_;
-        }
-        t.text = std::string(s_.substr(t.pos, i_ - t.pos));
-      } else if (is_word_start(c)) {
-        t.kind = Tok::kWord;
-        while (i_ < s_.size() && is_word_char(s_[i_])) ++i_;
-        t.text = upper(s_.substr(t.pos, i_ - t.pos));
-      } else if (c == '(' || c == ')' || c == ',' || c == ';') {
-        t.kind = c == '('   ? Tok::kLParen
-                 : c == ')' ? Tok::kRParen
-                 : c == ',' ? Tok::kComma
-                            : Tok::kSemicolon;
-        t.text = std::string(1, c);
+  // The next token; lexing is lazy so that a syntax error is reported at the first
+  // offending token, as PostgreSQL does, not at a later character the lexer cannot read.
+  Token next() {
+    skip_space_and_comments();
+    Token t;
+    t.pos = i_;
+    if (i_ >= s_.size()) return t;  // kEnd
+    char c = s_[i_];
+    if (c == '\'') {
+      t.kind = Tok::kString;
+      t.text = string_literal();
+    } else if (c == '"') {
+      t.kind = Tok::kQuotedIdent;
+      t.text = quoted_identifier();
+    } else if (std::isdigit(static_cast<unsigned char>(c)) ||
+               (c == '.' && i_ + 1 < s_.size() &&
+                std::isdigit(static_cast<unsigned char>(s_[i_ + 1])))) {
+      t.kind = Tok::kNumber;
+      bool dot = false;
+      while (i_ < s_.size() &&
+             (std::isdigit(static_cast<unsigned char>(s_[i_])) || (s_[i_] == '.' && !dot))) {
+        if (s_[i_] == '.') dot = true;
         ++i_;
-      } else {
-        fail(i_, fmt::format("syntax error at or near \"{}\"", std::string(1, c)));
       }
-      t.raw = std::string(s_.substr(t.pos, i_ - t.pos));
-      out.push_back(std::move(t));
+      t.text = std::string(s_.substr(t.pos, i_ - t.pos));
+    } else if (is_word_start(c)) {
+      t.kind = Tok::kWord;
+      while (i_ < s_.size() && is_word_char(s_[i_])) ++i_;
+      t.text = upper(s_.substr(t.pos, i_ - t.pos));
+    } else if (c == '(' || c == ')' || c == ',' || c == ';') {
+      t.kind = c == '('   ? Tok::kLParen
+               : c == ')' ? Tok::kRParen
+               : c == ',' ? Tok::kComma
+                          : Tok::kSemicolon;
+      t.text = std::string(1, c);
+      ++i_;
+    } else {
+      fail(i_, fmt::format("syntax error at or near \"{}\"", std::string(1, c)));
     }
+    t.raw = std::string(s_.substr(t.pos, i_ - t.pos));
+    return t;
   }
 
  private:
@@ -217,7 +213,7 @@ class Lexer {
 
 class Parser {
  public:
-  explicit Parser(std::string_view sql) : toks_(Lexer(sql).run()) {}
+  explicit Parser(std::string_view sql) : lexer_(sql) {}
 
   UnloadSpec run() {
     expect_word("UNLOAD");
@@ -227,13 +223,15 @@ class Parser {
     expect_word("TO");
     spec_.destination = expect_string("the destination");
 
+    bool comma_allowed = false;
     while (peek().kind != Tok::kEnd && peek().kind != Tok::kSemicolon) {
-      if (peek().kind == Tok::kComma && options_seen_ > 0) {
+      if (peek().kind == Tok::kComma && comma_allowed) {
         next();  // `[ option, ... ]` in the current syntax box (spec OPEN-1)
+        comma_allowed = false;
         continue;
       }
       option();
-      ++options_seen_;
+      comma_allowed = true;
     }
     if (peek().kind == Tok::kSemicolon) next();
     if (peek().kind != Tok::kEnd) syntax_error(peek());
@@ -242,18 +240,17 @@ class Parser {
   }
 
  private:
-  const Token& peek(size_t ahead = 0) const {
-    size_t k = std::min(p_ + ahead, toks_.size() - 1);
-    return toks_[k];
+  const Token& peek() {
+    if (!ahead_) ahead_ = lexer_.next();
+    return *ahead_;
   }
-  const Token& next() {
-    const Token& t = toks_[p_];
-    if (p_ + 1 < toks_.size()) ++p_;
+  // Returns the current token and moves on; the returned copy stays valid.
+  Token next() {
+    Token t = peek();
+    if (t.kind != Tok::kEnd) ahead_.reset();
     return t;
   }
-  bool peek_word(std::string_view w, size_t ahead = 0) const {
-    return peek(ahead).kind == Tok::kWord && peek(ahead).text == w;
-  }
+  bool peek_word(std::string_view w) { return peek().kind == Tok::kWord && peek().text == w; }
   bool accept_word(std::string_view w) {
     if (!peek_word(w)) return false;
     next();
@@ -288,7 +285,7 @@ class Parser {
 
   std::uint64_t size_value(const std::string& option) {
     accept_word("AS");
-    const Token& num = peek();
+    const Token num = peek();
     if (num.kind != Tok::kNumber) syntax_error(num);
     next();
     std::string unit;
@@ -313,20 +310,21 @@ class Parser {
 
   // Exactly one authorization method (spec §1.2); the model cannot hold two.
   void authorization(const std::string& method, const Token& at) {
+    const std::string keyword = at.text == "WITH" ? "CREDENTIALS" : at.text;
     if (!auth_method_.empty() && auth_method_ != method)
-      fail(at.pos, fmt::format("{} cannot be combined with {}", auth_keyword_, at.text));
-    if (auth_method_.empty()) auth_keyword_ = at.text == "WITH" ? "CREDENTIALS" : at.text;
+      fail(at.pos, fmt::format("{} cannot be combined with {}", auth_keyword_, keyword));
+    if (auth_method_.empty()) auth_keyword_ = keyword;
     auth_method_ = method;
   }
 
   void option() {
-    const Token& t = peek();
+    const Token t = peek();
     if (t.kind != Tok::kWord) syntax_error(t);
     const std::string kw = t.text;
     next();
     if (kw == "FORMAT") {
       accept_word("AS");
-      const Token& f = peek();
+      const Token f = peek();
       if (f.kind == Tok::kWord && (f.text == "CSV" || f.text == "JSON" || f.text == "PARQUET")) {
         next();
         set_format(f.text == "CSV"    ? Format::kCsv
@@ -348,7 +346,7 @@ class Parser {
       expect(Tok::kLParen, "(");
       PartitionBy pb;
       for (;;) {
-        const Token& c = peek();
+        const Token c = peek();
         if (c.kind == Tok::kWord) {
           pb.columns.push_back(lower(c.raw));
         } else if (c.kind == Tok::kQuotedIdent) {
@@ -509,9 +507,8 @@ class Parser {
     spec_.authorization = keys_;
   }
 
-  std::vector<Token> toks_;
-  size_t p_ = 0;
-  int options_seen_ = 0;
+  Lexer lexer_;
+  std::optional<Token> ahead_;
   UnloadSpec spec_;
   std::set<std::string> seen_;
   std::string auth_method_, auth_keyword_;
