@@ -221,7 +221,7 @@ stack_load_tickit() {
   }
   local t0=$SECONDS
   stack_psql postgres -q -c "drop database if exists $db" -c "create database $db" || return 1
-  stack_psql "$db" -q -f "$CU_ROOT/scripts/sql/tickit.sql" \
+  stack_psql "$db" -q -c "set client_min_messages = warning" -f "$CU_ROOT/scripts/sql/tickit.sql" \
     -c "select tickit_generate($scale)" -c "analyze" >/dev/null || {
     _stack_die "loading TICKIT (scale $scale) into $db failed"
     return 1
