@@ -51,10 +51,36 @@ stack_cleanup() {
   fi
 }
 
+_STACK_CHILD=""
+_stack_kill_child() {
+  [[ -n "$_STACK_CHILD" ]] || return 0
+  kill -TERM -- "-$_STACK_CHILD" "$_STACK_CHILD" 2>/dev/null || true
+  local i
+  for ((i = 0; i < 50; i++)); do
+    kill -0 "$_STACK_CHILD" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL -- "-$_STACK_CHILD" 2>/dev/null || true
+  _STACK_CHILD=""
+}
+
+# Runs a command in its own process group and waits for it. A signal to the calling
+# script then takes effect at once (bash would otherwise wait for the command to end):
+# the whole group (e.g. ctest and the tests it runs) is stopped, then the stack removed.
+stack_run() {
+  setsid -w "$@" <&0 &
+  _STACK_CHILD=$!
+  local rc=0
+  wait "$_STACK_CHILD" || rc=$?
+  _STACK_CHILD=""
+  return $rc
+}
+
 _stack_on_signal() {
   local sig=$1
   trap - EXIT INT TERM HUP
   _stack_log "interrupted (SIG$sig): stopping the stack"
+  _stack_kill_child
   stack_cleanup
   # Die of the same signal so the caller (a shell, ctest, CI) sees an interrupted run.
   kill -s "$sig" $$

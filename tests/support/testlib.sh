@@ -73,4 +73,6 @@ cu_assert_eq() {
 # Every test gets one temp folder (CU_TMP), removed at exit; cu_tmpdir makes folders in it.
 CU_TMP=$(mktemp -d "${TMPDIR:-/tmp}/cu-test.XXXXXX")
 trap 'rm -rf "$CU_TMP"' EXIT
+trap 'exit 130' INT # so that the EXIT trap runs when the test is interrupted
+trap 'exit 143' TERM
 cu_tmpdir() { mktemp -d "$CU_TMP/d.XXXXXX"; }
