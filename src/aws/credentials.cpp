@@ -2,11 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "aws/credentials_providers.h"
-#include "aws/sts.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "base/redact.h"
@@ -96,18 +97,27 @@ class AssumeRoleProvider : public CredentialsProvider {
   AssumeRoleFn fn_;
 };
 
-// ISO 8601 with "Z" or a "+hh:mm" offset (credential_process tools print either).
+// ISO 8601: "2026-11-29T01:05:19Z", with optional fractional seconds, "Z" or a "+hh:mm"
+// offset (credential_process tools print either).
 std::chrono::system_clock::time_point parse_expiration(const std::string& text) {
-  auto t = parse_iso8601(text);
-  auto tpos = text.find('T');
-  auto sign = tpos == std::string::npos ? std::string::npos : text.find_first_of("+-", tpos);
-  if (sign != std::string::npos && text.size() >= sign + 6 && text[sign + 3] == ':') {
-    int hh = std::stoi(text.substr(sign + 1, 2));
-    int mm = std::stoi(text.substr(sign + 4, 2));
-    auto offset = std::chrono::hours(hh) + std::chrono::minutes(mm);
-    t += text[sign] == '+' ? -offset : offset;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, consumed = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &consumed) !=
+      6) {
+    throw std::invalid_argument("not an ISO 8601 time");
   }
-  return t;
+  using namespace std::chrono;
+  auto t = sys_days{year{y} / month{static_cast<unsigned>(mo)} / day{static_cast<unsigned>(d)}} +
+           hours(h) + minutes(mi) + seconds(s);
+  std::string_view rest = std::string_view(text).substr(static_cast<size_t>(consumed));
+  if (rest.starts_with(".")) rest.remove_prefix(std::min(rest.find_first_of("Z+-"), rest.size()));
+  if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
+    auto offset = hours(std::stoi(std::string(rest.substr(1, 2)))) +
+                  minutes(std::stoi(std::string(rest.substr(4, 2))));
+    t += rest[0] == '+' ? -offset : offset;
+  } else if (!rest.empty() && rest != "Z") {
+    throw std::invalid_argument("not an ISO 8601 time");
+  }
+  return time_point_cast<system_clock::duration>(t);
 }
 
 }  // namespace

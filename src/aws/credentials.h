@@ -79,8 +79,6 @@ struct AssumeRoleCall {
   std::string region;  // the region resolved for the selected profile; empty: none set
 };
 using AssumeRoleFn = std::function<Credentials(const AssumeRoleCall&)>;
-// The real call, through StsClient at the endpoint endpoints.h resolves for "sts".
-AssumeRoleFn sts_assume_role(const Environment& env, const SharedConfig& config);
 
 using Clock = std::function<std::chrono::system_clock::time_point()>;
 

@@ -5,8 +5,6 @@
 
 #include "aws/credentials.h"
 #include "aws/credentials_providers.h"
-#include "aws/endpoints.h"
-#include "aws/sts.h"
 #include "base/error.h"
 
 namespace cu::aws {
@@ -53,20 +51,6 @@ class LastResortProvider : public CredentialsProvider {
 };
 
 }  // namespace
-
-AssumeRoleFn sts_assume_role(const Environment& env, const SharedConfig& config) {
-  return [env, config](const AssumeRoleCall& call) {
-    ResolvedEndpoint ep = resolve_endpoint("sts", call.region, env, config);
-    StsClient sts(ServiceEndpoint{ep.signing_name, ep.region, ep.url},
-                  static_credentials(call.source));
-    AssumeRoleRequest req;
-    req.role_arn = call.role_arn;
-    req.session_name = call.session_name;
-    req.external_id = call.external_id;
-    req.duration_seconds = call.duration_seconds;
-    return sts.assume_role(req, call.source_description).credentials;
-  };
-}
 
 CredentialsProviderPtr default_chain(const Environment& env, const ChainOptions& options) {
   if (!options.explicit_credentials.empty())

@@ -111,7 +111,10 @@ class ProfileResolver {
       }
       call.duration_seconds = seconds;
     }
-    AssumeRoleFn fn = options_.assume_role ? options_.assume_role : sts_assume_role(env_, config_);
+    if (!options_.assume_role) {
+      throw config_error(p.name, "role profiles need ChainOptions::assume_role (STS)");
+    }
+    AssumeRoleFn fn = options_.assume_role;
     return caching(assume_role_credentials(std::move(source), std::move(call), std::move(fn)),
                    options_.refresh_margin, options_.clock);
   }
