@@ -337,7 +337,7 @@ function printRows(result, o) {
   if (o.sort) lines.sort();
   const out = [];
   if (o.printHeader) out.push(JSON.stringify(result.header ?? []));
-  out.push(...lines);
+  for (const l of lines) out.push(l); // not push(...lines): 192k arguments overflow the stack
   if (out.length) process.stdout.write(out.join('\n') + '\n');
 }
 
@@ -404,7 +404,8 @@ async function main() {
 }
 
 main().then(
-  () => process.exit(0),
+  // Exit only once stdout has drained: a pipe takes 64 KiB at a time and exit() drops the rest.
+  () => process.stdout.write('', () => process.exit(0)),
   (e) => {
     if (e instanceof UsageError) {
       console.error(`duckdb.mjs: ${e.message}\nsee the usage at the top of tests/support/duckdb.mjs`);
