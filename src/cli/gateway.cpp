@@ -1,0 +1,89 @@
+// `crossunload gateway` — the local Redshift: a PostgreSQL wire-protocol proxy that relays
+// everything to a real PostgreSQL and executes UNLOAD itself (src/gateway/gateway.h).
+#include "gateway/gateway.h"
+
+#include <csignal>
+#include <cstdio>
+
+#include "base/error.h"
+#include "base/log.h"
+#include "cli/commands.h"
+
+namespace cu::cli {
+namespace {
+
+gateway::Gateway* running_gateway = nullptr;
+
+extern "C" void stop_gateway(int) {
+  if (running_gateway) running_gateway->stop();
+}
+
+struct GatewayFlags {
+  std::string listen = "127.0.0.1:5439";
+  std::string upstream;
+  std::string tls_cert, tls_key;
+  bool verbose = false;
+};
+
+int run_gateway(const GatewayFlags& f) {
+  if (f.verbose) log::set_level(log::Level::kDebug);
+  gateway::GatewayOptions o;
+  size_t colon = f.listen.rfind(':');
+  if (colon == std::string::npos) {
+    throw Error(ErrorKind::kUsage, "gateway", "--listen", "expected host:port")
+        .with_hint("e.g. --listen 127.0.0.1:5439 (port 0 picks a free port)");
+  }
+  o.listen_host = f.listen.substr(0, colon);
+  if (o.listen_host.size() >= 2 && o.listen_host.front() == '[') {
+    o.listen_host = o.listen_host.substr(1, o.listen_host.size() - 2);
+  }
+  o.listen_port = f.listen.substr(colon + 1);
+  o.upstream = gateway::parse_upstream(f.upstream);
+  o.tls_cert = f.tls_cert;
+  o.tls_key = f.tls_key;
+  gateway::Gateway g(o);
+
+  std::signal(SIGPIPE, SIG_IGN);
+  running_gateway = &g;
+  struct sigaction sa {};
+  sa.sa_handler = stop_gateway;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
+  // Scripts and tests read this line to learn the port (with --listen host:0).
+  std::printf("crossunload gateway listening on %s:%u, upstream %s%s\n", o.listen_host.c_str(),
+              g.port(), o.upstream.display().c_str(), o.tls_cert.empty() ? "" : ", TLS on");
+  std::fflush(stdout);
+  g.serve();
+  running_gateway = nullptr;
+  log::info("gateway stopped");
+  return 0;
+}
+
+}  // namespace
+
+void add_gateway(CLI::App& app, Runner& selected) {
+  auto flags = std::make_shared<GatewayFlags>();
+  auto* cmd = app.add_subcommand(
+      "gateway", "Local Redshift: a PostgreSQL wire-protocol proxy that executes UNLOAD itself");
+  cmd->add_option("--listen", flags->listen, "Address to accept clients on (host:port)")
+      ->capture_default_str();
+  cmd->add_option("--upstream", flags->upstream,
+                  "The PostgreSQL to relay to: host:port, /socket/dir or a libpq conninfo "
+                  "(its user, database and password are ignored: clients log in as "
+                  "themselves)")
+      ->required();
+  cmd->add_option("--tls-cert", flags->tls_cert,
+                  "PEM certificate: accept TLS from clients (SSLRequest is declined without)");
+  cmd->add_option("--tls-key", flags->tls_key, "PEM private key of --tls-cert");
+  cmd->add_flag("-v,--verbose", flags->verbose, "Debug logging");
+  cmd->footer(
+      "Example:\n"
+      "  crossunload gateway --listen 127.0.0.1:5439 --upstream 'host=127.0.0.1 port=5432'\n"
+      "  psql -h 127.0.0.1 -p 5439 -U etl tickit \\\n"
+      "    -c \"unload ('select * from category') to '/tmp/out/category_'\"");
+  cmd->callback([&selected, flags] { selected = [flags] { return run_gateway(*flags); }; });
+}
+
+}  // namespace cu::cli

@@ -1,0 +1,110 @@
+#include "gateway/gateway.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "base/error.h"
+#include "base/log.h"
+#include "gateway/session.h"
+
+namespace cu::gateway {
+
+struct Gateway::State {
+  GatewayOptions options;
+  Fd listener;
+  Fd wake_read, wake_write;  // self-pipe: stop() writes a byte, serve() wakes up
+  std::unique_ptr<TlsContext> tls;
+  SessionContext context;
+
+  mutable std::mutex mu;
+  std::condition_variable idle;
+  std::set<int> client_fds;  // of running sessions, to shut them down on stop()
+  int active = 0;
+};
+
+Gateway::Gateway(GatewayOptions options) : state_(std::make_unique<State>()) {
+  auto& s = *state_;
+  s.options = std::move(options);
+  if (s.options.tls_cert.empty() != s.options.tls_key.empty()) {
+    throw Error(ErrorKind::kUsage, "gateway", "--tls-cert/--tls-key",
+                "TLS needs both a certificate and its key");
+  }
+  if (!s.options.tls_cert.empty()) {
+    s.tls = std::make_unique<TlsContext>(s.options.tls_cert, s.options.tls_key);
+  }
+  s.context.upstream = s.options.upstream;
+  s.context.tls = s.tls.get();
+  s.listener = listen_on(s.options.listen_host, s.options.listen_port);
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) {
+    throw Error(ErrorKind::kOther, "gateway", "pipe", std::strerror(errno));
+  }
+  s.wake_read = Fd(p[0]);
+  s.wake_write = Fd(p[1]);
+}
+
+Gateway::~Gateway() = default;
+
+uint16_t Gateway::port() const { return bound_port(state_->listener); }
+
+int Gateway::active_sessions() const {
+  std::lock_guard lock(state_->mu);
+  return state_->active;
+}
+
+void Gateway::stop() {
+  char c = 1;
+  [[maybe_unused]] auto n = ::write(state_->wake_write.get(), &c, 1);
+}
+
+void Gateway::serve() {
+  auto& s = *state_;
+  for (;;) {
+    pollfd fds[2] = {{s.listener.get(), POLLIN, 0}, {s.wake_read.get(), POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      throw Error(ErrorKind::kOther, "gateway", "poll", std::strerror(errno));
+    }
+    if (fds[1].revents != 0) break;
+    if (fds[0].revents == 0) continue;
+    int cfd = ::accept4(s.listener.get(), nullptr, nullptr, SOCK_CLOEXEC);
+    if (cfd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN) continue;
+      // Out of descriptors or memory: say so, back off briefly, keep serving.
+      log::warn("gateway accept: {}", std::strerror(errno));
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
+    {
+      std::lock_guard lock(s.mu);
+      s.client_fds.insert(cfd);
+      ++s.active;
+    }
+    std::thread([&s, cfd] {
+      // The session works on a duplicate so that `cfd` stays open (and cannot be reused by
+      // another socket) until it has left client_fds, which stop() shuts down.
+      Fd registered(cfd);
+      Fd session_fd(::dup(cfd));
+      if (session_fd) run_session(std::move(session_fd), s.context);
+      std::lock_guard lock(s.mu);
+      s.client_fds.erase(cfd);
+      --s.active;
+      s.idle.notify_all();
+    }).detach();
+  }
+  std::unique_lock lock(s.mu);
+  for (int fd : s.client_fds) ::shutdown(fd, SHUT_RDWR);
+  s.idle.wait(lock, [&] { return s.active == 0; });
+}
+
+}  // namespace cu::gateway

@@ -1,0 +1,54 @@
+#pragma once
+// Gateway — the local Redshift: a PostgreSQL wire-protocol proxy in front of a real
+// PostgreSQL that relays every client message unchanged (authentication included: clients
+// log in to the upstream as themselves) and answers UNLOAD, `select version()` and
+// `select pg_last_unload_count()` itself, as a Redshift cluster would. One thread per
+// client session. UNLOAD is carried out by the UnloadExecutor from make_executor()
+// (unload_executor.h) over the client's own upstream session.
+//
+//   cu::gateway::GatewayOptions o;
+//   o.listen_port = "5439";
+//   o.upstream = cu::gateway::parse_upstream("host=127.0.0.1 port=5432");
+//   cu::gateway::Gateway g(o);      // binds now: port() is known
+//   std::thread t([&] { g.serve(); });
+//   …
+//   g.stop();                        // async-signal-safe; serve() returns once sessions end
+//   t.join();
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "gateway/net.h"
+
+namespace cu::gateway {
+
+struct GatewayOptions {
+  std::string listen_host = "127.0.0.1";
+  std::string listen_port = "5439";  // "0": any free port
+  Upstream upstream;
+  std::string tls_cert, tls_key;  // both set: accept SSLRequest and speak TLS
+};
+
+class Gateway {
+ public:
+  // Binds the listening socket and loads the TLS files. Throws cu::Error(kUsage, …).
+  explicit Gateway(GatewayOptions options);
+  ~Gateway();
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  uint16_t port() const;
+  // Accepts clients until stop(); then shuts the open sessions' sockets down and waits
+  // for their threads to finish.
+  void serve();
+  void stop();
+  int active_sessions() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace cu::gateway

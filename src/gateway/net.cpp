@@ -1,0 +1,295 @@
+#include "gateway/net.h"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <libpq-fe.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "base/error.h"
+#include "base/redact.h"
+
+namespace cu::gateway {
+
+Fd& Fd::operator=(Fd&& o) noexcept {
+  if (this != &o) {
+    reset();
+    fd_ = o.release();
+  }
+  return *this;
+}
+
+void Fd::reset() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+std::string Upstream::display() const {
+  if (is_unix()) return fmt::format("{}/.s.PGSQL.{}", host, port);
+  if (host.find(':') != std::string::npos) return fmt::format("[{}]:{}", host, port);
+  return fmt::format("{}:{}", host, port);
+}
+
+Upstream parse_upstream(std::string_view text) {
+  Upstream up;
+  std::string s(text);
+  bool conninfo = s.find('=') != std::string::npos || s.rfind("postgres://", 0) == 0 ||
+                  s.rfind("postgresql://", 0) == 0;
+  if (conninfo) {
+    char* err = nullptr;
+    PQconninfoOption* opts = PQconninfoParse(s.c_str(), &err);
+    if (!opts) {
+      std::string why = err ? err : "invalid connection string";
+      if (err) PQfreemem(err);
+      while (!why.empty() && why.back() == '\n') why.pop_back();
+      throw Error(ErrorKind::kUsage, "parse upstream", "--upstream", why);
+    }
+    std::string host, hostaddr, port;
+    for (auto* o = opts; o->keyword; ++o) {
+      if (!o->val) continue;
+      std::string_view k = o->keyword;
+      if (k == "host") host = o->val;
+      if (k == "hostaddr") hostaddr = o->val;
+      if (k == "port") port = o->val;
+      if (k == "password") register_secret(o->val);
+    }
+    PQconninfoFree(opts);
+    if (host.find(',') != std::string::npos || port.find(',') != std::string::npos) {
+      throw Error(ErrorKind::kUsage, "parse upstream", "--upstream",
+                  "several hosts are not supported")
+          .with_hint("name one upstream server");
+    }
+    up.host = !hostaddr.empty() ? hostaddr : host;
+    if (up.host.empty()) up.host = "/var/run/postgresql";
+    if (!port.empty()) up.port = port;
+    return up;
+  }
+  if (!s.empty() && s[0] == '/') {
+    up.host = s;
+    return up;
+  }
+  size_t colon = s.rfind(':');
+  if (!s.empty() && s[0] == '[') {
+    size_t close = s.find(']');
+    if (close == std::string::npos) {
+      throw Error(ErrorKind::kUsage, "parse upstream", s, "unterminated [IPv6 address]");
+    }
+    up.host = s.substr(1, close - 1);
+    if (close + 1 < s.size() && s[close + 1] == ':') up.port = s.substr(close + 2);
+  } else if (colon != std::string::npos) {
+    up.host = s.substr(0, colon);
+    up.port = s.substr(colon + 1);
+  } else {
+    up.host = s;
+  }
+  if (up.host.empty() || up.port.empty() ||
+      up.port.find_first_not_of("0123456789") != std::string::npos) {
+    throw Error(ErrorKind::kUsage, "parse upstream", s, "expected host:port or a conninfo")
+        .with_hint("e.g. --upstream 127.0.0.1:5432 or --upstream 'host=db port=5432'");
+  }
+  return up;
+}
+
+Fd connect_to(const Upstream& up) {
+  if (up.is_unix()) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::string path = up.display();
+    if (path.size() >= sizeof(addr.sun_path)) {
+      throw Error(ErrorKind::kUsage, "connect upstream", path, "socket path too long");
+    }
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      throw Error(ErrorKind::kSource, "connect upstream", path, std::strerror(errno))
+          .with_hint("is the upstream PostgreSQL running?");
+    }
+    return fd;
+  }
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_family = AF_UNSPEC;
+  addrinfo* res = nullptr;
+  int rc = ::getaddrinfo(up.host.c_str(), up.port.c_str(), &hints, &res);
+  if (rc != 0) {
+    throw Error(ErrorKind::kSource, "connect upstream", up.display(), ::gai_strerror(rc));
+  }
+  std::string last = "no address";
+  Fd fd;
+  for (auto* a = res; a; a = a->ai_next) {
+    Fd s(::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol));
+    if (!s) continue;
+    if (::connect(s.get(), a->ai_addr, a->ai_addrlen) == 0) {
+      fd = std::move(s);
+      break;
+    }
+    last = std::strerror(errno);
+  }
+  ::freeaddrinfo(res);
+  if (!fd) {
+    throw Error(ErrorKind::kSource, "connect upstream", up.display(), last)
+        .with_hint("is the upstream PostgreSQL running and listening on that address?");
+  }
+  int one = 1;
+  ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+Fd listen_on(const std::string& host, const std::string& port) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* res = nullptr;
+  std::string where = fmt::format("{}:{}", host, port);
+  int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &res);
+  if (rc != 0) throw Error(ErrorKind::kUsage, "listen", where, ::gai_strerror(rc));
+  std::string last = "no address";
+  Fd fd;
+  for (auto* a = res; a; a = a->ai_next) {
+    Fd s(::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol));
+    if (!s) continue;
+    int one = 1;
+    ::setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(s.get(), a->ai_addr, a->ai_addrlen) == 0 && ::listen(s.get(), 128) == 0) {
+      fd = std::move(s);
+      break;
+    }
+    last = std::strerror(errno);
+  }
+  ::freeaddrinfo(res);
+  if (!fd) throw Error(ErrorKind::kUsage, "listen", where, last);
+  return fd;
+}
+
+uint16_t bound_port(const Fd& listener) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return 0;
+  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+  return 0;
+}
+
+std::string peer_address(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "?";
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (ss.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    ::inet_ntop(AF_INET, &a->sin_addr, buf, sizeof buf);
+    return fmt::format("{}:{}", buf, ntohs(a->sin_port));
+  }
+  if (ss.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    ::inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof buf);
+    return fmt::format("[{}]:{}", buf, ntohs(a->sin6_port));
+  }
+  return "local";
+}
+
+bool write_all(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+namespace {
+std::string openssl_error() {
+  unsigned long e = ERR_get_error();
+  if (e == 0) return "unknown TLS error";
+  char buf[256];
+  ERR_error_string_n(e, buf, sizeof buf);
+  ERR_clear_error();
+  return buf;
+}
+}  // namespace
+
+TlsContext::TlsContext(const std::string& cert_file, const std::string& key_file) {
+  ctx_ = SSL_CTX_new(TLS_server_method());
+  if (!ctx_) throw Error(ErrorKind::kOther, "TLS setup", "", openssl_error());
+  SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
+  if (SSL_CTX_use_certificate_chain_file(ctx_, cert_file.c_str()) != 1) {
+    std::string why = openssl_error();
+    SSL_CTX_free(ctx_);
+    throw Error(ErrorKind::kUsage, "TLS setup", cert_file, why)
+        .with_hint("--tls-cert must name a PEM certificate file");
+  }
+  if (SSL_CTX_use_PrivateKey_file(ctx_, key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+      SSL_CTX_check_private_key(ctx_) != 1) {
+    std::string why = openssl_error();
+    SSL_CTX_free(ctx_);
+    throw Error(ErrorKind::kUsage, "TLS setup", key_file, why)
+        .with_hint("--tls-key must name the PEM private key of --tls-cert");
+  }
+}
+
+TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
+
+ClientStream::~ClientStream() {
+  if (ssl_) {
+    SSL_shutdown(ssl_);
+    SSL_free(ssl_);
+  }
+}
+
+void ClientStream::start_tls(const TlsContext& ctx) {
+  ssl_ = SSL_new(ctx.get());
+  if (!ssl_ || SSL_set_fd(ssl_, fd_.get()) != 1) {
+    throw Error(ErrorKind::kAccess, "TLS handshake", peer_address(fd_.get()), openssl_error());
+  }
+  if (SSL_accept(ssl_) != 1) {
+    std::string why = openssl_error();
+    SSL_free(ssl_);
+    ssl_ = nullptr;
+    throw Error(ErrorKind::kAccess, "TLS handshake", peer_address(fd_.get()), why);
+  }
+}
+
+bool ClientStream::has_pending() const { return ssl_ && SSL_pending(ssl_) > 0; }
+
+size_t ClientStream::read(char* buf, size_t cap) {
+  if (ssl_) {
+    int n = SSL_read(ssl_, buf, static_cast<int>(cap));
+    if (n <= 0) {
+      ERR_clear_error();
+      return 0;
+    }
+    return static_cast<size_t>(n);
+  }
+  for (;;) {
+    ssize_t n = ::recv(fd_.get(), buf, cap, 0);
+    if (n < 0 && errno == EINTR) continue;
+    return n <= 0 ? 0 : static_cast<size_t>(n);
+  }
+}
+
+bool ClientStream::write(std::string_view bytes) {
+  if (!ssl_) return write_all(fd_.get(), bytes);
+  while (!bytes.empty()) {
+    int n =
+        SSL_write(ssl_, bytes.data(), static_cast<int>(std::min<size_t>(bytes.size(), 1 << 30)));
+    if (n <= 0) {
+      ERR_clear_error();
+      return false;
+    }
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+}  // namespace cu::gateway

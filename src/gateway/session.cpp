@@ -1,0 +1,717 @@
+#include "gateway/session.h"
+
+#include <fmt/format.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <optional>
+
+#include "base/error.h"
+#include "base/log.h"
+#include "base/redact.h"
+#include "gateway/statement_kind.h"
+#include "gateway/unload_executor.h"
+#include "pg/wire_protocol.h"
+
+namespace cu::gateway {
+namespace {
+
+namespace w = pg::wire;
+using Clock = std::chrono::steady_clock;
+
+// What the upstream still owes us for a message we forwarded: the message that completes
+// it. Tracking this is what lets the gateway answer a statement itself at the right point
+// of the stream — only once everything forwarded before it has been answered.
+enum class Await { kReady, kParse, kBind, kClose, kDescribe, kExecute };
+
+// The peer went away; the session ends quietly.
+struct PeerGone {
+  const char* who;
+};
+
+struct LocalStatement {
+  StatementKind kind;
+  std::string text;
+};
+
+std::string sqlstate_for(const Error& e) {
+  switch (e.kind()) {
+    case ErrorKind::kUsage:
+      return "42601";
+    case ErrorKind::kAccess:
+      return "42501";
+    case ErrorKind::kDestination:
+      return "58030";
+    default:
+      return "XX000";
+  }
+}
+
+// Redshift's INFO text after a successful UNLOAD (spec §7.1).
+std::string unload_notice(std::uint64_t rows) {
+  return w::notice_response(
+      "INFO", "00000", fmt::format("UNLOAD completed, {} record(s) unloaded successfully.", rows));
+}
+
+// `E'…'` literal: valid whatever standard_conforming_strings says.
+std::string e_literal(std::string_view s) {
+  std::string out = "E'";
+  for (char c : s) {
+    if (c == '\'' || c == '\\') out.push_back(c);
+    out.push_back(c);
+  }
+  out.push_back('\'');
+  return out;
+}
+
+class Session;
+
+// The client's upstream session as lent to an UnloadExecutor (unload_executor.h).
+class UpstreamChannel : public UpstreamSession {
+ public:
+  explicit UpstreamChannel(Session& s) : s_(s) {}
+  std::vector<w::Column> describe(std::string_view select) override;
+  std::uint64_t copy_out(std::string_view copy_sql,
+                         const std::function<void(std::string_view)>& on_chunk) override;
+
+  const std::optional<w::ErrorFields>& upstream_error() const { return error_; }
+
+ private:
+  [[noreturn]] void fail(const w::Message& m);
+  void check_usable() const;
+  Session& s_;
+  std::optional<w::ErrorFields> error_;
+};
+
+class Session {
+ public:
+  Session(Fd client, const SessionContext& ctx)
+      : client_(std::move(client)), ctx_(ctx), started_(Clock::now()) {
+    info_.client_address = peer_address(client_.fd());
+  }
+
+  void run() {
+    std::string end = "client closed";
+    bool logged_session = false;
+    try {
+      if (startup()) {
+        logged_session = true;
+        relay();
+        end = terminated_ ? "client terminated" : end;
+      }
+    } catch (const PeerGone& g) {
+      end = fmt::format("{} closed", g.who);
+    } catch (const Error& e) {
+      end = fmt::format("error: {}", e.what());
+    } catch (const std::exception& e) {
+      end = fmt::format("internal error: {}", redact(e.what()));
+    }
+    if (logged_session) {
+      double secs = std::chrono::duration<double>(Clock::now() - started_).count();
+      log::info(
+          "gateway session client={} user={} database={} duration={:.3f}s statements={} "
+          "unloads={} end=\"{}\"",
+          info_.client_address, info_.user, info_.database, secs, statements_seen_, unloads_run_,
+          end);
+    }
+  }
+
+  // ---- used by UpstreamChannel ----
+  void send_upstream(std::string_view bytes) {
+    if (!write_all(upstream_.get(), bytes)) throw PeerGone{"upstream"};
+  }
+  // The next upstream message, reading as needed. Asynchronous messages (notices,
+  // parameter changes, notifications) go straight on to the client and are not returned.
+  w::Message next_upstream_for_executor() {
+    for (;;) {
+      auto m = uin_.next();
+      if (!m) {
+        read_upstream_chunk();
+        continue;
+      }
+      if (m->type == w::be::kNoticeResponse || m->type == w::be::kParameterStatus ||
+          m->type == w::be::kNotificationResponse) {
+        note_parameter(*m);
+        to_client_.append(m->raw);
+        continue;
+      }
+      return *m;
+    }
+  }
+
+ private:
+  // ---- startup phase ----
+
+  bool startup() {
+    for (;;) {
+      std::optional<w::Message> m;
+      while (!(m = cin_.next())) {
+        if (!read_client_chunk()) return false;
+      }
+      auto p = w::parse_startup(*m);
+      switch (p.kind) {
+        case w::StartupKind::kSsl:
+          if (cin_.buffered() != 0) {
+            // Bytes sent before our answer cannot be trusted once TLS starts.
+            refuse("08P01", "unexpected data after SSLRequest");
+            return false;
+          }
+          if (!ctx_.tls) {
+            write_client("N");
+            continue;
+          }
+          write_client("S");
+          client_.start_tls(*ctx_.tls);
+          continue;
+        case w::StartupKind::kGssEnc:
+          write_client("N");
+          continue;
+        case w::StartupKind::kCancel:
+          forward_cancel(m->raw);
+          return false;
+        case w::StartupKind::kUnknown:
+          refuse("0A000",
+                 fmt::format("unsupported frontend protocol {}.{}", p.code >> 16, p.code & 0xFFFF));
+          return false;
+        case w::StartupKind::kStartup:
+          break;
+      }
+      info_.user = p.parameter("user");
+      info_.database = p.parameter("database");
+      if (info_.database.empty()) info_.database = info_.user;
+      info_.application_name = p.parameter("application_name");
+      try {
+        upstream_ = connect_to(ctx_.upstream);
+      } catch (const Error& e) {
+        log::warn("gateway session client={} user={}: {}", info_.client_address, info_.user,
+                  e.what());
+        refuse("08006", fmt::format("the gateway could not connect to the upstream server {}",
+                                    ctx_.upstream.display()));
+        return false;
+      }
+      send_upstream(m->raw);
+      cin_.expect_typed();
+      executor_ = make_executor();
+      return true;
+    }
+  }
+
+  void refuse(std::string_view sqlstate, std::string_view message) {
+    client_.write(w::error_response("FATAL", sqlstate, message));
+  }
+
+  // CancelRequest names the upstream's own backend key (the gateway passes BackendKeyData
+  // through unchanged), so it goes to the upstream as it came.
+  void forward_cancel(std::string_view raw) {
+    try {
+      Fd fd = connect_to(ctx_.upstream);
+      write_all(fd.get(), raw);
+      log::debug("gateway cancel request from {} forwarded", info_.client_address);
+    } catch (const Error& e) {
+      log::warn("gateway cancel request from {} not forwarded: {}", info_.client_address, e.what());
+    }
+  }
+
+  // ---- relay phase ----
+
+  void relay() {
+    while (!terminated_) {
+      pollfd fds[2] = {{client_.fd(), POLLIN, 0}, {upstream_.get(), POLLIN, 0}};
+      bool client_ready = client_.has_pending();
+      if (!client_ready) {
+        int n = ::poll(fds, 2, -1);
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          throw Error(ErrorKind::kOther, "poll", info_.client_address, std::strerror(errno));
+        }
+        client_ready = fds[0].revents != 0;
+      }
+      if (client_ready) {
+        if (!read_client_chunk()) return;
+        while (auto m = cin_.next()) {
+          on_client_message(*m);
+          if (terminated_) break;
+        }
+        flush_upstream();
+        flush_client();
+      }
+      if (fds[1].revents != 0 && !terminated_) {
+        read_upstream_chunk();
+        process_upstream();
+        flush_client();
+      }
+    }
+    flush_upstream();
+  }
+
+  bool read_client_chunk() {
+    size_t n = client_.read(rbuf_, sizeof rbuf_);
+    if (n == 0) return false;
+    cin_.feed(std::string_view(rbuf_, n));
+    return true;
+  }
+
+  void read_upstream_chunk() {
+    for (;;) {
+      ssize_t n = ::recv(upstream_.get(), rbuf_, sizeof rbuf_, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        flush_client();
+        throw PeerGone{"upstream"};
+      }
+      uin_.feed(std::string_view(rbuf_, static_cast<size_t>(n)));
+      return;
+    }
+  }
+
+  void process_upstream() {
+    while (auto m = uin_.next()) on_upstream_message(*m);
+  }
+
+  void write_client(std::string_view bytes) {
+    if (!client_.write(bytes)) throw PeerGone{"client"};
+  }
+  void flush_client() {
+    if (to_client_.empty()) return;
+    write_client(to_client_);
+    to_client_.clear();
+  }
+  void flush_upstream() {
+    if (to_up_.empty()) return;
+    send_upstream(to_up_);
+    to_up_.clear();
+  }
+
+  void note_parameter(const w::Message& m) {
+    if (m.type != w::be::kParameterStatus) return;
+    auto [name, value] = w::parse_parameter_status(m);
+    if (name == "server_version") info_.upstream_server_version = std::string(value);
+  }
+
+  void pop_if(Await a) {
+    if (!pending_.empty() && pending_.front() == a) pending_.pop_front();
+  }
+
+  void on_upstream_message(const w::Message& m) {
+    switch (m.type) {
+      case w::be::kReadyForQuery:
+        tx_status_ = w::parse_ready_for_query(m);
+        ready_ = true;
+        while (!pending_.empty()) {
+          Await a = pending_.front();
+          pending_.pop_front();
+          if (a == Await::kReady) break;
+        }
+        break;
+      case w::be::kErrorResponse:
+        // In the extended protocol the backend now skips everything up to the next Sync.
+        if (!pending_.empty() && pending_.front() != Await::kReady) {
+          while (!pending_.empty() && pending_.front() != Await::kReady) pending_.pop_front();
+          if (pending_.empty()) upstream_skipping_ = true;
+        }
+        break;
+      case w::be::kParseComplete:
+        pop_if(Await::kParse);
+        break;
+      case w::be::kBindComplete:
+        pop_if(Await::kBind);
+        break;
+      case w::be::kCloseComplete:
+        pop_if(Await::kClose);
+        break;
+      case w::be::kRowDescription:
+      case w::be::kNoData:
+        pop_if(Await::kDescribe);
+        break;
+      case w::be::kCommandComplete:
+      case w::be::kEmptyQueryResponse:
+      case w::be::kPortalSuspended:
+        pop_if(Await::kExecute);
+        break;
+      case w::be::kParameterStatus:
+        note_parameter(m);
+        break;
+      default:
+        break;
+    }
+    to_client_.append(m.raw);
+  }
+
+  void forward(const w::Message& m, std::optional<Await> await) {
+    to_up_.append(m.raw);
+    if (m.type == w::fe::kSync) {
+      pending_.push_back(Await::kReady);
+      upstream_skipping_ = false;
+      return;
+    }
+    if (await && !upstream_skipping_) pending_.push_back(*await);
+  }
+
+  // Waits until the upstream has answered everything forwarded so far, relaying the
+  // answers to the client. The backend holds extended-protocol replies until Sync or
+  // Flush, so a Flush goes along when no Sync closes what is pending.
+  void drain() {
+    if (pending_.empty()) {
+      flush_upstream();
+      return;
+    }
+    if (pending_.back() != Await::kReady) to_up_ += w::flush();
+    flush_upstream();
+    while (!pending_.empty()) {
+      read_upstream_chunk();
+      process_upstream();
+      flush_client();
+    }
+  }
+
+  // Before answering a message locally: false if the message must be ignored because an
+  // earlier error in this extended-protocol batch makes the backend skip to Sync.
+  bool ready_for_local_answer() {
+    if (local_skipping_) return false;
+    drain();
+    return !upstream_skipping_;
+  }
+
+  void on_client_message(const w::Message& m) {
+    if (local_skipping_ && m.type != w::fe::kSync) return;  // as the backend would
+    switch (m.type) {
+      case w::fe::kQuery:
+        on_query(m);
+        return;
+      case w::fe::kParse: {
+        auto p = w::parse_parse(m);
+        StatementKind kind = ready_ ? classify(p.query) : StatementKind::kPassThrough;
+        std::string name(p.statement);
+        if (kind == StatementKind::kPassThrough) {
+          statements_.erase(name);
+          forward(m, Await::kParse);
+          return;
+        }
+        ++statements_seen_;
+        LocalStatement st{kind, std::string(p.query)};
+        if (!ready_for_local_answer()) return;
+        statements_[name] = std::move(st);
+        to_client_ += w::parse_complete();
+        return;
+      }
+      case w::fe::kBind: {
+        auto b = w::parse_bind(m);
+        auto it = statements_.find(std::string(b.statement));
+        std::string portal(b.portal);
+        if (it == statements_.end()) {
+          portals_.erase(portal);
+          forward(m, Await::kBind);
+          return;
+        }
+        LocalStatement st = it->second;
+        if (!ready_for_local_answer()) return;
+        portals_[portal] = std::move(st);
+        to_client_ += w::bind_complete();
+        return;
+      }
+      case w::fe::kDescribe: {
+        auto d = w::parse_describe(m);
+        auto& table = d.what == 'S' ? statements_ : portals_;
+        auto it = table.find(std::string(d.name));
+        if (it == table.end()) {
+          forward(m, Await::kDescribe);
+          return;
+        }
+        StatementKind kind = it->second.kind;
+        if (!ready_for_local_answer()) return;
+        if (d.what == 'S') to_client_ += w::parameter_description({});
+        to_client_ += row_description_for(kind);
+        return;
+      }
+      case w::fe::kExecute: {
+        auto e = w::parse_execute(m);
+        auto it = portals_.find(std::string(e.portal));
+        if (it == portals_.end()) {
+          forward(m, Await::kExecute);
+          return;
+        }
+        LocalStatement st = it->second;
+        if (!ready_for_local_answer()) return;
+        execute_local(st.kind, st.text, /*extended=*/true);
+        return;
+      }
+      case w::fe::kClose: {
+        auto c = w::parse_close(m);
+        auto& table = c.what == 'S' ? statements_ : portals_;
+        auto it = table.find(std::string(c.name));
+        if (it == table.end()) {
+          forward(m, Await::kClose);
+          return;
+        }
+        if (!ready_for_local_answer()) return;
+        table.erase(it);
+        to_client_ += w::close_complete();
+        return;
+      }
+      case w::fe::kSync:
+        local_skipping_ = false;
+        forward(m, Await::kReady);
+        return;
+      case w::fe::kTerminate:
+        forward(m, std::nullopt);
+        terminated_ = true;
+        return;
+      case w::fe::kFunctionCall:
+        forward(m, Await::kReady);
+        return;
+      default:  // CopyData/CopyDone/CopyFail, Flush, password and SASL messages
+        forward(m, std::nullopt);
+        return;
+    }
+  }
+
+  void on_query(const w::Message& m) {
+    ++statements_seen_;
+    // A simple Query replaces the unnamed statement and portal.
+    statements_.erase("");
+    portals_.erase("");
+    auto sql = w::parse_query(m);
+    StatementKind kind = ready_ ? classify(sql) : StatementKind::kPassThrough;
+    if (kind == StatementKind::kPassThrough) {
+      forward(m, Await::kReady);
+      return;
+    }
+    drain();
+    if (upstream_skipping_) return;  // inside a failed extended batch: ignored, like upstream
+    // In a failed transaction even these must fail as PostgreSQL fails them.
+    if (tx_status_ == 'E' && kind != StatementKind::kUnload) {
+      forward(m, Await::kReady);
+      return;
+    }
+    execute_local(kind, std::string(sql), /*extended=*/false);
+    if (kind == StatementKind::kUnload) {
+      // The upstream's answer to this Sync carries the true transaction status after the
+      // UNLOAD (failed if its COPY failed inside a transaction block).
+      to_up_ += w::sync();
+      pending_.push_back(Await::kReady);
+      upstream_skipping_ = false;
+      flush_client();
+      flush_upstream();
+    } else {
+      to_client_ += w::ready_for_query(tx_status_);
+    }
+  }
+
+  std::string row_description_for(StatementKind kind) const {
+    w::Column c;
+    switch (kind) {
+      case StatementKind::kVersion:
+        c.name = "version";
+        c.type_oid = w::kOidText;
+        c.type_len = -1;
+        return w::row_description({c});
+      case StatementKind::kLastUnloadCount:
+        c.name = "pg_last_unload_count";
+        c.type_oid = w::kOidInt8;
+        c.type_len = 8;
+        return w::row_description({c});
+      default:
+        return w::no_data();
+    }
+  }
+
+  // Runs a statement the gateway answers itself and appends the reply (without
+  // ReadyForQuery). For the simple protocol the RowDescription is part of the reply.
+  void execute_local(StatementKind kind, const std::string& sql, bool extended) {
+    if (kind == StatementKind::kUnload) {
+      run_unload(sql, extended);
+      return;
+    }
+    if (!extended) to_client_ += row_description_for(kind);
+    std::string value = kind == StatementKind::kVersion
+                            ? version_text(info_.upstream_server_version)
+                            : std::to_string(last_unload_count_);
+    to_client_ += w::data_row({std::string_view(value)});
+    to_client_ += w::command_complete("SELECT 1");
+  }
+
+  void run_unload(const std::string& sql, bool extended) {
+    ++unloads_run_;
+    auto t0 = Clock::now();
+    UpstreamChannel channel(*this);
+    std::string error_text;
+    std::string reply;
+    bool keep_count = false;
+    try {
+      std::uint64_t rows = executor_->execute(sql, info_, channel);
+      last_unload_count_ = static_cast<std::int64_t>(rows);
+      to_client_ += unload_notice(rows);
+      to_client_ += w::command_complete("UNLOAD");
+      log::info("gateway unload client={} user={} database={} rows={} duration={:.3f}s",
+                info_.client_address, info_.user, info_.database, rows,
+                std::chrono::duration<double>(Clock::now() - t0).count());
+      return;
+    } catch (const PeerGone&) {
+      throw;
+    } catch (const Error& e) {
+      error_text = e.what();
+      if (channel.upstream_error()) {
+        w::ErrorFields f;
+        for (const auto& [code, value] : channel.upstream_error()->fields) {
+          // Position and internal query refer to the COPY text, not the client's statement.
+          if (code != 'P' && code != 'p' && code != 'q') f.fields.emplace_back(code, value);
+        }
+        reply = w::error_response(f);
+      } else {
+        std::string detail =
+            e.resource().empty() ? e.step() : fmt::format("{} {}", e.step(), e.resource());
+        reply = w::error_response("ERROR", sqlstate_for(e), redact(e.message()), redact(detail),
+                                  redact(e.hint()));
+        keep_count = e.kind() == ErrorKind::kUsage || e.kind() == ErrorKind::kAccess;
+      }
+    } catch (const std::exception& e) {
+      error_text = redact(e.what());
+      reply = w::error_response("ERROR", "XX000", fmt::format("internal error: {}", error_text));
+    }
+    if (!keep_count) last_unload_count_ = 0;  // spec §7.2: failed during the unload
+    log::warn("gateway unload client={} user={} database={} failed after {:.3f}s: {}",
+              info_.client_address, info_.user, info_.database,
+              std::chrono::duration<double>(Clock::now() - t0).count(), error_text);
+    bool upstream_failed = channel.upstream_error().has_value();
+    // On Redshift an error aborts the transaction it happens in; make the upstream agree
+    // when the failure was ours (S3, syntax, …) rather than PostgreSQL's.
+    if (!upstream_failed && (extended || tx_status_ == 'T')) {
+      fail_upstream_transaction(reply);
+      upstream_failed = true;
+    }
+    to_client_ += reply;
+    if (extended) {
+      local_skipping_ = true;
+      if (upstream_failed) upstream_skipping_ = true;
+    }
+  }
+
+  // Raises an error on the upstream session (inside the client's transaction or the
+  // extended protocol's implicit one) and swallows the upstream's ErrorResponse.
+  void fail_upstream_transaction(const std::string& error_reply) {
+    w::Framer f;
+    f.feed(error_reply);
+    auto m = f.next();
+    auto fields = w::parse_error_fields(*m);
+    std::string sql = fmt::format(
+        "DO $cu_gateway$ BEGIN RAISE EXCEPTION USING ERRCODE = {}, MESSAGE = {}; END "
+        "$cu_gateway$",
+        e_literal(fields.get('C')), e_literal("UNLOAD failed: " + fields.get('M')));
+    send_upstream(w::parse("", sql) + w::bind("", "") + w::execute("") + w::flush());
+    for (;;) {
+      auto r = next_upstream_for_executor();
+      if (r.type == w::be::kErrorResponse) break;
+    }
+  }
+
+  ClientStream client_;
+  Fd upstream_;
+  const SessionContext& ctx_;
+  SessionInfo info_;
+  Clock::time_point started_;
+  w::Framer cin_{w::Framer::Mode::kStartup};
+  w::Framer uin_{w::Framer::Mode::kTyped};
+  std::string to_up_, to_client_;
+  std::deque<Await> pending_;
+  bool upstream_skipping_ = false;  // upstream discards messages until the next Sync
+  bool local_skipping_ = false;     // the gateway discards client messages until Sync
+  char tx_status_ = 'I';
+  bool ready_ = false;  // authentication finished (first ReadyForQuery seen)
+  bool terminated_ = false;
+  std::map<std::string, LocalStatement> statements_, portals_;
+  std::unique_ptr<UnloadExecutor> executor_;
+  std::int64_t last_unload_count_ = 0;
+  std::uint64_t statements_seen_ = 0, unloads_run_ = 0;
+  char rbuf_[65536];
+
+  friend class UpstreamChannel;
+};
+
+void UpstreamChannel::check_usable() const {
+  if (error_) {
+    throw Error(ErrorKind::kSource, "unload", "upstream",
+                "the upstream transaction has already failed: " + error_->get('M'));
+  }
+}
+
+void UpstreamChannel::fail(const w::Message& m) {
+  error_ = w::parse_error_fields(m);
+  throw Error(ErrorKind::kSource, "unload", "upstream", error_->get('M'))
+      .with_hint(error_->get('H'));
+}
+
+std::vector<w::Column> UpstreamChannel::describe(std::string_view select) {
+  check_usable();
+  s_.send_upstream(w::parse("", select) + w::describe('S', "") + w::flush());
+  for (;;) {
+    auto m = s_.next_upstream_for_executor();
+    switch (m.type) {
+      case w::be::kErrorResponse:
+        fail(m);
+      case w::be::kRowDescription:
+        return w::parse_row_description(m);
+      case w::be::kNoData:
+        return {};
+      default:  // ParseComplete, ParameterDescription
+        break;
+    }
+  }
+}
+
+std::uint64_t UpstreamChannel::copy_out(std::string_view copy_sql,
+                                        const std::function<void(std::string_view)>& on_chunk) {
+  check_usable();
+  s_.send_upstream(w::parse("", copy_sql) + w::bind("", "") + w::execute("") + w::flush());
+  bool copying = false;
+  std::exception_ptr stopped;
+  for (;;) {
+    auto m = s_.next_upstream_for_executor();
+    switch (m.type) {
+      case w::be::kErrorResponse:
+        fail(m);
+      case w::be::kCopyOutResponse:
+        copying = true;
+        break;
+      case w::be::kCopyData:
+        if (!stopped) {
+          try {
+            on_chunk(m.body);
+          } catch (...) {
+            stopped = std::current_exception();  // drain the rest, then rethrow
+          }
+        }
+        break;
+      case w::be::kCommandComplete: {
+        if (stopped) std::rethrow_exception(stopped);
+        auto tag = w::parse_command_complete(m);
+        if (!copying || tag.substr(0, 5) != "COPY ") {
+          throw Error(ErrorKind::kOther, "unload", "upstream",
+                      fmt::format("expected COPY … TO STDOUT, the statement completed as {}", tag));
+        }
+        std::uint64_t rows = 0;
+        auto digits = tag.substr(5);
+        std::from_chars(digits.data(), digits.data() + digits.size(), rows);
+        return rows;
+      }
+      case w::be::kEmptyQueryResponse:
+        throw Error(ErrorKind::kOther, "unload", "upstream", "empty COPY statement");
+      default:  // ParseComplete, BindComplete, CopyDone, DataRow of a misused SELECT
+        break;
+    }
+  }
+}
+
+}  // namespace
+
+void run_session(Fd client, const SessionContext& context) {
+  Session s(std::move(client), context);
+  s.run();
+}
+
+}  // namespace cu::gateway

@@ -1,0 +1,24 @@
+#pragma once
+// One client connection through the gateway, from the first startup packet to the end:
+// SSLRequest / GSSENCRequest / CancelRequest handling, the startup and authentication
+// exchange relayed to the upstream unchanged, then every message relayed both ways except
+// the statements the gateway answers itself (statement_kind.h), which it executes at the
+// right point of the message stream so the client sees replies in protocol order.
+// Used by Gateway (gateway.h), one thread per session.
+
+#include <memory>
+#include <string>
+
+#include "gateway/net.h"
+
+namespace cu::gateway {
+
+struct SessionContext {
+  Upstream upstream;
+  const TlsContext* tls = nullptr;  // null: SSLRequest is declined with 'N'
+};
+
+// Runs the session to its end; never throws. Logs one line when it ends.
+void run_session(Fd client, const SessionContext& context);
+
+}  // namespace cu::gateway
