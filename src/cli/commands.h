@@ -13,5 +13,6 @@ using Runner = std::function<int()>;
 
 void add_run(CLI::App& app, Runner& selected);
 void add_whoami(CLI::App& app, Runner& selected);
+void add_gateway(CLI::App& app, Runner& selected);
 
 }  // namespace cu::cli

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   cu::cli::Runner selected;
   cu::cli::add_run(app, selected);
   cu::cli::add_whoami(app, selected);
+  cu::cli::add_gateway(app, selected);
 
   try {
     app.parse(argc, argv);
