@@ -1,0 +1,181 @@
+#include "infra/policies.h"
+
+#include <fmt/format.h>
+
+namespace cu::infra {
+
+using nlohmann::json;
+
+namespace {
+
+json document(json statements) {
+  return json{{"Version", "2012-10-17"}, {"Statement", std::move(statements)}};
+}
+
+json allow(const std::string& sid, json actions, json resources) {
+  return json{{"Sid", sid},
+              {"Effect", "Allow"},
+              {"Action", std::move(actions)},
+              {"Resource", std::move(resources)}};
+}
+
+std::string account_root(const InfraParams& p, const std::string& account) {
+  return fmt::format("arn:{}:iam::{}:root", p.partition, account);
+}
+
+json secret_resource(const InfraParams& p, Target target) {
+  if (target == Target::kTemplate && p.create_secret) return json{{"Ref", "Secret"}};
+  return p.secret_policy_arn();
+}
+
+// ListBucket is granted on the bucket but only for listings under the prefix.
+json list_prefix(const InfraParams& p, const std::string& sid) {
+  json st = allow(sid, "s3:ListBucket", p.bucket_arn());
+  if (!p.prefix.empty())
+    st["Condition"] = {{"StringLike", {{"s3:prefix", json::array({p.prefix + "*"})}}}};
+  return st;
+}
+
+}  // namespace
+
+std::vector<RoleDoc> prod_roles(const InfraParams& p, Target target) {
+  std::vector<RoleDoc> roles;
+
+  // SM-Read-Role: the DEV Lambda role, and only with the external id, may assume it.
+  RoleDoc sm;
+  sm.logical_id = "SecretReadRole";
+  sm.account_id = p.prod_account_id;
+  sm.name = p.secret_role_name;
+  sm.description = fmt::format(
+      "crossunload: read the Redshift connection secret {}. Assumable only by {} with the "
+      "external id.",
+      p.secret_name(), p.lambda_role_arn());
+  sm.trust =
+      document(json::array({json{{"Sid", "OnlyTheDevLambdaRoleWithExternalId"},
+                                 {"Effect", "Allow"},
+                                 {"Principal", {{"AWS", account_root(p, p.dev_account_id)}}},
+                                 {"Action", "sts:AssumeRole"},
+                                 {"Condition",
+                                  {{"StringEquals", {{"sts:ExternalId", p.external_id}}},
+                                   {"ArnEquals", {{"aws:PrincipalArn", p.lambda_role_arn()}}}}}}}));
+  json sm_statements = json::array(
+      {allow("ReadOnlyTheConnectionSecret",
+             json::array({"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}),
+             secret_resource(p, target))});
+  if (p.secret_kms_key_arn) {
+    json st = allow("DecryptTheSecretThroughSecretsManager", "kms:Decrypt", *p.secret_kms_key_arn);
+    st["Condition"] = {
+        {"StringEquals",
+         {{"kms:ViaService", fmt::format("secretsmanager.{}.amazonaws.com", p.region)}}}};
+    sm_statements.push_back(std::move(st));
+  }
+  sm.policies.push_back({"read-connection-secret", document(std::move(sm_statements))});
+  roles.push_back(std::move(sm));
+
+  // CrossAccount-S3-Write-Role: attached to the cluster; Redshift assumes it and chains on.
+  RoleDoc rs;
+  rs.logical_id = "RedshiftChainRole";
+  rs.account_id = p.prod_account_id;
+  rs.name = p.redshift_role_name;
+  rs.description = fmt::format(
+      "crossunload: first role of UNLOAD's IAM_ROLE chain. Trusted by Redshift; may assume "
+      "only {}.",
+      p.write_role_arn());
+  json rs_trust = {{"Sid", "OnlyRedshift"},
+                   {"Effect", "Allow"},
+                   {"Principal", {{"Service", "redshift.amazonaws.com"}}},
+                   {"Action", "sts:AssumeRole"}};
+  if (p.redshift_cluster_id) {
+    // Redshift passes the database user's ARN as the external id: only this cluster's users.
+    rs_trust["Condition"] = {
+        {"StringLike",
+         {{"sts:ExternalId", fmt::format("arn:{}:redshift:{}:{}:dbuser:{}/*", p.partition, p.region,
+                                         p.prod_account_id, *p.redshift_cluster_id)}}}};
+  }
+  rs.trust = document(json::array({rs_trust}));
+  rs.policies.push_back({"assume-dev-write-role",
+                         document(json::array({allow("AssumeOnlyTheDevWriteRole", "sts:AssumeRole",
+                                                     p.write_role_arn())}))});
+  roles.push_back(std::move(rs));
+  return roles;
+}
+
+std::vector<RoleDoc> dev_roles(const InfraParams& p, Target /*target*/) {
+  std::vector<RoleDoc> roles;
+
+  // The Lambda's execution role.
+  RoleDoc lr;
+  lr.logical_id = "LambdaRole";
+  lr.account_id = p.dev_account_id;
+  lr.name = p.lambda_role_name;
+  lr.description = fmt::format(
+      "crossunload: execution role of the Lambda function {}. May assume only {}, write its "
+      "log group, verify the unloaded objects{}.",
+      p.function_name, p.secret_role_arn(),
+      p.in_vpc() ? "; EC2 Describe* on * (no resource-level permission)" : "");
+  lr.trust = document(json::array({json{{"Sid", "OnlyLambda"},
+                                        {"Effect", "Allow"},
+                                        {"Principal", {{"Service", "lambda.amazonaws.com"}}},
+                                        {"Action", "sts:AssumeRole"}}}));
+  lr.policies.push_back({"assume-secret-read-role",
+                         document(json::array({allow("AssumeOnlyTheProdSecretReadRole",
+                                                     "sts:AssumeRole", p.secret_role_arn())}))});
+  lr.policies.push_back(
+      {"write-own-logs",
+       document(json::array({allow("WriteOnlyItsOwnLogGroup",
+                                   json::array({"logs:CreateLogStream", "logs:PutLogEvents"}),
+                                   p.log_group_arn())}))});
+  // After Redshift has written, the job checks the objects exist (listing, manifest).
+  json verify = json::array({list_prefix(p, "ListUnderThePrefix"),
+                             allow("ReadUnderThePrefix", "s3:GetObject", p.objects_arn())});
+  if (p.kms_key_arn)
+    verify.push_back(allow("DecryptWithTheUnloadKey", "kms:Decrypt", *p.kms_key_arn));
+  lr.policies.push_back({"verify-unloaded-objects", document(std::move(verify))});
+  if (p.in_vpc()) {
+    const std::string ec2 =
+        fmt::format("arn:{}:ec2:{}:{}:", p.partition, p.region, p.dev_account_id);
+    json create = json::array({ec2 + "network-interface/*"});
+    for (const auto& s : p.subnet_ids) create.push_back(ec2 + "subnet/" + s);
+    for (const auto& g : p.security_group_ids) create.push_back(ec2 + "security-group/" + g);
+    lr.policies.push_back(
+        {"vpc-network-interfaces",
+         document(json::array(
+             {allow("DescribeHasNoResourceLevelPermissionSoStar",
+                    json::array({"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"}), "*"),
+              allow("CreateInterfacesInTheLambdaSubnets", "ec2:CreateNetworkInterface", create),
+              allow("ManageTheAccountsInterfaces",
+                    json::array({"ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses",
+                                 "ec2:UnassignPrivateIpAddresses"}),
+                    ec2 + "network-interface/*")}))});
+  }
+  roles.push_back(std::move(lr));
+
+  // S3-Write-Role: the last role of Redshift's chain, the one that writes.
+  RoleDoc wr;
+  wr.logical_id = "WriteRole";
+  wr.account_id = p.dev_account_id;
+  wr.name = p.write_role_name;
+  wr.description =
+      fmt::format("crossunload: writes UNLOAD's files under s3://{}/{}. Assumable only by {}.",
+                  p.bucket, p.prefix, p.redshift_role_arn());
+  wr.trust = document(json::array(
+      {json{{"Sid", "OnlyTheProdRedshiftRole"},
+            {"Effect", "Allow"},
+            {"Principal", {{"AWS", account_root(p, p.prod_account_id)}}},
+            {"Action", "sts:AssumeRole"},
+            {"Condition", {{"ArnEquals", {{"aws:PrincipalArn", p.redshift_role_arn()}}}}}}}));
+  json write_actions = json::array({"s3:PutObject", "s3:AbortMultipartUpload", "s3:GetObject"});
+  if (p.allow_delete) write_actions.push_back("s3:DeleteObject");  // the job's clean_path
+  json write = json::array({allow("WriteUnderThePrefix", write_actions, p.objects_arn()),
+                            list_prefix(p, "ListUnderThePrefix"),
+                            allow("FindTheBucketRegion", "s3:GetBucketLocation", p.bucket_arn())});
+  if (p.kms_key_arn)
+    write.push_back(allow("UseOnlyTheUnloadKey",
+                          json::array({"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"}),
+                          *p.kms_key_arn));
+  wr.policies.push_back({"write-under-prefix", document(std::move(write))});
+  roles.push_back(std::move(wr));
+  return roles;
+}
+
+}  // namespace cu::infra

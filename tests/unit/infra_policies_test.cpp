@@ -1,0 +1,200 @@
+// The generated IAM documents, statement by statement. Expected values are written out
+// here from issue 7 and the pattern (mission.md), not computed by the generator.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "base/error.h"
+#include "infra/infra_params.h"
+#include "infra/policies.h"
+
+namespace {
+
+using cu::infra::InfraParams;
+using cu::infra::RoleDoc;
+using nlohmann::json;
+
+const char* kJob = R"(
+region = "eu-central-1"
+to = "s3://dev-bucket/unload/run_"
+secret_id = "redshift_creds"
+secret_role_arn = "arn:aws:iam::222222222222:role/SM-Read-Role"
+external_id = "ext-1234"
+iam_role = "arn:aws:iam::222222222222:role/CrossAccount-S3-Write-Role,arn:aws:iam::111111111111:role/S3-Write-Role"
+kms_key_id = "0f6f8a1e-3c1b-4f6e-9d7a-5a2b1c0d9e8f"
+[infra]
+subnet_ids = ["subnet-1"]
+security_group_ids = ["sg-1"]
+)";
+
+// Returns a copy: the role lists are temporaries at the call sites.
+RoleDoc find(const std::vector<RoleDoc>& roles, const std::string& name) {
+  for (const auto& r : roles)
+    if (r.name == name) return r;
+  throw std::runtime_error("no role " + name);
+}
+
+const json& statement(const RoleDoc& r, const std::string& sid) {
+  for (const auto& p : r.policies)
+    for (const auto& s : p.document.at("Statement"))
+      if (s.at("Sid") == sid) return s;
+  throw std::runtime_error("no statement " + sid + " in " + r.name);
+}
+
+std::vector<json> all_statements(const RoleDoc& r) {
+  std::vector<json> out;
+  for (const auto& p : r.policies)
+    for (const auto& s : p.document.at("Statement")) out.push_back(s);
+  return out;
+}
+
+TEST(InfraParams, DerivesAccountsAndNamesFromTheJobsArns) {
+  InfraParams p = cu::infra::parse_infra_params(kJob, "job.toml");
+  EXPECT_EQ(p.dev_account_id, "111111111111");
+  EXPECT_EQ(p.prod_account_id, "222222222222");
+  EXPECT_EQ(p.bucket, "dev-bucket");
+  EXPECT_EQ(p.prefix, "unload/run_");
+  EXPECT_EQ(p.secret_role_name, "SM-Read-Role");
+  EXPECT_EQ(p.redshift_role_name, "CrossAccount-S3-Write-Role");
+  EXPECT_EQ(p.write_role_name, "S3-Write-Role");
+  EXPECT_EQ(p.lambda_role_name, "CrossAccount-SM-Read-Role");
+  EXPECT_EQ(*p.kms_key_arn,
+            "arn:aws:kms:eu-central-1:111111111111:key/0f6f8a1e-3c1b-4f6e-9d7a-5a2b1c0d9e8f");
+}
+
+TEST(InfraParams, BadInputIsAUsageErrorNamingTheKey) {
+  auto expect_usage = [](const std::string& toml, const std::string& needle) {
+    try {
+      cu::infra::parse_infra_params(toml, "job.toml");
+      ADD_FAILURE() << "accepted: " << toml;
+    } catch (const cu::Error& e) {
+      EXPECT_EQ(e.exit_code(), 2);
+      EXPECT_THAT(e.what(), testing::HasSubstr(needle));
+    }
+  };
+  std::string base = kJob;
+  expect_usage(base + "dev_account_id = \"333333333333\"\n", "iam_role[1]");  // conflicts
+  expect_usage("region = \"eu-central-1\"\nto = \"s3://b-1/p\"\n", "infra.dev_account_id");
+  expect_usage(std::string(kJob).replace(std::string(kJob).find("ext-1234"), 8, ""), "external_id");
+  expect_usage(base + "log_retention_days = 10\n", "infra.log_retention_days");
+  expect_usage(base + "[broken", "job.toml");
+  expect_usage(std::string("secret_role_arn = \"arn:aws:iam::2222:role/x\"\n"), "secret_role_arn");
+}
+
+TEST(ProdRoles, SecretReadRoleTrustsOnlyTheDevLambdaRoleWithTheExternalId) {
+  InfraParams p = cu::infra::parse_infra_params(kJob, "job.toml");
+  RoleDoc sm = find(cu::infra::prod_roles(p), "SM-Read-Role");
+  EXPECT_EQ(sm.account_id, "222222222222");
+  ASSERT_EQ(sm.trust.at("Statement").size(), 1u);
+  const json& t = sm.trust.at("Statement")[0];
+  EXPECT_EQ(t.at("Effect"), "Allow");
+  EXPECT_EQ(t.at("Action"), "sts:AssumeRole");
+  EXPECT_EQ(t.at("Principal").at("AWS"), "arn:aws:iam::111111111111:root");
+  EXPECT_EQ(t.at("Condition").at("StringEquals").at("sts:ExternalId"), "ext-1234");
+  EXPECT_EQ(t.at("Condition").at("ArnEquals").at("aws:PrincipalArn"),
+            "arn:aws:iam::111111111111:role/CrossAccount-SM-Read-Role");
+
+  auto st = all_statements(sm);
+  ASSERT_EQ(st.size(), 1u);
+  EXPECT_EQ(st[0].at("Action"),
+            json::array({"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}));
+  EXPECT_EQ(st[0].at("Resource"),
+            "arn:aws:secretsmanager:eu-central-1:222222222222:secret:redshift_creds-??????");
+}
+
+TEST(ProdRoles, RedshiftRoleIsTrustedByRedshiftAndAssumesOnlyTheDevWriteRole) {
+  InfraParams p = cu::infra::parse_infra_params(kJob, "job.toml");
+  RoleDoc rs = find(cu::infra::prod_roles(p), "CrossAccount-S3-Write-Role");
+  const json& t = rs.trust.at("Statement")[0];
+  EXPECT_EQ(t.at("Principal"), json({{"Service", "redshift.amazonaws.com"}}));
+  EXPECT_FALSE(t.contains("Condition"));
+  auto st = all_statements(rs);
+  ASSERT_EQ(st.size(), 1u);
+  EXPECT_EQ(st[0].at("Action"), "sts:AssumeRole");
+  EXPECT_EQ(st[0].at("Resource"), "arn:aws:iam::111111111111:role/S3-Write-Role");
+
+  p.redshift_cluster_id = "prod-cluster";
+  RoleDoc rs2 = find(cu::infra::prod_roles(p), "CrossAccount-S3-Write-Role");
+  EXPECT_EQ(rs2.trust.at("Statement")[0].at("Condition").at("StringLike").at("sts:ExternalId"),
+            "arn:aws:redshift:eu-central-1:222222222222:dbuser:prod-cluster/*");
+}
+
+TEST(DevRoles, WriteRoleTrustsOnlyTheProdRedshiftRoleAndWritesUnderThePrefix) {
+  InfraParams p = cu::infra::parse_infra_params(kJob, "job.toml");
+  RoleDoc wr = find(cu::infra::dev_roles(p), "S3-Write-Role");
+  EXPECT_EQ(wr.account_id, "111111111111");
+  const json& t = wr.trust.at("Statement")[0];
+  EXPECT_EQ(t.at("Principal").at("AWS"), "arn:aws:iam::222222222222:root");
+  EXPECT_EQ(t.at("Condition").at("ArnEquals").at("aws:PrincipalArn"),
+            "arn:aws:iam::222222222222:role/CrossAccount-S3-Write-Role");
+
+  const json& w = statement(wr, "WriteUnderThePrefix");
+  EXPECT_EQ(w.at("Action"),
+            json::array({"s3:PutObject", "s3:AbortMultipartUpload", "s3:GetObject"}));
+  EXPECT_EQ(w.at("Resource"), "arn:aws:s3:::dev-bucket/unload/run_*");
+  const json& l = statement(wr, "ListUnderThePrefix");
+  EXPECT_EQ(l.at("Action"), "s3:ListBucket");
+  EXPECT_EQ(l.at("Resource"), "arn:aws:s3:::dev-bucket");
+  EXPECT_EQ(l.at("Condition").at("StringLike").at("s3:prefix"), json::array({"unload/run_*"}));
+  const json& k = statement(wr, "UseOnlyTheUnloadKey");
+  EXPECT_EQ(k.at("Action"), json::array({"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"}));
+  EXPECT_EQ(k.at("Resource"),
+            "arn:aws:kms:eu-central-1:111111111111:key/0f6f8a1e-3c1b-4f6e-9d7a-5a2b1c0d9e8f");
+  for (const auto& s : all_statements(wr)) {
+    EXPECT_NE(s.at("Resource"), "*") << s.dump();
+    EXPECT_THAT(s.at("Action").dump(), testing::Not(testing::HasSubstr("s3:DeleteObject")));
+  }
+
+  p.allow_delete = true;  // clean_path = true
+  RoleDoc wr2 = find(cu::infra::dev_roles(p), "S3-Write-Role");
+  EXPECT_THAT(statement(wr2, "WriteUnderThePrefix").at("Action").dump(),
+              testing::HasSubstr("s3:DeleteObject"));
+}
+
+TEST(DevRoles, LambdaRoleAssumesOnlySecretReadRoleAndStarOnlyForEc2Describe) {
+  InfraParams p = cu::infra::parse_infra_params(kJob, "job.toml");
+  RoleDoc lr = find(cu::infra::dev_roles(p), "CrossAccount-SM-Read-Role");
+  EXPECT_EQ(lr.trust.at("Statement")[0].at("Principal"),
+            json({{"Service", "lambda.amazonaws.com"}}));
+
+  int assume = 0;
+  for (const auto& s : all_statements(lr)) {
+    if (s.at("Action") == "sts:AssumeRole") {
+      ++assume;
+      EXPECT_EQ(s.at("Resource"), "arn:aws:iam::222222222222:role/SM-Read-Role");
+    }
+    if (s.at("Resource") == "*") {
+      EXPECT_EQ(s.at("Sid"), "DescribeHasNoResourceLevelPermissionSoStar");
+      EXPECT_EQ(s.at("Action"),
+                json::array({"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"}));
+    }
+  }
+  EXPECT_EQ(assume, 1);
+  EXPECT_EQ(statement(lr, "WriteOnlyItsOwnLogGroup").at("Resource"),
+            "arn:aws:logs:eu-central-1:111111111111:log-group:/aws/lambda/crossunload:*");
+  EXPECT_EQ(statement(lr, "CreateInterfacesInTheLambdaSubnets").at("Resource"),
+            json::array({"arn:aws:ec2:eu-central-1:111111111111:network-interface/*",
+                         "arn:aws:ec2:eu-central-1:111111111111:subnet/subnet-1",
+                         "arn:aws:ec2:eu-central-1:111111111111:security-group/sg-1"}));
+  EXPECT_EQ(statement(lr, "ReadUnderThePrefix").at("Action"), "s3:GetObject");
+}
+
+TEST(DevRoles, WithoutVpcThereIsNoStarAtAll) {
+  std::string job = kJob;
+  job = job.substr(0, job.find("[infra]"));
+  InfraParams p = cu::infra::parse_infra_params(job, "job.toml");
+  for (auto roles : {cu::infra::dev_roles(p), cu::infra::prod_roles(p)})
+    for (const auto& r : roles)
+      for (const auto& s : all_statements(r)) EXPECT_NE(s.at("Resource"), "*") << s.dump();
+}
+
+TEST(ProdRoles, SecretGivenAsArnIsNamedExactly) {
+  std::string job = kJob;
+  job.replace(job.find("\"redshift_creds\""), 16,
+              "\"arn:aws:secretsmanager:eu-central-1:222222222222:secret:redshift_creds-AbCdEf\"");
+  InfraParams p = cu::infra::parse_infra_params(job, "job.toml");
+  RoleDoc sm = find(cu::infra::prod_roles(p), "SM-Read-Role");
+  EXPECT_EQ(statement(sm, "ReadOnlyTheConnectionSecret").at("Resource"),
+            "arn:aws:secretsmanager:eu-central-1:222222222222:secret:redshift_creds-AbCdEf");
+}
+
+}  // namespace

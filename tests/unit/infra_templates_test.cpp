@@ -1,0 +1,135 @@
+// The two CloudFormation templates and the files `crossunload infra` writes.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "infra/infra_params.h"
+#include "infra/templates.h"
+
+namespace {
+
+using nlohmann::json;
+
+cu::infra::InfraParams example() {
+  return cu::infra::load_infra_params(std::filesystem::path(CU_SOURCE_DIR) /
+                                      "deploy/job.example.toml");
+}
+
+json tags_of(const json& resource) { return resource.at("Properties").at("Tags"); }
+
+void expect_tagged(const json& resource, const std::string& stack) {
+  EXPECT_THAT(tags_of(resource),
+              testing::Contains(json{{"Key", "crossunload:stack"}, {"Value", stack}}))
+      << resource.dump();
+}
+
+TEST(ProdTemplate, HoldsTheTwoRolesAndTheIngressRulesAllTagged) {
+  json t = cu::infra::prod_template(example());
+  EXPECT_EQ(t.at("AWSTemplateFormatVersion"), "2010-09-09");
+  const json& r = t.at("Resources");
+  EXPECT_EQ(r.at("SecretReadRole").at("Properties").at("RoleName"), "SM-Read-Role");
+  EXPECT_EQ(r.at("RedshiftChainRole").at("Properties").at("RoleName"),
+            "CrossAccount-S3-Write-Role");
+  EXPECT_FALSE(r.contains("Secret"));
+  int ingress = 0;
+  for (const auto& [id, res] : r.items()) {
+    if (res.at("Type") == "AWS::EC2::SecurityGroupIngress") {
+      ++ingress;
+      const json& pr = res.at("Properties");
+      EXPECT_EQ(pr.at("GroupId"), "sg-0fedcba9876543210");
+      EXPECT_EQ(pr.at("FromPort"), 5439);
+      EXPECT_EQ(pr.at("ToPort"), 5439);
+      EXPECT_EQ(pr.at("IpProtocol"), "tcp");
+      EXPECT_THAT(pr.at("Description").get<std::string>(),
+                  testing::HasSubstr("crossunload:stack=crossunload-prod"));
+    } else {
+      expect_tagged(res, "crossunload-prod");
+    }
+  }
+  EXPECT_EQ(ingress, 2);  // one per Lambda subnet CIDR
+}
+
+TEST(ProdTemplate, CreatesTheSecretWithAGeneratedPasswordWhenAsked) {
+  auto p = example();
+  p.create_secret = true;
+  p.secret_host = "cluster.example.internal";
+  p.secret_username = "unloader";
+  json t = cu::infra::prod_template(p);
+  const json& s = t.at("Resources").at("Secret");
+  EXPECT_EQ(s.at("Type"), "AWS::SecretsManager::Secret");
+  expect_tagged(s, "crossunload-prod");
+  const json& g = s.at("Properties").at("GenerateSecretString");
+  EXPECT_EQ(g.at("GenerateStringKey"), "password");
+  json fields = json::parse(g.at("SecretStringTemplate").get<std::string>());
+  EXPECT_EQ(fields.at("host"), "cluster.example.internal");
+  EXPECT_EQ(fields.at("port"), 5439);
+  EXPECT_EQ(fields.at("username"), "unloader");
+  EXPECT_FALSE(fields.contains("password"));
+  // The role reads the secret the stack creates, by reference.
+  const json& st = t.at("Resources")
+                       .at("SecretReadRole")
+                       .at("Properties")
+                       .at("Policies")[0]
+                       .at("PolicyDocument")
+                       .at("Statement")[0];
+  EXPECT_EQ(st.at("Resource"), json({{"Ref", "Secret"}}));
+}
+
+TEST(DevTemplate, HoldsTheFunctionItsLogGroupAndRolesAllTagged) {
+  json t = cu::infra::dev_template(example());
+  const json& r = t.at("Resources");
+  for (const auto& [id, res] : r.items()) expect_tagged(res, "crossunload-dev");
+  const json& f = r.at("Function").at("Properties");
+  EXPECT_EQ(f.at("Runtime"), "provided.al2023");
+  EXPECT_EQ(f.at("Architectures"), json::array({"x86_64"}));
+  EXPECT_EQ(f.at("FunctionName"), "crossunload-unload");
+  EXPECT_EQ(f.at("Role"), json({{"Fn::GetAtt", {"LambdaRole", "Arn"}}}));
+  EXPECT_EQ(f.at("Code"),
+            json({{"S3Bucket", "dev-deploy-artifacts"}, {"S3Key", "crossunload/function.zip"}}));
+  EXPECT_EQ(f.at("VpcConfig").at("SubnetIds"),
+            json::array({"subnet-0a1b2c3d4e5f60718", "subnet-0b1c2d3e4f5a60718"}));
+  EXPECT_EQ(f.at("VpcConfig").at("SecurityGroupIds"), json::array({"sg-0123456789abcdef0"}));
+  const json& lg = r.at("LogGroup").at("Properties");
+  EXPECT_EQ(lg.at("LogGroupName"), "/aws/lambda/crossunload-unload");
+  EXPECT_EQ(lg.at("RetentionInDays"), 14);
+  EXPECT_EQ(r.at("LambdaRole").at("Properties").at("RoleName"), "CrossAccount-SM-Read-Role");
+  EXPECT_EQ(r.at("WriteRole").at("Properties").at("RoleName"), "S3-Write-Role");
+}
+
+TEST(DevTemplate, HasNoFunctionWithoutACodeLocation) {
+  auto p = example();
+  p.code_s3_bucket.reset();
+  EXPECT_FALSE(cu::infra::dev_template(p).at("Resources").contains("Function"));
+}
+
+TEST(WriteInfra, WritesTemplatesAndOnePolicyFilePerDocument) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("cu-infra-test-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto files = cu::infra::write_infra(example(), dir);
+  EXPECT_THAT(files, testing::IsSupersetOf({
+                         "prod.template.json",
+                         "dev.template.json",
+                         "policies/prod/SM-Read-Role.trust.json",
+                         "policies/prod/SM-Read-Role.read-connection-secret.json",
+                         "policies/prod/CrossAccount-S3-Write-Role.trust.json",
+                         "policies/prod/CrossAccount-S3-Write-Role.assume-dev-write-role.json",
+                         "policies/dev/CrossAccount-SM-Read-Role.trust.json",
+                         "policies/dev/CrossAccount-SM-Read-Role.assume-secret-read-role.json",
+                         "policies/dev/S3-Write-Role.trust.json",
+                         "policies/dev/S3-Write-Role.write-under-prefix.json",
+                     }));
+  for (const auto& f : files) {
+    std::ifstream in(dir / f);
+    ASSERT_TRUE(in) << f;
+    json doc = json::parse(in);  // every file is JSON
+    if (f.find("policies/") == 0) {
+      EXPECT_EQ(doc.at("Version"), "2012-10-17") << f;
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
