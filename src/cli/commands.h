@@ -14,5 +14,9 @@ using Runner = std::function<int()>;
 void add_run(CLI::App& app, Runner& selected);
 void add_whoami(CLI::App& app, Runner& selected);
 void add_gateway(CLI::App& app, Runner& selected);
+void add_infra(CLI::App& app, Runner& selected);
+void add_lambda(CLI::App& app, Runner& selected);
+void add_teardown(CLI::App& app, Runner& selected);
+void add_doctor(CLI::App& app, Runner& selected);
 
 }  // namespace cu::cli

@@ -25,6 +25,10 @@ int main(int argc, char** argv) {
   cu::cli::add_run(app, selected);
   cu::cli::add_whoami(app, selected);
   cu::cli::add_gateway(app, selected);
+  cu::cli::add_infra(app, selected);
+  cu::cli::add_lambda(app, selected);
+  cu::cli::add_teardown(app, selected);
+  cu::cli::add_doctor(app, selected);
 
   try {
     app.parse(argc, argv);
