@@ -1,0 +1,100 @@
+#pragma once
+// JobConfig — what one `crossunload run` is told to do: where the query runs and how we
+// reach it (conninfo, or a secret read through a role), what to run, where the result goes,
+// the UNLOAD options, and how to report. The same keys come from three places, which are
+// layered so that later ones win:
+//
+//   auto values = cu::job::parse_toml(file_text, "job.toml");        // --config FILE
+//   cu::job::overlay(values, cu::job::parse_json(lambda_event));     // or the Lambda event
+//   cu::job::overlay(values, flags.values());                        // config_flags.h
+//   cu::job::JobConfig job = cu::job::build(values);                 // checks everything
+//   job.unload;   // the UnloadSpec: TO, IAM_ROLE chain, every option; select from `query`
+//
+// Every `run` flag has the same-named key (dashes become underscores). List keys
+// (iam_role, partition_by) take an array or one comma-separated string. Unknown keys and
+// ill-typed values are cu::Error(kUsage, "configure", "<key>", …). All of this is pure:
+// reading the --config file or query_file is the caller's (read_text_file below).
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "unload/unload_spec.h"
+
+namespace cu::job {
+
+// How the result is produced: `server` sends UNLOAD to Redshift; `client` runs the query
+// and writes the objects itself; `auto` picks server on Redshift, client elsewhere.
+enum class Mode { kAuto, kServer, kClient };
+const char* to_string(Mode m);
+
+// One configuration value as the file, event or flags gave it, before typing.
+using Value = std::variant<bool, std::int64_t, std::string, std::vector<std::string>>;
+// key -> value; one layer (a file, an event, the flags).
+using Values = std::map<std::string, Value>;
+
+// kBool: true/false (a bare flag; `--no-<flag>` for false). kWord: a word that may also be
+// given as a bare flag meaning "true" (`--manifest` = plain, `--encrypted=auto`). kList: an
+// array or a comma-separated string. kSize: "256 MB", "6.2 GB", or an integer in MB.
+enum class KeyType { kString, kBool, kInt, kList, kSize, kWord };
+
+struct KeyInfo {
+  const char* name;  // e.g. "query_file"; the flag is "--query-file"
+  KeyType type;
+  const char* help;
+};
+
+// Every key, in the order `run --help` lists them.
+const std::vector<KeyInfo>& keys();
+const KeyInfo* find_key(std::string_view name);
+
+// TOML text (a flat table of keys) -> values. `origin` names the file in errors.
+Values parse_toml(std::string_view text, std::string_view origin);
+// A JSON object (the Lambda event) -> values. null means "not given".
+Values parse_json(std::string_view text, std::string_view origin = "event");
+// Sets every key of `top` in `base` (flags over file).
+void overlay(Values& base, const Values& top);
+
+struct JobConfig {
+  // AWS region for our own API calls (STS, Secrets Manager, S3 in client mode).
+  std::optional<std::string> region;
+
+  // The source database: a libpq conninfo, or a Secrets Manager secret read through an
+  // optional role (assumed with external_id and role_session_name).
+  std::optional<std::string> source;
+  std::optional<std::string> secret_id;
+  std::optional<std::string> secret_role_arn;
+  std::optional<std::string> external_id;
+  std::string role_session_name = "crossunload";
+  std::optional<std::string> database;  // overrides the secret's / conninfo's
+  std::optional<std::string> sslmode;   // unset: require, except on loopback
+  int connect_timeout = 10;             // seconds
+
+  // The query: inline text or a file to read (then unload.select is empty until read).
+  std::optional<std::string> query;
+  std::optional<std::string> query_file;
+
+  Mode mode = Mode::kAuto;
+  // Client mode: the role our process assumes to write; unset = its own identity.
+  std::optional<std::string> write_role_arn;
+
+  // The UNLOAD: destination (`to`), authorization (`iam_role`), every option.
+  unload::UnloadSpec unload;
+
+  std::optional<std::string> report;  // file path, or "-" for stdout
+  bool dry_run = false;
+};
+
+// Types and checks every value, then the combinations: `to` and one of query/query_file,
+// one of source/secret_id, role ARNs, mode, the UNLOAD option rules (unload::validate, with
+// a placeholder select when the query is in a file). Registers secrets found in `source`.
+JobConfig build(const Values& values);
+
+// Reads a whole text file (the --config file, query_file); kUsage error naming `key`.
+std::string read_text_file(const std::string& path, std::string_view key);
+
+}  // namespace cu::job

@@ -1,0 +1,62 @@
+#include "job/config_flags.h"
+
+namespace cu::job {
+
+std::string flag_name(std::string_view key) {
+  std::string out = "--";
+  for (char c : key) out += c == '_' ? '-' : c;
+  return out;
+}
+
+ConfigFlags::ConfigFlags(CLI::App& cmd) {
+  config_option_ =
+      cmd.add_option("--config", config_, "TOML job file; flags given here override its keys");
+  for (const auto& k : keys()) {
+    Flag& f = flags_[k.name];
+    f.key = &k;
+    const std::string name = flag_name(k.name);
+    switch (k.type) {
+      case KeyType::kBool:
+        f.option = cmd.add_flag(name + ",!--no-" + name.substr(2), f.on, k.help);
+        break;
+      case KeyType::kWord:
+        // Bare = "true"; --name=word; --no-name = "false".
+        f.option = cmd.add_flag(name + ",!--no-" + name.substr(2), f.text, k.help);
+        break;
+      case KeyType::kList:
+        f.option = cmd.add_option(name, f.list, k.help)->delimiter(',');
+        break;
+      case KeyType::kString:
+      case KeyType::kInt:
+      case KeyType::kSize:
+        f.option = cmd.add_option(name, f.text, k.help);
+        break;
+    }
+  }
+}
+
+std::optional<std::string> ConfigFlags::config_file() const {
+  if (config_option_->count() == 0) return std::nullopt;
+  return config_;
+}
+
+Values ConfigFlags::values() const {
+  Values out;
+  for (const auto& [key, f] : flags_) {
+    if (f.option->count() == 0) continue;
+    switch (f.key->type) {
+      case KeyType::kBool:
+        out[key] = f.on;
+        break;
+      case KeyType::kList:
+        out[key] = f.list;
+        break;
+      default:
+        out[key] = f.text;
+        break;
+    }
+  }
+  return out;
+}
+
+}  // namespace cu::job

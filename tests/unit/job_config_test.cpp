@@ -1,0 +1,275 @@
+// JobConfig: the TOML job file, the Lambda's JSON event and the command-line flags give the
+// same keys; flags override the file; bad keys and values are usage errors naming the key.
+#include <gtest/gtest.h>
+
+#include "base/error.h"
+#include "base/redact.h"
+#include "job/config.h"
+#include "job/config_flags.h"
+#include "unload/render.h"
+
+namespace {
+
+using namespace cu::job;
+
+const char* kToml = R"(
+region = "eu-west-1"
+query = "select * from sales where saletime >= '2008-01-01'"
+to = "s3://dev-exports/sales/sales_"
+secret_id = "redshift_creds"
+secret_role_arn = "arn:aws:iam::222222222222:role/SM-Read-Role"
+external_id = "xacct-123"
+role_session_name = "nightly"
+database = "tickit"
+iam_role = ["arn:aws:iam::222222222222:role/RsUnload", "arn:aws:iam::111111111111:role/DevWrite"]
+mode = "server"
+format = "csv"
+header = true
+compression = "gzip"
+parallel = false
+max_file_size = "256 MB"
+partition_by = "eventid, dateid"
+partition_include = true
+manifest = "verbose"
+encrypted = true
+kms_key_id = "alias/exports"
+allow_overwrite = true
+bucket_region = "us-east-1"
+sslmode = "verify-full"
+connect_timeout = 30
+report = "-"
+)";
+
+// What kToml means, written independently as the UNLOAD Redshift should receive.
+const char* kTomlUnload =
+    "UNLOAD ('select * from sales where saletime >= ''2008-01-01''') TO "
+    "'s3://dev-exports/sales/sales_' IAM_ROLE "
+    "'arn:aws:iam::222222222222:role/RsUnload,arn:aws:iam::111111111111:role/DevWrite' "
+    "FORMAT AS CSV PARTITION BY (eventid, dateid) INCLUDE MANIFEST VERBOSE HEADER ENCRYPTED "
+    "KMS_KEY_ID 'alias/exports' GZIP ALLOWOVERWRITE PARALLEL OFF MAXFILESIZE AS 256 MB "
+    "REGION AS 'us-east-1'";
+
+std::string toml_error(const std::string& text) {
+  try {
+    build(parse_toml(text, "job.toml"));
+  } catch (const cu::Error& e) {
+    EXPECT_EQ(e.exit_code(), 2);
+    return e.what();
+  }
+  return "";
+}
+
+// A minimal valid job plus `extra` TOML lines.
+std::string job_with(const std::string& extra) {
+  return "query = 'select 1'\nto = 's3://bkt/p/'\nsource = 'host=127.0.0.1 dbname=x'\n" + extra;
+}
+
+TEST(JobConfig, TomlFileGivesEveryKey) {
+  JobConfig j = build(parse_toml(kToml, "job.toml"));
+  EXPECT_EQ(j.region, "eu-west-1");
+  EXPECT_EQ(j.secret_id, "redshift_creds");
+  EXPECT_EQ(j.secret_role_arn, "arn:aws:iam::222222222222:role/SM-Read-Role");
+  EXPECT_EQ(j.external_id, "xacct-123");
+  EXPECT_EQ(j.role_session_name, "nightly");
+  EXPECT_EQ(j.database, "tickit");
+  EXPECT_EQ(j.mode, Mode::kServer);
+  EXPECT_EQ(j.sslmode, "verify-full");
+  EXPECT_EQ(j.connect_timeout, 30);
+  EXPECT_EQ(j.report, "-");
+  EXPECT_FALSE(j.dry_run);
+  EXPECT_EQ(j.query, "select * from sales where saletime >= '2008-01-01'");
+  EXPECT_EQ(cu::unload::render(j.unload), kTomlUnload);
+}
+
+TEST(JobConfig, JsonEventMeansTheSame) {
+  const char* event = R"({
+    "region": "eu-west-1",
+    "query": "select * from sales where saletime >= '2008-01-01'",
+    "to": "s3://dev-exports/sales/sales_",
+    "secret_id": "redshift_creds",
+    "secret_role_arn": "arn:aws:iam::222222222222:role/SM-Read-Role",
+    "external_id": "xacct-123", "role_session_name": "nightly", "database": "tickit",
+    "iam_role": "arn:aws:iam::222222222222:role/RsUnload,arn:aws:iam::111111111111:role/DevWrite",
+    "mode": "server", "format": "CSV", "header": true, "compression": "gzip",
+    "parallel": "off", "max_file_size": 256, "partition_by": ["eventid", "dateid"],
+    "partition_include": true, "manifest": "verbose", "encrypted": "true",
+    "kms_key_id": "alias/exports", "allow_overwrite": true, "bucket_region": "us-east-1",
+    "sslmode": "verify-full", "connect_timeout": 30, "report": "-", "write_role_arn": null
+  })";
+  JobConfig j = build(parse_json(event));
+  EXPECT_EQ(cu::unload::render(j.unload), kTomlUnload);
+  EXPECT_EQ(j.connect_timeout, 30);
+  EXPECT_EQ(j.write_role_arn, std::nullopt);
+}
+
+TEST(JobConfig, FlagsOverrideTheFile) {
+  CLI::App app;
+  auto* cmd = app.add_subcommand("run");
+  ConfigFlags flags(*cmd);
+  app.parse(
+      "run --config job.toml --no-header --parallel --format parquet --compression none "
+      "--manifest --encrypted=auto "
+      "--iam-role arn:aws:iam::333333333333:role/A,arn:aws:iam::444444444444:role/B "
+      "--iam-role arn:aws:iam::555555555555:role/C --partition-by eventid "
+      "--no-partition-include --max-file-size '1 GB' --row-group-size 64 --query-file q.sql "
+      "--dry-run",
+      false);
+  EXPECT_EQ(flags.config_file(), "job.toml");
+
+  Values v = parse_toml(kToml, "job.toml");
+  overlay(v, flags.values());
+  v.erase("kms_key_id");  // ENCRYPTED AUTO excludes it; the file had one
+  v.erase("query");       // the flag gives query_file instead
+  JobConfig j = build(v);
+  EXPECT_TRUE(j.dry_run);
+  EXPECT_EQ(j.query_file, "q.sql");
+  EXPECT_EQ(j.query, std::nullopt);
+  EXPECT_EQ(j.unload.select, "");  // read later from q.sql
+  cu::unload::UnloadSpec u = j.unload;
+  u.select = "select 1";
+  EXPECT_EQ(cu::unload::render(u),
+            "UNLOAD ('select 1') TO 's3://dev-exports/sales/sales_' IAM_ROLE "
+            "'arn:aws:iam::333333333333:role/A,arn:aws:iam::444444444444:role/B,"
+            "arn:aws:iam::555555555555:role/C' FORMAT AS PARQUET PARTITION BY (eventid) "
+            "MANIFEST ENCRYPTED AUTO ALLOWOVERWRITE PARALLEL ON MAXFILESIZE AS 1 GB "
+            "ROWGROUPSIZE AS 64 MB REGION AS 'us-east-1'");
+}
+
+TEST(JobConfig, FlagsNotGivenDoNotOverride) {
+  CLI::App app;
+  auto* cmd = app.add_subcommand("run");
+  ConfigFlags flags(*cmd);
+  app.parse("run", false);
+  EXPECT_TRUE(flags.values().empty());
+  EXPECT_EQ(flags.config_file(), std::nullopt);
+  // Every key has its flag, named with dashes.
+  for (const auto& k : keys())
+    EXPECT_NE(cmd->get_option_no_throw(flag_name(k.name)), nullptr) << k.name;
+  EXPECT_EQ(flag_name("query_file"), "--query-file");
+}
+
+TEST(JobConfig, DefaultsAndClientMode) {
+  JobConfig j = build(parse_toml(
+      "query = 'select 1'\nto = '/tmp/out/venue_'\nsource = 'host=127.0.0.1'", "job.toml"));
+  EXPECT_EQ(j.mode, Mode::kAuto);
+  EXPECT_EQ(j.role_session_name, "crossunload");
+  EXPECT_EQ(j.connect_timeout, 10);
+  EXPECT_EQ(j.unload.authorization, std::nullopt);
+  EXPECT_EQ(j.unload.format, cu::unload::Format::kText);
+  EXPECT_EQ(j.unload.parallel, std::nullopt);
+}
+
+TEST(JobConfig, UnknownAndIllTypedKeys) {
+  EXPECT_EQ(toml_error(job_with("bogus = 1")),
+            "configure job.toml: unknown key 'bogus'; hint: see "
+            "`crossunload run --help` for the keys");
+  EXPECT_EQ(toml_error(job_with("query-file = 'q.sql'")),
+            "configure job.toml: unknown key 'query-file'; hint: did you mean 'query_file'? keys "
+            "use underscores");
+  EXPECT_EQ(toml_error(job_with("header = 'maybe'")),
+            "configure header: 'header' must be true or false");
+  EXPECT_EQ(toml_error(job_with("connect_timeout = 'soon'")),
+            "configure connect_timeout: 'connect_timeout' must be an integer");
+  EXPECT_EQ(toml_error(job_with("connect_timeout = 0")),
+            "configure connect_timeout: connect_timeout 0 is out of range 1..3600");
+  EXPECT_EQ(toml_error(job_with("max_file_size = '5 TB'")),
+            "configure max_file_size: 'max_file_size' must be a size such as \"256 MB\" or an "
+            "integer number of MB");
+  EXPECT_EQ(toml_error(job_with("iam_role = [1, 2]")),
+            "configure job.toml: 'iam_role': list items must be strings");
+  EXPECT_EQ(toml_error(job_with("region = 1.5")), "configure job.toml: 'region' must be a string");
+  EXPECT_EQ(toml_error(job_with("[table]\nx = 1")),
+            "configure job.toml: unknown key 'table'; "
+            "hint: see `crossunload run --help` for the keys");
+  EXPECT_EQ(toml_error(job_with("format = 'xml'")),
+            "configure format: 'xml' is not a valid format; hint: one of: text | csv | json | "
+            "parquet");
+  EXPECT_EQ(toml_error(job_with("mode = 'remote'")),
+            "configure mode: 'remote' is not a valid mode; hint: one of: auto | server | client");
+  EXPECT_EQ(toml_error(job_with("sslmode = 'on'")),
+            "configure sslmode: 'on' is not a libpq sslmode; hint: disable | allow | prefer | "
+            "require | verify-ca | verify-full");
+  // toml++'s own wording follows the file:line:column.
+  EXPECT_TRUE(
+      toml_error("query = 'x'\nto = ").starts_with("configure job.toml:2:6: invalid TOML: "));
+  try {
+    parse_json("[1]");
+    ADD_FAILURE();
+  } catch (const cu::Error& e) {
+    EXPECT_STREQ(e.what(), "configure event: the job must be a JSON object of keys");
+  }
+  try {
+    parse_json("{\"query\": \"x\", \"header\": 1.5}");
+    ADD_FAILURE();
+  } catch (const cu::Error& e) {
+    EXPECT_STREQ(e.what(), "configure event: 'header' must be true or false");
+  }
+}
+
+TEST(JobConfig, RequiredAndExclusiveKeys) {
+  EXPECT_EQ(toml_error("to = 's3://bkt/p'\nsource = 'host=h'"),
+            "configure query: no query: give query or query_file");
+  EXPECT_EQ(toml_error("query = 'select 1'\nsource = 'host=h'"),
+            "configure to: no destination: give to = s3://bucket/prefix or a path");
+  EXPECT_EQ(toml_error("query = 'select 1'\nto = 's3://bkt/p'"),
+            "configure source: no source database: give source (a conninfo) or secret_id");
+  EXPECT_EQ(toml_error(job_with("secret_id = 's'")),
+            "configure source secret_id: give either source (a conninfo) or secret_id, not both");
+  EXPECT_EQ(toml_error(job_with("query_file = 'q.sql'")),
+            "configure query query_file: give either query or query_file, not both");
+  EXPECT_EQ(toml_error(job_with("external_id = 'x'")),
+            "configure external_id: external_id needs secret_role_arn (it is given when assuming "
+            "that role)");
+  EXPECT_EQ(toml_error(job_with("partition_include = true")),
+            "configure partition_include: partition_include needs partition_by");
+  EXPECT_EQ(toml_error(job_with("write_role_arn = 'arn:aws:iam::123:role/x'")),
+            "configure write_role_arn: 'arn:aws:iam::123:role/x' is not an IAM role ARN; hint: "
+            "expected arn:<partition>:iam::<12-digit account>:role/<name>");
+  EXPECT_EQ(toml_error(job_with("role_session_name = 'has space'")),
+            "configure role_session_name: 'has space' is not a valid role session name; hint: 2 "
+            "to 64 characters: letters, digits and + = , . @ _ -");
+}
+
+TEST(JobConfig, UnloadRulesComeFromValidate) {
+  std::string chain11;
+  for (int i = 0; i < 11; ++i)
+    chain11 += (i ? "," : "") + std::string("arn:aws:iam::123456789012:role/R") + std::to_string(i);
+  EXPECT_EQ(toml_error(job_with("iam_role = '" + chain11 + "'")),
+            "validate UNLOAD IAM_ROLE: the role chain has 11 roles; at most 10 roles can be "
+            "chained");
+  EXPECT_EQ(toml_error(job_with("iam_role = 'RsUnload'")),
+            "validate UNLOAD IAM_ROLE: 'RsUnload' is not an IAM role ARN; hint: expected "
+            "arn:<partition>:iam::<12-digit account>:role/<name>");
+  EXPECT_EQ(toml_error(job_with("iam_role = ['default', 'arn:aws:iam::123456789012:role/A']")),
+            "configure iam_role: 'default' cannot be part of a role chain; hint: give iam_role = "
+            "'default' alone, or a chain of role ARNs");
+  EXPECT_EQ(toml_error(job_with("format = 'parquet'\ndelimiter = ','")),
+            "validate UNLOAD DELIMITER PARQUET: DELIMITER cannot be used with PARQUET");
+  EXPECT_EQ(toml_error(job_with("allow_overwrite = true\nclean_path = true")),
+            "validate UNLOAD CLEANPATH ALLOWOVERWRITE: CLEANPATH cannot be used with "
+            "ALLOWOVERWRITE");
+  EXPECT_EQ(toml_error("query = 'select * from t limit 5'\nto = 's3://bkt/p'\nsource = 'host=h'"),
+            "validate UNLOAD LIMIT: LIMIT is not allowed in the outermost SELECT of an UNLOAD; "
+            "hint: use a subquery: select * from t where id in (select id from t order by id "
+            "limit 10)");
+  EXPECT_EQ(toml_error(job_with("mode = 'server'")),
+            "validate UNLOAD IAM_ROLE: UNLOAD needs an authorization; hint: IAM_ROLE 'arn:…' (or "
+            "a chain 'arnA,arnB'), IAM_ROLE default, ACCESS_KEY_ID and SECRET_ACCESS_KEY, or "
+            "CREDENTIALS");
+  EXPECT_EQ(toml_error("query = 'select 1'\nto = 's3://'\nsource = 'host=h'"),
+            "validate UNLOAD TO: 's3://' has no bucket; hint: write s3://bucket/prefix");
+  EXPECT_EQ(toml_error(job_with("iam_role = 'default'\nmode = 'server'")), "");
+}
+
+TEST(JobConfig, ConninfoPasswordsAreRegisteredAsSecrets) {
+  build(
+      parse_toml("query = 'select 1'\nto = '/tmp/x'\n"
+                 "source = \"host=127.0.0.1 password='job s3cret\\\\'pw' user=u\"",
+                 "job.toml"));
+  EXPECT_EQ(cu::redact("job s3cret'pw"), "***");
+  build(parse_json(R"({"query": "select 1", "to": "/tmp/x",
+                       "source": "postgresql://u:uri%2Fs3cret@127.0.0.1:5432/db"})"));
+  EXPECT_EQ(cu::redact("uri/s3cret uri%2Fs3cret"), "*** ***");
+}
+
+}  // namespace
