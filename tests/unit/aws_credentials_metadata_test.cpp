@@ -1,0 +1,314 @@
+// Container credentials and EC2 instance metadata (IMDSv2) against a small HTTP server on
+// loopback started by the test (a thread, an ephemeral port), through the real libcurl
+// transport (default_http_fetch). The server plays the endpoint as AWS documents it.
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "aws/credentials.h"
+#include "aws/credentials_providers.h"
+#include "base/error.h"
+#include "base/redact.h"
+
+using namespace cu::aws;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct SeenRequest {
+  std::string method, target;
+  std::map<std::string, std::string> headers;  // lowercase names
+};
+
+struct Reply {
+  int status = 200;
+  std::string body;
+};
+
+// One request per connection (Connection: close); enough for credential endpoints.
+class LoopbackServer {
+ public:
+  explicit LoopbackServer(std::function<Reply(const SeenRequest&)> handler)
+      : handler_(std::move(handler)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(fd_, 16) != 0) {
+      throw std::runtime_error("cannot listen on 127.0.0.1");
+    }
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~LoopbackServer() {
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::vector<SeenRequest> seen() {
+    std::lock_guard lock(mu_);
+    return seen_;
+  }
+
+ private:
+  void loop() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) continue;
+      serve(c);
+      ::close(c);
+    }
+  }
+  void serve(int c) {
+    std::string data;
+    char buf[4096];
+    size_t header_end;
+    while ((header_end = data.find("\r\n\r\n")) == std::string::npos) {
+      ssize_t n = ::recv(c, buf, sizeof buf, 0);
+      if (n <= 0) return;
+      data.append(buf, static_cast<size_t>(n));
+    }
+    SeenRequest r;
+    std::string head = data.substr(0, header_end);
+    size_t line_end = head.find("\r\n");
+    std::string first = head.substr(0, line_end);
+    r.method = first.substr(0, first.find(' '));
+    r.target = first.substr(r.method.size() + 1, first.rfind(' ') - r.method.size() - 1);
+    size_t pos = line_end == std::string::npos ? head.size() : line_end + 2;
+    while (pos < head.size()) {
+      size_t e = head.find("\r\n", pos);
+      if (e == std::string::npos) e = head.size();
+      std::string line = head.substr(pos, e - pos);
+      auto colon = line.find(':');
+      std::string name = line.substr(0, colon);
+      for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      std::string value = line.substr(colon + 1);
+      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+      r.headers[name] = value;
+      pos = e + 2;
+    }
+    Reply reply = handler_(r);
+    {
+      std::lock_guard lock(mu_);
+      seen_.push_back(r);
+    }
+    std::string out = "HTTP/1.1 " + std::to_string(reply.status) +
+                      " X\r\nContent-Type: application/json\r\nContent-Length: " +
+                      std::to_string(reply.body.size()) + "\r\nConnection: close\r\n\r\n" +
+                      reply.body;
+    ::send(c, out.data(), out.size(), MSG_NOSIGNAL);
+  }
+
+  std::function<Reply(const SeenRequest&)> handler_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<SeenRequest> seen_;
+};
+
+const char* kCredsJson = R"({"AccessKeyId":"ASIAMETA","SecretAccessKey":"meta-secret-key",
+  "Token":"meta-session-token","Expiration":"2099-01-01T00:00:00Z","Code":"Success"})";
+
+std::string error_of(const std::function<void()>& f, cu::ErrorKind* kind = nullptr) {
+  try {
+    f();
+  } catch (const cu::Error& e) {
+    if (kind != nullptr) *kind = e.kind();
+    return e.what();
+  }
+  return "<no error>";
+}
+
+TEST(AwsContainerCredentials, FullUriWithToken) {
+  LoopbackServer server([](const SeenRequest& r) {
+    if (r.target != "/creds" || r.headers.count("authorization") == 0 ||
+        r.headers.at("authorization") != "Bearer container-tok-1") {
+      return Reply{401, R"({"message":"bad token"})"};
+    }
+    return Reply{200, kCredsJson};
+  });
+  Environment env{{{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url() + "/creds"},
+                   {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer container-tok-1"}}};
+  auto p = container_credentials(env, default_http_fetch());
+  ASSERT_NE(p, nullptr);
+  Credentials c = p->get();
+  EXPECT_EQ(c.access_key_id, "ASIAMETA");
+  EXPECT_EQ(c.session_token, "meta-session-token");
+  ASSERT_TRUE(c.expiration.has_value());
+  EXPECT_EQ(cu::redact("meta-secret-key meta-session-token Bearer container-tok-1"), "*** *** ***");
+  ASSERT_EQ(server.seen().size(), 1u);
+  EXPECT_EQ(server.seen()[0].method, "GET");
+}
+
+TEST(AwsContainerCredentials, TokenFileIsReadOnEveryFetch) {
+  // EKS Pod Identity rotates the token file; the latest content must be sent.
+  std::string tmpl = (fs::temp_directory_path() / "cu-token-XXXXXX").string();
+  fs::path dir = mkdtemp(tmpl.data());
+  fs::path token = dir / "token";
+  std::ofstream(token) << "file-token-one\n";
+  LoopbackServer server([](const SeenRequest&) { return Reply{200, kCredsJson}; });
+  Environment env{{{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url() + "/v1/credentials"},
+                   {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "ignored-when-file-set"},
+                   {"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", token.string()}}};
+  auto p = container_credentials(env, default_http_fetch());
+  p->get();
+  std::ofstream(token) << "file-token-two";
+  p->get();
+  auto seen = server.seen();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].headers.at("authorization"), "file-token-one");
+  EXPECT_EQ(seen[1].headers.at("authorization"), "file-token-two");
+  fs::remove_all(dir);
+}
+
+TEST(AwsContainerCredentials, ErrorsAndRetries) {
+  int calls = 0;
+  LoopbackServer server([&calls](const SeenRequest& r) {
+    if (r.target == "/denied") return Reply{403, R"({"message":"token rejected"})"};
+    if (++calls < 3) return Reply{503, "busy"};
+    return Reply{200, kCredsJson};
+  });
+  Environment env{{{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url() + "/flaky"}}};
+  EXPECT_EQ(container_credentials(env, default_http_fetch())->get().access_key_id, "ASIAMETA");
+  EXPECT_EQ(calls, 3);
+
+  env.vars["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = server.url() + "/denied";
+  cu::ErrorKind kind{};
+  std::string msg =
+      error_of([&] { container_credentials(env, default_http_fetch())->get(); }, &kind);
+  EXPECT_EQ(kind, cu::ErrorKind::kAccess);
+  EXPECT_NE(msg.find("HTTP 403: token rejected"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("AWS_CONTAINER_AUTHORIZATION_TOKEN"), std::string::npos) << msg;
+}
+
+TEST(AwsContainerCredentials, OnlySafeHosts) {
+  for (const char* ok : {"http://127.0.0.1:1/x", "http://localhost/x", "http://169.254.170.2/x",
+                         "http://169.254.170.23/v1/credentials", "http://[::1]:8/x",
+                         "http://[fd00:ec2::23]/x", "https://creds.example.com/x"}) {
+    Environment env{{{"AWS_CONTAINER_CREDENTIALS_FULL_URI", ok}}};
+    EXPECT_NE(container_credentials(env, default_http_fetch()), nullptr) << ok;
+  }
+  for (const char* bad : {"http://creds.example.com/x", "http://10.0.0.1/x", "ftp://127.0.0.1/x"}) {
+    Environment env{{{"AWS_CONTAINER_CREDENTIALS_FULL_URI", bad}}};
+    cu::ErrorKind kind{};
+    error_of([&] { container_credentials(env, default_http_fetch()); }, &kind);
+    EXPECT_EQ(kind, cu::ErrorKind::kUsage) << bad;
+  }
+  EXPECT_EQ(container_credentials(Environment{}, default_http_fetch()), nullptr);
+}
+
+// IMDSv2 as the EC2 User Guide describes it: PUT /latest/api/token with a TTL header yields
+// a token; every metadata GET must carry it.
+Reply imds(const SeenRequest& r, const std::string& role) {
+  if (r.method == "PUT" && r.target == "/latest/api/token") {
+    if (r.headers.count("x-aws-ec2-metadata-token-ttl-seconds") == 0) return {400, ""};
+    return {200, "imds-session-token-abc"};
+  }
+  if (r.headers.count("x-aws-ec2-metadata-token") == 0 ||
+      r.headers.at("x-aws-ec2-metadata-token") != "imds-session-token-abc") {
+    return {401, ""};
+  }
+  if (r.target == "/latest/meta-data/iam/security-credentials/") {
+    return role.empty() ? Reply{404, ""} : Reply{200, role + "\n"};
+  }
+  if (r.target == "/latest/meta-data/iam/security-credentials/" + role) return {200, kCredsJson};
+  return {404, ""};
+}
+
+TEST(AwsImdsCredentials, TokenThenRoleThenCredentials) {
+  LoopbackServer server([](const SeenRequest& r) { return imds(r, "app-role"); });
+  Environment env{{{"AWS_EC2_METADATA_SERVICE_ENDPOINT", server.url() + "/"}}};
+  auto p = imds_credentials(env, default_http_fetch());
+  Credentials c = p->get();
+  EXPECT_EQ(c.access_key_id, "ASIAMETA");
+  EXPECT_EQ(c.source, "EC2 instance metadata role app-role");
+  auto seen = server.seen();
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].method, "PUT");
+  EXPECT_EQ(seen[0].headers.at("x-aws-ec2-metadata-token-ttl-seconds"), "21600");
+  EXPECT_EQ(seen[1].target, "/latest/meta-data/iam/security-credentials/");
+  EXPECT_EQ(seen[2].target, "/latest/meta-data/iam/security-credentials/app-role");
+  EXPECT_EQ(cu::redact("imds-session-token-abc"), "***");
+}
+
+TEST(AwsImdsCredentials, LastStepOfTheDefaultChain) {
+  LoopbackServer server([](const SeenRequest& r) { return imds(r, "app-role"); });
+  std::string tmpl = (fs::temp_directory_path() / "cu-home-XXXXXX").string();
+  fs::path home = mkdtemp(tmpl.data());
+  Environment env{{{"HOME", home.string()}, {"AWS_EC2_METADATA_SERVICE_ENDPOINT", server.url()}}};
+  auto p = default_chain(env);
+  EXPECT_EQ(p->describe(), "EC2 instance metadata " + server.url());
+  EXPECT_EQ(p->get().access_key_id, "ASIAMETA");
+  p->get();  // cached
+  EXPECT_EQ(server.seen().size(), 3u);
+  fs::remove_all(home);
+}
+
+TEST(AwsImdsCredentials, Failures) {
+  LoopbackServer no_role([](const SeenRequest& r) { return imds(r, ""); });
+  Environment env{{{"AWS_EC2_METADATA_SERVICE_ENDPOINT", no_role.url()}}};
+  cu::ErrorKind kind{};
+  std::string msg = error_of([&] { imds_credentials(env, default_http_fetch())->get(); }, &kind);
+  EXPECT_EQ(kind, cu::ErrorKind::kAccess);
+  EXPECT_NE(msg.find("cannot read the instance profile role: HTTP 404"), std::string::npos) << msg;
+
+  LoopbackServer v1_only([](const SeenRequest& r) {
+    return r.method == "PUT" ? Reply{403, ""} : Reply{200, "role"};
+  });
+  env.vars["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = v1_only.url();
+  msg = error_of([&] { imds_credentials(env, default_http_fetch())->get(); });
+  EXPECT_NE(msg.find("cannot get a session token: HTTP 403"), std::string::npos) << msg;
+
+  // Nothing listening: a closed port on loopback.
+  int port = 0;
+  {
+    LoopbackServer gone([](const SeenRequest&) { return Reply{}; });
+    port = std::stoi(gone.url().substr(gone.url().rfind(':') + 1));
+  }
+  env.vars["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = "http://127.0.0.1:" + std::to_string(port);
+  msg = error_of([&] { imds_credentials(env, default_http_fetch())->get(); }, &kind);
+  EXPECT_EQ(kind, cu::ErrorKind::kAccess);
+  EXPECT_NE(msg.find("cannot get a session token"), std::string::npos) << msg;
+
+  EXPECT_EQ(
+      imds_credentials(Environment{{{"AWS_EC2_METADATA_DISABLED", "true"}}}, default_http_fetch()),
+      nullptr);
+}
+
+TEST(AwsImdsCredentials, EndpointMode) {
+  std::vector<std::string> urls;
+  HttpFetch record = [&urls](const FetchRequest& r) -> FetchResponse {
+    urls.push_back(r.url);
+    throw std::runtime_error("unreachable");
+  };
+  error_of([&] { imds_credentials(Environment{}, record)->get(); });
+  error_of([&] {
+    imds_credentials(Environment{{{"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6"}}}, record)
+        ->get();
+  });
+  EXPECT_EQ(urls, (std::vector<std::string>{"http://169.254.169.254/latest/api/token",
+                                            "http://[fd00:ec2::254]/latest/api/token"}));
+}
+
+}  // namespace
