@@ -167,7 +167,7 @@ AwsErrorInfo parse_error_response(std::string service, std::string operation, lo
 }
 
 bool is_access_code(std::string_view code) {
-  static constexpr std::array<std::string_view, 22> kCodes = {"AccessDenied",
+  static constexpr std::array<std::string_view, 23> kCodes = {"AccessDenied",
                                                               "AccessDeniedException",
                                                               "InvalidClientTokenId",
                                                               "InvalidAccessKeyId",
@@ -188,7 +188,7 @@ bool is_access_code(std::string_view code) {
                                                               "RequestExpired",
                                                               "Forbidden",
                                                               "KMS.AccessDeniedException",
-                                                              "RegionDisabledException"};
+                                                              "RegionDisabledException", "DecryptionFailure"};
   return std::find(kCodes.begin(), kCodes.end(), code) != kCodes.end();
 }
 
@@ -213,7 +213,8 @@ namespace {
 std::string hint_for(const AwsErrorInfo& info) {
   const std::string& c = info.code;
   if (c == "AccessDenied" || c == "AccessDeniedException" || c == "Forbidden" ||
-      c == "UnauthorizedOperation" || c == "KMS.AccessDeniedException")
+      c == "UnauthorizedOperation" || c == "KMS.AccessDeniedException" ||
+      c == "DecryptionFailure")
     return fmt::format(
         "the identity in use may not call {}:{} on this resource; check its IAM policy (and for "
         "AssumeRole the role's trust policy and external id); 'crossunload whoami' shows the "

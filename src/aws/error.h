@@ -30,13 +30,13 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 // What AWS said about a failed request.
 struct AwsErrorInfo {
-  std::string service;    // "s3", "sts", "secretsmanager"
-  std::string operation;  // "AssumeRole", "UploadPart", …
-  long status = 0;        // HTTP status; 0 for a transport failure
-  std::string code;       // AWS error code ("AccessDenied"); empty when the body had none
-  std::string message;    // AWS's message, or a description of the HTTP status
-  std::string request_id;
-  HeaderList headers;  // of the response, for callers that need more (x-amz-bucket-region)
+  std::string service{};    // "s3", "sts", "secretsmanager"
+  std::string operation{};  // "AssumeRole", "UploadPart", …
+  long status = 0;          // HTTP status; 0 for a transport failure
+  std::string code{};       // AWS error code ("AccessDenied"); empty when the body had none
+  std::string message{};    // AWS's message, or a description of the HTTP status
+  std::string request_id{};
+  HeaderList headers{};  // of the response, for callers that need more (x-amz-bucket-region)
 };
 
 // Parses an error response of any of the three shapes (XML S3, XML Query, JSON). Tolerates

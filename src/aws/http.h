@@ -27,8 +27,8 @@ namespace cu::aws {
 
 struct HttpResponse {
   long status = 0;
-  HeaderList headers;
-  std::string body;              // the whole body, unless a sink took a 2xx body
+  HeaderList headers{};
+  std::string body{};            // the whole body, unless a sink took a 2xx body
   std::uint64_t sink_bytes = 0;  // bytes handed to the sink
 
   std::string header(std::string_view name) const { return find_header(headers, name); }
@@ -43,8 +43,8 @@ using BodySink = std::function<void(std::string_view chunk)>;
 // A request body other than HttpRequest::body: a view of caller-owned memory (no copy; the
 // upload path's parts) or a reader of known size.
 struct HttpBody {
-  std::string_view data;
-  BodyReader reader;  // used when set
+  std::string_view data{};
+  BodyReader reader{};  // used when set
   std::uint64_t reader_size = 0;
 };
 
@@ -85,7 +85,7 @@ class HttpClient {
   const HttpOptions& options() const { return options_; }
 
  private:
-  HttpOptions options_;
+  HttpOptions options_{};
 };
 
 // "host[:port]" of an absolute URL, the port omitted when it is the scheme's default —

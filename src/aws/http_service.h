@@ -27,33 +27,33 @@
 namespace cu::aws {
 
 struct ServiceEndpoint {
-  std::string service;   // signing name: "s3", "sts", "secretsmanager"
-  std::string region;    // signing region
-  std::string endpoint;  // "https://sts.eu-west-1.amazonaws.com", no trailing slash
+  std::string service{};   // signing name: "s3", "sts", "secretsmanager"
+  std::string region{};    // signing region
+  std::string endpoint{};  // "https://sts.eu-west-1.amazonaws.com", no trailing slash
 };
 
 struct ServiceRequest {
-  std::string operation;  // AWS's name, for errors and logs: "AssumeRole"
+  std::string operation{};  // AWS's name, for errors and logs: "AssumeRole"
   std::string method = "GET";
-  std::string path = "/";  // percent-encoded as sent
-  std::string query;       // percent-encoded, without '?'
-  HeaderList headers;      // besides Host and the signing headers
-  std::string_view body;   // caller-owned, alive until send() returns
-  BodyReader body_reader;  // alternative streaming body (sent UNSIGNED-PAYLOAD)
+  std::string path = "/";    // percent-encoded as sent
+  std::string query{};       // percent-encoded, without '?'
+  HeaderList headers{};      // besides Host and the signing headers
+  std::string_view body{};   // caller-owned, alive until send() returns
+  BodyReader body_reader{};  // alternative streaming body (sent UNSIGNED-PAYLOAD)
   std::uint64_t body_reader_size = 0;
-  std::function<void()> rewind_body_reader;  // before each retry of a reader body
+  std::function<void()> rewind_body_reader{};  // before each retry of a reader body
   const BodySink* sink = nullptr;  // streams a 2xx response body (not retried once data flowed)
   bool idempotent = true;
   bool unsigned_payload = false;  // S3 over TLS may skip hashing the body
 
   // How a failure is reported: "<step> <resource>: …", kind for codes that are neither access
   // nor validation.
-  std::string step;
-  std::string resource;
+  std::string step{};
+  std::string resource{};
   ErrorKind error_kind = ErrorKind::kOther;
   bool validation_is_usage = true;
   // Statuses returned to the caller instead of thrown (HeadObject's 404, S3's 301).
-  std::vector<long> pass_statuses;
+  std::vector<long> pass_statuses{};
 };
 
 class ServiceClient {
@@ -74,7 +74,7 @@ class ServiceClient {
  private:
   ServiceEndpoint endpoint_;
   CredentialsProviderPtr credentials_;
-  RetryPolicy retry_;
+  RetryPolicy retry_{};
   RetryEnv retry_env_;
   HttpClient http_;
 };

@@ -1,0 +1,426 @@
+#include "aws/s3.h"
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include <pugixml.hpp>
+
+#include "aws/sigv4.h"
+#include "base/log.h"
+
+namespace cu::aws {
+namespace {
+
+constexpr std::size_t kDeleteBatch = 1000;
+
+std::string xml_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string query_param(std::string_view name, std::string_view value) {
+  return uri_encode(name, true) + "=" + uri_encode(value, true);
+}
+
+void add_put_headers(HeaderList& h, const PutOptions& o) {
+  if (!o.content_type.empty()) h.emplace_back("Content-Type", o.content_type);
+  if (o.sse == Sse::kS3) h.emplace_back("x-amz-server-side-encryption", "AES256");
+  if (o.sse == Sse::kKms) {
+    h.emplace_back("x-amz-server-side-encryption", "aws:kms");
+    if (!o.kms_key_id.empty())
+      h.emplace_back("x-amz-server-side-encryption-aws-kms-key-id", o.kms_key_id);
+  }
+}
+
+ObjectInfo info_from_headers(const std::string& key, const HttpResponse& r) {
+  ObjectInfo o;
+  o.key = key;
+  std::string len = r.header("Content-Length");
+  if (!len.empty()) o.size = std::stoull(len);
+  o.etag = r.header("ETag");
+  o.last_modified = r.header("Last-Modified");
+  o.content_type = r.header("Content-Type");
+  o.sse = r.header("x-amz-server-side-encryption");
+  o.kms_key_id = r.header("x-amz-server-side-encryption-aws-kms-key-id");
+  return o;
+}
+
+pugi::xml_document load_xml(std::string_view xml, const char* what) {
+  pugi::xml_document doc;
+  if (!doc.load_buffer(xml.data(), xml.size()))
+    throw Error(ErrorKind::kOther, what, "", "unparseable XML response from S3");
+  return doc;
+}
+
+// A bucket name that cannot be a DNS label under *.s3.amazonaws.com's certificate.
+bool needs_path_style(const std::string& bucket) {
+  return bucket.find('.') != std::string::npos ||
+         bucket.find_first_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ_") != std::string::npos;
+}
+
+std::string endpoint_domain(const std::string& region) {
+  return region.starts_with("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
+}
+
+}  // namespace
+
+std::string s3_encode_key(std::string_view key) { return uri_encode(key, false); }
+
+std::string s3_url(const std::string& bucket, const std::string& key) {
+  return key.empty() ? "s3://" + bucket : "s3://" + bucket + "/" + key;
+}
+
+std::string content_md5(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr);
+  unsigned char out[64];
+  int n = EVP_EncodeBlock(out, digest, static_cast<int>(len));
+  return std::string(reinterpret_cast<char*>(out), static_cast<std::size_t>(n));
+}
+
+std::string complete_multipart_body(const std::vector<CompletedPart>& parts) {
+  std::string b = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
+  for (const auto& p : parts)
+    b += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>{}</ETag></Part>", p.part_number,
+                     xml_escape(p.etag));
+  b += "</CompleteMultipartUpload>";
+  return b;
+}
+
+std::string delete_objects_body(const std::vector<std::string>& keys, std::size_t begin,
+                                std::size_t end) {
+  std::string b = "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>";
+  for (std::size_t i = begin; i < end; ++i)
+    b += "<Object><Key>" + xml_escape(keys[i]) + "</Key></Object>";
+  b += "</Delete>";
+  return b;
+}
+
+ListObjectsPage parse_list_objects_v2(std::string_view xml) {
+  auto doc = load_xml(xml, "list");
+  pugi::xml_node root = doc.child("ListBucketResult");
+  ListObjectsPage page;
+  for (pugi::xml_node c : root.children("Contents")) {
+    ObjectInfo o;
+    o.key = c.child_value("Key");
+    o.size = std::strtoull(c.child_value("Size"), nullptr, 10);
+    o.etag = c.child_value("ETag");
+    o.last_modified = c.child_value("LastModified");
+    page.objects.push_back(std::move(o));
+  }
+  if (std::string_view(root.child_value("IsTruncated")) == "true")
+    page.next_continuation_token = root.child_value("NextContinuationToken");
+  return page;
+}
+
+std::vector<MultipartUploadInfo> parse_list_multipart_uploads(std::string_view xml,
+                                                              std::string* next_key_marker,
+                                                              std::string* next_upload_id_marker) {
+  auto doc = load_xml(xml, "list uploads");
+  pugi::xml_node root = doc.child("ListMultipartUploadsResult");
+  std::vector<MultipartUploadInfo> out;
+  for (pugi::xml_node u : root.children("Upload"))
+    out.push_back({u.child_value("Key"), u.child_value("UploadId"), u.child_value("Initiated")});
+  bool truncated = std::string_view(root.child_value("IsTruncated")) == "true";
+  if (next_key_marker) *next_key_marker = truncated ? root.child_value("NextKeyMarker") : "";
+  if (next_upload_id_marker)
+    *next_upload_id_marker = truncated ? root.child_value("NextUploadIdMarker") : "";
+  return out;
+}
+
+S3Client::S3Client(S3Options options, CredentialsProviderPtr credentials)
+    : options_(std::move(options)), credentials_(std::move(credentials)) {
+  if (options_.region.empty()) options_.region = "us-east-1";
+  while (!options_.endpoint_url.empty() && options_.endpoint_url.back() == '/')
+    options_.endpoint_url.pop_back();
+}
+
+std::string S3Client::bucket_region(const std::string& bucket) const {
+  std::lock_guard lock(mu_);
+  auto it = bucket_regions_.find(bucket);
+  return it == bucket_regions_.end() ? options_.region : it->second;
+}
+
+S3Client::Target S3Client::target(const std::string& bucket) const {
+  std::lock_guard lock(mu_);
+  if (auto it = targets_.find(bucket); it != targets_.end()) return it->second;
+  auto rit = bucket_regions_.find(bucket);
+  std::string region = rit == bucket_regions_.end() ? options_.region : rit->second;
+  Target t;
+  std::string endpoint;
+  bool path_style =
+      options_.force_path_style || !options_.endpoint_url.empty() || needs_path_style(bucket);
+  if (!options_.endpoint_url.empty()) {
+    endpoint = options_.endpoint_url;
+  } else if (path_style) {
+    endpoint = fmt::format("https://s3.{}.{}", region, endpoint_domain(region));
+  } else {
+    endpoint = fmt::format("https://{}.s3.{}.{}", bucket, region, endpoint_domain(region));
+  }
+  t.path_prefix = path_style ? "/" + s3_encode_key(bucket) : "";
+  t.client = std::make_shared<ServiceClient>(ServiceEndpoint{"s3", region, endpoint}, credentials_,
+                                             options_.retry, options_.http);
+  targets_[bucket] = t;
+  return t;
+}
+
+HttpResponse S3Client::send(const std::string& bucket, ServiceRequest& req) {
+  std::string path = req.path;  // relative to the bucket: "/key" or "/"
+  for (int redirects = 0;; ++redirects) {
+    Target t = target(bucket);
+    req.path = t.path_prefix + path;
+    if (req.path.empty()) req.path = "/";
+    try {
+      return t.client->send(req);
+    } catch (const AwsError& e) {
+      // The bucket is elsewhere: S3 says where in x-amz-bucket-region (301 PermanentRedirect,
+      // 400 AuthorizationHeaderMalformed, or a HEAD's bare 301/400).
+      std::string region = find_header(e.info().headers, "x-amz-bucket-region");
+      bool wrong_region = e.status() == 301 || e.status() == 307 ||
+                          e.info().code == "AuthorizationHeaderMalformed" ||
+                          e.info().code == "PermanentRedirect" ||
+                          (e.status() == 400 && !region.empty());
+      if (!wrong_region || region.empty() || redirects > 0 || region == t.client->endpoint().region)
+        throw;
+      log::debug("bucket {} is in {}, not {}; resending there", bucket, region,
+                 t.client->endpoint().region);
+      std::lock_guard lock(mu_);
+      bucket_regions_[bucket] = region;
+      targets_.erase(bucket);
+    }
+  }
+}
+
+std::string S3Client::put_object(const std::string& bucket, const std::string& key,
+                                 std::string_view data, const PutOptions& o) {
+  ServiceRequest r;
+  r.operation = "PutObject";
+  r.method = "PUT";
+  r.path = "/" + s3_encode_key(key);
+  add_put_headers(r.headers, o);
+  if (o.if_none_match) r.headers.emplace_back("If-None-Match", "*");
+  r.body = data;
+  r.unsigned_payload = !options_.sign_payload;
+  r.step = "upload";
+  r.resource = s3_url(bucket, key);
+  r.error_kind = ErrorKind::kDestination;
+  return send(bucket, r).header("ETag");
+}
+
+std::string S3Client::create_multipart_upload(const std::string& bucket, const std::string& key,
+                                              const PutOptions& o) {
+  ServiceRequest r;
+  r.operation = "CreateMultipartUpload";
+  r.method = "POST";
+  r.path = "/" + s3_encode_key(key);
+  r.query = "uploads=";
+  add_put_headers(r.headers, o);
+  r.idempotent = false;  // a retry after a lost answer would leave an upload behind
+  r.step = "upload";
+  r.resource = s3_url(bucket, key);
+  r.error_kind = ErrorKind::kDestination;
+  HttpResponse resp = send(bucket, r);
+  auto doc = load_xml(resp.body, "upload");
+  std::string id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
+  if (id.empty())
+    throw Error(ErrorKind::kDestination, "upload", s3_url(bucket, key),
+                "CreateMultipartUpload returned no upload id");
+  return id;
+}
+
+std::string S3Client::upload_part(const std::string& bucket, const std::string& key,
+                                  const std::string& upload_id, int part_number,
+                                  std::string_view data) {
+  ServiceRequest r;
+  r.operation = "UploadPart";
+  r.method = "PUT";
+  r.path = "/" + s3_encode_key(key);
+  r.query = query_param("partNumber", std::to_string(part_number)) + "&" +
+            query_param("uploadId", upload_id);
+  r.body = data;
+  r.unsigned_payload = !options_.sign_payload;
+  r.step = "upload";
+  r.resource = fmt::format("{} part {}", s3_url(bucket, key), part_number);
+  r.error_kind = ErrorKind::kDestination;
+  std::string etag = send(bucket, r).header("ETag");
+  if (etag.empty())
+    throw Error(ErrorKind::kDestination, "upload", r.resource, "UploadPart returned no ETag");
+  return etag;
+}
+
+std::string S3Client::complete_multipart_upload(const std::string& bucket, const std::string& key,
+                                                const std::string& upload_id,
+                                                const std::vector<CompletedPart>& parts,
+                                                bool if_none_match) {
+  std::string body = complete_multipart_body(parts);
+  ServiceRequest r;
+  r.operation = "CompleteMultipartUpload";
+  r.method = "POST";
+  r.path = "/" + s3_encode_key(key);
+  r.query = query_param("uploadId", upload_id);
+  r.headers = {{"Content-Type", "application/xml"}};
+  if (if_none_match) r.headers.emplace_back("If-None-Match", "*");
+  r.body = body;
+  r.step = "upload";
+  r.resource = s3_url(bucket, key);
+  r.error_kind = ErrorKind::kDestination;
+  HttpResponse resp = send(bucket, r);
+  auto doc = load_xml(resp.body, "upload");
+  // S3 names the root CompleteMultipartUploadResult; moto ...Response: take either.
+  std::string etag = doc.document_element().child_value("ETag");
+  return etag.empty() ? resp.header("ETag") : etag;
+}
+
+void S3Client::abort_multipart_upload(const std::string& bucket, const std::string& key,
+                                      const std::string& upload_id) {
+  ServiceRequest r;
+  r.operation = "AbortMultipartUpload";
+  r.method = "DELETE";
+  r.path = "/" + s3_encode_key(key);
+  r.query = query_param("uploadId", upload_id);
+  r.step = "abort upload";
+  r.resource = s3_url(bucket, key);
+  r.error_kind = ErrorKind::kDestination;
+  r.pass_statuses = {404};  // already gone: the goal is reached
+  send(bucket, r);
+}
+
+std::vector<MultipartUploadInfo> S3Client::list_multipart_uploads(const std::string& bucket,
+                                                                  const std::string& prefix) {
+  std::vector<MultipartUploadInfo> all;
+  std::string key_marker, upload_marker;
+  do {
+    ServiceRequest r;
+    r.operation = "ListMultipartUploads";
+    r.method = "GET";
+    r.path = "/";
+    r.query = "uploads=";
+    if (!key_marker.empty()) r.query += "&" + query_param("key-marker", key_marker);
+    if (!prefix.empty()) r.query += "&" + query_param("prefix", prefix);
+    if (!upload_marker.empty()) r.query += "&" + query_param("upload-id-marker", upload_marker);
+    r.step = "list uploads";
+    r.resource = s3_url(bucket, prefix);
+    r.error_kind = ErrorKind::kDestination;
+    HttpResponse resp = send(bucket, r);
+    auto page = parse_list_multipart_uploads(resp.body, &key_marker, &upload_marker);
+    all.insert(all.end(), page.begin(), page.end());
+  } while (!key_marker.empty());
+  return all;
+}
+
+std::vector<ObjectInfo> S3Client::list_objects(const std::string& bucket,
+                                               const std::string& prefix) {
+  std::vector<ObjectInfo> all;
+  std::string token;
+  do {
+    ServiceRequest r;
+    r.operation = "ListObjectsV2";
+    r.method = "GET";
+    r.path = "/";
+    // Parameters in canonical order, so the URL is already what the signer canonicalizes.
+    if (!token.empty()) r.query = query_param("continuation-token", token) + "&";
+    r.query += "list-type=2";
+    if (!prefix.empty()) r.query += "&" + query_param("prefix", prefix);
+    r.step = "list";
+    r.resource = s3_url(bucket, prefix);
+    r.error_kind = ErrorKind::kDestination;
+    ListObjectsPage page = parse_list_objects_v2(send(bucket, r).body);
+    for (auto& o : page.objects) all.push_back(std::move(o));
+    token = page.next_continuation_token;
+  } while (!token.empty());
+  return all;
+}
+
+std::optional<ObjectInfo> S3Client::head_object(const std::string& bucket, const std::string& key) {
+  ServiceRequest r;
+  r.operation = "HeadObject";
+  r.method = "HEAD";
+  r.path = "/" + s3_encode_key(key);
+  r.step = "read";
+  r.resource = s3_url(bucket, key);
+  r.error_kind = ErrorKind::kDestination;
+  r.pass_statuses = {404};
+  HttpResponse resp = send(bucket, r);
+  if (resp.status == 404) return std::nullopt;
+  return info_from_headers(key, resp);
+}
+
+ObjectInfo S3Client::get_object(const std::string& bucket, const std::string& key,
+                                const BodySink& sink) {
+  ServiceRequest r;
+  r.operation = "GetObject";
+  r.method = "GET";
+  r.path = "/" + s3_encode_key(key);
+  r.sink = &sink;
+  r.step = "read";
+  r.resource = s3_url(bucket, key);
+  r.error_kind = ErrorKind::kDestination;
+  HttpResponse resp = send(bucket, r);
+  ObjectInfo info = info_from_headers(key, resp);
+  info.size = resp.sink_bytes;
+  return info;
+}
+
+std::string S3Client::get_object(const std::string& bucket, const std::string& key) {
+  std::string out;
+  get_object(bucket, key, [&out](std::string_view chunk) { out.append(chunk); });
+  return out;
+}
+
+void S3Client::delete_objects(const std::string& bucket, const std::vector<std::string>& keys) {
+  for (std::size_t begin = 0; begin < keys.size(); begin += kDeleteBatch) {
+    std::size_t end = std::min(keys.size(), begin + kDeleteBatch);
+    std::string body = delete_objects_body(keys, begin, end);
+    ServiceRequest r;
+    r.operation = "DeleteObjects";
+    r.method = "POST";
+    r.path = "/";
+    r.query = "delete=";
+    r.headers = {{"Content-Type", "application/xml"}, {"Content-MD5", content_md5(body)}};
+    r.body = body;
+    r.step = "delete";
+    r.resource = s3_url(bucket, keys[begin]) +
+                 (end - begin > 1 ? fmt::format(" and {} more", end - begin - 1) : "");
+    r.error_kind = ErrorKind::kDestination;
+    HttpResponse resp = send(bucket, r);
+    // Quiet mode lists only the failures.
+    auto doc = load_xml(resp.body, "delete");
+    pugi::xml_node err = doc.child("DeleteResult").child("Error");
+    if (err) {
+      AwsErrorInfo info;
+      info.service = "s3";
+      info.operation = "DeleteObjects";
+      info.status = resp.status;
+      info.code = err.child_value("Code");
+      info.message = err.child_value("Message");
+      info.request_id = resp.header("x-amz-request-id");
+      throw to_error(info, "delete", s3_url(bucket, err.child_value("Key")),
+                     ErrorKind::kDestination);
+    }
+  }
+}
+
+}  // namespace cu::aws

@@ -1,0 +1,92 @@
+#pragma once
+// S3MultipartWriter: a streaming upload of unknown length to one S3 object. write() fills a
+// part buffer; each full part is uploaded by a small pool of worker threads while the
+// caller keeps writing, so memory stays bounded by part_size × (parts_in_flight + 1) (the
+// parts being uploaded plus the one being filled). finish() uploads the last part and
+// completes the upload; an object smaller than one part goes as a single PutObject instead.
+// RAII: a writer destroyed without finish() — an exception unwinding, a failed part —
+// aborts the multipart upload, so no upload (and no storage bill) is left behind.
+//
+//   S3MultipartWriter out(s3, "bucket", "unload/part-0000.csv.gz",
+//                         {.part_size = 16 << 20, .parts_in_flight = 4});
+//   while (auto chunk = next()) out.write(*chunk);
+//   UploadResult r = out.finish();
+//
+// Parts are retried by the client (same bytes, same part number: safe). When a part still
+// fails, the next write()/finish() throws that error after aborting the upload.
+
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "aws/s3.h"
+
+namespace cu::aws {
+
+struct MultipartWriterOptions {
+  std::size_t part_size = 8u << 20;  // ≥ 5 MiB (S3's minimum for all parts but the last)
+  int parts_in_flight = 4;           // concurrent part uploads (worker threads)
+  PutOptions put{};
+};
+
+struct UploadResult {
+  std::string etag{};
+  std::uint64_t bytes = 0;
+  int parts = 0;  // 0 when sent as a single PutObject
+};
+
+class S3MultipartWriter {
+ public:
+  S3MultipartWriter(S3Client& s3, std::string bucket, std::string key,
+                    MultipartWriterOptions options = {});
+  ~S3MultipartWriter();  // aborts an unfinished upload; never throws
+  S3MultipartWriter(const S3MultipartWriter&) = delete;
+  S3MultipartWriter& operator=(const S3MultipartWriter&) = delete;
+
+  void write(std::string_view data);
+  UploadResult finish();
+  // Aborts the upload (if one was started) and stops the workers. Idempotent. Throws only
+  // when S3 refuses the abort; the destructor swallows and logs that.
+  void abort();
+
+  std::uint64_t bytes_written() const { return bytes_; }
+  const std::string& upload_id() const { return upload_id_; }
+
+ private:
+  struct Job {
+    int part_number;
+    std::vector<char> data;
+  };
+  void submit_current();
+  void worker();
+  void stop_workers();
+  void rethrow_failure();  // aborts and throws when a worker failed
+
+  S3Client& s3_;
+  std::string bucket_, key_;
+  MultipartWriterOptions options_;
+  std::vector<char> current_{};
+  std::uint64_t bytes_ = 0;
+  int next_part_ = 1;
+  std::string upload_id_{};
+  bool finished_ = false;
+  bool aborted_ = false;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Job> queue_{};  // FIFO of parts waiting for a worker
+  int in_flight_ = 0;         // queued + uploading
+  bool stopping_ = false;
+  std::exception_ptr failure_;
+  std::vector<CompletedPart> done_{};  // guarded by mu_
+  std::vector<std::vector<char>> free_buffers_{};
+  std::vector<std::thread> workers_{};
+};
+
+}  // namespace cu::aws
