@@ -1,0 +1,210 @@
+// Least privilege of the policies `crossunload infra` generates, proven with an IAM policy
+// evaluator (@cloud-copilot/iam-simulate, test-only) where moto cannot: moto enforces
+// neither trust policies nor conditions such as sts:ExternalId, and it denies Secrets
+// Manager and KMS statements that name an ARN (shared/design/test-stack.md).
+//
+// For every trust and identity policy generated from deploy/job.example.toml: the intended
+// principal is allowed (with the right external id), and the wrong principal, a missing or
+// wrong external id, another secret, another bucket or prefix, another key are denied.
+// Every generated policy file must be the deciding document of at least one allowed case.
+import { runSimulation } from '@cloud-copilot/iam-simulate'
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { after, test } from 'node:test'
+
+const exe = process.env.CROSSUNLOAD
+const src = process.env.CU_SOURCE_DIR
+if (!exe || !src) {
+  console.error('FAIL: CROSSUNLOAD and CU_SOURCE_DIR must be set; run this test through ctest (scripts/test)')
+  process.exit(1)
+}
+
+const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cu-iam-sim-'))
+after(() => fs.rmSync(out, { recursive: true, force: true }))
+execFileSync(exe, ['infra', '--config', path.join(src, 'deploy/job.example.toml'), '--out', out])
+
+// Names from deploy/job.example.toml, written out here rather than read from the generator.
+const DEV = '111111111111'
+const PROD = '222222222222'
+const OTHER = '333333333333'
+const REGION = 'eu-central-1'
+const EXT = 'crossunload-7f3a9c'
+const BUCKET = 'dev-unload-bucket'
+const PREFIX = 'tickit/sales_'
+const KEY = `arn:aws:kms:${REGION}:${DEV}:key/0f6f8a1e-3c1b-4f6e-9d7a-5a2b1c0d9e8f`
+const role = (acct, name) => `arn:aws:iam::${acct}:role/${name}`
+const LAMBDA_ROLE = role(DEV, 'CrossAccount-SM-Read-Role')
+const SM_ROLE = role(PROD, 'SM-Read-Role')
+const RS_ROLE = role(PROD, 'CrossAccount-S3-Write-Role')
+const WRITE_ROLE = role(DEV, 'S3-Write-Role')
+const SECRET = `arn:aws:secretsmanager:${REGION}:${PROD}:secret:redshift_creds-AbC123`
+
+const used = new Set()
+const load = (rel) => {
+  const policy = JSON.parse(fs.readFileSync(path.join(out, 'policies', rel), 'utf8'))
+  return { rel, policy }
+}
+// All inline policies of a role, as identity policies.
+const identity = (side, name) =>
+  fs.readdirSync(path.join(out, 'policies', side))
+    .filter((f) => f.startsWith(`${name}.`) && !f.endsWith('.trust.json'))
+    .map((f) => load(`${side}/${f}`))
+const trust = (side, name) => load(`${side}/${name}.trust.json`)
+// KMS needs the key policy to allow too; this is the default key policy, which delegates to
+// the account's IAM policies.
+const KEY_POLICY = { rel: null, policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${DEV}:root` }, Action: 'kms:*', Resource: '*' }] } }
+const ADMIN = [{ rel: null, policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }]
+
+// A role session's ARN and the aws:PrincipalArn AWS gives it (the role's ARN).
+const session = (roleArn) => {
+  const [, , , , acct, res] = roleArn.split(':')
+  return { principal: `arn:aws:sts::${acct}:assumed-role/${res.split('/').pop()}/crossunload`, principalArn: roleArn, acct }
+}
+
+async function decide({ who, action, resource, resourceAccount, identityPolicies = [], resourcePolicy, context = {} }) {
+  const request = {
+    action,
+    principal: typeof who === 'string' ? who : who.principal,
+    resource: { resource, accountId: resourceAccount },
+    contextVariables: { ...context },
+  }
+  if (typeof who !== 'string') request.contextVariables['aws:PrincipalArn'] = who.principalArn
+  const r = await runSimulation(
+    {
+      identityPolicies: identityPolicies.map((p, i) => ({ name: p.rel ?? `admin${i}`, policy: p.policy })),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: resourcePolicy?.policy,
+      request,
+    },
+    {},
+  )
+  assert.notEqual(r.resultType, 'error', `simulation error: ${JSON.stringify(r.errors)}`)
+  return r.overallResult
+}
+
+async function allowed(req) {
+  assert.equal(await decide(req), 'Allowed', `expected Allowed: ${JSON.stringify(req.action)} on ${req.resource}`)
+  for (const p of [...(req.identityPolicies ?? []), req.resourcePolicy]) if (p?.rel) used.add(p.rel)
+}
+async function denied(req) {
+  const d = await decide(req)
+  assert.notEqual(d, 'Allowed', `expected a denial: ${req.action} on ${req.resource} by ${JSON.stringify(req.who)}`)
+}
+
+test('SM-Read-Role: only the DEV Lambda role, only with the external id', async () => {
+  const lambdaIdentity = identity('dev', 'CrossAccount-SM-Read-Role')
+  const base = {
+    action: 'sts:AssumeRole', resource: SM_ROLE, resourceAccount: PROD,
+    resourcePolicy: trust('prod', 'SM-Read-Role'), identityPolicies: lambdaIdentity,
+  }
+  await allowed({ ...base, who: session(LAMBDA_ROLE), context: { 'sts:ExternalId': EXT } })
+  await denied({ ...base, who: session(LAMBDA_ROLE) }) // missing external id
+  await denied({ ...base, who: session(LAMBDA_ROLE), context: { 'sts:ExternalId': 'guess' } })
+  // Another principal of DEV, even one allowed everything by its own account.
+  await denied({ ...base, identityPolicies: ADMIN, who: session(role(DEV, 'Other')), context: { 'sts:ExternalId': EXT } })
+  await denied({ ...base, identityPolicies: ADMIN, who: { principal: `arn:aws:iam::${DEV}:user/alice`, principalArn: `arn:aws:iam::${DEV}:user/alice` }, context: { 'sts:ExternalId': EXT } })
+  // A role of the same name in a third account.
+  await denied({ ...base, identityPolicies: ADMIN, who: session(role(OTHER, 'CrossAccount-SM-Read-Role')), context: { 'sts:ExternalId': EXT } })
+  // The Lambda role may assume no other role.
+  await denied({ ...base, resource: role(PROD, 'Admin'), resourcePolicy: { policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${DEV}:root` }, Action: 'sts:AssumeRole' }] } }, who: session(LAMBDA_ROLE), context: { 'sts:ExternalId': EXT } })
+})
+
+test('SM-Read-Role reads only the one secret', async () => {
+  const ids = identity('prod', 'SM-Read-Role')
+  const who = session(SM_ROLE)
+  for (const action of ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'])
+    await allowed({ who, action, resource: SECRET, resourceAccount: PROD, identityPolicies: ids })
+  for (const other of ['other-AbC123', 'redshift_creds2-AbC123', 'redshift_creds-AbC1234'])
+    await denied({ who, action: 'secretsmanager:GetSecretValue', resource: `arn:aws:secretsmanager:${REGION}:${PROD}:secret:${other}`, resourceAccount: PROD, identityPolicies: ids })
+  for (const action of ['secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret'])
+    await denied({ who, action, resource: SECRET, resourceAccount: PROD, identityPolicies: ids })
+  await denied({ who, action: 'secretsmanager:ListSecrets', resource: '*', resourceAccount: PROD, identityPolicies: ids })
+})
+
+test('CrossAccount-S3-Write-Role: trusted by Redshift (this cluster) and chains only into S3-Write-Role', async () => {
+  const t = trust('prod', 'CrossAccount-S3-Write-Role')
+  const base = { action: 'sts:AssumeRole', resource: RS_ROLE, resourceAccount: PROD, resourcePolicy: t }
+  const dbuser = (cluster) => `arn:aws:redshift:${REGION}:${PROD}:dbuser:${cluster}/unloader`
+  await allowed({ ...base, who: 'redshift.amazonaws.com', context: { 'sts:ExternalId': dbuser('prod-cluster') } })
+  await denied({ ...base, who: 'redshift.amazonaws.com', context: { 'sts:ExternalId': dbuser('other-cluster') } })
+  await denied({ ...base, who: 'lambda.amazonaws.com', context: { 'sts:ExternalId': dbuser('prod-cluster') } })
+  await denied({ ...base, who: session(SM_ROLE), identityPolicies: ADMIN })
+
+  const ids = identity('prod', 'CrossAccount-S3-Write-Role')
+  const wt = trust('dev', 'S3-Write-Role')
+  await allowed({ who: session(RS_ROLE), action: 'sts:AssumeRole', resource: WRITE_ROLE, resourceAccount: DEV, identityPolicies: ids, resourcePolicy: wt })
+  await denied({ who: session(RS_ROLE), action: 'sts:AssumeRole', resource: role(DEV, 'Admin'), resourceAccount: DEV, identityPolicies: ids, resourcePolicy: { policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${PROD}:root` }, Action: 'sts:AssumeRole' }] } } })
+})
+
+test('S3-Write-Role: only the PROD Redshift role may assume it', async () => {
+  const base = { action: 'sts:AssumeRole', resource: WRITE_ROLE, resourceAccount: DEV, resourcePolicy: trust('dev', 'S3-Write-Role'), identityPolicies: ADMIN }
+  await denied({ ...base, who: session(SM_ROLE) })
+  await denied({ ...base, who: session(role(PROD, 'Other')) })
+  await denied({ ...base, who: session(role(OTHER, 'CrossAccount-S3-Write-Role')) })
+  await denied({ ...base, who: session(LAMBDA_ROLE) })
+  await denied({ ...base, who: 'redshift.amazonaws.com' })
+})
+
+test('S3-Write-Role writes only under the bucket prefix, with the one key', async () => {
+  const ids = identity('dev', 'S3-Write-Role')
+  const who = session(WRITE_ROLE)
+  const obj = (key, bucket = BUCKET) => ({ who, resource: `arn:aws:s3:::${bucket}/${key}`, resourceAccount: DEV, identityPolicies: ids })
+  for (const action of ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject'])
+    await allowed({ ...obj(`${PREFIX}0000_part_00.parquet`), action })
+  await denied({ ...obj('tickit/users_0000_part_00'), action: 's3:PutObject' })
+  await denied({ ...obj('other/x'), action: 's3:PutObject' })
+  await denied({ ...obj(`${PREFIX}0000_part_00`, 'another-bucket'), action: 's3:PutObject' })
+  await denied({ ...obj(`${PREFIX}0000_part_00`), action: 's3:DeleteObject' }) // clean_path is off
+  const bucket = { who, action: 's3:ListBucket', resource: `arn:aws:s3:::${BUCKET}`, resourceAccount: DEV, identityPolicies: ids }
+  await allowed({ ...bucket, context: { 's3:prefix': PREFIX } })
+  await allowed({ ...bucket, context: { 's3:prefix': `${PREFIX}0000` } })
+  await denied({ ...bucket, context: { 's3:prefix': 'tickit/' } })
+  await denied({ ...bucket }) // listing the whole bucket
+  await denied({ ...bucket, resource: 'arn:aws:s3:::another-bucket', context: { 's3:prefix': PREFIX } })
+  await allowed({ who, action: 's3:GetBucketLocation', resource: `arn:aws:s3:::${BUCKET}`, resourceAccount: DEV, identityPolicies: ids })
+  for (const action of ['kms:GenerateDataKey', 'kms:Encrypt', 'kms:Decrypt'])
+    await allowed({ who, action, resource: KEY, resourceAccount: DEV, identityPolicies: ids, resourcePolicy: KEY_POLICY })
+  await denied({ who, action: 'kms:GenerateDataKey', resource: `arn:aws:kms:${REGION}:${DEV}:key/11111111-2222-3333-4444-555555555555`, resourceAccount: DEV, identityPolicies: ids, resourcePolicy: KEY_POLICY })
+  await denied({ who, action: 'kms:ScheduleKeyDeletion', resource: KEY, resourceAccount: DEV, identityPolicies: ids, resourcePolicy: KEY_POLICY })
+})
+
+test('The Lambda execution role: its own logs, verification reads, its VPC interfaces', async () => {
+  const lt = trust('dev', 'CrossAccount-SM-Read-Role')
+  await allowed({ who: 'lambda.amazonaws.com', action: 'sts:AssumeRole', resource: LAMBDA_ROLE, resourceAccount: DEV, resourcePolicy: lt })
+  await denied({ who: 'ec2.amazonaws.com', action: 'sts:AssumeRole', resource: LAMBDA_ROLE, resourceAccount: DEV, resourcePolicy: lt })
+  await denied({ who: session(role(DEV, 'Other')), action: 'sts:AssumeRole', resource: LAMBDA_ROLE, resourceAccount: DEV, resourcePolicy: lt, identityPolicies: ADMIN })
+
+  const ids = identity('dev', 'CrossAccount-SM-Read-Role')
+  const who = session(LAMBDA_ROLE)
+  const req = (action, resource, context = {}) => ({ who, action, resource, resourceAccount: DEV, identityPolicies: ids, context })
+  const stream = (group) => `arn:aws:logs:${REGION}:${DEV}:log-group:${group}:log-stream:2026/11/29/abc`
+  await allowed(req('logs:PutLogEvents', stream('/aws/lambda/crossunload-unload')))
+  await allowed(req('logs:CreateLogStream', stream('/aws/lambda/crossunload-unload')))
+  await denied(req('logs:PutLogEvents', stream('/aws/lambda/another')))
+  await allowed(req('s3:GetObject', `arn:aws:s3:::${BUCKET}/${PREFIX}manifest`))
+  await allowed(req('s3:ListBucket', `arn:aws:s3:::${BUCKET}`, { 's3:prefix': PREFIX }))
+  await allowed({ ...req('kms:Decrypt', KEY), resourcePolicy: KEY_POLICY })
+  await denied(req('s3:PutObject', `arn:aws:s3:::${BUCKET}/${PREFIX}x`)) // Redshift writes, not the Lambda
+  await denied(req('s3:GetObject', `arn:aws:s3:::${BUCKET}/other`))
+  await denied({ ...req('kms:Encrypt', KEY), resourcePolicy: KEY_POLICY })
+  await denied({ ...req('secretsmanager:GetSecretValue', SECRET), resourceAccount: PROD }) // only via SM-Read-Role
+  const ec2 = `arn:aws:ec2:${REGION}:${DEV}:`
+  await allowed(req('ec2:DescribeNetworkInterfaces', '*'))
+  await allowed(req('ec2:CreateNetworkInterface', `${ec2}subnet/subnet-0a1b2c3d4e5f60718`))
+  await allowed(req('ec2:CreateNetworkInterface', `${ec2}security-group/sg-0123456789abcdef0`))
+  await denied(req('ec2:CreateNetworkInterface', `${ec2}subnet/subnet-0ffffffffffffffff`))
+  await allowed(req('ec2:DeleteNetworkInterface', `${ec2}network-interface/eni-0123456789abcdef0`))
+  await denied(req('ec2:DeleteNetworkInterface', `arn:aws:ec2:${REGION}:${OTHER}:network-interface/eni-0123456789abcdef0`))
+  await denied(req('ec2:TerminateInstances', `${ec2}instance/i-0123456789abcdef0`))
+})
+
+test('every generated policy decided at least one allowed request', () => {
+  const all = []
+  for (const side of ['prod', 'dev'])
+    for (const f of fs.readdirSync(path.join(out, 'policies', side))) all.push(`${side}/${f}`)
+  assert.deepEqual(all.filter((f) => !used.has(f)), [], 'policy files no test allowed a request through')
+})
