@@ -182,6 +182,8 @@ log_min_messages = warning
 logging_collector = off
 EOF
 
+  # Registered before starting: a signal may come while pg_ctl waits for the server.
+  stack_on_exit "_stack_stop_postgres"
   local port attempt
   for attempt in 1 2 3 4 5; do
     port=$(stack_free_port)
@@ -202,7 +204,6 @@ EOF
     _stack_die "PostgreSQL could not bind a free port"
     return 1
   }
-  stack_on_exit "_stack_stop_postgres"
 
   export CU_PG_HOST=127.0.0.1
   export CU_PG_PORT="$port"
@@ -291,9 +292,9 @@ stack_start_moto() {
     ) &
     pid=$!
     echo "$pid" >"$dir/pid"
+    stack_on_exit "_stack_stop_moto $pid" # at once: a signal may come while we wait
     for ((i = 0; i < 300; i++)); do
       if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/moto-api/"; then
-        stack_on_exit "_stack_stop_moto $pid"
         export CU_MOTO_ENDPOINT="http://127.0.0.1:$port"
         _stack_log "moto_server on $CU_MOTO_ENDPOINT${CU_MOTO_AUTH_COUNT:+ (IAM enforced after $CU_MOTO_AUTH_COUNT requests)}"
         return 0
