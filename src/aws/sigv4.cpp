@@ -195,13 +195,24 @@ std::string credential_scope(const SigningParams& params) {
                      params.service);
 }
 
-std::string signature(const Credentials& creds, const SigningParams& params,
-                      const std::string& sts) {
+std::string signing_key(const Credentials& creds, const SigningParams& params) {
   std::string k = hmac_sha256("AWS4" + creds.secret_access_key, date_stamp(params.time));
   k = hmac_sha256(k, params.region);
   k = hmac_sha256(k, params.service);
-  k = hmac_sha256(k, "aws4_request");
-  return hex(hmac_sha256(k, sts));
+  return hmac_sha256(k, "aws4_request");
+}
+
+std::string signature(const Credentials& creds, const SigningParams& params,
+                      const std::string& sts) {
+  return hex(hmac_sha256(signing_key(creds, params), sts));
+}
+
+constexpr std::string_view kEmptySha256 =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+std::uint64_t chunk_frame_length(std::uint64_t size) {
+  // hex size + ";chunk-signature=" + 64 hex + CRLF + data + CRLF
+  return fmt::format("{:x}", size).size() + 17 + 64 + 2 + size + 2;
 }
 
 void check_credentials(const HttpRequest& req, const Credentials& creds) {
@@ -355,6 +366,51 @@ std::string presign(const HttpRequest& req, const Credentials& creds, const Sign
   }
   if (trace != nullptr) *trace = {std::move(creq), std::move(sts), std::move(sig)};
   return out;
+}
+
+std::uint64_t aws_chunked_length(std::uint64_t payload_size, std::uint64_t chunk_size) {
+  std::uint64_t full = payload_size / chunk_size;
+  std::uint64_t rest = payload_size % chunk_size;
+  return full * chunk_frame_length(chunk_size) + (rest ? chunk_frame_length(rest) : 0) +
+         chunk_frame_length(0);
+}
+
+ChunkSigner::ChunkSigner(const Credentials& creds, const SigningParams& params,
+                         std::string seed_signature)
+    : key_(signing_key(creds, params)),
+      date_(amz_date(params.time)),
+      scope_(credential_scope(params)),
+      previous_(std::move(seed_signature)) {}
+
+std::string ChunkSigner::frame(std::string_view data) {
+  std::string sts = fmt::format("AWS4-HMAC-SHA256-PAYLOAD\n{}\n{}\n{}\n{}\n{}", date_, scope_,
+                                previous_, kEmptySha256, sha256_hex(data));
+  previous_ = hex(hmac_sha256(key_, sts));
+  std::string out = fmt::format("{:x};chunk-signature={}\r\n", data.size(), previous_);
+  out.reserve(out.size() + data.size() + 2);
+  out.append(data);
+  out += "\r\n";
+  return out;
+}
+
+ChunkSigner sign_streaming(HttpRequest& req, const Credentials& creds, SigningParams params,
+                           std::uint64_t payload_size, std::uint64_t chunk_size,
+                           SigningTrace* trace) {
+  for (auto name : {"content-encoding", "x-amz-decoded-content-length", "content-length"}) {
+    erase_header(req, name);
+  }
+  req.headers.emplace_back("Content-Encoding", "aws-chunked");
+  req.headers.emplace_back("x-amz-decoded-content-length", std::to_string(payload_size));
+  req.headers.emplace_back("Content-Length",
+                           std::to_string(aws_chunked_length(payload_size, chunk_size)));
+  params.payload = PayloadSigning::kPrecomputed;
+  params.payload_hash = std::string(kStreamingPayload);
+  params.add_content_sha256_header = true;
+  SigningTrace t;
+  sign(req, creds, params, &t);
+  std::string seed = t.signature;
+  if (trace != nullptr) *trace = std::move(t);
+  return ChunkSigner(creds, params, std::move(seed));
 }
 
 }  // namespace cu::aws

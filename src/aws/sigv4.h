@@ -8,6 +8,7 @@
 //   cu::aws::sign(req, creds, p);   // adds X-Amz-Date, X-Amz-Security-Token, Authorization
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -80,6 +81,38 @@ std::string string_to_sign(const std::string& canonical_request, const SigningPa
 // "20150830T123600Z" and "20150830" for a time, in UTC.
 std::string amz_date(std::chrono::system_clock::time_point t);
 std::string date_stamp(std::chrono::system_clock::time_point t);
+
+// --- aws-chunked uploads (STREAMING-AWS4-HMAC-SHA256-PAYLOAD) ----------------------------
+// For S3 uploads over plain HTTP where the body is streamed and cannot be hashed first: the
+// request is signed with a "seed" signature, then every chunk carries a signature chained
+// to the previous one. Over TLS, kUnsignedPayload is simpler and as safe.
+//
+//   ChunkSigner chunks = sign_streaming(req, creds, params, size, 64 * 1024);
+//   send headers; for each piece: write(chunks.frame(piece)); then write(chunks.frame(""));
+
+inline constexpr std::string_view kStreamingPayload = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
+
+// Bytes on the wire for `payload_size` bytes sent in chunks of `chunk_size` (the last one
+// shorter), including the final empty chunk: the Content-Length of the request.
+std::uint64_t aws_chunked_length(std::uint64_t payload_size, std::uint64_t chunk_size);
+
+class ChunkSigner {
+ public:
+  ChunkSigner(const Credentials& creds, const SigningParams& params, std::string seed_signature);
+  // "<hex size>;chunk-signature=<sig>\r\n<data>\r\n"; the final call passes empty data.
+  std::string frame(std::string_view data);
+  const std::string& last_signature() const { return previous_; }
+
+ private:
+  std::string key_, date_, scope_, previous_;
+};
+
+// Sets Content-Encoding: aws-chunked, x-amz-decoded-content-length, Content-Length and
+// x-amz-content-sha256 = kStreamingPayload, signs `req` (its body is ignored) and returns the
+// signer of the chunks that follow.
+ChunkSigner sign_streaming(HttpRequest& req, const Credentials& creds, SigningParams params,
+                           std::uint64_t payload_size, std::uint64_t chunk_size,
+                           SigningTrace* trace = nullptr);
 
 // Helpers other AWS code needs.
 std::string sha256_hex(std::string_view data);

@@ -183,6 +183,42 @@ TEST(SigV4S3, HostFromUrlWithPort) {
   EXPECT_NE(creq.find("\nhost:bucket.s3.amazonaws.com\n"), std::string::npos) << creq;
 }
 
+// "Signature Calculations for the Authorization Header: Transferring Payload in Multiple
+// Chunks (Chunked Upload)": 66,560 bytes of 'a' in a 64 KiB chunk, a 1 KiB chunk and the
+// final empty one, with AWS's published seed and chunk signatures.
+TEST(SigV4S3, ChunkedUploadExample) {
+  HttpRequest r{"PUT",
+                "https://s3.amazonaws.com/examplebucket/chunkObject.txt",
+                {{"x-amz-storage-class", "REDUCED_REDUNDANCY"}},
+                ""};
+  SigningTrace t;
+  cu::aws::ChunkSigner chunks =
+      cu::aws::sign_streaming(r, kDocCreds, s3_params(), 66560, 65536, &t);
+  EXPECT_EQ(header(r, "Content-Length"), "66824");
+  EXPECT_EQ(header(r, "x-amz-decoded-content-length"), "66560");
+  EXPECT_EQ(header(r, "Content-Encoding"), "aws-chunked");
+  EXPECT_EQ(header(r, "x-amz-content-sha256"), "STREAMING-AWS4-HMAC-SHA256-PAYLOAD");
+  EXPECT_EQ(header(r, "Authorization"),
+            authz("content-encoding;content-length;host;x-amz-content-sha256;x-amz-date;"
+                  "x-amz-decoded-content-length;x-amz-storage-class",
+                  "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9"));
+
+  std::string first = chunks.frame(std::string(65536, 'a'));
+  EXPECT_EQ(
+      first.substr(0, first.find("\r\n")),
+      "10000;chunk-signature=ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648");
+  std::string second = chunks.frame(std::string(1024, 'a'));
+  EXPECT_EQ(second.substr(0, second.find("\r\n")),
+            "400;chunk-signature=0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497");
+  std::string last = chunks.frame("");
+  EXPECT_EQ(last,
+            "0;chunk-signature=b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9"
+            "\r\n\r\n");
+  EXPECT_EQ(first.size() + second.size() + last.size(), 66824u);
+  EXPECT_EQ(cu::aws::aws_chunked_length(0, 65536), last.size());
+  EXPECT_EQ(cu::aws::aws_chunked_length(65536, 65536), first.size() + last.size());
+}
+
 TEST(SigV4S3, MissingCredentialsIsAnAccessError) {
   HttpRequest r{"GET", "https://b.s3.amazonaws.com/k", {}, ""};
   try {
