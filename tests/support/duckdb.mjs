@@ -26,6 +26,8 @@
 //     --sort            sort the rows (for unordered or parallel output)
 //     --compression auto|none|gzip|bzip2|zstd   default auto (by magic bytes)
 //   duckdb.mjs sql [--print-header] QUERY            rows of any DuckDB query
+//   duckdb.mjs exec SQL                              run statements, print nothing (e.g.
+//                       COPY ... TO 'x.parquet' to make a fixture)
 //   duckdb.mjs parquet-meta FILE                     JSON: parquet_file_metadata,
 //                       parquet_schema and parquet_metadata (row groups, column chunks,
 //                       statistics, encodings, compression), bigints as strings
@@ -375,6 +377,15 @@ async function cmdSql(conn, argv) {
   printRows(r, { printHeader });
 }
 
+async function cmdExec(conn, argv) {
+  if (argv.length !== 1) throw new UsageError('exec: one SQL argument');
+  try {
+    await conn.run(argv[0]);
+  } catch (e) {
+    throw new ReadError(`DuckDB: ${e.message}`);
+  }
+}
+
 async function cmdParquetMeta(conn, argv) {
   if (argv.length !== 1) throw new UsageError('parquet-meta: one FILE');
   const f = sqlString(argv[0]);
@@ -392,8 +403,9 @@ async function cmdParquetMeta(conn, argv) {
 
 async function main() {
   const [cmd, ...rest] = process.argv.slice(2);
-  const commands = { rows: cmdRows, sql: cmdSql, 'parquet-meta': cmdParquetMeta };
-  if (!(cmd in commands)) throw new UsageError(`unknown command ${cmd ?? '(none)'}; use rows, sql or parquet-meta`);
+  const commands = { rows: cmdRows, sql: cmdSql, exec: cmdExec, 'parquet-meta': cmdParquetMeta };
+  if (!(cmd in commands))
+    throw new UsageError(`unknown command ${cmd ?? '(none)'}; use rows, sql, exec or parquet-meta`);
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   try {
