@@ -68,7 +68,11 @@ _stack_kill_child() {
 # script then takes effect at once (bash would otherwise wait for the command to end):
 # the whole group (e.g. ctest and the tests it runs) is stopped, then the stack removed.
 stack_run() {
-  setsid -w "$@" <&0 &
+  if { : <&0; } 2>/dev/null; then
+    setsid -w "$@" <&0 &
+  else # no standard input at all (as under CI)
+    setsid -w "$@" </dev/null &
+  fi
   _STACK_CHILD=$!
   local rc=0
   wait "$_STACK_CHILD" || rc=$?
