@@ -18,5 +18,7 @@ void add_infra(CLI::App& app, Runner& selected);
 void add_lambda(CLI::App& app, Runner& selected);
 void add_teardown(CLI::App& app, Runner& selected);
 void add_doctor(CLI::App& app, Runner& selected);
+// Called as `bootstrap` (a Lambda custom runtime) with no arguments: run `lambda`.
+void bootstrap_argv(int& argc, char**& argv);
 
 }  // namespace cu::cli

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   cu::cli::add_teardown(app, selected);
   cu::cli::add_doctor(app, selected);
 
+  cu::cli::bootstrap_argv(argc, argv);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
