@@ -7,11 +7,12 @@
 
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "base/error.h"
 #include "base/log.h"
@@ -27,9 +28,28 @@ struct Gateway::State {
   SessionContext context;
 
   mutable std::mutex mu;
-  std::condition_variable idle;
   std::set<int> client_fds;  // of running sessions, to shut them down on stop()
   int active = 0;
+  // Session threads are joined, not detached, so that a thread's own clean-up (thread-local
+  // state of OpenSSL, the C++ runtime) has finished before serve() returns.
+  std::map<std::uint64_t, std::thread> threads;
+  std::vector<std::uint64_t> finished;
+  std::uint64_t next_id = 0;
+
+  void reap() {
+    std::vector<std::thread> done;
+    {
+      std::lock_guard lock(mu);
+      for (auto id : finished) {
+        auto it = threads.find(id);
+        if (it == threads.end()) continue;
+        done.push_back(std::move(it->second));
+        threads.erase(it);
+      }
+      finished.clear();
+    }
+    for (auto& t : done) t.join();
+  }
 };
 
 Gateway::Gateway(GatewayOptions options) : state_(std::make_unique<State>()) {
@@ -71,7 +91,8 @@ void Gateway::serve() {
   auto& s = *state_;
   for (;;) {
     pollfd fds[2] = {{s.listener.get(), POLLIN, 0}, {s.wake_read.get(), POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) {
+    s.reap();
+    if (::poll(fds, 2, 1000) < 0) {
       if (errno == EINTR) continue;
       throw Error(ErrorKind::kOther, "gateway", "poll", std::strerror(errno));
     }
@@ -85,26 +106,30 @@ void Gateway::serve() {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
     }
-    {
-      std::lock_guard lock(s.mu);
-      s.client_fds.insert(cfd);
-      ++s.active;
-    }
-    std::thread([&s, cfd] {
+    std::lock_guard lock(s.mu);
+    s.client_fds.insert(cfd);
+    ++s.active;
+    std::uint64_t id = s.next_id++;
+    s.threads[id] = std::thread([&s, cfd, id] {
       // The session works on a duplicate so that `cfd` stays open (and cannot be reused by
       // another socket) until it has left client_fds, which stop() shuts down.
       Fd registered(cfd);
       Fd session_fd(::dup(cfd));
       if (session_fd) run_session(std::move(session_fd), s.context);
-      std::lock_guard lock(s.mu);
+      std::lock_guard guard(s.mu);
       s.client_fds.erase(cfd);
       --s.active;
-      s.idle.notify_all();
-    }).detach();
+      s.finished.push_back(id);
+    });
   }
-  std::unique_lock lock(s.mu);
-  for (int fd : s.client_fds) ::shutdown(fd, SHUT_RDWR);
-  s.idle.wait(lock, [&] { return s.active == 0; });
+  std::map<std::uint64_t, std::thread> running;
+  {
+    std::lock_guard lock(s.mu);
+    for (int fd : s.client_fds) ::shutdown(fd, SHUT_RDWR);
+    running.swap(s.threads);
+    s.finished.clear();
+  }
+  for (auto& [id, t] : running) t.join();
 }
 
 }  // namespace cu::gateway

@@ -9,8 +9,12 @@ namespace {
 
 std::mutex factory_mutex;
 
+std::unique_ptr<UnloadExecutor> folder_executor() {
+  return std::make_unique<FolderUnloadExecutor>();
+}
+
 UnloadExecutorFactory& factory() {
-  static UnloadExecutorFactory f = [] { return std::make_unique<FolderUnloadExecutor>(); };
+  static UnloadExecutorFactory f = folder_executor;
   return f;
 }
 
@@ -18,7 +22,7 @@ UnloadExecutorFactory& factory() {
 
 void set_executor_factory(UnloadExecutorFactory f) {
   std::lock_guard lock(factory_mutex);
-  factory() = std::move(f);
+  factory() = f ? std::move(f) : UnloadExecutorFactory(folder_executor);
 }
 
 std::unique_ptr<UnloadExecutor> make_executor() {

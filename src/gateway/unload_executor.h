@@ -78,7 +78,8 @@ class UnloadExecutor {
 
 using UnloadExecutorFactory = std::function<std::unique_ptr<UnloadExecutor>()>;
 
-// Replaces the factory the gateway uses for new sessions (call before serving).
+// Replaces the factory the gateway uses for new sessions (call before serving); an empty
+// function restores the default.
 void set_executor_factory(UnloadExecutorFactory factory);
 
 // An executor from the current factory (FolderUnloadExecutor unless replaced).
