@@ -5,6 +5,8 @@
 #include <ctime>
 #include <pugixml.hpp>
 
+#include "aws/endpoints.h"
+#include "aws/role_chain.h"
 #include "aws/sigv4.h"
 #include "base/redact.h"
 
@@ -164,6 +166,23 @@ CallerIdentity StsClient::get_caller_identity() const {
   r.resource = "via " + client_.credentials()->describe();
   r.error_kind = ErrorKind::kAccess;
   return parse_caller_identity_response(client_.send(r).body);
+}
+
+AssumeRoleFn sts_assume_role(const Environment& env, const SharedConfig& config,
+                             RetryPolicy retry) {
+  return [env, config, retry](const AssumeRoleCall& call) -> Credentials {
+    std::string region = call.region.empty() ? resolve_region(env, config) : call.region;
+    if (region.empty()) region = "us-east-1";
+    ResolvedEndpoint ep = resolve_endpoint("sts", region, env, config);
+    StsClient sts(ServiceEndpoint{ep.signing_name, ep.region, ep.url},
+                  fixed_credentials(call.source, call.source_description), retry);
+    AssumeRoleRequest req;
+    req.role_arn = call.role_arn;
+    req.session_name = call.session_name;
+    req.external_id = call.external_id;
+    req.duration_seconds = call.duration_seconds;
+    return sts.assume_role(req).credentials;
+  };
 }
 
 }  // namespace cu::aws

@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "aws/config_file.h"
 #include "aws/credentials.h"
 #include "aws/http_service.h"
 
@@ -62,6 +63,18 @@ class StsClient {
  private:
   ServiceClient client_;
 };
+
+// The real sts:AssumeRole behind role profiles, for ChainOptions::assume_role:
+//
+//   auto env = Environment::from_process();
+//   auto cfg = SharedConfig::load(env, profile);
+//   auto creds = default_chain(env, {.profile = profile, .assume_role = sts_assume_role(env,
+//   cfg)});
+//
+// Each call goes to the STS endpoint resolved for the call's region (AWS_ENDPOINT_URL_STS,
+// profile endpoint_url, or https://sts.<region>.amazonaws.com; us-east-1 when no region).
+AssumeRoleFn sts_assume_role(const Environment& env, const SharedConfig& config,
+                             RetryPolicy retry = {});
 
 // Pure parts, unit-tested without a server.
 std::string assume_role_form(const AssumeRoleRequest& request);  // the POST body
