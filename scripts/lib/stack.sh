@@ -159,7 +159,12 @@ stack_start_postgres() {
   export CU_PG_PASSWORD
   printf '%s\n' "$CU_PG_PASSWORD" >"$pgdir/pwfile"
   chmod 600 "$pgdir/pwfile"
-  [[ -n "$_STACK_PG_OSUSER" ]] && chown -R "$_STACK_PG_OSUSER:" "$pgdir"
+  if [[ -n "$_STACK_PG_OSUSER" ]]; then
+    chown -R "$_STACK_PG_OSUSER:" "$pgdir"
+    _stack_as_pg test -w "$pgdir" ||
+      _stack_die "the user $_STACK_PG_OSUSER cannot write to $pgdir (a parent folder of TMPDIR=${TMPDIR:-/tmp} is closed to it); set TMPDIR to a folder it can reach" ||
+      return 1
+  fi
 
   # initdb reads the superuser's password from a file: never from the command line.
   if ! _stack_as_pg "$bin/initdb" -D "$pgdir/data" -U "$CU_PG_USER" --pwfile="$pgdir/pwfile" \
