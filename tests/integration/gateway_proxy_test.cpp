@@ -328,6 +328,68 @@ TEST_F(GatewayTest, UnloadThroughTheExtendedProtocol) {
   EXPECT_EQ(read_file(out2 / "one_0000_part_00"), "1\n");
 }
 
+TEST_F(GatewayTest, UnloadInsideAPipelineIsAnsweredInOrder) {
+  auto c = gw();
+  fs::path out = fresh_dir("pipeline");
+  std::string u1 = "unload ('select 7') to '" + (out / "p1_").string() + "'";
+  ASSERT_EQ(PQenterPipelineMode(c.get()), 1);
+  ASSERT_EQ(PQsendQueryParams(c.get(), "select 1", 0, nullptr, nullptr, nullptr, nullptr, 0), 1);
+  ASSERT_EQ(PQsendQueryParams(c.get(), u1.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0), 1);
+  ASSERT_EQ(PQsendQueryParams(c.get(), "select 2", 0, nullptr, nullptr, nullptr, nullptr, 0), 1);
+  ASSERT_EQ(PQpipelineSync(c.get()), 1);
+  // A batch whose first statement fails: the backend skips to Sync, and so must the UNLOAD.
+  std::string u2 = "unload ('select 8') to '" + (out / "p2_").string() + "'";
+  ASSERT_EQ(PQsendQueryParams(c.get(), "select 1/0", 0, nullptr, nullptr, nullptr, nullptr, 0), 1);
+  ASSERT_EQ(PQsendQueryParams(c.get(), u2.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0), 1);
+  ASSERT_EQ(PQpipelineSync(c.get()), 1);
+  std::vector<std::string> got;
+  int syncs = 0;
+  while (syncs < 2) {
+    PGresult* r = PQgetResult(c.get());
+    if (!r) continue;  // end of one query's results
+    switch (PQresultStatus(r)) {
+      case PGRES_TUPLES_OK:
+        got.push_back(std::string("rows ") + PQgetvalue(r, 0, 0));
+        break;
+      case PGRES_COMMAND_OK:
+        got.push_back(PQcmdStatus(r));
+        break;
+      case PGRES_FATAL_ERROR:
+        got.push_back("error " + sqlstate(r));
+        break;
+      case PGRES_PIPELINE_ABORTED:
+        got.push_back("aborted");
+        break;
+      case PGRES_PIPELINE_SYNC:
+        got.push_back("sync");
+        ++syncs;
+        break;
+      default:
+        got.push_back(PQresStatus(PQresultStatus(r)));
+    }
+    PQclear(r);
+  }
+  ASSERT_EQ(PQexitPipelineMode(c.get()), 1);
+  EXPECT_EQ(got, (std::vector<std::string>{"rows 1", "UNLOAD", "rows 2", "sync", "error 22012",
+                                           "aborted", "sync"}));
+  EXPECT_EQ(read_file(out / "p1_0000_part_00"), "7\n");
+  EXPECT_FALSE(fs::exists(out / "p2_0000_part_00"));
+  EXPECT_EQ(one_value(c.get(), "select pg_last_unload_count()"), "1");
+}
+
+TEST_F(GatewayTest, PsqlCopyFromStdinPassesThrough) {
+  fs::path d = fresh_dir("psql_copy");
+  auto run = psql(*env_, gw_->port(), {"-v", "ON_ERROR_STOP=1", "-At"},
+                  "drop table if exists gw_psql_copy;\n"
+                  "create table gw_psql_copy(a int, b text);\n"
+                  "copy gw_psql_copy from stdin;\n1\tone\n2\t\\N\n3\tthree\n\\.\n"
+                  "select count(*), count(b) from gw_psql_copy;\n"
+                  "copy (select * from gw_psql_copy order by a) to stdout;\n",
+                  d);
+  ASSERT_EQ(run.rc, 0) << run.err;
+  EXPECT_EQ(run.out, "DROP TABLE\nCREATE TABLE\nCOPY 3\n3|2\n1\tone\n2\t\\N\n3\tthree\n");
+}
+
 TEST_F(GatewayTest, UnloadSeesTheClientsOwnTransaction) {
   auto c = gw();
   fs::path out = fresh_dir("tx_unload");
