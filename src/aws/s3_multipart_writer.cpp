@@ -168,6 +168,26 @@ UploadResult S3MultipartWriter::finish() {
   try {
     result.etag =
         s3_.complete_multipart_upload(bucket_, key_, upload_id_, done_, options_.put.if_none_match);
+  } catch (const AwsError& e) {
+    // A retried Complete whose first attempt succeeded but whose answer was lost finds the
+    // upload gone. The object is there, of our size and part count: that is success.
+    if (e.aws_code() == "NoSuchUpload") {
+      auto head = s3_.head_object(bucket_, key_);
+      std::string suffix = fmt::format("-{}\"", done_.size());
+      if (head && head->size == bytes_ && head->etag.ends_with(suffix)) {
+        result.etag = head->etag;
+        result.parts = static_cast<int>(done_.size());
+        finished_ = true;
+        return result;
+      }
+    }
+    try {
+      abort();
+    } catch (const std::exception& e2) {
+      log::warn("could not abort the multipart upload {} of {}: {}", upload_id_,
+                s3_url(bucket_, key_), e2.what());
+    }
+    throw;
   } catch (...) {
     try {
       abort();
