@@ -42,7 +42,9 @@ cu::Error syntax_error(const std::string& path, int line, std::string message) {
 std::optional<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    if (::access(path.c_str(), F_OK) != 0) return std::nullopt;
+    if (::access(path.c_str(), F_OK) != 0) {
+      return std::nullopt;
+    }
     throw cu::Error(cu::ErrorKind::kUsage, "read AWS config", path, "cannot read the file")
         .with_hint("check its permissions");
   }
@@ -52,7 +54,9 @@ std::optional<std::string> read_file(const std::string& path) {
 }
 
 std::string expand_home(const std::string& path, const Environment& env) {
-  if (path == "~" || path.starts_with("~/")) return env.get_or("HOME", "") + path.substr(1);
+  if (path == "~" || path.starts_with("~/")) {
+    return env.get_or("HOME", "") + path.substr(1);
+  }
   return path;
 }
 
@@ -63,7 +67,9 @@ Environment Environment::from_process() {
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     std::string_view kv(*e);
     auto eq = kv.find('=');
-    if (eq == std::string_view::npos) continue;
+    if (eq == std::string_view::npos) {
+      continue;
+    }
     env.vars.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
   }
   return env;
@@ -71,7 +77,9 @@ Environment Environment::from_process() {
 
 std::optional<std::string> Environment::get(std::string_view name) const {
   auto it = vars.find(name);
-  if (it == vars.end() || it->second.empty()) return std::nullopt;
+  if (it == vars.end() || it->second.empty()) {
+    return std::nullopt;
+  }
   return it->second;
 }
 
@@ -87,7 +95,9 @@ bool Environment::flag(std::string_view name) const {
 
 std::optional<std::string> ConfigSection::get(std::string_view key) const {
   auto it = values.find(lower(key));
-  if (it == values.end()) return std::nullopt;
+  if (it == values.end()) {
+    return std::nullopt;
+  }
   return it->second;
 }
 
@@ -99,12 +109,16 @@ std::vector<IniSection> parse_ini(std::string_view text, const std::string& path
   size_t pos = 0;
   while (pos <= text.size()) {
     size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
+    if (end == std::string_view::npos) {
+      end = text.size();
+    }
     std::string_view raw = text.substr(pos, end - pos);
     pos = end + 1;
     ++line_no;
     std::string_view line = trim(raw);
-    if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+    if (line.empty() || line.front() == '#' || line.front() == ';') {
+      continue;
+    }
     bool indented = raw.front() == ' ' || raw.front() == '\t';
 
     if (line.front() == '[') {
@@ -119,10 +133,14 @@ std::vector<IniSection> parse_ini(std::string_view text, const std::string& path
       // "[profile   dev]" and "[ default ]" are the same sections as the tidy forms.
       std::string header;
       for (char c : trim(line.substr(1, close - 1))) {
-        if ((c == ' ' || c == '\t') && (header.empty() || header.back() == ' ')) continue;
+        if ((c == ' ' || c == '\t') && (header.empty() || header.back() == ' ')) {
+          continue;
+        }
         header.push_back(c == '\t' ? ' ' : c);
       }
-      if (header.empty()) throw syntax_error(path, line_no, "empty section name");
+      if (header.empty()) {
+        throw syntax_error(path, line_no, "empty section name");
+      }
       sections.push_back(IniSection{header, {}, {}});
       parent.clear();
       last_key.clear();
@@ -145,7 +163,9 @@ std::vector<IniSection> parse_ini(std::string_view text, const std::string& path
     if (indented && !last_key.empty()) {
       // A continuation of the previous value (multi-line values are rare but legal).
       for (auto& kv : s.values) {
-        if (kv.first == last_key) kv.second += "\n" + std::string(line);
+        if (kv.first == last_key) {
+          kv.second += "\n" + std::string(line);
+        }
       }
       continue;
     }
@@ -181,7 +201,9 @@ void SharedConfig::add(std::string_view text, const std::string& path, bool cred
       name = sec.header;  // [dev]; "profile " is not special here
     } else if (sec.header == "default") {
       // The SDKs read [profile default] instead of [default] when a config has both.
-      if (has_profile_default) continue;
+      if (has_profile_default) {
+        continue;
+      }
       name = "default";
     } else if (sec.header.starts_with("profile ")) {
       name = sec.header.substr(8);
@@ -223,8 +245,12 @@ SharedConfig SharedConfig::load(const Environment& env, const std::optional<std:
       env.get_or("AWS_SHARED_CREDENTIALS_FILE", home.empty() ? "" : home + "/.aws/credentials"),
       env);
   std::string config_text, credentials_text;
-  if (!config_path.empty()) config_text = read_file(config_path).value_or("");
-  if (!credentials_path.empty()) credentials_text = read_file(credentials_path).value_or("");
+  if (!config_path.empty()) {
+    config_text = read_file(config_path).value_or("");
+  }
+  if (!credentials_path.empty()) {
+    credentials_text = read_file(credentials_path).value_or("");
+  }
 
   std::string selected = "default";
   bool is_explicit = true;

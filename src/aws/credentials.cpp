@@ -43,7 +43,9 @@ class CachingProvider : public CredentialsProvider {
   Credentials get() override {
     std::lock_guard lock(mu_);
     auto now = clock_ ? clock_() : std::chrono::system_clock::now();
-    if (cached_ && !cached_->expires_within(margin_, now)) return *cached_;
+    if (cached_ && !cached_->expires_within(margin_, now)) {
+      return *cached_;
+    }
     try {
       cached_ = inner_->get();
     } catch (const std::exception& e) {
@@ -109,7 +111,9 @@ std::chrono::system_clock::time_point parse_expiration(const std::string& text) 
   auto t = sys_days{year{y} / month{static_cast<unsigned>(mo)} / day{static_cast<unsigned>(d)}} +
            hours(h) + minutes(mi) + seconds(s);
   std::string_view rest = std::string_view(text).substr(static_cast<size_t>(consumed));
-  if (rest.starts_with(".")) rest.remove_prefix(std::min(rest.find_first_of("Z+-"), rest.size()));
+  if (rest.starts_with(".")) {
+    rest.remove_prefix(std::min(rest.find_first_of("Z+-"), rest.size()));
+  }
   if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
     auto offset = hours(std::stoi(std::string(rest.substr(1, 2)))) +
                   minutes(std::stoi(std::string(rest.substr(4, 2))));
@@ -124,7 +128,9 @@ std::chrono::system_clock::time_point parse_expiration(const std::string& text) 
 
 CredentialsProviderPtr static_credentials(Credentials c) {
   std::string description = c.source.empty() ? "explicit credentials" : c.source;
-  if (c.source.empty()) c.source = description;
+  if (c.source.empty()) {
+    c.source = description;
+  }
   return std::make_shared<StaticProvider>(std::move(c), std::move(description));
 }
 
@@ -136,8 +142,12 @@ CredentialsProviderPtr caching(CredentialsProviderPtr inner, std::chrono::second
 CredentialsProviderPtr environment_credentials(const Environment& env) {
   auto id = env.get("AWS_ACCESS_KEY_ID");
   auto secret = env.get("AWS_SECRET_ACCESS_KEY");
-  if (!id && !secret) return nullptr;
-  if (secret) cu::register_secret(*secret);
+  if (!id && !secret) {
+    return nullptr;
+  }
+  if (secret) {
+    cu::register_secret(*secret);
+  }
   if (!id || !secret) {
     throw cu::Error(
         cu::ErrorKind::kUsage, "read credentials", "environment",
@@ -149,14 +159,18 @@ CredentialsProviderPtr environment_credentials(const Environment& env) {
   c.access_key_id = *id;
   c.secret_access_key = *secret;
   c.session_token = env.get("AWS_SESSION_TOKEN").value_or(env.get_or("AWS_SECURITY_TOKEN", ""));
-  if (auto exp = env.get("AWS_CREDENTIAL_EXPIRATION")) c.expiration = parse_expiration(*exp);
+  if (auto exp = env.get("AWS_CREDENTIAL_EXPIRATION")) {
+    c.expiration = parse_expiration(*exp);
+  }
   c.source = "environment";
   return std::make_shared<StaticProvider>(std::move(c), "environment");
 }
 
 CredentialsProviderPtr profile_static_credentials(const Profile& profile) {
   auto id = profile.get("aws_access_key_id");
-  if (!id) return nullptr;
+  if (!id) {
+    return nullptr;
+  }
   auto secret = profile.get("aws_secret_access_key");
   if (!secret) {
     throw cu::Error(
@@ -184,21 +198,33 @@ Credentials parse_credentials_json(std::string_view json, const std::string& sou
     return cu::Error(cu::ErrorKind::kAccess, "read credentials", source, what);
   };
   nlohmann::json doc = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object()) throw bad("the answer is not a JSON object");
+  if (doc.is_discarded() || !doc.is_object()) {
+    throw bad("the answer is not a JSON object");
+  }
   auto field = [&](const char* name) -> std::string {
     auto it = doc.find(name);
-    if (it == doc.end() || it->is_null()) return {};
-    if (!it->is_string()) throw bad(fmt::format("\"{}\" is not a string", name));
+    if (it == doc.end() || it->is_null()) {
+      return {};
+    }
+    if (!it->is_string()) {
+      throw bad(fmt::format("\"{}\" is not a string", name));
+    }
     return it->get<std::string>();
   };
   Credentials c;
   c.secret_access_key = field("SecretAccessKey");
   c.session_token = field("SessionToken");
-  if (c.session_token.empty()) c.session_token = field("Token");
+  if (c.session_token.empty()) {
+    c.session_token = field("Token");
+  }
   register_secrets(c);
   c.access_key_id = field("AccessKeyId");
-  if (c.access_key_id.empty()) throw bad("no \"AccessKeyId\" in the answer");
-  if (c.secret_access_key.empty()) throw bad("no \"SecretAccessKey\" in the answer");
+  if (c.access_key_id.empty()) {
+    throw bad("no \"AccessKeyId\" in the answer");
+  }
+  if (c.secret_access_key.empty()) {
+    throw bad("no \"SecretAccessKey\" in the answer");
+  }
   if (std::string exp = field("Expiration"); !exp.empty()) {
     try {
       c.expiration = parse_expiration(exp);

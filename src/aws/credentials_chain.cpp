@@ -13,7 +13,9 @@ namespace {
 
 std::string join(const std::vector<std::string>& parts) {
   std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
+  for (const auto& p : parts) {
+    out += (out.empty() ? "" : "; ") + p;
+  }
   return out;
 }
 
@@ -32,7 +34,9 @@ class LastResortProvider : public CredentialsProvider {
       : imds_(std::move(imds)), tried_(std::move(tried)) {}
 
   Credentials get() override {
-    if (!imds_) throw nothing_found(tried_);
+    if (!imds_) {
+      throw nothing_found(tried_);
+    }
     try {
       return imds_->get();
     } catch (const cu::Error& e) {
@@ -53,8 +57,9 @@ class LastResortProvider : public CredentialsProvider {
 }  // namespace
 
 CredentialsProviderPtr default_chain(const Environment& env, const ChainOptions& options) {
-  if (!options.explicit_credentials.empty())
+  if (!options.explicit_credentials.empty()) {
     return static_credentials(options.explicit_credentials);
+  }
 
   std::vector<std::string> tried;
   if (options.profile) {
@@ -69,7 +74,9 @@ CredentialsProviderPtr default_chain(const Environment& env, const ChainOptions&
   SharedConfig config = SharedConfig::load(env, options.profile);
   const std::string& name = config.selected_name();
   if (config.selected() != nullptr || config.selected_explicitly()) {
-    if (auto p = profile_credentials(env, config, name, options)) return p;
+    if (auto p = profile_credentials(env, config, name, options)) {
+      return p;
+    }
     tried.push_back(fmt::format("profile {} (no credentials in {})", name, config.paths()));
   } else {
     tried.push_back(fmt::format("shared files (no profile {} in {})", name, config.paths()));
@@ -82,7 +89,9 @@ CredentialsProviderPtr default_chain(const Environment& env, const ChainOptions&
   tried.emplace_back("container credentials (AWS_CONTAINER_CREDENTIALS_*_URI not set)");
 
   auto imds = imds_credentials(env, fetch);
-  if (!imds) tried.emplace_back("EC2 instance metadata (AWS_EC2_METADATA_DISABLED)");
+  if (!imds) {
+    tried.emplace_back("EC2 instance metadata (AWS_EC2_METADATA_DISABLED)");
+  }
   return std::make_shared<LastResortProvider>(
       imds ? caching(std::move(imds), options.refresh_margin, options.clock) : nullptr,
       std::move(tried));

@@ -25,11 +25,15 @@ struct Url {
 Url parse_url(std::string_view url) {
   Url u;
   auto sep = url.find("://");
-  if (sep == std::string_view::npos) return u;
+  if (sep == std::string_view::npos) {
+    return u;
+  }
   u.scheme = std::string(url.substr(0, sep));
   std::string_view rest = url.substr(sep + 3);
   rest = rest.substr(0, rest.find_first_of("/?#"));
-  if (auto at = rest.rfind('@'); at != std::string_view::npos) rest.remove_prefix(at + 1);
+  if (auto at = rest.rfind('@'); at != std::string_view::npos) {
+    rest.remove_prefix(at + 1);
+  }
   if (rest.starts_with("[")) {
     u.host = std::string(rest.substr(1, rest.find(']') - 1));
   } else {
@@ -41,9 +45,13 @@ Url parse_url(std::string_view url) {
 // Plain-http container endpoints must stay on the machine or on AWS's link-local hosts,
 // as in the SDKs: credentials never cross a network in clear.
 bool allowed_http_host(const std::string& host) {
-  if (host == "localhost" || host == "169.254.170.2" || host == "169.254.170.23") return true;
+  if (host == "localhost" || host == "169.254.170.2" || host == "169.254.170.23") {
+    return true;
+  }
   in_addr v4{};
-  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
   in6_addr v6{};
   if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
     in6_addr ecs{};
@@ -62,7 +70,9 @@ std::string read_token_file(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   std::string token = ss.str();
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) {
+    token.pop_back();
+  }
   return token;
 }
 
@@ -99,14 +109,18 @@ class ContainerProvider : public CredentialsProvider {
       throw cu::Error(cu::ErrorKind::kUsage, "read container credentials", url_,
                       "the authorization token contains a line break");
     }
-    if (!token.empty()) req.headers.emplace_back("Authorization", token);
+    if (!token.empty()) {
+      req.headers.emplace_back("Authorization", token);
+    }
     FetchResponse r;
     // The SDKs retry this local endpoint a few times: it can be briefly unavailable while
     // the agent starts.
     for (int attempt = 1;; ++attempt) {
       try {
         r = fetch_(req);
-        if (r.status < 500 || attempt == 3) break;
+        if (r.status < 500 || attempt == 3) {
+          break;
+        }
       } catch (const std::exception& e) {
         if (attempt == 3) {
           throw cu::Error(cu::ErrorKind::kAccess, "read container credentials", url_,
@@ -148,7 +162,9 @@ class ImdsProvider : public CredentialsProvider {
     FetchResponse role =
         call({"GET", base, auth, std::chrono::seconds(1)}, "read the instance profile role");
     std::string name = role.body.substr(0, role.body.find('\n'));
-    while (!name.empty() && (name.back() == '\r' || name.back() == ' ')) name.pop_back();
+    while (!name.empty() && (name.back() == '\r' || name.back() == ' ')) {
+      name.pop_back();
+    }
     if (name.empty()) {
       throw cu::Error(cu::ErrorKind::kAccess, "read instance metadata", endpoint_,
                       "the instance has no IAM role (instance profile)");
@@ -222,7 +238,9 @@ CredentialsProviderPtr container_credentials(const Environment& env, HttpFetch f
 }
 
 CredentialsProviderPtr imds_credentials(const Environment& env, HttpFetch fetch) {
-  if (env.flag("AWS_EC2_METADATA_DISABLED")) return nullptr;
+  if (env.flag("AWS_EC2_METADATA_DISABLED")) {
+    return nullptr;
+  }
   std::string endpoint;
   if (auto e = env.get("AWS_EC2_METADATA_SERVICE_ENDPOINT")) {
     endpoint = *e;
@@ -231,7 +249,9 @@ CredentialsProviderPtr imds_credentials(const Environment& env, HttpFetch fetch)
     endpoint =
         (mode == "IPv6" || mode == "ipv6") ? "http://[fd00:ec2::254]" : "http://169.254.169.254";
   }
-  while (endpoint.ends_with("/")) endpoint.pop_back();
+  while (endpoint.ends_with("/")) {
+    endpoint.pop_back();
+  }
   return std::make_shared<ImdsProvider>(std::move(endpoint), std::move(fetch));
 }
 

@@ -33,7 +33,9 @@ class UniqueFd {
   ~UniqueFd() { reset(); }
   int get() const { return fd_; }
   void reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
     fd_ = fd;
   }
 
@@ -67,7 +69,10 @@ ProcessResult run(const std::vector<std::string>& argv, const std::string& descr
   posix_spawn_file_actions_adddup2(&actions, out.write.get(), STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err.write.get(), STDERR_FILENO);
   std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.reserve(argv.size());
+  for (const auto& a : argv) {
+    args.push_back(const_cast<char*>(a.c_str()));
+  }
   args.push_back(nullptr);
   pid_t pid = 0;
   int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
@@ -87,13 +92,19 @@ ProcessResult run(const std::vector<std::string>& argv, const std::string& descr
   char buf[8192];
   while (open_fds > 0) {
     if (::poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR) {
+        continue;
+      }
       break;
     }
     for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      if (fds[i].fd < 0 || fds[i].revents == 0) {
+        continue;
+      }
       ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
       if (n <= 0) {
         fds[i].fd = -1;
         --open_fds;
@@ -127,8 +138,12 @@ class ProcessProvider : public CredentialsProvider {
       std::string why = WIFEXITED(r.status)
                             ? fmt::format("exited with status {}", WEXITSTATUS(r.status))
                             : fmt::format("killed by signal {}", WTERMSIG(r.status));
-      while (!r.err.empty() && (r.err.back() == '\n' || r.err.back() == ' ')) r.err.pop_back();
-      if (!r.err.empty()) why += ": " + r.err;
+      while (!r.err.empty() && (r.err.back() == '\n' || r.err.back() == ' ')) {
+        r.err.pop_back();
+      }
+      if (!r.err.empty()) {
+        why += ": " + r.err;
+      }
       throw cu::Error(cu::ErrorKind::kAccess, "run credential_process", description_,
                       fmt::format("{} {}", argv[0], why));
     }
@@ -184,7 +199,9 @@ std::vector<std::string> split_command(std::string_view command) {
       cur += command[++i];
       in_word = true;
     } else if (c == ' ' || c == '\t' || c == '\n') {
-      if (in_word) words.push_back(std::move(cur));
+      if (in_word) {
+        words.push_back(std::move(cur));
+      }
       cur.clear();
       in_word = false;
     } else {
@@ -196,7 +213,9 @@ std::vector<std::string> split_command(std::string_view command) {
     throw cu::Error(cu::ErrorKind::kUsage, "run credential_process", "",
                     "unbalanced quote in credential_process");
   }
-  if (in_word) words.push_back(std::move(cur));
+  if (in_word) {
+    words.push_back(std::move(cur));
+  }
   return words;
 }
 

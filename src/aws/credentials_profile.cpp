@@ -19,6 +19,18 @@ cu::Error config_error(const std::string& profile, std::string message) {
                    std::move(message));
 }
 
+int parse_duration(const std::string& profile, std::string_view text) {
+  int seconds = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, seconds);
+  if (ec != std::errc() || ptr != end || seconds < 900 || seconds > 43200) {
+    throw config_error(profile, fmt::format("duration_seconds {} is not a number of seconds from "
+                                            "900 to 43200",
+                                            text));
+  }
+  return seconds;
+}
+
 class ProfileResolver {
  public:
   ProfileResolver(const Environment& env, const SharedConfig& config, const ChainOptions& options)
@@ -39,9 +51,15 @@ class ProfileResolver {
     }
     path.push_back(name);
     CredentialsProviderPtr keys = profile_static_credentials(*p);
-    if (as_source && keys) return keys;
-    if (p->has("role_arn")) return role(*p, keys, path);
-    if (keys) return keys;
+    if (as_source && keys) {
+      return keys;
+    }
+    if (p->has("role_arn")) {
+      return role(*p, keys, path);
+    }
+    if (keys) {
+      return keys;
+    }
     if (auto cmd = p->get("credential_process")) {
       return caching(process_credentials(*cmd, "credential_process of profile " + name),
                      options_.refresh_margin, options_.clock);
@@ -85,7 +103,9 @@ class ProfileResolver {
         source = own_keys;
       } else if (std::find(path.begin(), path.end(), *source_profile) != path.end()) {
         std::string cycle;
-        for (const auto& n : path) cycle += n + " -> ";
+        for (const auto& n : path) {
+          cycle += n + " -> ";
+        }
         throw config_error(p.name, "source_profile cycle: " + cycle + *source_profile);
       } else {
         source = resolve(*source_profile, path, true);
@@ -102,14 +122,7 @@ class ProfileResolver {
     call.external_id = p.get("external_id").value_or("");
     call.region = region_;
     if (auto d = p.get("duration_seconds")) {
-      int seconds = 0;
-      auto [ptr, ec] = std::from_chars(d->data(), d->data() + d->size(), seconds);
-      if (ec != std::errc() || ptr != d->data() + d->size() || seconds < 900 || seconds > 43200) {
-        throw config_error(p.name, fmt::format("duration_seconds {} is not a number of seconds "
-                                               "from 900 to 43200",
-                                               *d));
-      }
-      call.duration_seconds = seconds;
+      call.duration_seconds = parse_duration(p.name, *d);
     }
     if (!options_.assume_role) {
       throw config_error(p.name, "role profiles need ChainOptions::assume_role (STS)");

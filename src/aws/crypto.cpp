@@ -58,13 +58,17 @@ Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
 Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
 
 void Sha256::update(std::string_view data) {
-  if (EVP_DigestUpdate(ctx_, data.data(), data.size()) != 1) fail("EVP_DigestUpdate");
+  if (EVP_DigestUpdate(ctx_, data.data(), data.size()) != 1) {
+    fail("EVP_DigestUpdate");
+  }
 }
 
 std::string Sha256::finish() {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_DigestFinal_ex(ctx_, md, &len) != 1) fail("EVP_DigestFinal");
+  if (EVP_DigestFinal_ex(ctx_, md, &len) != 1) {
+    fail("EVP_DigestFinal");
+  }
   return std::string(reinterpret_cast<const char*>(md), len);
 }
 

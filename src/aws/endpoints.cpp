@@ -24,7 +24,9 @@ constexpr std::array<AwsServiceInfo, 9> kServices = {{
 }};
 
 std::string trim_slash(std::string url) {
-  while (url.ends_with("/")) url.pop_back();
+  while (url.ends_with("/")) {
+    url.pop_back();
+  }
   return url;
 }
 
@@ -41,9 +43,13 @@ bool is_ip_literal_or_localhost(std::string_view url) {
   auto sep = url.find("://");
   std::string_view host = sep == std::string_view::npos ? url : url.substr(sep + 3);
   host = host.substr(0, host.find_first_of("/?#"));
-  if (host.starts_with("[")) return true;
+  if (host.starts_with("[")) {
+    return true;
+  }
   host = host.substr(0, host.find(':'));
-  if (host == "localhost") return true;
+  if (host == "localhost") {
+    return true;
+  }
   return !host.empty() && std::all_of(host.begin(), host.end(),
                                       [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
 }
@@ -52,15 +58,23 @@ bool is_ip_literal_or_localhost(std::string_view url) {
 
 const AwsServiceInfo* find_service(std::string_view name) {
   for (const auto& s : kServices) {
-    if (name == s.signing_name || name == s.env_id || name == s.config_key) return &s;
+    if (name == s.signing_name || name == s.env_id || name == s.config_key) {
+      return &s;
+    }
   }
   return nullptr;
 }
 
 std::string resolve_region(const Environment& env, const SharedConfig& config) {
-  if (auto r = env.get("AWS_REGION")) return *r;
-  if (auto r = env.get("AWS_DEFAULT_REGION")) return *r;
-  if (const Profile* p = config.selected()) return p->get("region").value_or("");
+  if (auto r = env.get("AWS_REGION")) {
+    return *r;
+  }
+  if (auto r = env.get("AWS_DEFAULT_REGION")) {
+    return *r;
+  }
+  if (const Profile* p = config.selected()) {
+    return p->get("region").value_or("");
+  }
   return "";
 }
 
@@ -135,7 +149,9 @@ ResolvedEndpoint resolve_endpoint(std::string_view service, const std::string& r
   };
   if (!ignore) {
     std::string var = fmt::format("AWS_ENDPOINT_URL_{}", s.env_id);
-    if (auto url = env.get(var)) return configured(*url, var);
+    if (auto url = env.get(var)) {
+      return configured(*url, var);
+    }
     if (profile != nullptr) {
       if (auto services_name = profile->get("services")) {
         const ConfigSection* services = config.services(*services_name);
@@ -147,7 +163,9 @@ ResolvedEndpoint resolve_endpoint(std::string_view service, const std::string& r
         }
       }
     }
-    if (auto url = env.get("AWS_ENDPOINT_URL")) return configured(*url, "AWS_ENDPOINT_URL");
+    if (auto url = env.get("AWS_ENDPOINT_URL")) {
+      return configured(*url, "AWS_ENDPOINT_URL");
+    }
     if (profile != nullptr) {
       if (auto url = profile->get("endpoint_url")) {
         return configured(*url, fmt::format("profile {} endpoint_url", profile->name));
@@ -160,9 +178,15 @@ ResolvedEndpoint resolve_endpoint(std::string_view service, const std::string& r
 bool s3_use_path_style(const ResolvedEndpoint& endpoint, std::string_view bucket,
                        const SharedConfig& config) {
   std::string style = "auto";
-  if (const Profile* p = config.selected()) style = p->get("s3.addressing_style").value_or("auto");
-  if (style == "path") return true;
-  if (style == "virtual") return false;
+  if (const Profile* p = config.selected()) {
+    style = p->get("s3.addressing_style").value_or("auto");
+  }
+  if (style == "path") {
+    return true;
+  }
+  if (style == "virtual") {
+    return false;
+  }
   bool dns_ok =
       bucket.size() >= 3 && bucket.size() <= 63 &&
       std::all_of(bucket.begin(), bucket.end(),
@@ -171,9 +195,15 @@ bool s3_use_path_style(const ResolvedEndpoint& endpoint, std::string_view bucket
                   }) &&
       bucket.front() != '-' && bucket.back() != '-' && bucket.find("..") == bucket.npos;
   // A dot makes the wildcard TLS certificate *.s3… not match.
-  if (bucket.find('.') != bucket.npos && endpoint.url.starts_with("https://")) dns_ok = false;
-  if (!dns_ok) return true;
-  if (endpoint.configured) return true;
+  if (bucket.find('.') != bucket.npos && endpoint.url.starts_with("https://")) {
+    dns_ok = false;
+  }
+  if (!dns_ok) {
+    return true;
+  }
+  if (endpoint.configured) {
+    return true;
+  }
   return is_ip_literal_or_localhost(endpoint.url);
 }
 

@@ -32,7 +32,9 @@ UrlParts split_url(std::string_view url) {
     u.scheme = std::string(rest.substr(0, pos));
     rest.remove_prefix(pos + 3);
   }
-  if (auto hash = rest.find('#'); hash != std::string_view::npos) rest = rest.substr(0, hash);
+  if (auto hash = rest.find('#'); hash != std::string_view::npos) {
+    rest = rest.substr(0, hash);
+  }
   size_t auth_end = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, auth_end);
   rest = auth_end == std::string_view::npos ? std::string_view{} : rest.substr(auth_end);
@@ -47,15 +49,21 @@ UrlParts split_url(std::string_view url) {
     std::string port = host.substr(colon + 1);
     bool default_port = (u.scheme == "https" && port == "443") ||
                         (u.scheme == "http" && port == "80") || port.empty();
-    if (default_port) host.resize(colon);
+    if (default_port) {
+      host.resize(colon);
+    }
   }
   std::transform(host.begin(), host.end(), host.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   u.host_header = host;
   auto q = rest.find('?');
   u.path = std::string(rest.substr(0, q));
-  if (q != std::string_view::npos) u.query = std::string(rest.substr(q + 1));
-  if (u.path.empty()) u.path = "/";
+  if (q != std::string_view::npos) {
+    u.query = std::string(rest.substr(q + 1));
+  }
+  if (u.path.empty()) {
+    u.path = "/";
+  }
   return u;
 }
 
@@ -77,7 +85,9 @@ std::string collapse_spaces(std::string_view v) {
     if (is_space(c)) {
       pending = !out.empty();
     } else {
-      if (pending) out.push_back(' ');
+      if (pending) {
+        out.push_back(' ');
+      }
       pending = false;
       out.push_back(c);
     }
@@ -99,10 +109,14 @@ std::string normalize_path(std::string_view path) {
   size_t i = 0;
   while (i <= path.size()) {
     size_t j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
+    if (j == std::string_view::npos) {
+      j = path.size();
+    }
     std::string_view seg = path.substr(i, j - i);
     if (seg == "..") {
-      if (!segments.empty()) segments.pop_back();
+      if (!segments.empty()) {
+        segments.pop_back();
+      }
     } else if (!seg.empty() && seg != ".") {
       segments.push_back(seg);
     }
@@ -114,7 +128,9 @@ std::string normalize_path(std::string_view path) {
     out += seg;
   }
   bool trailing = !path.empty() && path.back() == '/';
-  if (out.empty() || trailing) out += '/';
+  if (out.empty() || trailing) {
+    out += '/';
+  }
   return out;
 }
 
@@ -128,11 +144,15 @@ CanonicalHeaders canonical_headers(const HttpRequest& req, const UrlParts& url) 
   bool have_host = false;
   for (const auto& [name, value] : req.headers) {
     std::string lname = lower(name);
-    if (is_unsigned_header(lname)) continue;
+    if (is_unsigned_header(lname)) {
+      continue;
+    }
     have_host = have_host || lname == "host";
     hs.emplace_back(std::move(lname), collapse_spaces(value));
   }
-  if (!have_host) hs.emplace_back("host", url.host_header);
+  if (!have_host) {
+    hs.emplace_back("host", url.host_header);
+  }
   // Stable: repeated headers keep the order they were given in.
   std::stable_sort(hs.begin(), hs.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -144,7 +164,9 @@ CanonicalHeaders canonical_headers(const HttpRequest& req, const UrlParts& url) 
       continue;
     }
     out.block += hs[i].first + ":" + hs[i].second + "\n";
-    if (!out.signed_names.empty()) out.signed_names += ';';
+    if (!out.signed_names.empty()) {
+      out.signed_names += ';';
+    }
     out.signed_names += hs[i].first;
   }
   return out;
@@ -155,7 +177,9 @@ std::string canonical_query(std::string_view query) {
   size_t i = 0;
   while (i <= query.size() && !query.empty()) {
     size_t j = query.find('&', i);
-    if (j == std::string_view::npos) j = query.size();
+    if (j == std::string_view::npos) {
+      j = query.size();
+    }
     std::string_view item = query.substr(i, j - i);
     if (!item.empty()) {
       auto eq = item.find('=');
@@ -168,8 +192,12 @@ std::string canonical_query(std::string_view query) {
   std::sort(params.begin(), params.end());
   std::string out;
   for (const auto& [k, v] : params) {
-    if (!out.empty()) out += '&';
-    out += k + "=" + v;
+    if (!out.empty()) {
+      out += '&';
+    }
+    out += k;
+    out += '=';
+    out += v;
   }
   return out;
 }
@@ -269,9 +297,15 @@ std::string uri_encode(std::string_view s, bool encode_slash) {
 
 std::string uri_decode(std::string_view s) {
   auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
     return -1;
   };
   std::string out;
@@ -290,7 +324,9 @@ std::string uri_decode(std::string_view s) {
 std::string canonical_request(const HttpRequest& req, const SigningParams& params) {
   UrlParts url = split_url(req.url);
   std::string path = params.normalize_path ? normalize_path(url.path) : url.path;
-  if (params.double_encode_path) path = uri_encode(path, false);
+  if (params.double_encode_path) {
+    path = uri_encode(path, false);
+  }
   CanonicalHeaders h = canonical_headers(req, url);
   return fmt::format("{}\n{}\n{}\n{}\n{}\n{}", req.method, path, canonical_query(url.query),
                      h.block, h.signed_names, payload_hash(req, params));
@@ -330,7 +366,9 @@ void sign(HttpRequest& req, const Credentials& creds, const SigningParams& param
       "Authorization",
       fmt::format("{} Credential={}/{}, SignedHeaders={}, Signature={}", kAlgorithm,
                   creds.access_key_id, credential_scope(params), signed_names, sig));
-  if (trace != nullptr) *trace = {std::move(creq), std::move(sts), std::move(sig)};
+  if (trace != nullptr) {
+    *trace = {std::move(creq), std::move(sts), std::move(sig)};
+  }
 }
 
 std::string presign(const HttpRequest& req, const Credentials& creds, const SigningParams& params,
@@ -345,7 +383,9 @@ std::string presign(const HttpRequest& req, const Credentials& creds, const Sign
   std::string signed_names = canonical_headers(r, url).signed_names;
   std::string query = url.query;
   auto add = [&query](std::string_view k, std::string_view v) {
-    if (!query.empty()) query += '&';
+    if (!query.empty()) {
+      query += '&';
+    }
     query += fmt::format("{}={}", k, uri_encode(v, true));
   };
   add("X-Amz-Algorithm", kAlgorithm);
@@ -353,7 +393,9 @@ std::string presign(const HttpRequest& req, const Credentials& creds, const Sign
   add("X-Amz-Date", amz_date(params.time));
   add("X-Amz-Expires", std::to_string(expires.count()));
   add("X-Amz-SignedHeaders", signed_names);
-  if (token && params.sign_session_token) add("X-Amz-Security-Token", creds.session_token);
+  if (token && params.sign_session_token) {
+    add("X-Amz-Security-Token", creds.session_token);
+  }
   r.url = url.prefix + url.path + "?" + query;
 
   std::string creq = canonical_request(r, params);
@@ -364,7 +406,9 @@ std::string presign(const HttpRequest& req, const Credentials& creds, const Sign
   if (token && !params.sign_session_token) {
     out += "&X-Amz-Security-Token=" + uri_encode(creds.session_token, true);
   }
-  if (trace != nullptr) *trace = {std::move(creq), std::move(sts), std::move(sig)};
+  if (trace != nullptr) {
+    *trace = {std::move(creq), std::move(sts), std::move(sig)};
+  }
   return out;
 }
 
@@ -409,7 +453,9 @@ ChunkSigner sign_streaming(HttpRequest& req, const Credentials& creds, SigningPa
   SigningTrace t;
   sign(req, creds, params, &t);
   std::string seed = t.signature;
-  if (trace != nullptr) *trace = std::move(t);
+  if (trace != nullptr) {
+    *trace = std::move(t);
+  }
   return ChunkSigner(creds, params, std::move(seed));
 }
 
