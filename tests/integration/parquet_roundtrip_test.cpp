@@ -1,0 +1,295 @@
+// Parquet and JSON files written from PostgreSQL's binary COPY, read back by DuckDB, must
+// hold PostgreSQL's own values: every TICKIT table and a table of hard values. The footer is
+// checked through DuckDB's parquet_metadata(): row groups and statistics against
+// PostgreSQL's min/max/null counts over the same rows.
+//
+// Needs the local stack (scripts/test): CU_PG_CONNINFO pointing at the TICKIT database,
+// node with @duckdb/node-api.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "parquet_unload.h"
+
+namespace cu {
+namespace {
+
+namespace fs = std::filesystem;
+using Row = std::vector<std::optional<std::string>>;
+
+std::string conninfo() {
+  const char* c = std::getenv("CU_PG_CONNINFO");
+  if (!c || !*c) {
+    throw std::runtime_error(
+        "CU_PG_CONNINFO is not set: run the integration tests through scripts/test, which "
+        "starts PostgreSQL with the TICKIT sample");
+  }
+  return c;
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// Runs the DuckDB reader; returns its output lines.
+std::vector<std::string> duckdb(const std::vector<std::string>& args) {
+  std::string cmd =
+      "node " + shell_quote(std::string(CU_SOURCE_DIR) + "/tests/integration/parquet_duckdb.mjs");
+  for (const auto& a : args) cmd += " " + shell_quote(a);
+  cmd += " 2>&1";
+  std::FILE* p = popen(cmd.c_str(), "r");
+  if (!p) throw std::runtime_error("cannot run " + cmd);
+  std::string out;
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int rc = pclose(p);
+  if (rc != 0) throw std::runtime_error("DuckDB reader failed: " + out);
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < out.size()) {
+    size_t nl = out.find('\n', start);
+    if (nl == std::string::npos) nl = out.size();
+    lines.push_back(out.substr(start, nl - start));
+    start = nl + 1;
+  }
+  return lines;
+}
+
+std::vector<Row> duckdb_rows(const std::vector<std::string>& args) {
+  std::vector<Row> rows;
+  for (const auto& line : duckdb(args)) {
+    auto j = nlohmann::json::parse(line);
+    Row r;
+    for (const auto& v : j) {
+      r.push_back(v.is_null() ? std::nullopt : std::optional<std::string>(v.get<std::string>()));
+    }
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+std::string ident(const std::string& name) {
+  std::string q = "\"";
+  for (char c : name) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+bool is_float(uint32_t oid) { return oid == pg::oid::kFloat4 || oid == pg::oid::kFloat8; }
+
+// PostgreSQL's side of the canonical forms parquet_duckdb.mjs prints. `json` says the file
+// is JSON, where DuckDB reads numbers as doubles: numerics are then compared as doubles.
+std::string canonical_expr(const pg::ResultColumn& c, bool json) {
+  std::string x = ident(c.name);
+  switch (c.type_oid) {
+    case pg::oid::kBool:
+      return "case when " + x + " then 'true' else 'false' end";
+    case pg::oid::kDate:
+      // JSON holds PostgreSQL's own text of dates and timestamps (docs/formats.md).
+      return json ? x + "::text" : "(" + x + " - date '1970-01-01')::text";
+    case pg::oid::kTimestamp:
+    case pg::oid::kTimestamptz:
+      if (json) return x + "::text";
+      return "(extract(epoch from " + x + ") * 1000000)::numeric(30,0)::text";
+    case pg::oid::kBytea:
+      return "encode(" + x + ", 'hex')";
+    case pg::oid::kNumeric:
+      return json ? x + "::float8::text" : x + "::text";
+    case pg::oid::kJsonb:
+      return x + "::text";
+    default:
+      return x;  // the output function: char(n) keeps its blanks
+  }
+}
+
+// DuckDB column types for reading our JSON back.
+std::string json_duck_type(const pg::ResultColumn& c) {
+  switch (c.type_oid) {
+    case pg::oid::kBool:
+      return "BOOLEAN";
+    case pg::oid::kInt2:
+    case pg::oid::kInt4:
+    case pg::oid::kInt8:
+      return "BIGINT";
+    case pg::oid::kFloat4:
+    case pg::oid::kFloat8:
+    case pg::oid::kNumeric:
+      return "VARCHAR";  // compared as numbers; NaN arrives as a string
+    case pg::oid::kUuid:
+      return "UUID";
+    case pg::oid::kJson:
+    case pg::oid::kJsonb:
+      return "JSON";
+    default:
+      return "VARCHAR";
+  }
+}
+
+bool is_json(uint32_t oid) { return oid == pg::oid::kJson || oid == pg::oid::kJsonb; }
+
+// Nested JSON is compared as JSON: DuckDB re-serialises it without PostgreSQL's spaces.
+bool same_json(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  auto x = nlohmann::json::parse(a, nullptr, false), y = nlohmann::json::parse(b, nullptr, false);
+  return !x.is_discarded() && x == y;
+}
+
+bool same_number(const std::string& a, const std::string& b) {
+  double x = std::strtod(a.c_str(), nullptr), y = std::strtod(b.c_str(), nullptr);
+  return (std::isnan(x) && std::isnan(y)) || x == y;
+}
+
+// Compares DuckDB's rows with PostgreSQL's canonical rows of `query`.
+void expect_same_rows(test::PgConn& pg, const std::vector<pg::ResultColumn>& cols,
+                      const std::string& query, bool json, const std::vector<Row>& got) {
+  std::string sql = "select ";
+  for (size_t i = 0; i < cols.size(); ++i) {
+    sql += (i ? ", " : "") + canonical_expr(cols[i], json);
+  }
+  sql += " from (" + query + ") q";
+  std::vector<bool> nulls;
+  auto want = pg.rows(sql, &nulls);
+  ASSERT_EQ(got.size(), want.size()) << query;
+  size_t k = 0, mismatches = 0;
+  for (size_t r = 0; r < want.size(); ++r) {
+    ASSERT_EQ(got[r].size(), cols.size());
+    for (size_t c = 0; c < cols.size(); ++c, ++k) {
+      bool numeric = is_float(cols[c].type_oid) || (json && cols[c].type_oid == pg::oid::kNumeric);
+      bool ok;
+      if (json && is_json(cols[c].type_oid) && !nulls[k] && want[r][c] == "null") {
+        ok = !got[r][c];  // a JSON null nested in JSON reads back as NULL
+      } else if (nulls[k] || !got[r][c]) {
+        ok = nulls[k] == !got[r][c];
+      } else if (json && is_json(cols[c].type_oid)) {
+        ok = same_json(*got[r][c], want[r][c]);
+      } else if (numeric) {
+        ok = same_number(*got[r][c], want[r][c]);
+      } else {
+        ok = *got[r][c] == want[r][c];
+      }
+      if (!ok && ++mismatches <= 5) {
+        ADD_FAILURE() << query << ": row " << r << " column " << cols[c].name << ": DuckDB "
+                      << (got[r][c] ? "'" + *got[r][c] + "'" : "NULL") << ", PostgreSQL "
+                      << (nulls[k] ? "NULL" : "'" + want[r][c] + "'");
+      }
+    }
+  }
+  EXPECT_EQ(mismatches, 0u) << query;
+}
+
+class ParquetRoundTrip : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("cu_parquet_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    pg_ = std::make_unique<test::PgConn>(conninfo());
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void round_trip(const std::string& name, const std::string& query,
+                  const format::ParquetOptions& options = {}) {
+    auto cols = pg_->describe(query);
+    std::string parquet = (dir_ / (name + ".parquet")).string();
+    auto result = test::unload_parquet(*pg_, query, parquet, options);
+    expect_same_rows(*pg_, cols, query, false, duckdb_rows({"rows", parquet}));
+
+    std::string json = (dir_ / (name + ".json")).string();
+    test::unload_json(*pg_, query, json);
+    nlohmann::ordered_json types = nlohmann::ordered_json::object();
+    for (const auto& c : cols) types[c.name] = json_duck_type(c);
+    expect_same_rows(*pg_, cols, query, true, duckdb_rows({"rows", json, types.dump()}));
+    (void)result;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<test::PgConn> pg_;
+};
+
+TEST_F(ParquetRoundTrip, EveryTickitTable) {
+  for (const char* table : {"users", "venue", "category", "date", "event", "listing", "sales"}) {
+    SCOPED_TRACE(table);
+    round_trip(table, std::string("select * from ") + table + " order by 1");
+  }
+}
+
+constexpr const char* kHardTable = R"sql(
+create temp table hard (
+  id int, i2 smallint, i4 integer, i8 bigint, f4 real, f8 double precision,
+  n38 numeric(38,10), n5 numeric(5,2), n18 numeric(18,4), nu numeric, b boolean,
+  t text, vc varchar(40), c char(5), d date, ts timestamp, tstz timestamptz,
+  j json, jb jsonb, u uuid, by bytea);
+insert into hard (id) values (1);
+insert into hard values (2, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, '', '', '', '1970-01-01',
+  '1970-01-01 00:00:00', '1970-01-01 00:00:00+00', '""', '""',
+  '00000000-0000-0000-0000-000000000000', '');
+insert into hard values (3, 32767, 2147483647, 9223372036854775807, 'Infinity', 'Infinity',
+  9999999999999999999999999999.9999999999, 999.99, 99999999999999.9999, 'NaN', true,
+  E'quote " apostrophe '' backslash \\ pipe | comma , tab \t cr \r lf \n end',
+  'Zürich 東京 🎉 ñ', 'ab|c', '1900-01-01', '1901-12-13 20:45:52.123456',
+  '2026-03-29 01:30:00+02', '{"a": [1, 2.5, "x\"y"], "b": null}',
+  '{"a": [1, 2.5, "x\"y"], "b": null, "ü": "\u00e9"}',
+  'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\x00ff5c0a0d22');
+insert into hard values (4, -32768, -2147483648, -9223372036854775808, '-Infinity',
+  '-Infinity', -9999999999999999999999999999.9999999999, -999.99, -99999999999999.9999,
+  'Infinity', false, 'NULL', '\N', ' x ', '1969-12-31', '1950-06-15 01:02:03.5',
+  '1969-12-31 23:59:59.999999-08', '[]', '[]', 'ffffffff-ffff-ffff-ffff-ffffffffffff',
+  '\xffffffff');
+insert into hard values (5, 1, 1, 1, 'NaN', 'NaN', 0.0000000001, 0.01, 0.0001,
+  -123456789012345678901234567890.123456789, null, '  ', E'\\N', null, '2039-01-19',
+  '2262-04-11 23:47:16.854775', '2038-01-19 03:14:08+00', '1e400', '{"n": 1e-7}', null,
+  null);
+insert into hard values (6, null, null, null, 3.4028235e38, 1.7976931348623157e308,
+  -0.0000000001, -0.01, -0.0001, '-Infinity', null, repeat('long ', 2000), null, null,
+  '0044-03-15 BC', '1677-09-22 00:12:44', '1900-01-01 12:00:00+05:30', 'null',
+  '"string"', null, null);
+insert into hard values (7, null, null, null, 1.17549435e-38, 5e-324, 1.5, 1.5, 1.5, 1.5,
+  true, 'x', 'y', 'z', '9999-12-31', '2000-01-01 00:00:00', '2000-01-01 00:00:00+00', '1',
+  '2', null, null);
+)sql";
+
+TEST_F(ParquetRoundTrip, HardValues) {
+  pg_->exec(kHardTable);
+  round_trip("hard", "select * from hard order by id");
+}
+
+TEST_F(ParquetRoundTrip, HardValuesEveryCodecWithoutDictionary) {
+  pg_->exec(kHardTable);
+  for (auto codec : {format::parquet::Codec::kUncompressed, format::parquet::Codec::kGzip,
+                     format::parquet::Codec::kZstd}) {
+    SCOPED_TRACE(static_cast<int>(codec));
+    format::ParquetOptions o;
+    o.codec = codec;
+    o.dictionary = codec != format::parquet::Codec::kZstd;
+    auto cols = pg_->describe("select * from hard order by id");
+    std::string path = (dir_ / "hard_codec.parquet").string();
+    test::unload_parquet(*pg_, "select * from hard order by id", path, o);
+    expect_same_rows(*pg_, cols, "select * from hard order by id", false,
+                     duckdb_rows({"rows", path}));
+  }
+}
+
+TEST_F(ParquetRoundTrip, TimeColumnRefusedWithRedshiftsMessage) {
+  try {
+    std::string path = (dir_ / "time.parquet").string();
+    test::unload_parquet(*pg_, "select time '12:00' as t", path);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_code(), 2);
+    EXPECT_EQ(e.message(),
+              "UNLOAD time without time zone column \"t\" is only supported for "
+              "TEXT/CSV.");
+  }
+}
+
+}  // namespace
+}  // namespace cu

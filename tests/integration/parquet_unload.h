@@ -1,0 +1,163 @@
+#pragma once
+// Test-side glue for the Parquet/JSON integration tests and the throughput measurement:
+// runs `COPY (query) TO STDOUT (FORMAT binary)` over raw libpq, decodes it with
+// pg::CopyBinaryDecoder and writes a Parquet or JSON file. The product's own wiring
+// (crossunload run --format parquet) comes with the engine; this is deliberately small.
+
+#include <libpq-fe.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "format/json_writer.h"
+#include "format/parquet_writer.h"
+#include "pg/copy_binary_decoder.h"
+
+namespace cu::test {
+
+struct PgConn {
+  PGconn* conn = nullptr;
+  explicit PgConn(const std::string& conninfo) {
+    conn = PQconnectdb(conninfo.c_str());
+    if (PQstatus(conn) != CONNECTION_OK) {
+      std::string m = PQerrorMessage(conn);
+      PQfinish(conn);
+      throw std::runtime_error("connect: " + m);
+    }
+    exec("set client_encoding = 'UTF8'");
+    exec("set timezone = 'UTC'");
+  }
+  ~PgConn() { PQfinish(conn); }
+  PgConn(const PgConn&) = delete;
+  PgConn& operator=(const PgConn&) = delete;
+
+  void exec(const std::string& sql) {
+    PGresult* r = PQexec(conn, sql.c_str());
+    auto s = PQresultStatus(r);
+    std::string m = PQresultErrorMessage(r);
+    PQclear(r);
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) throw std::runtime_error(sql + ": " + m);
+  }
+
+  // Rows of a query as text (NULL → nullopt-like marker "\x01NULL").
+  std::vector<std::vector<std::string>> rows(const std::string& sql, std::vector<bool>* nulls) {
+    PGresult* r = PQexec(conn, sql.c_str());
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+      std::string m = PQresultErrorMessage(r);
+      PQclear(r);
+      throw std::runtime_error(sql + ": " + m);
+    }
+    std::vector<std::vector<std::string>> out;
+    int n = PQntuples(r), f = PQnfields(r);
+    for (int i = 0; i < n; ++i) {
+      std::vector<std::string> row;
+      for (int j = 0; j < f; ++j) {
+        bool null = PQgetisnull(r, i, j);
+        if (nulls) nulls->push_back(null);
+        row.emplace_back(null ? std::string()
+                              : std::string(PQgetvalue(r, i, j), PQgetlength(r, i, j)));
+      }
+      out.push_back(std::move(row));
+    }
+    PQclear(r);
+    return out;
+  }
+
+  std::vector<pg::ResultColumn> describe(const std::string& query) {
+    PGresult* r = PQprepare(conn, "", query.c_str(), 0, nullptr);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+      std::string m = PQresultErrorMessage(r);
+      PQclear(r);
+      throw std::runtime_error("prepare: " + m);
+    }
+    PQclear(r);
+    r = PQdescribePrepared(conn, "");
+    std::vector<pg::ResultColumn> cols;
+    for (int i = 0; i < PQnfields(r); ++i) {
+      cols.push_back({PQfname(r, i), PQftype(r, i), PQfmod(r, i)});
+    }
+    PQclear(r);
+    return cols;
+  }
+
+  // Streams the binary COPY of `query` into `decoder`.
+  void copy_binary(const std::string& query, pg::CopyBinaryDecoder& decoder) {
+    PGresult* r = PQexec(conn, ("COPY (" + query + ") TO STDOUT (FORMAT binary)").c_str());
+    if (PQresultStatus(r) != PGRES_COPY_OUT) {
+      std::string m = PQresultErrorMessage(r);
+      PQclear(r);
+      throw std::runtime_error("copy: " + m);
+    }
+    PQclear(r);
+    char* buf = nullptr;
+    int n;
+    while ((n = PQgetCopyData(conn, &buf, 0)) > 0) {
+      decoder.feed(std::string_view(buf, static_cast<size_t>(n)));
+      PQfreemem(buf);
+    }
+    if (n == -2) throw std::runtime_error(std::string("copy: ") + PQerrorMessage(conn));
+    r = PQgetResult(conn);
+    auto s = PQresultStatus(r);
+    std::string m = PQresultErrorMessage(r);
+    PQclear(r);
+    while ((r = PQgetResult(conn)) != nullptr) PQclear(r);
+    if (s != PGRES_COMMAND_OK) throw std::runtime_error("copy: " + m);
+    decoder.finish();
+  }
+};
+
+class FileSink : public format::ByteSink {
+ public:
+  explicit FileSink(const std::string& path) : f_(std::fopen(path.c_str(), "wb")) {
+    if (!f_) throw std::runtime_error("cannot open " + path);
+  }
+  ~FileSink() override {
+    if (f_) std::fclose(f_);
+  }
+  void write(std::string_view b) override {
+    if (std::fwrite(b.data(), 1, b.size(), f_) != b.size()) throw std::runtime_error("write");
+    n_ += b.size();
+  }
+  uint64_t bytes_written() const override { return n_; }
+
+ private:
+  std::FILE* f_;
+  uint64_t n_ = 0;
+};
+
+struct ParquetResult {
+  uint64_t rows = 0;
+  size_t row_groups = 0;
+  uint64_t bytes = 0;
+};
+
+inline ParquetResult unload_parquet(PgConn& pg, const std::string& query, const std::string& path,
+                                    const format::ParquetOptions& options = {}) {
+  auto types = pg::describe_columns(pg.describe(query));
+  FileSink sink(path);
+  format::ParquetWriter writer(types, sink, options);
+  pg::CopyBinaryDecoder decoder(types, [&](const format::ColumnBatch& b) { writer.write(b); });
+  pg.copy_binary(query, decoder);
+  writer.close();
+  return {writer.rows_written(), writer.row_groups_written(), sink.bytes_written()};
+}
+
+inline uint64_t unload_json(PgConn& pg, const std::string& query, const std::string& path) {
+  auto types = pg::describe_columns(pg.describe(query));
+  FileSink sink(path);
+  format::JsonWriter json(types);
+  std::string out;
+  pg::CopyBinaryDecoder decoder(types, [&](const format::ColumnBatch& b) {
+    out.clear();
+    json.write(b, out);
+    sink.write(out);
+  });
+  pg.copy_binary(query, decoder);
+  return decoder.rows();
+}
+
+}  // namespace cu::test
