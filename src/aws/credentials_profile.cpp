@@ -8,6 +8,7 @@
 
 #include "aws/credentials_providers.h"
 #include "aws/endpoints.h"
+#include "aws/sts.h"
 #include "base/error.h"
 
 namespace cu::aws {
@@ -124,10 +125,7 @@ class ProfileResolver {
     if (auto d = p.get("duration_seconds")) {
       call.duration_seconds = parse_duration(p.name, *d);
     }
-    if (!options_.assume_role) {
-      throw config_error(p.name, "role profiles need ChainOptions::assume_role (STS)");
-    }
-    AssumeRoleFn fn = options_.assume_role;
+    AssumeRoleFn fn = options_.assume_role ? options_.assume_role : sts_assume_role(env_, config_);
     return caching(assume_role_credentials(std::move(source), std::move(call), std::move(fn)),
                    options_.refresh_margin, options_.clock);
   }
