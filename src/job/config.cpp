@@ -24,61 +24,72 @@ constexpr const char* kStep = "configure";
 [[noreturn]] void bad(std::string_view resource, const std::string& message,
                       const std::string& hint = "") {
   Error e(ErrorKind::kUsage, kStep, std::string(resource), message);
-  if (!hint.empty()) e.with_hint(hint);
+  if (!hint.empty()) {
+    e.with_hint(hint);
+  }
   throw e;
 }
 
-const std::vector<KeyInfo> kKeys = {
-    {"region", KeyType::kString, "AWS region for our STS, Secrets Manager and S3 calls"},
-    {"query", KeyType::kString, "the SELECT (or WITH … SELECT) to unload"},
-    {"query_file", KeyType::kString, "file holding the query (instead of query)"},
-    {"to", KeyType::kString, "destination: s3://bucket/prefix or a local path prefix"},
-    {"source", KeyType::kString, "libpq conninfo of the source database (instead of secret_id)"},
-    {"secret_id", KeyType::kString,
-     "Secrets Manager secret (name or ARN) holding the database connection"},
-    {"secret_role_arn", KeyType::kString, "role assumed to read the secret"},
-    {"external_id", KeyType::kString, "external id given when assuming secret_role_arn"},
-    {"role_session_name", KeyType::kString, "session name for assumed roles (default crossunload)"},
-    {"database", KeyType::kString, "database name, overriding the secret's or conninfo's"},
-    {"iam_role", KeyType::kList,
-     "role chain Redshift assumes in server mode (repeat or comma-separate; or 'default')"},
-    {"mode", KeyType::kString, "auto | server (UNLOAD on Redshift) | client (we write the files)"},
-    {"write_role_arn", KeyType::kString,
-     "client mode: role our process assumes to write (default: its own identity)"},
-    {"format", KeyType::kString, "text | csv | json | parquet (default text)"},
-    {"delimiter", KeyType::kString, "field delimiter, one ASCII character"},
-    {"fixedwidth", KeyType::kString, "fixed-width columns 'col:width,…' (text only)"},
-    {"null_as", KeyType::kString, "string written for NULL"},
-    {"header", KeyType::kBool, "write a header line in each file"},
-    {"escape", KeyType::kBool, "backslash-escape delimiters, newlines and backslashes (text)"},
-    {"addquotes", KeyType::kBool, "wrap every field in double quotes (text)"},
-    {"compression", KeyType::kString, "none | gzip | bzip2 | zstd"},
-    {"parallel", KeyType::kBool, "one file set per slice (default); --no-parallel for serial"},
-    {"max_file_size", KeyType::kSize, "largest file, 5 MB .. 6.2 GB (e.g. '256 MB')"},
-    {"row_group_size", KeyType::kSize, "Parquet row group size, 32 MB .. 128 MB"},
-    {"partition_by", KeyType::kList, "partition columns (repeat or comma-separate)"},
-    {"partition_include", KeyType::kBool, "keep partition columns in the files"},
-    {"manifest", KeyType::kWord, "none | plain | verbose (bare flag: plain)"},
-    {"encrypted", KeyType::kWord, "true | false | auto: UNLOAD's ENCRYPTED [AUTO]"},
-    {"kms_key_id", KeyType::kString, "KMS key for SSE-KMS (needs encrypted)"},
-    {"allow_overwrite", KeyType::kBool, "replace existing objects of the same name"},
-    {"clean_path", KeyType::kBool, "delete existing objects under the prefix first"},
-    {"bucket_region", KeyType::kString,
-     "UNLOAD's REGION: the bucket's region when it is not the cluster's"},
-    {"extension", KeyType::kString, "file name extension (replaces the automatic one)"},
-    {"sslmode", KeyType::kString, "libpq sslmode (default require, except on loopback)"},
-    {"connect_timeout", KeyType::kInt, "database connect timeout in seconds (default 10)"},
-    {"report", KeyType::kString, "write the JSON report to this file, or - for stdout"},
-    {"dry_run", KeyType::kBool, "print the plan and the UNLOAD; read and write nothing"},
-};
+// Built on first use: a namespace-scope vector could throw before main (cert-err58-cpp).
+const std::vector<KeyInfo>& key_table() {
+  static const std::vector<KeyInfo> table = {
+      {"region", KeyType::kString, "AWS region for our STS, Secrets Manager and S3 calls"},
+      {"query", KeyType::kString, "the SELECT (or WITH … SELECT) to unload"},
+      {"query_file", KeyType::kString, "file holding the query (instead of query)"},
+      {"to", KeyType::kString, "destination: s3://bucket/prefix or a local path prefix"},
+      {"source", KeyType::kString, "libpq conninfo of the source database (instead of secret_id)"},
+      {"secret_id", KeyType::kString,
+       "Secrets Manager secret (name or ARN) holding the database connection"},
+      {"secret_role_arn", KeyType::kString, "role assumed to read the secret"},
+      {"external_id", KeyType::kString, "external id given when assuming secret_role_arn"},
+      {"role_session_name", KeyType::kString,
+       "session name for assumed roles (default crossunload)"},
+      {"database", KeyType::kString, "database name, overriding the secret's or conninfo's"},
+      {"iam_role", KeyType::kList,
+       "role chain Redshift assumes in server mode (repeat or comma-separate; or 'default')"},
+      {"mode", KeyType::kString,
+       "auto | server (UNLOAD on Redshift) | client (we write the files)"},
+      {"write_role_arn", KeyType::kString,
+       "client mode: role our process assumes to write (default: its own identity)"},
+      {"format", KeyType::kString, "text | csv | json | parquet (default text)"},
+      {"delimiter", KeyType::kString, "field delimiter, one ASCII character"},
+      {"fixedwidth", KeyType::kString, "fixed-width columns 'col:width,…' (text only)"},
+      {"null_as", KeyType::kString, "string written for NULL"},
+      {"header", KeyType::kBool, "write a header line in each file"},
+      {"escape", KeyType::kBool, "backslash-escape delimiters, newlines and backslashes (text)"},
+      {"addquotes", KeyType::kBool, "wrap every field in double quotes (text)"},
+      {"compression", KeyType::kString, "none | gzip | bzip2 | zstd"},
+      {"parallel", KeyType::kBool, "one file set per slice (default); --no-parallel for serial"},
+      {"max_file_size", KeyType::kSize, "largest file, 5 MB .. 6.2 GB (e.g. '256 MB')"},
+      {"row_group_size", KeyType::kSize, "Parquet row group size, 32 MB .. 128 MB"},
+      {"partition_by", KeyType::kList, "partition columns (repeat or comma-separate)"},
+      {"partition_include", KeyType::kBool, "keep partition columns in the files"},
+      {"manifest", KeyType::kWord, "none | plain | verbose (bare flag: plain)"},
+      {"encrypted", KeyType::kWord, "true | false | auto: UNLOAD's ENCRYPTED [AUTO]"},
+      {"kms_key_id", KeyType::kString, "KMS key for SSE-KMS (needs encrypted)"},
+      {"allow_overwrite", KeyType::kBool, "replace existing objects of the same name"},
+      {"clean_path", KeyType::kBool, "delete existing objects under the prefix first"},
+      {"bucket_region", KeyType::kString,
+       "UNLOAD's REGION: the bucket's region when it is not the cluster's"},
+      {"extension", KeyType::kString, "file name extension (replaces the automatic one)"},
+      {"sslmode", KeyType::kString, "libpq sslmode (default require, except on loopback)"},
+      {"connect_timeout", KeyType::kInt, "database connect timeout in seconds (default 10)"},
+      {"report", KeyType::kString, "write the JSON report to this file, or - for stdout"},
+      {"dry_run", KeyType::kBool, "print the plan and the UNLOAD; read and write nothing"},
+  };
+  return table;
+}
 
 void check_known(const std::string& key, std::string_view origin) {
-  if (find_key(key)) return;
+  if (find_key(key)) {
+    return;
+  }
   std::string underscored = key;
   std::replace(underscored.begin(), underscored.end(), '-', '_');
-  if (underscored != key && find_key(underscored))
+  if (underscored != key && find_key(underscored)) {
     bad(origin, fmt::format("unknown key '{}'", key),
         fmt::format("did you mean '{}'? keys use underscores", underscored));
+  }
   bad(origin, fmt::format("unknown key '{}'", key), "see `crossunload run --help` for the keys");
 }
 
@@ -106,48 +117,70 @@ const char* type_name(KeyType t) {
 
 std::string trim(std::string_view s) {
   size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return "";
+  if (b == std::string_view::npos) {
+    return "";
+  }
   size_t e = s.find_last_not_of(" \t\r\n");
   return std::string(s.substr(b, e - b + 1));
 }
 
 std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : s) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
   return s;
 }
 
 std::string as_string(const KeyInfo& k, const Value& v) {
-  if (const auto* s = std::get_if<std::string>(&v)) return *s;
+  if (const auto* s = std::get_if<std::string>(&v)) {
+    return *s;
+  }
   ill_typed(k);
 }
 
 std::optional<bool> bool_word(const std::string& s) {
   std::string w = lower(trim(s));
-  if (w == "true" || w == "on" || w == "yes" || w == "1") return true;
-  if (w == "false" || w == "off" || w == "no" || w == "0") return false;
+  if (w == "true" || w == "on" || w == "yes" || w == "1") {
+    return true;
+  }
+  if (w == "false" || w == "off" || w == "no" || w == "0") {
+    return false;
+  }
   return std::nullopt;
 }
 
 bool as_bool(const KeyInfo& k, const Value& v) {
-  if (const auto* b = std::get_if<bool>(&v)) return *b;
-  if (const auto* s = std::get_if<std::string>(&v))
-    if (auto b = bool_word(*s)) return *b;
+  if (const auto* b = std::get_if<bool>(&v)) {
+    return *b;
+  }
+  if (const auto* s = std::get_if<std::string>(&v)) {
+    if (auto b = bool_word(*s)) {
+      return *b;
+    }
+  }
   ill_typed(k);
 }
 
 // A kWord value as a lower-case word; booleans become "true" / "false".
 std::string as_word(const KeyInfo& k, const Value& v) {
-  if (const auto* b = std::get_if<bool>(&v)) return *b ? "true" : "false";
-  if (const auto* s = std::get_if<std::string>(&v)) return lower(trim(*s));
+  if (const auto* b = std::get_if<bool>(&v)) {
+    return *b ? "true" : "false";
+  }
+  if (const auto* s = std::get_if<std::string>(&v)) {
+    return lower(trim(*s));
+  }
   ill_typed(k);
 }
 
 std::int64_t as_int(const KeyInfo& k, const Value& v) {
-  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
+  if (const auto* i = std::get_if<std::int64_t>(&v)) {
+    return *i;
+  }
   if (const auto* s = std::get_if<std::string>(&v)) {
     std::string t = trim(*s);
-    if (!t.empty() && t.size() < 10 && t.find_first_not_of("0123456789") == std::string::npos)
+    if (!t.empty() && t.size() < 10 && t.find_first_not_of("0123456789") == std::string::npos) {
       return std::stoll(t);
+    }
   }
   ill_typed(k);
 }
@@ -159,18 +192,27 @@ std::vector<std::string> split_list(std::string_view s) {
     size_t comma = s.find(',', start);
     std::string item =
         trim(s.substr(start, comma == std::string_view::npos ? comma : comma - start));
-    if (!item.empty()) out.push_back(item);
-    if (comma == std::string_view::npos) return out;
+    if (!item.empty()) {
+      out.push_back(item);
+    }
+    if (comma == std::string_view::npos) {
+      return out;
+    }
     start = comma + 1;
   }
 }
 
 std::vector<std::string> as_list(const KeyInfo& k, const Value& v) {
   std::vector<std::string> out;
-  if (const auto* s = std::get_if<std::string>(&v)) return split_list(*s);
+  if (const auto* s = std::get_if<std::string>(&v)) {
+    return split_list(*s);
+  }
   if (const auto* l = std::get_if<std::vector<std::string>>(&v)) {
-    for (const auto& item : *l)
-      for (auto& part : split_list(item)) out.push_back(std::move(part));
+    for (const auto& item : *l) {
+      for (auto& part : split_list(item)) {
+        out.push_back(std::move(part));
+      }
+    }
     return out;
   }
   ill_typed(k);
@@ -178,21 +220,30 @@ std::vector<std::string> as_list(const KeyInfo& k, const Value& v) {
 
 std::uint64_t as_size(const KeyInfo& k, const Value& v) {
   if (const auto* i = std::get_if<std::int64_t>(&v)) {
-    if (*i < 0 || *i > (std::int64_t{1} << 40)) ill_typed(k);
+    if (*i < 0 || *i > (std::int64_t{1} << 40)) {
+      ill_typed(k);
+    }
     return static_cast<std::uint64_t>(*i) * unload::kMB;
   }
-  if (const auto* s = std::get_if<std::string>(&v))
-    if (auto bytes = unload::parse_size_text(*s)) return *bytes;
+  if (const auto* s = std::get_if<std::string>(&v)) {
+    if (auto bytes = unload::parse_size_text(*s)) {
+      return *bytes;
+    }
+  }
   ill_typed(k);
 }
 
 template <class T, size_t N>
 T choice(const KeyInfo& k, const std::string& word, const std::pair<const char*, T> (&options)[N]) {
-  for (const auto& [name, value] : options)
-    if (word == name) return value;
+  for (const auto& [name, value] : options) {
+    if (word == name) {
+      return value;
+    }
+  }
   std::string names;
-  for (const auto& [name, value] : options)
+  for (const auto& [name, value] : options) {
     names += (names.empty() ? "" : " | ") + std::string(name);
+  }
   bad(k.name, fmt::format("'{}' is not a valid {}", word, k.name), "one of: " + names);
 }
 
@@ -201,10 +252,14 @@ void register_conninfo_secrets(std::string_view c) {
   if (c.starts_with("postgresql://") || c.starts_with("postgres://")) {
     std::string_view rest = c.substr(c.find("://") + 3);
     size_t at = rest.find('@');
-    if (at == std::string_view::npos) return;
+    if (at == std::string_view::npos) {
+      return;
+    }
     std::string_view userinfo = rest.substr(0, at);
     size_t colon = userinfo.find(':');
-    if (colon == std::string_view::npos) return;
+    if (colon == std::string_view::npos) {
+      return;
+    }
     std::string_view pw = userinfo.substr(colon + 1);
     register_secret(pw);
     std::string decoded;  // the password as libpq will use it, %XX decoded
@@ -223,38 +278,51 @@ void register_conninfo_secrets(std::string_view c) {
   }
   size_t i = 0;
   auto space = [&c, &i] {
-    while (i < c.size() && std::isspace(static_cast<unsigned char>(c[i]))) ++i;
+    while (i < c.size() && std::isspace(static_cast<unsigned char>(c[i]))) {
+      ++i;
+    }
   };
   while (i < c.size()) {
     space();
     size_t ks = i;
-    while (i < c.size() && c[i] != '=' && !std::isspace(static_cast<unsigned char>(c[i]))) ++i;
+    while (i < c.size() && c[i] != '=' && !std::isspace(static_cast<unsigned char>(c[i]))) {
+      ++i;
+    }
     std::string_view key = c.substr(ks, i - ks);
     space();
-    if (i >= c.size() || c[i] != '=') return;  // libpq will report the syntax error
+    if (i >= c.size() || c[i] != '=') {
+      return;  // libpq will report the syntax error
+    }
     ++i;
     space();
     std::string value;
     if (i < c.size() && c[i] == '\'') {
       for (++i; i < c.size() && c[i] != '\''; ++i) {
-        if (c[i] == '\\' && i + 1 < c.size()) ++i;
+        if (c[i] == '\\' && i + 1 < c.size()) {
+          ++i;
+        }
         value += c[i];
       }
       ++i;
     } else {
       for (; i < c.size() && !std::isspace(static_cast<unsigned char>(c[i])); ++i) {
-        if (c[i] == '\\' && i + 1 < c.size()) ++i;
+        if (c[i] == '\\' && i + 1 < c.size()) {
+          ++i;
+        }
         value += c[i];
       }
     }
-    if (key == "password") register_secret(value);
+    if (key == "password") {
+      register_secret(value);
+    }
   }
 }
 
 void check_role_arn(const char* key, const std::string& arn) {
-  if (!unload::is_iam_role_arn(arn))
+  if (!unload::is_iam_role_arn(arn)) {
     bad(key, fmt::format("'{}' is not an IAM role ARN", arn),
         "expected arn:<partition>:iam::<12-digit account>:role/<name>");
+  }
 }
 
 }  // namespace
@@ -271,11 +339,14 @@ const char* to_string(Mode m) {
   return "?";
 }
 
-const std::vector<KeyInfo>& keys() { return kKeys; }
+const std::vector<KeyInfo>& keys() { return key_table(); }
 
 const KeyInfo* find_key(std::string_view name) {
-  for (const auto& k : kKeys)
-    if (name == k.name) return &k;
+  for (const auto& k : key_table()) {
+    if (name == k.name) {
+      return &k;
+    }
+  }
   return nullptr;
 }
 
@@ -302,7 +373,9 @@ Values parse_toml(std::string_view text, std::string_view origin) {
       std::vector<std::string> list;
       for (auto&& item : *a) {
         const auto* str = item.as_string();
-        if (!str) bad(origin, fmt::format("'{}': list items must be strings", key));
+        if (!str) {
+          bad(origin, fmt::format("'{}': list items must be strings", key));
+        }
         list.push_back(str->get());
       }
       out[key] = std::move(list);
@@ -320,11 +393,15 @@ Values parse_json(std::string_view text, std::string_view origin) {
   } catch (const nlohmann::json::parse_error& e) {
     bad(origin, fmt::format("invalid JSON: {}", e.what()));
   }
-  if (!doc.is_object()) bad(origin, "the job must be a JSON object of keys");
+  if (!doc.is_object()) {
+    bad(origin, "the job must be a JSON object of keys");
+  }
   Values out;
   for (const auto& [key, v] : doc.items()) {
     check_known(key, origin);
-    if (v.is_null()) continue;
+    if (v.is_null()) {
+      continue;
+    }
     if (v.is_string()) {
       out[key] = v.get<std::string>();
     } else if (v.is_boolean()) {
@@ -334,7 +411,9 @@ Values parse_json(std::string_view text, std::string_view origin) {
     } else if (v.is_array()) {
       std::vector<std::string> list;
       for (const auto& item : v) {
-        if (!item.is_string()) bad(origin, fmt::format("'{}': list items must be strings", key));
+        if (!item.is_string()) {
+          bad(origin, fmt::format("'{}': list items must be strings", key));
+        }
         list.push_back(item.get<std::string>());
       }
       out[key] = std::move(list);
@@ -346,7 +425,9 @@ Values parse_json(std::string_view text, std::string_view origin) {
 }
 
 void overlay(Values& base, const Values& top) {
-  for (const auto& [k, v] : top) base[k] = v;
+  for (const auto& [k, v] : top) {
+    base[k] = v;
+  }
 }
 
 JobConfig build(const Values& values) {
@@ -357,84 +438,87 @@ JobConfig build(const Values& values) {
   for (const auto& [key, v] : values) {
     check_known(key, "job");
     const KeyInfo& k = *find_key(key);
-    if (key == "region")
+    if (key == "region") {
       job.region = as_string(k, v);
-    else if (key == "query")
+    } else if (key == "query") {
       job.query = as_string(k, v);
-    else if (key == "query_file")
+    } else if (key == "query_file") {
       job.query_file = as_string(k, v);
-    else if (key == "to")
+    } else if (key == "to") {
       u.destination = as_string(k, v);
-    else if (key == "source")
+    } else if (key == "source") {
       job.source = as_string(k, v);
-    else if (key == "secret_id")
+    } else if (key == "secret_id") {
       job.secret_id = as_string(k, v);
-    else if (key == "secret_role_arn")
+    } else if (key == "secret_role_arn") {
       job.secret_role_arn = as_string(k, v);
-    else if (key == "external_id")
+    } else if (key == "external_id") {
       job.external_id = as_string(k, v);
-    else if (key == "role_session_name")
+    } else if (key == "role_session_name") {
       job.role_session_name = as_string(k, v);
-    else if (key == "database")
+    } else if (key == "database") {
       job.database = as_string(k, v);
-    else if (key == "iam_role") {
+    } else if (key == "iam_role") {
       auto roles = as_list(k, v);
       if (roles.size() == 1 && lower(roles[0]) == "default") {
         u.authorization = unload::IamRoleDefault{};
       } else if (!roles.empty()) {
-        for (const auto& r : roles)
-          if (lower(r) == "default")
+        for (const auto& r : roles) {
+          if (lower(r) == "default") {
             bad(key, "'default' cannot be part of a role chain",
                 "give iam_role = 'default' alone, or a chain of role ARNs");
+          }
+        }
         u.authorization = unload::IamRoleChain{roles};
       }
     } else if (key == "mode") {
       static const std::pair<const char*, Mode> kModes[] = {
           {"auto", Mode::kAuto}, {"server", Mode::kServer}, {"client", Mode::kClient}};
       job.mode = choice(k, lower(trim(as_string(k, v))), kModes);
-    } else if (key == "write_role_arn")
+    } else if (key == "write_role_arn") {
       job.write_role_arn = as_string(k, v);
-    else if (key == "format") {
+    } else if (key == "format") {
       static const std::pair<const char*, unload::Format> kFormats[] = {
           {"text", unload::Format::kText},
           {"csv", unload::Format::kCsv},
           {"json", unload::Format::kJson},
           {"parquet", unload::Format::kParquet}};
       u.format = choice(k, lower(trim(as_string(k, v))), kFormats);
-    } else if (key == "delimiter")
+    } else if (key == "delimiter") {
       u.delimiter = as_string(k, v);
-    else if (key == "fixedwidth")
+    } else if (key == "fixedwidth") {
       u.fixedwidth = as_string(k, v);
-    else if (key == "null_as")
+    } else if (key == "null_as") {
       u.null_as = as_string(k, v);
-    else if (key == "header")
+    } else if (key == "header") {
       u.header = as_bool(k, v);
-    else if (key == "escape")
+    } else if (key == "escape") {
       u.escape = as_bool(k, v);
-    else if (key == "addquotes")
+    } else if (key == "addquotes") {
       u.addquotes = as_bool(k, v);
-    else if (key == "compression") {
+    } else if (key == "compression") {
       static const std::pair<const char*, unload::Compression> kCompressions[] = {
           {"none", unload::Compression::kNone},
           {"gzip", unload::Compression::kGzip},
           {"bzip2", unload::Compression::kBzip2},
           {"zstd", unload::Compression::kZstd}};
       u.compression = choice(k, lower(trim(as_string(k, v))), kCompressions);
-    } else if (key == "parallel")
+    } else if (key == "parallel") {
       u.parallel = as_bool(k, v);
-    else if (key == "max_file_size")
+    } else if (key == "max_file_size") {
       u.max_file_size = as_size(k, v);
-    else if (key == "row_group_size")
+    } else if (key == "row_group_size") {
       u.row_group_size = as_size(k, v);
-    else if (key == "partition_by") {
+    } else if (key == "partition_by") {
       auto cols = as_list(k, v);
-      if (cols.empty())
+      if (cols.empty()) {
         u.partition_by.reset();
-      else
+      } else {
         u.partition_by = unload::PartitionBy{cols, false};
-    } else if (key == "partition_include")
+      }
+    } else if (key == "partition_include") {
       partition_include = as_bool(k, v);
-    else if (key == "manifest") {
+    } else if (key == "manifest") {
       static const std::pair<const char*, unload::Manifest> kManifests[] = {
           {"none", unload::Manifest::kNone},
           {"false", unload::Manifest::kNone},
@@ -448,83 +532,112 @@ JobConfig build(const Values& values) {
           {"true", unload::Encryption::kOn},
           {"auto", unload::Encryption::kAuto}};
       u.encrypted = choice(k, as_word(k, v), kEncryptions);
-    } else if (key == "kms_key_id")
+    } else if (key == "kms_key_id") {
       u.kms_key_id = as_string(k, v);
-    else if (key == "allow_overwrite")
+    } else if (key == "allow_overwrite") {
       u.allow_overwrite = as_bool(k, v);
-    else if (key == "clean_path")
+    } else if (key == "clean_path") {
       u.clean_path = as_bool(k, v);
-    else if (key == "bucket_region")
+    } else if (key == "bucket_region") {
       u.region = as_string(k, v);
-    else if (key == "extension")
+    } else if (key == "extension") {
       u.extension = as_string(k, v);
-    else if (key == "sslmode")
+    } else if (key == "sslmode") {
       job.sslmode = as_string(k, v);
-    else if (key == "connect_timeout") {
+    } else if (key == "connect_timeout") {
       auto t = as_int(k, v);
-      if (t <= 0 || t > 3600)
+      if (t <= 0 || t > 3600) {
         bad(key, fmt::format("connect_timeout {} is out of range 1..3600", t));
+      }
       job.connect_timeout = static_cast<int>(t);
-    } else if (key == "report")
+    } else if (key == "report") {
       job.report = as_string(k, v);
-    else if (key == "dry_run")
+    } else if (key == "dry_run") {
       job.dry_run = as_bool(k, v);
+    }
   }
 
   if (partition_include) {
-    if (!u.partition_by) bad("partition_include", "partition_include needs partition_by");
+    if (!u.partition_by) {
+      bad("partition_include", "partition_include needs partition_by");
+    }
     u.partition_by->include = *partition_include;
   }
 
   // Where from.
-  if (job.source && job.secret_id)
+  if (job.source && job.secret_id) {
     bad("source secret_id", "give either source (a conninfo) or secret_id, not both");
-  if (!job.source && !job.secret_id)
+  }
+  if (!job.source && !job.secret_id) {
     bad("source", "no source database: give source (a conninfo) or secret_id");
+  }
   if (job.source) {
-    if (trim(*job.source).empty()) bad("source", "source is empty");
+    if (trim(*job.source).empty()) {
+      bad("source", "source is empty");
+    }
     register_conninfo_secrets(*job.source);
   }
-  if (job.secret_role_arn && !job.secret_id)
+  if (job.secret_role_arn && !job.secret_id) {
     bad("secret_role_arn", "secret_role_arn needs secret_id");
-  if (job.external_id && !job.secret_role_arn)
+  }
+  if (job.external_id && !job.secret_role_arn) {
     bad("external_id", "external_id needs secret_role_arn (it is given when assuming that role)");
-  if (job.secret_role_arn) check_role_arn("secret_role_arn", *job.secret_role_arn);
-  if (job.write_role_arn) check_role_arn("write_role_arn", *job.write_role_arn);
+  }
+  if (job.secret_role_arn) {
+    check_role_arn("secret_role_arn", *job.secret_role_arn);
+  }
+  if (job.write_role_arn) {
+    check_role_arn("write_role_arn", *job.write_role_arn);
+  }
   static const std::regex session_re(R"([\w+=,.@-]{2,64})");
-  if (!std::regex_match(job.role_session_name, session_re))
+  if (!std::regex_match(job.role_session_name, session_re)) {
     bad("role_session_name",
         fmt::format("'{}' is not a valid role session name", job.role_session_name),
         "2 to 64 characters: letters, digits and + = , . @ _ -");
+  }
   if (job.sslmode) {
     static const char* kModes[] = {"disable", "allow",     "prefer",
                                    "require", "verify-ca", "verify-full"};
-    if (std::find(std::begin(kModes), std::end(kModes), *job.sslmode) == std::end(kModes))
+    if (std::find(std::begin(kModes), std::end(kModes), *job.sslmode) == std::end(kModes)) {
       bad("sslmode", fmt::format("'{}' is not a libpq sslmode", *job.sslmode),
           "disable | allow | prefer | require | verify-ca | verify-full");
+    }
   }
 
   // What.
-  if (job.query && job.query_file)
+  if (job.query && job.query_file) {
     bad("query query_file", "give either query or query_file, not both");
-  if (!job.query && !job.query_file) bad("query", "no query: give query or query_file");
-  if (job.query) u.select = *job.query;
-  if (job.query_file && job.query_file->empty()) bad("query_file", "query_file is empty");
+  }
+  if (!job.query && !job.query_file) {
+    bad("query", "no query: give query or query_file");
+  }
+  if (job.query) {
+    u.select = *job.query;
+  }
+  if (job.query_file && job.query_file->empty()) {
+    bad("query_file", "query_file is empty");
+  }
 
   // Where to.
-  if (u.destination.empty()) bad("to", "no destination: give to = s3://bucket/prefix or a path");
+  if (u.destination.empty()) {
+    bad("to", "no destination: give to = s3://bucket/prefix or a path");
+  }
 
   // The UNLOAD's own rules, once, in unload::validate (a placeholder query if it is still
   // in its file; the real one is checked again when read).
   unload::UnloadSpec probe = u;
-  if (probe.select.empty()) probe.select = "select 1";
+  if (probe.select.empty()) {
+    probe.select = "select 1";
+  }
   unload::validate(probe, {.for_redshift = job.mode == Mode::kServer});
   return job;
 }
 
 std::string read_text_file(const std::string& path, std::string_view key) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) bad(path, fmt::format("cannot read the {} file: {}", key, std::strerror(errno)));
+  if (!in) {
+    bad(path, fmt::format("cannot read the {} file: {}", key, std::strerror(errno)));
+  }
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();

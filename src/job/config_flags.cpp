@@ -4,7 +4,9 @@ namespace cu::job {
 
 std::string flag_name(std::string_view key) {
   std::string out = "--";
-  for (char c : key) out += c == '_' ? '-' : c;
+  for (char c : key) {
+    out += c == '_' ? '-' : c;
+  }
   return out;
 }
 
@@ -36,14 +38,18 @@ ConfigFlags::ConfigFlags(CLI::App& cmd) {
 }
 
 std::optional<std::string> ConfigFlags::config_file() const {
-  if (config_option_->count() == 0) return std::nullopt;
+  if (config_option_->count() == 0) {
+    return std::nullopt;
+  }
   return config_;
 }
 
 Values ConfigFlags::values() const {
   Values out;
   for (const auto& [key, f] : flags_) {
-    if (f.option->count() == 0) continue;
+    if (f.option->count() == 0) {
+      continue;
+    }
     switch (f.key->type) {
       case KeyType::kBool:
         out[key] = f.on;

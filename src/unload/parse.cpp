@@ -54,7 +54,9 @@ bool is_octal(char c) { return c >= '0' && c <= '7'; }
 
 std::string upper(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char& c : out) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
   return out;
 }
 
@@ -68,7 +70,9 @@ class Lexer {
     skip_space_and_comments();
     Token t;
     t.pos = i_;
-    if (i_ >= s_.size()) return t;  // kEnd
+    if (i_ >= s_.size()) {
+      return t;  // kEnd
+    }
     char c = s_[i_];
     if (c == '\'') {
       t.kind = Tok::kString;
@@ -83,13 +87,17 @@ class Lexer {
       bool dot = false;
       while (i_ < s_.size() &&
              (std::isdigit(static_cast<unsigned char>(s_[i_])) || (s_[i_] == '.' && !dot))) {
-        if (s_[i_] == '.') dot = true;
+        if (s_[i_] == '.') {
+          dot = true;
+        }
         ++i_;
       }
       t.text = std::string(s_.substr(t.pos, i_ - t.pos));
     } else if (is_word_start(c)) {
       t.kind = Tok::kWord;
-      while (i_ < s_.size() && is_word_char(s_[i_])) ++i_;
+      while (i_ < s_.size() && is_word_char(s_[i_])) {
+        ++i_;
+      }
       t.text = upper(s_.substr(t.pos, i_ - t.pos));
     } else if (c == '(' || c == ')' || c == ',' || c == ';') {
       t.kind = c == '('   ? Tok::kLParen
@@ -108,14 +116,20 @@ class Lexer {
  private:
   void skip_space_and_comments() {
     for (;;) {
-      while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
+      while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) {
+        ++i_;
+      }
       if (s_.substr(i_, 2) == "--") {
-        while (i_ < s_.size() && s_[i_] != '\n') ++i_;
+        while (i_ < s_.size() && s_[i_] != '\n') {
+          ++i_;
+        }
       } else if (s_.substr(i_, 2) == "/*") {
         size_t start = i_;
         int depth = 0;
         do {
-          if (i_ >= s_.size()) fail(start, "unterminated /* comment");
+          if (i_ >= s_.size()) {
+            fail(start, "unterminated /* comment");
+          }
           if (s_.substr(i_, 2) == "/*") {
             ++depth;
             i_ += 2;
@@ -154,7 +168,9 @@ class Lexer {
         out += c;
         continue;
       }
-      if (i_ >= s_.size()) continue;  // reported as unterminated on the next turn
+      if (i_ >= s_.size()) {
+        continue;  // reported as unterminated on the next turn
+      }
       char e = s_[i_++];
       switch (e) {
         case 'b':
@@ -175,8 +191,9 @@ class Lexer {
         default:
           if (is_octal(e)) {
             int v = e - '0';
-            for (int k = 0; k < 2 && i_ < s_.size() && is_octal(s_[i_]); ++k)
+            for (int k = 0; k < 2 && i_ < s_.size() && is_octal(s_[i_]); ++k) {
               v = v * 8 + (s_[i_++] - '0');
+            }
             out += static_cast<char>(v & 0xFF);
           } else {
             out += e;
@@ -200,7 +217,9 @@ class Lexer {
           ++i_;
           continue;
         }
-        if (out.empty()) fail(start, "zero-length delimited identifier");
+        if (out.empty()) {
+          fail(start, "zero-length delimited identifier");
+        }
         return out;
       }
       out += c;
@@ -233,65 +252,90 @@ class Parser {
       option();
       comma_allowed = true;
     }
-    if (peek().kind == Tok::kSemicolon) next();
-    if (peek().kind != Tok::kEnd) syntax_error(peek());
+    if (peek().kind == Tok::kSemicolon) {
+      next();
+    }
+    if (peek().kind != Tok::kEnd) {
+      syntax_error(peek());
+    }
     finish_authorization();
     return std::move(spec_);
   }
 
  private:
   const Token& peek() {
-    if (!ahead_) ahead_ = lexer_.next();
+    if (!ahead_) {
+      ahead_ = lexer_.next();
+    }
     return *ahead_;
   }
   // Returns the current token and moves on; the returned copy stays valid.
   Token next() {
     Token t = peek();
-    if (t.kind != Tok::kEnd) ahead_.reset();
+    if (t.kind != Tok::kEnd) {
+      ahead_.reset();
+    }
     return t;
   }
   bool peek_word(std::string_view w) { return peek().kind == Tok::kWord && peek().text == w; }
   bool accept_word(std::string_view w) {
-    if (!peek_word(w)) return false;
+    if (!peek_word(w)) {
+      return false;
+    }
     next();
     return true;
   }
 
   [[noreturn]] static void syntax_error(const Token& t) {
-    if (t.kind == Tok::kEnd) fail(t.pos, "syntax error at end of input");
+    if (t.kind == Tok::kEnd) {
+      fail(t.pos, "syntax error at end of input");
+    }
     std::string near = t.raw.size() > 40 ? t.raw.substr(0, 40) + "..." : t.raw;
     fail(t.pos, fmt::format("syntax error at or near \"{}\"", near));
   }
 
   void expect(Tok kind, std::string_view) {
-    if (peek().kind != kind) syntax_error(peek());
+    if (peek().kind != kind) {
+      syntax_error(peek());
+    }
     next();
   }
   void expect_word(std::string_view w) {
-    if (!peek_word(w)) syntax_error(peek());
+    if (!peek_word(w)) {
+      syntax_error(peek());
+    }
     next();
   }
   std::string expect_string(std::string_view) {
-    if (peek().kind != Tok::kString) syntax_error(peek());
+    if (peek().kind != Tok::kString) {
+      syntax_error(peek());
+    }
     return next().text;
   }
 
   // Records that `name` was given; a second time is PostgreSQL's "conflicting or redundant
   // options" (the model holds one value per option).
   void once(const std::string& name, const Token& at) {
-    if (!seen_.insert(name).second)
+    if (!seen_.insert(name).second) {
       fail(at.pos, fmt::format("conflicting or redundant options: {} given twice", name));
+    }
   }
 
   std::uint64_t size_value(const std::string& option) {
     accept_word("AS");
     const Token num = peek();
-    if (num.kind != Tok::kNumber) syntax_error(num);
+    if (num.kind != Tok::kNumber) {
+      syntax_error(num);
+    }
     next();
     std::string unit;
-    if (peek_word("MB") || peek_word("GB")) unit = next().text;
+    if (peek_word("MB") || peek_word("GB")) {
+      unit = next().text;
+    }
     auto bytes = parse_size(num.text, unit);
-    if (!bytes) fail(num.pos, fmt::format("invalid {} value \"{}\"", option, num.raw));
+    if (!bytes) {
+      fail(num.pos, fmt::format("invalid {} value \"{}\"", option, num.raw));
+    }
     return *bytes;
   }
 
@@ -301,9 +345,10 @@ class Parser {
   }
 
   void set_compression(Compression c, const Token& at) {
-    if (spec_.compression != Compression::kNone && spec_.compression != c)
+    if (spec_.compression != Compression::kNone && spec_.compression != c) {
       fail(at.pos, fmt::format("conflicting or redundant options: {} with {}",
                                upper(to_string(spec_.compression)), at.text));
+    }
     once(at.text, at);
     spec_.compression = c;
   }
@@ -311,15 +356,20 @@ class Parser {
   // Exactly one authorization method (spec §1.2); the model cannot hold two.
   void authorization(const std::string& method, const Token& at) {
     const std::string keyword = at.text == "WITH" ? "CREDENTIALS" : at.text;
-    if (!auth_method_.empty() && auth_method_ != method)
+    if (!auth_method_.empty() && auth_method_ != method) {
       fail(at.pos, fmt::format("{} cannot be combined with {}", auth_keyword_, keyword));
-    if (auth_method_.empty()) auth_keyword_ = keyword;
+    }
+    if (auth_method_.empty()) {
+      auth_keyword_ = keyword;
+    }
     auth_method_ = method;
   }
 
   void option() {
     const Token t = peek();
-    if (t.kind != Tok::kWord) syntax_error(t);
+    if (t.kind != Tok::kWord) {
+      syntax_error(t);
+    }
     const std::string kw = t.text;
     next();
     if (kw == "FORMAT") {
@@ -412,12 +462,12 @@ class Parser {
       spec_.clean_path = true;
     } else if (kw == "PARALLEL") {
       once(kw, t);
-      if (accept_word("ON") || accept_word("TRUE"))
-        spec_.parallel = true;
-      else if (accept_word("OFF") || accept_word("FALSE"))
-        spec_.parallel = false;
-      else
-        spec_.parallel = true;  // bare PARALLEL (spec §1.3)
+      // Bare PARALLEL means on (spec §1.3).
+      bool off = accept_word("OFF") || accept_word("FALSE");
+      if (!off && !accept_word("ON")) {
+        accept_word("TRUE");
+      }
+      spec_.parallel = !off;
     } else if (kw == "MAXFILESIZE") {
       once(kw, t);
       spec_.max_file_size = size_value(kw);
@@ -443,7 +493,9 @@ class Parser {
         for (;;) {
           size_t comma = text.find(',', start);
           chain.arns.push_back(text.substr(start, comma - start));
-          if (comma == std::string::npos) break;
+          if (comma == std::string::npos) {
+            break;
+          }
           start = comma + 1;
         }
         spec_.authorization = std::move(chain);
@@ -452,13 +504,23 @@ class Parser {
       once(kw, t);
       authorization("keys", t);
       std::string v = expect_string(kw);
-      if (kw == "ACCESS_KEY_ID") keys_.access_key_id = v;
-      if (kw == "SECRET_ACCESS_KEY") keys_.secret_access_key = v;
-      if (kw == "SESSION_TOKEN") keys_.session_token = v;
-      if (kw != "ACCESS_KEY_ID") register_secret(v);
+      if (kw == "ACCESS_KEY_ID") {
+        keys_.access_key_id = v;
+      }
+      if (kw == "SECRET_ACCESS_KEY") {
+        keys_.secret_access_key = v;
+      }
+      if (kw == "SESSION_TOKEN") {
+        keys_.session_token = v;
+      }
+      if (kw != "ACCESS_KEY_ID") {
+        register_secret(v);
+      }
       key_positions_[kw] = t.pos;
     } else if (kw == "WITH" || kw == "CREDENTIALS") {
-      if (kw == "WITH") expect_word("CREDENTIALS");
+      if (kw == "WITH") {
+        expect_word("CREDENTIALS");
+      }
       once("CREDENTIALS", t);
       authorization("CREDENTIALS", t);
       accept_word("AS");
@@ -472,8 +534,11 @@ class Parser {
 
   static std::string lower(std::string_view s) {
     std::string out(s);
-    for (char& c : out)
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    for (char& c : out) {
+      if (c >= 'A' && c <= 'Z') {
+        c = static_cast<char>(c - 'A' + 'a');
+      }
+    }
     return out;
   }
 
@@ -481,13 +546,16 @@ class Parser {
     size_t pos = 0;
     while (pos < text.size()) {
       size_t end = text.find(';', pos);
-      if (end == std::string_view::npos) end = text.size();
+      if (end == std::string_view::npos) {
+        end = text.size();
+      }
       std::string_view item = text.substr(pos, end - pos);
       size_t eq = item.find('=');
       if (eq != std::string_view::npos) {
         std::string_view key = item.substr(0, eq);
-        if (key == "aws_secret_access_key" || key == "token" || key == "master_symmetric_key")
+        if (key == "aws_secret_access_key" || key == "token" || key == "master_symmetric_key") {
           register_secret(item.substr(eq + 1));
+        }
       }
       pos = end + 1;
     }
@@ -495,7 +563,9 @@ class Parser {
 
   // SESSION_TOKEN requires both keys; ACCESS_KEY_ID and SECRET_ACCESS_KEY go together.
   void finish_authorization() {
-    if (auth_method_ != "keys") return;
+    if (auth_method_ != "keys") {
+      return;
+    }
     bool id = key_positions_.count("ACCESS_KEY_ID") > 0;
     bool secret = key_positions_.count("SECRET_ACCESS_KEY") > 0;
     if (!id || !secret) {

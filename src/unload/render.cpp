@@ -11,23 +11,32 @@ namespace {
 // Identifiers that may be written bare and come back unchanged from the database's
 // case folding; anything else is double-quoted.
 bool plain_identifier(std::string_view s) {
-  if (s.empty() || !((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_')) return false;
-  for (char c : s)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '$')) return false;
+  if (s.empty() || !((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_')) {
+    return false;
+  }
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '$')) {
+      return false;
+    }
+  }
   return true;
 }
 
 std::string quote_identifier(std::string_view s) {
-  if (plain_identifier(s)) return std::string(s);
+  if (plain_identifier(s)) {
+    return std::string(s);
+  }
   std::string out = "\"";
   for (char c : s) {
-    if (c == '"') out += '"';
+    if (c == '"') {
+      out += '"';
+    }
     out += c;
   }
   return out + "\"";
 }
 
-const std::string kMask = "***";
+constexpr std::string_view kMask = "***";
 
 // Masks the values of secret keys inside a CREDENTIALS argument, keeping its shape.
 std::string redact_credentials(std::string_view text) {
@@ -35,14 +44,18 @@ std::string redact_credentials(std::string_view text) {
   size_t pos = 0;
   while (pos <= text.size()) {
     size_t end = text.find(';', pos);
-    if (end == std::string_view::npos) end = text.size();
+    if (end == std::string_view::npos) {
+      end = text.size();
+    }
     std::string_view item = text.substr(pos, end - pos);
     size_t eq = item.find('=');
     std::string_view key = eq == std::string_view::npos ? item : item.substr(0, eq);
-    if (!out.empty() || pos > 0) out += ';';
+    if (!out.empty() || pos > 0) {
+      out += ';';
+    }
     if (eq != std::string_view::npos &&
         (key == "aws_secret_access_key" || key == "token" || key == "master_symmetric_key")) {
-      out += std::string(key) + "=" + kMask;
+      out += std::string(key) + "=" + std::string(kMask);
     } else {
       out += std::string(item);
     }
@@ -57,19 +70,25 @@ std::string render_impl(const UnloadSpec& s, bool redact) {
     out += ' ';
     out += text;
   };
-  auto secret = [redact](const std::string& v) { return quote_literal(redact ? kMask : v); };
+  auto secret = [redact](const std::string& v) {
+    return quote_literal(redact ? kMask : std::string_view(v));
+  };
 
   if (s.authorization) {
     if (std::holds_alternative<IamRoleDefault>(*s.authorization)) {
       opt("IAM_ROLE default");
     } else if (const auto* chain = std::get_if<IamRoleChain>(&*s.authorization)) {
       std::string joined;
-      for (size_t i = 0; i < chain->arns.size(); ++i) joined += (i ? "," : "") + chain->arns[i];
+      for (size_t i = 0; i < chain->arns.size(); ++i) {
+        joined += (i ? "," : "") + chain->arns[i];
+      }
       opt("IAM_ROLE " + quote_literal(joined));
     } else if (const auto* keys = std::get_if<AccessKeys>(&*s.authorization)) {
       opt("ACCESS_KEY_ID " + quote_literal(keys->access_key_id));
       opt("SECRET_ACCESS_KEY " + secret(keys->secret_access_key));
-      if (keys->session_token) opt("SESSION_TOKEN " + secret(*keys->session_token));
+      if (keys->session_token) {
+        opt("SESSION_TOKEN " + secret(*keys->session_token));
+      }
     } else if (const auto* cred = std::get_if<CredentialsString>(&*s.authorization)) {
       opt("CREDENTIALS " + quote_literal(redact ? redact_credentials(cred->text) : cred->text));
     }
@@ -90,19 +109,38 @@ std::string render_impl(const UnloadSpec& s, bool redact) {
   }
   if (s.partition_by) {
     std::string cols;
-    for (size_t i = 0; i < s.partition_by->columns.size(); ++i)
+    for (size_t i = 0; i < s.partition_by->columns.size(); ++i) {
       cols += (i ? ", " : "") + quote_identifier(s.partition_by->columns[i]);
+    }
     opt("PARTITION BY (" + cols + ")" + (s.partition_by->include ? " INCLUDE" : ""));
   }
-  if (s.manifest == Manifest::kPlain) opt("MANIFEST");
-  if (s.manifest == Manifest::kVerbose) opt("MANIFEST VERBOSE");
-  if (s.header) opt("HEADER");
-  if (s.delimiter) opt("DELIMITER AS " + quote_literal(*s.delimiter));
-  if (s.fixedwidth) opt("FIXEDWIDTH AS " + quote_literal(*s.fixedwidth));
-  if (s.encrypted == Encryption::kOn) opt("ENCRYPTED");
-  if (s.encrypted == Encryption::kAuto) opt("ENCRYPTED AUTO");
-  if (s.kms_key_id) opt("KMS_KEY_ID " + quote_literal(*s.kms_key_id));
-  if (s.master_symmetric_key) opt("MASTER_SYMMETRIC_KEY " + secret(*s.master_symmetric_key));
+  if (s.manifest == Manifest::kPlain) {
+    opt("MANIFEST");
+  }
+  if (s.manifest == Manifest::kVerbose) {
+    opt("MANIFEST VERBOSE");
+  }
+  if (s.header) {
+    opt("HEADER");
+  }
+  if (s.delimiter) {
+    opt("DELIMITER AS " + quote_literal(*s.delimiter));
+  }
+  if (s.fixedwidth) {
+    opt("FIXEDWIDTH AS " + quote_literal(*s.fixedwidth));
+  }
+  if (s.encrypted == Encryption::kOn) {
+    opt("ENCRYPTED");
+  }
+  if (s.encrypted == Encryption::kAuto) {
+    opt("ENCRYPTED AUTO");
+  }
+  if (s.kms_key_id) {
+    opt("KMS_KEY_ID " + quote_literal(*s.kms_key_id));
+  }
+  if (s.master_symmetric_key) {
+    opt("MASTER_SYMMETRIC_KEY " + secret(*s.master_symmetric_key));
+  }
   switch (s.compression) {
     case Compression::kNone:
       break;
@@ -116,16 +154,36 @@ std::string render_impl(const UnloadSpec& s, bool redact) {
       opt("ZSTD");
       break;
   }
-  if (s.addquotes) opt("ADDQUOTES");
-  if (s.null_as) opt("NULL AS " + quote_literal(*s.null_as));
-  if (s.escape) opt("ESCAPE");
-  if (s.allow_overwrite) opt("ALLOWOVERWRITE");
-  if (s.clean_path) opt("CLEANPATH");
-  if (s.parallel) opt(*s.parallel ? "PARALLEL ON" : "PARALLEL OFF");
-  if (s.max_file_size) opt("MAXFILESIZE AS " + format_size(*s.max_file_size));
-  if (s.row_group_size) opt("ROWGROUPSIZE AS " + format_size(*s.row_group_size));
-  if (s.region) opt("REGION AS " + quote_literal(*s.region));
-  if (s.extension) opt("EXTENSION " + quote_literal(*s.extension));
+  if (s.addquotes) {
+    opt("ADDQUOTES");
+  }
+  if (s.null_as) {
+    opt("NULL AS " + quote_literal(*s.null_as));
+  }
+  if (s.escape) {
+    opt("ESCAPE");
+  }
+  if (s.allow_overwrite) {
+    opt("ALLOWOVERWRITE");
+  }
+  if (s.clean_path) {
+    opt("CLEANPATH");
+  }
+  if (s.parallel) {
+    opt(*s.parallel ? "PARALLEL ON" : "PARALLEL OFF");
+  }
+  if (s.max_file_size) {
+    opt("MAXFILESIZE AS " + format_size(*s.max_file_size));
+  }
+  if (s.row_group_size) {
+    opt("ROWGROUPSIZE AS " + format_size(*s.row_group_size));
+  }
+  if (s.region) {
+    opt("REGION AS " + quote_literal(*s.region));
+  }
+  if (s.extension) {
+    opt("EXTENSION " + quote_literal(*s.extension));
+  }
   return out;
 }
 

@@ -9,12 +9,13 @@ std::string quote_literal(std::string_view text) {
   out.reserve(text.size() + 2);
   out += '\'';
   for (char c : text) {
-    if (c == '\\')
+    if (c == '\\') {
       out += "\\\\";
-    else if (c == '\'')
+    } else if (c == '\'') {
       out += "''";
-    else
+    } else {
       out += c;
+    }
   }
   out += '\'';
   return out;
@@ -25,7 +26,9 @@ namespace {
 using u128 = unsigned __int128;
 
 std::string to_decimal(u128 v) {
-  if (v == 0) return "0";
+  if (v == 0) {
+    return "0";
+  }
   std::string s;
   while (v != 0) {
     s.insert(s.begin(), static_cast<char>('0' + static_cast<int>(v % 10)));
@@ -44,9 +47,12 @@ std::string shortest_decimal(std::uint64_t bytes, std::uint64_t unit) {
     u128 n = (target + unit - 1) / unit;
     if ((n * unit) / pow10 == bytes) {
       std::string digits = to_decimal(n);
-      if (k == 0) return digits;
-      if (digits.size() <= static_cast<size_t>(k))
+      if (k == 0) {
+        return digits;
+      }
+      if (digits.size() <= static_cast<size_t>(k)) {
         digits.insert(0, static_cast<size_t>(k) + 1 - digits.size(), '0');
+      }
       digits.insert(digits.size() - static_cast<size_t>(k), ".");
       return digits;
     }
@@ -55,11 +61,15 @@ std::string shortest_decimal(std::uint64_t bytes, std::uint64_t unit) {
 }
 
 bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
     if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
+        std::tolower(static_cast<unsigned char>(b[i]))) {
       return false;
+    }
+  }
   return true;
 }
 
@@ -73,12 +83,13 @@ std::string format_size(std::uint64_t bytes) {
 
 std::optional<std::uint64_t> parse_size(std::string_view number, std::string_view unit) {
   std::uint64_t mult = kMB;
-  if (unit.empty() || iequals(unit, "MB"))
+  if (unit.empty() || iequals(unit, "MB")) {
     mult = kMB;
-  else if (iequals(unit, "GB"))
+  } else if (iequals(unit, "GB")) {
     mult = kGB;
-  else
+  } else {
     return std::nullopt;
+  }
   u128 whole = 0, frac = 0, scale = 1;
   bool any_digit = false, dot = false;
   for (char c : number) {
@@ -86,33 +97,47 @@ std::optional<std::uint64_t> parse_size(std::string_view number, std::string_vie
       dot = true;
       continue;
     }
-    if (c < '0' || c > '9') return std::nullopt;
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
     any_digit = true;
     if (!dot) {
       whole = whole * 10 + static_cast<unsigned>(c - '0');
-      if (whole > (u128{1} << 64)) return std::nullopt;
+      if (whole > (u128{1} << 64)) {
+        return std::nullopt;
+      }
     } else if (scale < u128{10000000000} * 10000000000 * 1000) {  // 23 digits are plenty
       frac = frac * 10 + static_cast<unsigned>(c - '0');
       scale *= 10;
     }
   }
-  if (!any_digit) return std::nullopt;
+  if (!any_digit) {
+    return std::nullopt;
+  }
   u128 bytes = whole * mult + (frac * mult) / scale;
-  if (bytes > UINT64_MAX) return std::nullopt;
+  if (bytes > UINT64_MAX) {
+    return std::nullopt;
+  }
   return static_cast<std::uint64_t>(bytes);
 }
 
 std::optional<std::uint64_t> parse_size_text(std::string_view text) {
   size_t i = 0;
-  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-  size_t start = i;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) {
     ++i;
+  }
+  size_t start = i;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
+    ++i;
+  }
   std::string_view number = text.substr(start, i - start);
-  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) {
+    ++i;
+  }
   std::string_view unit = text.substr(i);
-  while (!unit.empty() && std::isspace(static_cast<unsigned char>(unit.back())))
+  while (!unit.empty() && std::isspace(static_cast<unsigned char>(unit.back()))) {
     unit.remove_suffix(1);
+  }
   return parse_size(number, unit);
 }
 

@@ -58,16 +58,22 @@ std::vector<FixedWidthColumn> parse_fixedwidth(const std::string& text) {
     size_t comma = text.find(',', start);
     std::string item = text.substr(start, comma == std::string::npos ? comma : comma - start);
     size_t colon = item.rfind(':');
-    if (colon == std::string::npos || colon == 0)
+    if (colon == std::string::npos || colon == 0) {
       throw bad(fmt::format("'{}' is not col:width", item));
+    }
     std::string width = item.substr(colon + 1);
     if (width.empty() || width.size() > 9 ||
-        width.find_first_not_of("0123456789") != std::string::npos)
+        width.find_first_not_of("0123456789") != std::string::npos) {
       throw bad(fmt::format("'{}' is not a width", width));
+    }
     FixedWidthColumn c{item.substr(0, colon), static_cast<std::uint32_t>(std::stoul(width))};
-    if (c.width == 0) throw bad(fmt::format("column '{}' has width 0", c.column));
+    if (c.width == 0) {
+      throw bad(fmt::format("column '{}' has width 0", c.column));
+    }
     out.push_back(std::move(c));
-    if (comma == std::string::npos) break;
+    if (comma == std::string::npos) {
+      break;
+    }
     start = comma + 1;
   }
   return out;

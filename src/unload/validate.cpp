@@ -19,19 +19,24 @@ constexpr const char* kStep = "validate UNLOAD";
 [[noreturn]] void reject(const std::string& options, const std::string& message,
                          const std::string& hint = "") {
   Error e(ErrorKind::kUsage, kStep, options, message);
-  if (!hint.empty()) e.with_hint(hint);
+  if (!hint.empty()) {
+    e.with_hint(hint);
+  }
   throw e;
 }
 
 void not_with(bool a, const char* a_name, bool b, const char* b_name) {
-  if (a && b)
+  if (a && b) {
     reject(fmt::format("{} {}", a_name, b_name),
            fmt::format("{} cannot be used with {}", a_name, b_name));
+  }
 }
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
   return out;
 }
 
@@ -72,10 +77,13 @@ const char* upper_name(Compression c) {
 std::string first_word(std::string_view sql) {
   size_t i = 0;
   for (;;) {
-    while (i < sql.size() && (std::isspace(static_cast<unsigned char>(sql[i])) || sql[i] == '('))
+    while (i < sql.size() && (std::isspace(static_cast<unsigned char>(sql[i])) || sql[i] == '(')) {
       ++i;
+    }
     if (sql.substr(i, 2) == "--") {
-      while (i < sql.size() && sql[i] != '\n') ++i;
+      while (i < sql.size() && sql[i] != '\n') {
+        ++i;
+      }
     } else if (sql.substr(i, 2) == "/*") {
       size_t end = sql.find("*/", i + 2);
       i = end == std::string_view::npos ? sql.size() : end + 2;
@@ -84,57 +92,72 @@ std::string first_word(std::string_view sql) {
     }
   }
   size_t start = i;
-  while (i < sql.size() && (std::isalpha(static_cast<unsigned char>(sql[i])) || sql[i] == '_')) ++i;
+  while (i < sql.size() && (std::isalpha(static_cast<unsigned char>(sql[i])) || sql[i] == '_')) {
+    ++i;
+  }
   return lower(sql.substr(start, i - start));
 }
 
 void check_select(const std::string& select) {
   std::string w = first_word(select);
-  if (w != "select" && w != "with")
+  if (w != "select" && w != "with") {
     reject("SELECT",
            w.empty() ? "the query is empty"
                      : fmt::format("UNLOAD takes a SELECT query, not \"{}\"", w),
            "UNLOAD ('select …') — the query must be a SELECT (or WITH … SELECT)");
-  if (has_outer_limit(select))
+  }
+  if (has_outer_limit(select)) {
     reject("LIMIT", "LIMIT is not allowed in the outermost SELECT of an UNLOAD",
            "use a subquery: select * from t where id in (select id from t order by id limit 10)");
+  }
 }
 
 void check_destination(const std::string& to, bool for_redshift) {
-  if (to.empty()) reject("TO", "the destination is empty");
+  if (to.empty()) {
+    reject("TO", "the destination is empty");
+  }
   size_t scheme = to.find("://");
   if (scheme != std::string::npos && lower(to.substr(0, scheme)) == "s3") {
     std::string rest = to.substr(scheme + 3);
     std::string bucket = rest.substr(0, rest.find('/'));
-    if (bucket.empty())
+    if (bucket.empty()) {
       reject("TO", fmt::format("'{}' has no bucket", to), "write s3://bucket/prefix");
+    }
     if (bucket.size() < 3 || bucket.size() > 63 || has_space(bucket) ||
-        bucket.find_first_of("\\'\"?#%") != std::string::npos)
+        bucket.find_first_of("\\'\"?#%") != std::string::npos) {
       reject("TO", fmt::format("'{}' is not a valid S3 bucket name", bucket));
-    if (bucket.size() > 8 && bucket.ends_with("-s3alias"))
+    }
+    if (bucket.size() > 8 && bucket.ends_with("-s3alias")) {
       reject("TO", "S3 access point aliases are not supported as the UNLOAD destination");
+    }
     return;
   }
-  if (for_redshift)
+  if (for_redshift) {
     reject("TO", fmt::format("'{}' is not an s3:// URL", to),
            "Redshift unloads only to s3://bucket/prefix");
-  if (scheme != std::string::npos)
+  }
+  if (scheme != std::string::npos) {
     reject("TO", fmt::format("'{}': unsupported scheme; use s3://bucket/prefix or a path", to));
+  }
 }
 
 void check_role_chain(const std::vector<std::string>& arns, const char* option) {
-  if (arns.empty() || (arns.size() == 1 && arns[0].empty()))
+  if (arns.empty() || (arns.size() == 1 && arns[0].empty())) {
     reject(option, "the IAM role is empty");
-  if (arns.size() > kMaxRoleChain)
+  }
+  if (arns.size() > kMaxRoleChain) {
     reject(option, fmt::format("the role chain has {} roles; at most {} roles can be chained",
                                arns.size(), kMaxRoleChain));
+  }
   for (const auto& arn : arns) {
-    if (has_space(arn))
+    if (has_space(arn)) {
       reject(option, "the role chain must not contain spaces",
              "write 'arn:aws:iam::111111111111:role/A,arn:aws:iam::222222222222:role/B'");
-    if (!is_iam_role_arn(arn))
+    }
+    if (!is_iam_role_arn(arn)) {
       reject(option, fmt::format("'{}' is not an IAM role ARN", arn),
              "expected arn:<partition>:iam::<12-digit account>:role/<name>");
+    }
   }
 }
 
@@ -144,14 +167,18 @@ std::vector<std::string> split(std::string_view s, char sep) {
   for (;;) {
     size_t pos = s.find(sep, start);
     out.emplace_back(s.substr(start, pos == std::string_view::npos ? pos : pos - start));
-    if (pos == std::string_view::npos) return out;
+    if (pos == std::string_view::npos) {
+      return out;
+    }
     start = pos + 1;
   }
 }
 
 // Returns whether the string carries master_symmetric_key.
 bool check_credentials_string(const std::string& text) {
-  if (has_space(text)) reject("CREDENTIALS", "the CREDENTIALS string must not contain spaces");
+  if (has_space(text)) {
+    reject("CREDENTIALS", "the CREDENTIALS string must not contain spaces");
+  }
   std::set<std::string> keys;
   for (const auto& item : split(text, ';')) {
     size_t eq = item.find('=');
@@ -159,29 +186,36 @@ bool check_credentials_string(const std::string& text) {
     static const std::set<std::string> known = {"aws_iam_role", "aws_access_key_id",
                                                 "aws_secret_access_key", "token",
                                                 "master_symmetric_key"};
-    if (eq == std::string::npos || !known.count(key))
+    if (eq == std::string::npos || !known.count(key)) {
       reject(
           "CREDENTIALS", fmt::format("unknown CREDENTIALS argument '{}'", key),
           "aws_iam_role=<arn> or aws_access_key_id=<id>;aws_secret_access_key=<key>[;token=<t>]");
-    if (!keys.insert(key).second)
+    }
+    if (!keys.insert(key).second) {
       reject("CREDENTIALS", fmt::format("'{}' given twice in CREDENTIALS", key));
-    if (key == "aws_iam_role") check_role_chain(split(item.substr(eq + 1), ','), "CREDENTIALS");
+    }
+    if (key == "aws_iam_role") {
+      check_role_chain(split(item.substr(eq + 1), ','), "CREDENTIALS");
+    }
   }
   bool role = keys.count("aws_iam_role") > 0;
   bool id = keys.count("aws_access_key_id") > 0, secret = keys.count("aws_secret_access_key") > 0;
-  if (role && (id || secret || keys.count("token")))
+  if (role && (id || secret || keys.count("token"))) {
     reject("CREDENTIALS", "aws_iam_role cannot be combined with access keys or a token");
-  if (!role && !(id && secret))
+  }
+  if (!role && !(id && secret)) {
     reject("CREDENTIALS",
            "CREDENTIALS needs aws_iam_role, or both aws_access_key_id and aws_secret_access_key");
+  }
   return keys.count("master_symmetric_key") > 0;
 }
 
 void check_size(const std::optional<std::uint64_t>& v, const char* option, std::uint64_t lo,
                 std::uint64_t hi, const char* range) {
-  if (v && (*v < lo || *v > hi))
+  if (v && (*v < lo || *v > hi)) {
     reject(option, fmt::format("{} {} is out of range; it must be between {}", option,
                                format_size(*v), range));
+  }
 }
 
 }  // namespace
@@ -214,11 +248,14 @@ bool has_outer_limit(std::string_view s) {
       }
     } else if (c == '"') {
       size_t end = s.find('"', i + 1);
-      while (end != std::string_view::npos && end + 1 < s.size() && s[end + 1] == '"')
+      while (end != std::string_view::npos && end + 1 < s.size() && s[end + 1] == '"') {
         end = s.find('"', end + 2);
+      }
       i = end == std::string_view::npos ? s.size() : end + 1;
     } else if (s.substr(i, 2) == "--") {
-      while (i < s.size() && s[i] != '\n') ++i;
+      while (i < s.size() && s[i] != '\n') {
+        ++i;
+      }
     } else if (s.substr(i, 2) == "/*") {
       size_t end = s.find("*/", i + 2);
       i = end == std::string_view::npos ? s.size() : end + 2;
@@ -231,11 +268,16 @@ bool has_outer_limit(std::string_view s) {
     } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
       size_t start = i;
       while (i < s.size() &&
-             (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == '$'))
+             (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == '$')) {
         ++i;
-      if (depth <= 0 && lower(s.substr(start, i - start)) == "limit") return true;
+      }
+      if (depth <= 0 && lower(s.substr(start, i - start)) == "limit") {
+        return true;
+      }
     } else if (std::isdigit(static_cast<unsigned char>(c))) {
-      while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
+      while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '.')) {
+        ++i;
+      }
     } else {
       ++i;
     }
@@ -250,17 +292,20 @@ void validate(const UnloadSpec& s, const ValidateOptions& options) {
   bool creds_master_key = false;
   bool credentials = false;
   if (!s.authorization) {
-    if (options.for_redshift)
+    if (options.for_redshift) {
       reject("IAM_ROLE", "UNLOAD needs an authorization",
              "IAM_ROLE 'arn:…' (or a chain 'arnA,arnB'), IAM_ROLE default, ACCESS_KEY_ID and "
              "SECRET_ACCESS_KEY, or CREDENTIALS");
+    }
   } else if (const auto* chain = std::get_if<IamRoleChain>(&*s.authorization)) {
     check_role_chain(chain->arns, "IAM_ROLE");
   } else if (const auto* keys = std::get_if<AccessKeys>(&*s.authorization)) {
-    if (keys->access_key_id.empty() || keys->secret_access_key.empty())
+    if (keys->access_key_id.empty() || keys->secret_access_key.empty()) {
       reject("ACCESS_KEY_ID SECRET_ACCESS_KEY", "the access key id and secret must not be empty");
-    if (keys->session_token && keys->session_token->empty())
+    }
+    if (keys->session_token && keys->session_token->empty()) {
       reject("SESSION_TOKEN", "the session token is empty");
+    }
   } else if (const auto* cred = std::get_if<CredentialsString>(&*s.authorization)) {
     credentials = true;
     creds_master_key = check_credentials_string(cred->text);
@@ -276,26 +321,34 @@ void validate(const UnloadSpec& s, const ValidateOptions& options) {
        {std::pair{s.delimiter.has_value(), "DELIMITER"}, std::pair{fixed, "FIXEDWIDTH"},
         std::pair{s.header, "HEADER"}, std::pair{s.addquotes, "ADDQUOTES"},
         std::pair{s.null_as.has_value(), "NULL AS"}, std::pair{s.escape, "ESCAPE"}}) {
-    if (!given) continue;
+    if (!given) {
+      continue;
+    }
     bool allowed_csv = std::string_view(name) != "FIXEDWIDTH" &&
                        std::string_view(name) != "ADDQUOTES" && std::string_view(name) != "ESCAPE";
-    if (json || parquet || (csv && !allowed_csv)) not_with(true, name, true, fmt_kw);
+    if (json || parquet || (csv && !allowed_csv)) {
+      not_with(true, name, true, fmt_kw);
+    }
   }
   not_with(s.compression != Compression::kNone, upper_name(s.compression), parquet, "PARQUET");
   not_with(fixed, "FIXEDWIDTH", s.delimiter.has_value(), "DELIMITER");
   not_with(fixed, "FIXEDWIDTH", s.header, "HEADER");
   not_with(fixed, "FIXEDWIDTH", s.addquotes, "ADDQUOTES");
-  if (s.row_group_size && !parquet)
+  if (s.row_group_size && !parquet) {
     reject("ROWGROUPSIZE", "ROWGROUPSIZE can only be used with FORMAT AS PARQUET");
+  }
   check_size(s.row_group_size, "ROWGROUPSIZE", kMinRowGroupSize, kMaxRowGroupSize,
              "32 MB and 128 MB");
   check_size(s.max_file_size, "MAXFILESIZE", kMinMaxFileSize, kMaxMaxFileSize, "5 MB and 6.2 GB");
 
   if (s.delimiter &&
-      (s.delimiter->size() != 1 || static_cast<unsigned char>((*s.delimiter)[0]) >= 0x80))
+      (s.delimiter->size() != 1 || static_cast<unsigned char>((*s.delimiter)[0]) >= 0x80)) {
     reject("DELIMITER",
            fmt::format("DELIMITER must be a single ASCII character, not '{}'", *s.delimiter));
-  if (fixed) parse_fixedwidth(*s.fixedwidth);
+  }
+  if (fixed) {
+    parse_fixedwidth(*s.fixedwidth);
+  }
 
   // Overwrite policy.
   not_with(s.clean_path, "CLEANPATH", s.allow_overwrite, "ALLOWOVERWRITE");
@@ -304,35 +357,46 @@ void validate(const UnloadSpec& s, const ValidateOptions& options) {
   const bool auto_enc = s.encrypted == Encryption::kAuto;
   not_with(auto_enc, "ENCRYPTED AUTO", s.kms_key_id.has_value(), "KMS_KEY_ID");
   not_with(auto_enc, "ENCRYPTED AUTO", s.master_symmetric_key.has_value(), "MASTER_SYMMETRIC_KEY");
-  if (auto_enc && creds_master_key)
+  if (auto_enc && creds_master_key) {
     reject("ENCRYPTED AUTO CREDENTIALS",
            "ENCRYPTED AUTO cannot be used with a CREDENTIALS string carrying master_symmetric_key");
-  if (s.kms_key_id && s.encrypted == Encryption::kNone)
+  }
+  if (s.kms_key_id && s.encrypted == Encryption::kNone) {
     reject("KMS_KEY_ID", "KMS_KEY_ID requires ENCRYPTED");
-  if (s.master_symmetric_key && s.encrypted == Encryption::kNone)
+  }
+  if (s.master_symmetric_key && s.encrypted == Encryption::kNone) {
     reject("MASTER_SYMMETRIC_KEY", "MASTER_SYMMETRIC_KEY requires ENCRYPTED");
+  }
   not_with(s.kms_key_id.has_value(), "KMS_KEY_ID", credentials, "CREDENTIALS");
   not_with(s.master_symmetric_key.has_value(), "MASTER_SYMMETRIC_KEY", credentials, "CREDENTIALS");
   not_with(s.kms_key_id.has_value(), "KMS_KEY_ID", s.master_symmetric_key.has_value(),
            "MASTER_SYMMETRIC_KEY");
-  if (s.kms_key_id && s.kms_key_id->empty()) reject("KMS_KEY_ID", "KMS_KEY_ID is empty");
+  if (s.kms_key_id && s.kms_key_id->empty()) {
+    reject("KMS_KEY_ID", "KMS_KEY_ID is empty");
+  }
 
   // PARTITION BY rules that need no schema.
   if (s.partition_by) {
-    if (s.partition_by->columns.empty()) reject("PARTITION BY", "PARTITION BY needs a column");
+    if (s.partition_by->columns.empty()) {
+      reject("PARTITION BY", "PARTITION BY needs a column");
+    }
     std::set<std::string> seen;
     for (const auto& c : s.partition_by->columns) {
-      if (c.empty()) reject("PARTITION BY", "a PARTITION BY column name is empty");
-      if (!seen.insert(c).second)
+      if (c.empty()) {
+        reject("PARTITION BY", "a PARTITION BY column name is empty");
+      }
+      if (!seen.insert(c).second) {
         reject("PARTITION BY", fmt::format("column \"{}\" appears twice in PARTITION BY", c));
+      }
     }
   }
 
   if (s.region) {
     static const std::regex re(R"([a-z]{2}(-[a-z]+)+-[0-9]+)");
-    if (!std::regex_match(*s.region, re))
+    if (!std::regex_match(*s.region, re)) {
       reject("REGION", fmt::format("'{}' is not an AWS region name", *s.region),
              "e.g. REGION 'us-east-1'");
+    }
   }
 }
 
@@ -345,11 +409,18 @@ std::string base_type(std::string_view type) {
     size_t close = t.find(')', paren);
     t = t.substr(0, paren) + (close == std::string::npos ? "" : t.substr(close + 1));
   }
-  while (!t.empty() && t.back() == ' ') t.pop_back();
-  while (!t.empty() && t.front() == ' ') t.erase(0, 1);
+  while (!t.empty() && t.back() == ' ') {
+    t.pop_back();
+  }
+  while (!t.empty() && t.front() == ' ') {
+    t.erase(0, 1);
+  }
   std::string out;
-  for (char c : t)
-    if (c != ' ' || (!out.empty() && out.back() != ' ')) out += c;
+  for (char c : t) {
+    if (c != ' ' || (!out.empty() && out.back() != ' ')) {
+      out += c;
+    }
+  }
   return out;
 }
 
@@ -385,51 +456,61 @@ bool is_partition_key_type(const std::string& t) {
 
 void validate_columns(const UnloadSpec& s, const std::vector<ResultColumn>& columns) {
   std::set<std::string> names;
-  for (const auto& c : columns) names.insert(c.name);
+  for (const auto& c : columns) {
+    names.insert(c.name);
+  }
 
   if (s.partition_by) {
     for (const auto& p : s.partition_by->columns) {
       auto it = std::find_if(columns.begin(), columns.end(),
                              [&p](const ResultColumn& c) { return c.name == p; });
-      if (it == columns.end())
+      if (it == columns.end()) {
         reject("PARTITION BY",
                fmt::format("partition column \"{}\" is not in the query result", p));
-      if (!is_partition_key_type(base_type(it->type)))
+      }
+      if (!is_partition_key_type(base_type(it->type))) {
         reject("PARTITION BY",
                fmt::format("partition column \"{}\" has type {}, which cannot be a partition key",
                            p, it->type),
                "partition keys may be SMALLINT, INTEGER, BIGINT, DECIMAL, REAL, BOOLEAN, CHAR, "
                "VARCHAR, DATE or TIMESTAMP");
+      }
     }
     std::set<std::string> parts(s.partition_by->columns.begin(), s.partition_by->columns.end());
     bool other = std::any_of(columns.begin(), columns.end(),
                              [&parts](const ResultColumn& c) { return !parts.count(c.name); });
-    if (!other)
+    if (!other) {
       reject("PARTITION BY", "at least one column of the result must not be a partition column");
+    }
   }
 
-  if (s.format == Format::kJson && names.size() != columns.size())
+  if (s.format == Format::kJson && names.size() != columns.size()) {
     reject("JSON", "JSON keys must be unique: the query result has duplicate column names");
+  }
 
   if (s.fixedwidth) {
     for (const auto& f : parse_fixedwidth(*s.fixedwidth)) {
       bool index = f.column.find_first_not_of("0123456789") == std::string::npos;
-      if (index ? std::stoul(f.column) >= columns.size() : !names.count(f.column))
+      if (index ? std::stoul(f.column) >= columns.size() : !names.count(f.column)) {
         reject("FIXEDWIDTH",
                fmt::format("FIXEDWIDTH names column '{}', which is not in the query result",
                            f.column));
+      }
     }
   }
 
-  if (s.format == Format::kText || s.format == Format::kCsv) return;
+  if (s.format == Format::kText || s.format == Format::kCsv) {
+    return;
+  }
   for (const auto& c : columns) {
     std::string t = base_type(c.type);
     // Wording of the first two quoted from Redshift by Trino (spec §1.4).
     if (t == "time" || t == "time without time zone") {
-      if (s.format == Format::kParquet)
+      if (s.format == Format::kParquet) {
         reject(c.name, fmt::format("UNLOAD time without time zone column \"{}\" is only "
                                    "supported for TEXT/CSV.",
                                    c.name));
+      }
     } else if (t == "varbyte" || t == "varbinary" || t == "binary varying" || t == "bytea") {
       reject(c.name,
              fmt::format("UNLOAD varbyte column \"{}\" is only supported for TEXT/CSV.", c.name));
