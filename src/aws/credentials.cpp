@@ -160,7 +160,12 @@ CredentialsProviderPtr environment_credentials(const Environment& env) {
   c.secret_access_key = *secret;
   c.session_token = env.get("AWS_SESSION_TOKEN").value_or(env.get_or("AWS_SECURITY_TOKEN", ""));
   if (auto exp = env.get("AWS_CREDENTIAL_EXPIRATION")) {
-    c.expiration = parse_expiration(*exp);
+    try {
+      c.expiration = parse_expiration(*exp);
+    } catch (const std::exception&) {
+      throw cu::Error(cu::ErrorKind::kUsage, "read credentials", "environment",
+                      "AWS_CREDENTIAL_EXPIRATION is not an ISO 8601 time: " + *exp);
+    }
   }
   c.source = "environment";
   return std::make_shared<StaticProvider>(std::move(c), "environment");

@@ -108,6 +108,20 @@ TEST(AwsCredentials, EnvironmentFirst) {
   EXPECT_EQ(default_chain(env, o)->get().access_key_id, "AKIDFILE");
 }
 
+TEST(AwsCredentials, EnvironmentExpiration) {
+  Environment env{{{"AWS_ACCESS_KEY_ID", "AKIDENV"},
+                   {"AWS_SECRET_ACCESS_KEY", "env-secret-value"},
+                   {"AWS_CREDENTIAL_EXPIRATION", "2030-01-02T01:04:05Z"}}};
+  Credentials c = default_chain(env)->get();
+  ASSERT_TRUE(c.expiration.has_value());
+  EXPECT_EQ(system_clock::to_time_t(*c.expiration), 1893546245);
+  env.vars["AWS_CREDENTIAL_EXPIRATION"] = "tomorrow";
+  cu::ErrorKind kind{};
+  EXPECT_NE(error_of([&] { default_chain(env); }, &kind).find("AWS_CREDENTIAL_EXPIRATION"),
+            std::string::npos);
+  EXPECT_EQ(kind, cu::ErrorKind::kUsage);
+}
+
 TEST(AwsCredentials, ExplicitBeatsEverything) {
   Environment env{{{"AWS_ACCESS_KEY_ID", "AKIDENV"}, {"AWS_SECRET_ACCESS_KEY", "s"}}};
   ChainOptions o;
