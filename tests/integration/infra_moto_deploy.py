@@ -2,13 +2,14 @@
 """Deploys the templates `crossunload infra` wrote into moto_server through CloudFormation,
 one stack per account, and checks what got created against the generated documents.
 
-Usage: infra_moto_deploy.py ENDPOINT TEMPLATES_DIR JOB_FACTS_JSON
+Usage: infra_moto_deploy.py ENDPOINT TEMPLATES_DIR JOB_FACTS_JSON [--deploy-only]
   JOB_FACTS_JSON: {"dev": "...", "prod": "...", "region": "...", "stack": "...",
                    "function": "...", "lambda_role": "...", "code_bucket": "...",
                    "code_key": "..."}
 Set-up and checks pick the account with moto's x-moto-account-id header. Exits non-zero
 with a message on the first difference. After the checks it deletes both stacks and
-checks that the roles, the function and the log group are gone.
+checks that the roles, the function and the log group are gone. With --deploy-only it
+stops once both stacks are created (for the teardown test).
 """
 import ast
 import io
@@ -83,6 +84,10 @@ for side, (acct, name, template) in stacks.items():
     if status != "CREATE_COMPLETE":
         events = cfn.describe_stack_events(StackName=name)["StackEvents"]
         fail(f"stack {name} in {acct}: {status}: {[e.get('ResourceStatusReason') for e in events]}")
+
+if "--deploy-only" in sys.argv[4:]:
+    print(f"deployed {', '.join(n for _, n, _ in stacks.values())}")
+    sys.exit(0)
 
 # Every role exists in its account with the generated trust policy, inline policies, tags.
 for side, (acct, name, template) in stacks.items():
