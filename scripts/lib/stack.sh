@@ -29,6 +29,9 @@
 CU_ROOT="${CU_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 export CU_ROOT
 export CU_DUCKDB="node $CU_ROOT/tests/support/duckdb.mjs"
+# Python tools that scripts/install-deps had to install itself (moto_server, cfn-lint).
+[[ -d "$CU_ROOT/.cache/pyvenv/bin" && ":$PATH:" != *":$CU_ROOT/.cache/pyvenv/bin:"* ]] &&
+  export PATH="$PATH:$CU_ROOT/.cache/pyvenv/bin"
 
 _stack_log() { echo "stack: $*" >&2; }
 _stack_die() {
@@ -271,7 +274,7 @@ stack_load_tickit() {
 
 stack_find_moto() {
   local c
-  for c in "$(command -v moto_server 2>/dev/null)" "$CU_ROOT/.cache/moto-venv/bin/moto_server" \
+  for c in "$(command -v moto_server 2>/dev/null)" "$CU_ROOT/.cache/pyvenv/bin/moto_server" \
     "$HOME/.pyenv/shims/moto_server"; do
     [[ -n "$c" && -x "$c" ]] && {
       echo "$c"
