@@ -393,6 +393,10 @@ Values parse_json(std::string_view text, std::string_view origin) {
   } catch (const nlohmann::json::parse_error& e) {
     bad(origin, fmt::format("invalid JSON: {}", e.what()));
   }
+  return parse_json_value(doc, origin);
+}
+
+Values parse_json_value(const nlohmann::json& doc, std::string_view origin) {
   if (!doc.is_object()) {
     bad(origin, "the job must be a JSON object of keys");
   }
@@ -612,7 +616,7 @@ JobConfig build(const Values& values) {
     bad("query", "no query: give query or query_file");
   }
   if (job.query) {
-    u.select = *job.query;
+    u.select = normalize_query(*job.query);
   }
   if (job.query_file && job.query_file->empty()) {
     bad("query_file", "query_file is empty");
@@ -631,6 +635,26 @@ JobConfig build(const Values& values) {
   }
   unload::validate(probe, {.for_redshift = job.mode == Mode::kServer});
   return job;
+}
+
+std::string normalize_query(std::string_view text) {
+  std::string q = trim(text);
+  if (!q.empty() && q.back() == ';') {
+    q.pop_back();
+    q = trim(q);
+  }
+  return q;
+}
+
+void load_query(JobConfig& job) {
+  if (!job.query_file || job.query) {
+    return;
+  }
+  job.unload.select = normalize_query(read_text_file(*job.query_file, "query_file"));
+  if (job.unload.select.empty()) {
+    bad(*job.query_file, "the query file is empty");
+  }
+  unload::validate(job.unload, {.for_redshift = job.mode == Mode::kServer});
 }
 
 std::string read_text_file(const std::string& path, std::string_view key) {

@@ -13,10 +13,11 @@
 // Every `run` flag has the same-named key (dashes become underscores). List keys
 // (iam_role, partition_by) take an array or one comma-separated string. Unknown keys and
 // ill-typed values are cu::Error(kUsage, "configure", "<key>", …). All of this is pure:
-// reading the --config file or query_file is the caller's (read_text_file below).
+// reading the --config file or query_file is the caller's (read_text_file, load_query).
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,6 +57,8 @@ const KeyInfo* find_key(std::string_view name);
 Values parse_toml(std::string_view text, std::string_view origin);
 // A JSON object (the Lambda event) -> values. null means "not given".
 Values parse_json(std::string_view text, std::string_view origin = "event");
+// The same for an already parsed document (the Lambda runtime's event).
+Values parse_json_value(const nlohmann::json& doc, std::string_view origin = "event");
 // Sets every key of `top` in `base` (flags over file).
 void overlay(Values& base, const Values& top);
 
@@ -96,5 +99,13 @@ JobConfig build(const Values& values);
 
 // Reads a whole text file (the --config file, query_file); kUsage error naming `key`.
 std::string read_text_file(const std::string& path, std::string_view key);
+
+// The query as UNLOAD takes it: surrounding blanks and one trailing `;` removed (a .sql
+// file usually ends with one; inside UNLOAD ('…') it would be a syntax error).
+std::string normalize_query(std::string_view text);
+
+// When the query is in query_file: reads it into job.unload.select (normalized) and
+// checks it as build() checked the inline query. Does nothing for an inline query.
+void load_query(JobConfig& job);
 
 }  // namespace cu::job

@@ -2,6 +2,10 @@
 // same keys; flags override the file; bad keys and values are usage errors naming the key.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
 #include "base/error.h"
 #include "base/redact.h"
 #include "job/config.h"
@@ -270,6 +274,61 @@ TEST(JobConfig, ConninfoPasswordsAreRegisteredAsSecrets) {
   build(parse_json(R"({"query": "select 1", "to": "/tmp/x",
                        "source": "postgresql://u:uri%2Fs3cret@127.0.0.1:5432/db"})"));
   EXPECT_EQ(cu::redact("uri/s3cret uri%2Fs3cret"), "*** ***");
+}
+
+}  // namespace
+
+namespace {
+
+using namespace cu::job;
+
+TEST(JobConfig, QueryFromFileIsReadNormalizedAndChecked) {
+  EXPECT_EQ(normalize_query("  select 1 ;\n\n"), "select 1");
+  EXPECT_EQ(normalize_query("select ';'"), "select ';'");
+  EXPECT_EQ(normalize_query("select 1\n-- done\n"), "select 1\n-- done");
+
+  std::string dir = std::string(CU_BINARY_DIR) + "/job_config_test";
+  std::filesystem::create_directories(dir);
+  std::string good = dir + "/good.sql", limited = dir + "/limited.sql";
+  std::ofstream(good) << "select *\nfrom venue\nwhere venuestate = 'NV';\n";
+  std::ofstream(limited) << "select * from venue limit 3;\n";
+
+  Values v = parse_json(R"({"query_file": "PATH", "to": "/tmp/x", "source": "host=h"})");
+  v["query_file"] = good;
+  JobConfig j = build(v);
+  EXPECT_EQ(j.unload.select, "");
+  load_query(j);
+  EXPECT_EQ(j.unload.select, "select *\nfrom venue\nwhere venuestate = 'NV'");
+
+  v["query_file"] = limited;
+  j = build(v);
+  try {
+    load_query(j);
+    ADD_FAILURE();
+  } catch (const cu::Error& e) {
+    EXPECT_EQ(e.exit_code(), 2);
+    EXPECT_EQ(e.message(), "LIMIT is not allowed in the outermost SELECT of an UNLOAD");
+  }
+
+  v["query_file"] = dir + "/missing.sql";
+  j = build(v);
+  try {
+    load_query(j);
+    ADD_FAILURE();
+  } catch (const cu::Error& e) {
+    EXPECT_EQ(e.exit_code(), 2);
+    EXPECT_EQ(e.what(), "configure " + dir +
+                            "/missing.sql: cannot read the query_file file: No such file or "
+                            "directory");
+  }
+}
+
+TEST(JobConfig, ParsedJsonEventGivesTheSameValues) {
+  auto doc = nlohmann::json::parse(R"({"query": "select 1", "to": "/tmp/x",
+                                       "source": "host=h", "iam_role": ["default"]})");
+  EXPECT_EQ(parse_json_value(doc), parse_json(doc.dump()));
+  EXPECT_EQ(build(parse_json_value(doc)).unload.authorization,
+            cu::unload::Authorization(cu::unload::IamRoleDefault{}));
 }
 
 }  // namespace
