@@ -221,6 +221,11 @@ void check_size(const std::optional<std::uint64_t>& v, const char* option, std::
 }  // namespace
 
 bool is_iam_role_arn(std::string_view arn) {
+  // std::regex recurses per character: bound the input (IAM allows 2048) before matching,
+  // since the gateway validates whatever a client sends.
+  if (arn.size() > 2048) {
+    return false;
+  }
   static const std::regex re(R"(arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=.@_/-]+)");
   return std::regex_match(arn.begin(), arn.end(), re) && !arn.ends_with("/");
 }
@@ -393,7 +398,7 @@ void validate(const UnloadSpec& s, const ValidateOptions& options) {
 
   if (s.region) {
     static const std::regex re(R"([a-z]{2}(-[a-z]+)+-[0-9]+)");
-    if (!std::regex_match(*s.region, re)) {
+    if (s.region->size() > 64 || !std::regex_match(*s.region, re)) {
       reject("REGION", fmt::format("'{}' is not an AWS region name", *s.region),
              "e.g. REGION 'us-east-1'");
     }

@@ -107,6 +107,10 @@ TEST(Golden, Section1_2Authorization) {
   const std::string keys =
       "aws_access_key_id=AKIAEXAMPLE;aws_secret_access_key=wJalrXUtnFEMI;token=tok3n";
   EXPECT_EQ(p("with credentials '" + keys + "'"), Authorization(CredentialsString{keys}));
+  // CREDENTIALS may carry master_symmetric_key (DG-AUTH); the string is kept verbatim.
+  const std::string msk =
+      "aws_iam_role=arn:aws:iam::123456789012:role/MyRole;master_symmetric_key=EXAMPLEKEY=";
+  EXPECT_EQ(p("CREDENTIALS '" + msk + "'"), Authorization(CredentialsString{msk}));
   // §3: the chain in one quoted string, order kept.
   EXPECT_EQ(p("iam_role 'arn:aws:iam::123456789012:role/RoleA,arn:aws:iam::210987654321:role/"
               "RoleB'"),
@@ -219,6 +223,23 @@ TEST(Golden, Section1_OptionExamples) {
   EXPECT_EQ(parse("unload ('x') to 's3://b/p' iam_role default parallel false").parallel, false);
   EXPECT_EQ(parse("unload ('x') to 's3://b/p' iam_role default parallel true").parallel, true);
   EXPECT_EQ(parse("unload ('x') to 's3://b/p' iam_role default").parallel, std::nullopt);
+}
+
+TEST(Golden, MasterSymmetricKeyOf2023Page) {
+  // MASTER_SYMMETRIC_KEY '<base64 AES-256>' requires ENCRYPTED (DG-UNLOAD-2023).
+  auto s = parse(
+      "unload ('select * from venue') to 's3://mybucket/unload/' iam_role default "
+      "master_symmetric_key 'EXAMPLEMASTERKEYtkbjk/OpCwtYSx/M4/t7DMCDIK722' encrypted");
+  auto e = base();
+  e.master_symmetric_key = "EXAMPLEMASTERKEYtkbjk/OpCwtYSx/M4/t7DMCDIK722";
+  e.encrypted = Encryption::kOn;
+  EXPECT_EQ(s, e);
+  EXPECT_EQ(render(e),
+            "UNLOAD ('select * from venue') TO 's3://mybucket/unload/' IAM_ROLE default ENCRYPTED "
+            "MASTER_SYMMETRIC_KEY 'EXAMPLEMASTERKEYtkbjk/OpCwtYSx/M4/t7DMCDIK722'");
+  EXPECT_EQ(render_redacted(e),
+            "UNLOAD ('select * from venue') TO 's3://mybucket/unload/' IAM_ROLE default ENCRYPTED "
+            "MASTER_SYMMETRIC_KEY '***'");
 }
 
 TEST(Golden, Section6Example) {

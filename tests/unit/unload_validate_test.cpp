@@ -145,6 +145,12 @@ TEST(Validate, Authorization) {
         << bad;
   }
   EXPECT_EQ(error_of(parse(kHead + "IAM_ROLE ''")), "the IAM role is empty");
+  // Huge hostile values are rejected, not matched character by character.
+  std::string huge = "arn:aws:iam::123456789012:role/" + std::string(1 << 20, 'a');
+  EXPECT_FALSE(is_iam_role_arn(huge));
+  UnloadSpec r = parse(kHead + kRole);
+  r.region = std::string(1 << 20, 'a');
+  EXPECT_EQ(error_of(r).substr(0, 10), "'aaaaaaaaa");
   EXPECT_EQ(
       error_of(parse(kHead + "CREDENTIALS 'aws_iam_role=arn:aws:iam::123456789012:role/A; x'")),
       "the CREDENTIALS string must not contain spaces");
