@@ -496,7 +496,9 @@ void validate_columns(const UnloadSpec& s, const std::vector<ResultColumn>& colu
   if (s.fixedwidth) {
     for (const auto& f : parse_fixedwidth(*s.fixedwidth)) {
       bool index = f.column.find_first_not_of("0123456789") == std::string::npos;
-      if (index ? std::stoul(f.column) >= columns.size() : !names.count(f.column)) {
+      bool known = index ? f.column.size() < 10 && std::stoul(f.column) < columns.size()
+                         : names.count(f.column) > 0;
+      if (!known) {
         reject("FIXEDWIDTH",
                fmt::format("FIXEDWIDTH names column '{}', which is not in the query result",
                            f.column));

@@ -253,6 +253,8 @@ TEST(ValidateColumns, NeedTheResultColumns) {
   EXPECT_EQ(err(spec("FIXEDWIDTH 'eventid:5,2:10'"), cols), "");
   EXPECT_EQ(err(spec("FIXEDWIDTH 'eventid:5,9:10'"), cols),
             "FIXEDWIDTH names column '9', which is not in the query result");
+  EXPECT_EQ(err(spec("FIXEDWIDTH '99999999999999999999999:1'"), cols),
+            "FIXEDWIDTH names column '99999999999999999999999', which is not in the query result");
 }
 
 }  // namespace
