@@ -49,16 +49,14 @@ class OutputFile {
     }
   }
 
+  // COPY sends one CopyData per row: gather them so a write(2) carries ~1 MiB, not a row.
   void write(std::string_view bytes) {
-    while (!bytes.empty()) {
-      ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw Error(ErrorKind::kDestination, "unload", path_, std::strerror(errno));
-      bytes.remove_prefix(static_cast<size_t>(n));
-    }
+    buf_.append(bytes);
+    if (buf_.size() >= kBufferSize) flush();
   }
 
   void commit() {
+    flush();
     if (::close(fd_) != 0) {
       fd_ = -1;
       ::unlink(path_.c_str());
@@ -69,7 +67,21 @@ class OutputFile {
   }
 
  private:
+  static constexpr size_t kBufferSize = 1 << 20;
+
+  void flush() {
+    std::string_view bytes = buf_;
+    while (!bytes.empty()) {
+      ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw Error(ErrorKind::kDestination, "unload", path_, std::strerror(errno));
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+    buf_.clear();
+  }
+
   std::string path_;
+  std::string buf_;
   int fd_ = -1;
   bool committed_ = false;
 };

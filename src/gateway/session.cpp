@@ -30,6 +30,8 @@ using Clock = std::chrono::steady_clock;
 // of the stream — only once everything forwarded before it has been answered.
 enum class Await { kReady, kParse, kBind, kClose, kDescribe, kExecute };
 
+constexpr std::chrono::milliseconds kStartupTimeout{60000};
+
 // The peer went away; the session ends quietly.
 struct PeerGone {
   const char* who;
@@ -152,6 +154,13 @@ class Session {
     for (;;) {
       std::optional<w::Message> m;
       while (!(m = cin_.next())) {
+        // Like PostgreSQL's authentication_timeout: a client that connects and says nothing
+        // must not hold a session thread forever.
+        if (!client_.has_pending()) {
+          pollfd p{client_.fd(), POLLIN, 0};
+          int n = ::poll(&p, 1, static_cast<int>(kStartupTimeout.count()));
+          if (n == 0) throw PeerGone{"client (startup timeout)"};
+        }
         if (!read_client_chunk()) return false;
       }
       auto p = w::parse_startup(*m);
