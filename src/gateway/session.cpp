@@ -40,6 +40,7 @@ struct PeerGone {
 struct LocalStatement {
   StatementKind kind;
   std::string text;
+  int16_t format = 0;  // result format the client bound (portals only)
 };
 
 std::string sqlstate_for(const Error& e) {
@@ -402,7 +403,6 @@ class Session {
           forward(m, Await::kParse);
           return;
         }
-        ++statements_seen_;
         LocalStatement st{kind, std::string(p.query)};
         if (!ready_for_local_answer()) return;
         statements_[name] = std::move(st);
@@ -419,6 +419,7 @@ class Session {
           return;
         }
         LocalStatement st = it->second;
+        st.format = b.result_format(0);
         if (!ready_for_local_answer()) return;
         portals_[portal] = std::move(st);
         to_client_ += w::bind_complete();
@@ -432,14 +433,15 @@ class Session {
           forward(m, Await::kDescribe);
           return;
         }
-        StatementKind kind = it->second.kind;
+        LocalStatement st = it->second;
         if (!ready_for_local_answer()) return;
         if (d.what == 'S') to_client_ += w::parameter_description({});
-        to_client_ += row_description_for(kind);
+        to_client_ += row_description_for(st.kind, st.format);
         return;
       }
       case w::fe::kExecute: {
         auto e = w::parse_execute(m);
+        ++statements_seen_;
         auto it = portals_.find(std::string(e.portal));
         if (it == portals_.end()) {
           forward(m, Await::kExecute);
@@ -447,7 +449,7 @@ class Session {
         }
         LocalStatement st = it->second;
         if (!ready_for_local_answer()) return;
-        execute_local(st.kind, st.text, /*extended=*/true);
+        execute_local(st.kind, st.text, /*extended=*/true, st.format);
         return;
       }
       case w::fe::kClose: {
@@ -512,8 +514,9 @@ class Session {
     }
   }
 
-  std::string row_description_for(StatementKind kind) const {
+  std::string row_description_for(StatementKind kind, int16_t format = 0) const {
     w::Column c;
+    c.format = format;
     switch (kind) {
       case StatementKind::kVersion:
         c.name = "version";
@@ -532,15 +535,22 @@ class Session {
 
   // Runs a statement the gateway answers itself and appends the reply (without
   // ReadyForQuery). For the simple protocol the RowDescription is part of the reply.
-  void execute_local(StatementKind kind, const std::string& sql, bool extended) {
+  void execute_local(StatementKind kind, const std::string& sql, bool extended,
+                     int16_t format = 0) {
     if (kind == StatementKind::kUnload) {
       run_unload(sql, extended);
       return;
     }
     if (!extended) to_client_ += row_description_for(kind);
-    std::string value = kind == StatementKind::kVersion
-                            ? version_text(info_.upstream_server_version)
-                            : std::to_string(last_unload_count_);
+    std::string value;
+    if (kind == StatementKind::kVersion) {
+      value = version_text(info_.upstream_server_version);  // text's binary form: the bytes
+    } else if (format == 1) {
+      auto v = static_cast<std::uint64_t>(last_unload_count_);  // int8 send: big-endian
+      for (int i = 7; i >= 0; --i) value.push_back(static_cast<char>(v >> (8 * i)));
+    } else {
+      value = std::to_string(last_unload_count_);
+    }
     to_client_ += w::data_row({std::string_view(value)});
     to_client_ += w::command_complete("SELECT 1");
   }

@@ -233,7 +233,22 @@ Bind parse_bind(const Message& m) {
   Bind b;
   b.portal = r.cstr();
   b.statement = r.cstr();
+  int16_t nformats = r.i16();
+  for (int i = 0; i < nformats; ++i) r.i16();
+  int16_t nparams = r.i16();
+  for (int i = 0; i < nparams; ++i) {
+    int32_t len = r.i32();
+    if (len > 0) r.bytes(static_cast<size_t>(len));
+  }
+  int16_t nresults = r.i16();
+  for (int i = 0; i < nresults; ++i) b.result_formats.push_back(r.i16());
   return b;
+}
+
+int16_t Bind::result_format(size_t i) const {
+  if (result_formats.empty()) return 0;
+  if (result_formats.size() == 1) return result_formats[0];
+  return i < result_formats.size() ? result_formats[i] : 0;
 }
 
 Describe parse_describe(const Message& m) {

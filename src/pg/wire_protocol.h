@@ -139,6 +139,11 @@ Parse parse_parse(const Message& m);
 
 struct Bind {
   std::string_view portal, statement;
+  // Result column format codes as sent: none = all text, one = for every column, else
+  // one per column (0 text, 1 binary).
+  std::vector<int16_t> result_formats;
+  // The format of result column `i` under those rules.
+  int16_t result_format(size_t i) const;
 };
 Bind parse_bind(const Message& m);
 

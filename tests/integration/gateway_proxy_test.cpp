@@ -326,6 +326,14 @@ TEST_F(GatewayTest, UnloadThroughTheExtendedProtocol) {
   Result u(PQexecParams(c.get(), sql2.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0), PQclear);
   EXPECT_STREQ(PQcmdStatus(u.get()), "UNLOAD") << PQerrorMessage(c.get());
   EXPECT_EQ(read_file(out2 / "one_0000_part_00"), "1\n");
+  // A client asking for binary results (as JDBC does for int8) gets int8's binary form.
+  Result bin(PQexecParams(c.get(), "select pg_last_unload_count()", 0, nullptr, nullptr, nullptr,
+                          nullptr, 1),
+             PQclear);
+  ASSERT_EQ(PQresultStatus(bin.get()), PGRES_TUPLES_OK) << PQerrorMessage(c.get());
+  EXPECT_EQ(PQfformat(bin.get(), 0), 1);
+  ASSERT_EQ(PQgetlength(bin.get(), 0, 0), 8);
+  EXPECT_EQ(std::string(PQgetvalue(bin.get(), 0, 0), 8), std::string("\0\0\0\0\0\0\0\1", 8));
 }
 
 TEST_F(GatewayTest, UnloadInsideAPipelineIsAnsweredInOrder) {

@@ -133,6 +133,8 @@ TEST(PgWire, ParsesExtendedProtocolMessages) {
   auto b = w::parse_bind(ms[1]);
   EXPECT_EQ(b.portal, "p1");
   EXPECT_EQ(b.statement, "s1");
+  EXPECT_EQ(b.result_formats, (std::vector<int16_t>{0}));
+  EXPECT_EQ(b.result_format(3), 0);
   auto d = w::parse_describe(ms[2]);
   EXPECT_EQ(d.what, 'P');
   EXPECT_EQ(d.name, "p1");
@@ -221,4 +223,23 @@ TEST(PgWire, WaitsForTheWholeMessage) {
   ASSERT_TRUE(got);
   EXPECT_EQ(got->type, 'd');
   EXPECT_EQ(got->body.size(), 100000u);
+}
+
+TEST(PgWire, ParsesBindWithParametersAndResultFormats) {
+  // Bind "" "st": 1 param format (binary), 2 params ("ab", NULL), 2 result formats (0, 1).
+  std::string body =
+      "\x00st\x00\x00\x01\x00\x01\x00\x02\x00\x00\x00\x02"
+      "ab"
+      "\xff\xff\xff\xff\x00\x02\x00\x00\x00\x01"s;
+  std::string msg = "B\x00\x00\x00"s + static_cast<char>(body.size() + 4) + body;
+  w::Framer f;
+  f.feed(msg);
+  auto m = f.next();
+  ASSERT_TRUE(m);
+  auto b = w::parse_bind(*m);
+  EXPECT_EQ(b.portal, "");
+  EXPECT_EQ(b.statement, "st");
+  EXPECT_EQ(b.result_formats, (std::vector<int16_t>{0, 1}));
+  EXPECT_EQ(b.result_format(0), 0);
+  EXPECT_EQ(b.result_format(1), 1);
 }
