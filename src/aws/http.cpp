@@ -139,6 +139,11 @@ HttpClient::HttpClient(HttpOptions options) : options_(options) {}
 
 HttpResponse HttpClient::send(const HttpRequest& req, const HttpBody* body,
                               const BodySink* sink) const {
+  return send(req, body, sink, options_);
+}
+
+HttpResponse HttpClient::send(const HttpRequest& req, const HttpBody* body, const BodySink* sink,
+                              const HttpOptions& opts) const {
   CURL* curl = thread_handle();
   HttpResponse response;
   Transfer t;
@@ -183,14 +188,13 @@ HttpResponse HttpClient::send(const HttpRequest& req, const HttpBody* body,
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(options_.connect_timeout.count()));
-  if (options_.request_timeout.count() > 0)
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.request_timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_bytes);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
-                   static_cast<long>(options_.low_speed_time.count()));
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
+                   static_cast<long>(opts.connect_timeout.count()));
+  if (opts.request_timeout.count() > 0)
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(opts.request_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, opts.low_speed_bytes);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(opts.low_speed_time.count()));
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, opts.verify_tls ? 1L : 0L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, opts.verify_tls ? 2L : 0L);
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 256L * 1024);
   curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);

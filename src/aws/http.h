@@ -82,6 +82,10 @@ class HttpClient {
   // given, any other to HttpResponse::body.
   HttpResponse send(const HttpRequest& req, const HttpBody* body = nullptr,
                     const BodySink* sink = nullptr) const;
+  // Same, with options for this request only (a CompleteMultipartUpload that S3 may take
+  // minutes to answer must not trip the stall detector).
+  HttpResponse send(const HttpRequest& req, const HttpBody* body, const BodySink* sink,
+                    const HttpOptions& options) const;
   const HttpOptions& options() const { return options_; }
 
  private:

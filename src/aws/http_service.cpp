@@ -70,7 +70,12 @@ HttpResponse ServiceClient::send(const ServiceRequest& r) const {
     AwsErrorInfo info;
     AttemptOutcome outcome;
     try {
-      HttpResponse resp = http_.send(hr, &body, r.sink ? &counting_sink : nullptr);
+      HttpOptions opts = http_.options();
+      if (r.slow_answer) {
+        opts.low_speed_time = std::chrono::seconds(0);
+        opts.request_timeout = std::chrono::milliseconds(0);
+      }
+      HttpResponse resp = http_.send(hr, &body, r.sink ? &counting_sink : nullptr, opts);
       bool pass = std::find(r.pass_statuses.begin(), r.pass_statuses.end(), resp.status) !=
                   r.pass_statuses.end();
       bool ok = (resp.status >= 200 && resp.status < 300) || pass;

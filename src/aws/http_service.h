@@ -45,6 +45,9 @@ struct ServiceRequest {
   const BodySink* sink = nullptr;  // streams a 2xx response body (not retried once data flowed)
   bool idempotent = true;
   bool unsigned_payload = false;  // S3 over TLS may skip hashing the body
+  // The server may think for minutes before answering (CompleteMultipartUpload of a big
+  // object): no stall detection, no request timeout for this one.
+  bool slow_answer = false;
 
   // How a failure is reported: "<step> <resource>: …", kind for codes that are neither access
   // nor validation.

@@ -278,6 +278,7 @@ std::string S3Client::complete_multipart_upload(const std::string& bucket, const
   std::string body = complete_multipart_body(parts);
   ServiceRequest r;
   r.operation = "CompleteMultipartUpload";
+  r.slow_answer = true;
   r.method = "POST";
   r.path = "/" + s3_encode_key(key);
   r.query = query_param("uploadId", upload_id);
@@ -410,13 +411,14 @@ void S3Client::delete_objects(const std::string& bucket, const std::vector<std::
     auto doc = load_xml(resp.body, "delete");
     pugi::xml_node err = doc.child("DeleteResult").child("Error");
     if (err) {
-      AwsErrorInfo info;
-      info.service = "s3";
-      info.operation = "DeleteObjects";
-      info.status = resp.status;
-      info.code = err.child_value("Code");
-      info.message = err.child_value("Message");
-      info.request_id = resp.header("x-amz-request-id");
+      // Built in one go: member-wise assignment trips GCC 12's -Wrestrict false positive.
+      AwsErrorInfo info{std::string("s3"),
+                        std::string("DeleteObjects"),
+                        resp.status,
+                        err.child_value("Code"),
+                        err.child_value("Message"),
+                        resp.header("x-amz-request-id"),
+                        resp.headers};
       throw to_error(info, "delete", s3_url(bucket, err.child_value("Key")),
                      ErrorKind::kDestination);
     }

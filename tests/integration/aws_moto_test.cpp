@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "aws/role_chain.h"
 #include "aws/s3.h"
@@ -106,6 +107,24 @@ TEST_F(AwsMotoTest, AssumeProdRoleWithExternalIdAndReadTheProdSecret) {
   SecretValue current =
       sm.get_secret_value({.secret_id = w()["secret_name"], .version_stage = "AWSCURRENT"});
   EXPECT_EQ(current.version_stages, std::vector<std::string>{"AWSCURRENT"});
+}
+
+TEST_F(AwsMotoTest, TheChainIsRefreshedAheadOfExpiry) {
+  // 900 s sessions refreshed 899 s early: cached for one second, then assumed again.
+  RoleChainOptions o = chain_options();
+  o.refresh_margin = std::chrono::seconds(899);
+  auto chain = role_chain(
+      dev_user(),
+      {{.role_arn = w()["prod_role"], .external_id = w()["external_id"], .duration_seconds = 900},
+       {.role_arn = w()["dev_role"], .duration_seconds = 7200}},
+      o);
+  Credentials first = chain->get();
+  EXPECT_EQ(chain->get().access_key_id, first.access_key_id);  // cached
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  Credentials second = chain->get();
+  EXPECT_NE(second.access_key_id, first.access_key_id);  // the whole chain again
+  ASSERT_EQ(chain->hops().size(), 2u);
+  EXPECT_EQ(account_of_arn(chain->hops()[1].assumed_role_arn), "111111111111");
 }
 
 TEST_F(AwsMotoTest, TheSecretDoesNotExistInDev) {
