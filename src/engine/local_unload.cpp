@@ -7,6 +7,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "pg/copy_text_reader.h"
+#include "pg/interrupt.h"
 #include "pg/query_check.h"
 #include "sink/local_folder.h"
 #include "unload/naming.h"
@@ -39,6 +40,70 @@ std::string file_name(const unload::UnloadSpec& s, unsigned part) {
 }
 
 constexpr size_t kFlushBytes = 1 << 20;
+
+// Describes the query, then streams its rows through the encoder into the folder's
+// (still hidden) files: prefix + 000, 001, … as MAXFILESIZE demands.
+void stream_into_folder(pg::Connection& conn, const std::string& select,
+                        const unload::UnloadSpec& s, const format::DelimitedOptions& options,
+                        sink::LocalFolder& folder, UnloadReport& report) {
+  auto t = Clock::now();
+  std::vector<format::OutputColumn> columns;
+  for (const auto& c : conn.describe(select)) {
+    columns.push_back({c.name, value_class_of(c.type_oid)});
+  }
+  report.describe_seconds = seconds_since(t);
+  auto encoder = format::make_delimited_encoder(options, columns);
+
+  t = Clock::now();
+  const uint64_t max_bytes = s.max_file_size.value_or(UINT64_MAX);
+  std::string buffer;
+  buffer.reserve(kFlushBytes + (64 << 10));
+  sink::LocalFile* file = nullptr;
+  FileReport current;
+  uint64_t file_bytes = 0;  // bytes of the current file, written or still in `buffer`
+
+  auto open_next = [&] {
+    if (file) {
+      file->write(buffer);
+      buffer.clear();
+      current.bytes = file->bytes();
+      report.files.push_back(current);
+    }
+    std::string name = file_name(s, static_cast<unsigned>(report.files.size()));
+    file = &folder.create(name);
+    current = FileReport{name, 0, 0};
+    if (options.header) encoder->encode_header(buffer);
+    file_bytes = buffer.size();
+  };
+  open_next();
+
+  // Rows are encoded before the file is chosen: a row that would push the current file
+  // past MAXFILESIZE moves, whole, to the next one (a file always holds at least one row).
+  pg::CopyTextReader reader(conn, select);
+  std::string_view row;
+  while (reader.next(row)) {
+    if (pg::CancelOnSignal::interrupted()) break;  // the caller reports it; nothing published
+    size_t before = buffer.size();
+    encoder->encode_row(row, buffer);
+    size_t row_bytes = buffer.size() - before;
+    if (current.rows > 0 && file_bytes + row_bytes > max_bytes) {
+      std::string moved = buffer.substr(before);
+      buffer.resize(before);
+      open_next();
+      buffer += moved;
+    }
+    file_bytes += row_bytes;
+    ++current.rows;
+    if (buffer.size() >= kFlushBytes) {
+      file->write(buffer);
+      buffer.clear();
+    }
+  }
+  file->write(buffer);
+  current.bytes = file->bytes();
+  report.files.push_back(current);
+  report.unload_seconds = seconds_since(t);
+}
 
 }  // namespace
 
@@ -148,63 +213,19 @@ UnloadReport run_local_unload(const LocalUnloadJob& job) {
         .with_hint("unload Redshift to S3 with server mode");
   }
 
-  t = Clock::now();
-  std::vector<format::OutputColumn> columns;
-  for (const auto& c : conn.describe(select)) {
-    columns.push_back({c.name, value_class_of(c.type_oid)});
+  pg::CancelOnSignal cancel_on_signal(conn);
+  try {
+    stream_into_folder(conn, select, s, options, folder, report);
+  } catch (const Error&) {
+    if (!pg::CancelOnSignal::interrupted()) throw;
+    throw Error(ErrorKind::kOther, "unload", target.describe(),
+                "interrupted by a signal; the query was cancelled and no file was written");
   }
-  report.describe_seconds = seconds_since(t);
-  auto encoder = format::make_delimited_encoder(options, columns);
-
-  t = Clock::now();
-  const uint64_t max_bytes = s.max_file_size.value_or(UINT64_MAX);
-  std::string buffer;
-  buffer.reserve(kFlushBytes + (64 << 10));
-  sink::LocalFile* file = nullptr;
-  FileReport current;
-  uint64_t file_bytes = 0;  // bytes of the current file, written or still in `buffer`
-
-  auto open_next = [&] {
-    if (file) {
-      file->write(buffer);
-      buffer.clear();
-      current.bytes = file->bytes();
-      report.files.push_back(current);
-    }
-    std::string name = file_name(s, static_cast<unsigned>(report.files.size()));
-    file = &folder.create(name);
-    current = FileReport{name, 0, 0};
-    if (options.header) encoder->encode_header(buffer);
-    file_bytes = buffer.size();
-  };
-  open_next();
-
-  // Rows are produced before the file is chosen: a row that would push the current file
-  // past MAXFILESIZE moves, whole, to the next one (a file always holds at least one row).
-  pg::CopyTextReader reader(conn, select);
-  std::string_view row;
-  while (reader.next(row)) {
-    size_t before = buffer.size();
-    encoder->encode_row(row, buffer);
-    size_t row_bytes = buffer.size() - before;
-    if (current.rows > 0 && file_bytes + row_bytes > max_bytes) {
-      std::string moved = buffer.substr(before);
-      buffer.resize(before);
-      open_next();
-      buffer += moved;
-    }
-    file_bytes += row_bytes;
-    ++current.rows;
-    if (buffer.size() >= kFlushBytes) {
-      file->write(buffer);
-      buffer.clear();
-    }
+  if (pg::CancelOnSignal::interrupted()) {
+    throw Error(ErrorKind::kOther, "unload", target.describe(),
+                "interrupted by a signal before the files were published");
   }
-  file->write(buffer);
-  current.bytes = file->bytes();
-  report.files.push_back(current);
   folder.publish();
-  report.unload_seconds = seconds_since(t);
 
   for (const auto& f : report.files) {
     report.rows += f.rows;
