@@ -218,6 +218,24 @@ TEST_F(GatewayTest, CancelRequestCancelsASleep) {
   EXPECT_EQ(one_value(c.get(), "select 'after cancel'"), "after cancel");
 }
 
+TEST_F(GatewayTest, CancelRequestStopsAnUnloadAndLeavesNoFile) {
+  auto c = gw();
+  fs::path out = fresh_dir("cancel_unload");
+  std::string sql = "unload ('select pg_sleep(10)') to '" + (out / "s_").string() + "'";
+  ASSERT_EQ(PQsendQuery(c.get(), sql.c_str()), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  PGcancel* cancel = PQgetCancel(c.get());
+  char err[256];
+  EXPECT_EQ(PQcancel(cancel, err, sizeof err), 1) << err;
+  PQfreeCancel(cancel);
+  Result r(PQgetResult(c.get()), PQclear);
+  EXPECT_EQ(sqlstate(r.get()), "57014") << PQerrorMessage(c.get());
+  while (PGresult* x = PQgetResult(c.get())) PQclear(x);
+  EXPECT_FALSE(fs::exists(out / "s_0000_part_00"));
+  EXPECT_EQ(one_value(c.get(), "select pg_last_unload_count()"), "0");
+  EXPECT_EQ(one_value(c.get(), "select 'after cancel'"), "after cancel");
+}
+
 TEST_F(GatewayTest, SslIsDeclinedAndThePlainConnectionWorks) {
   auto c = connect(*env_, gw_->port(), "sslmode=prefer");
   ASSERT_EQ(PQstatus(c.get()), CONNECTION_OK) << PQerrorMessage(c.get());
