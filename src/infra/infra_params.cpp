@@ -165,6 +165,7 @@ InfraParams parse_infra_params(std::string_view toml_text, const std::string& or
     take_partition(r);
     set_account(p.prod_account_id, r.account, "PROD", origin, "secret_role_arn");
     p.secret_role_name = r.name;
+    p.secret_via_role = true;
   }
   auto chain = get_list(root, "iam_role", origin, "");
   if (!chain.empty() && chain.size() != 2)
@@ -184,6 +185,10 @@ InfraParams parse_infra_params(std::string_view toml_text, const std::string& or
   }
 
   if (auto kms = get_string(root, "kms_key_id", origin, "")) p.kms_key_arn = *kms;
+  p.job_write_role = get_string(root, "write_role_arn", origin, "");
+  p.sslmode = get_string(root, "sslmode", origin, "");
+  p.database = get_string(root, "database", origin, "");
+  if (auto m = get_string(root, "mode", origin, "")) p.mode = *m;
   if (auto v = get_string(*infra, "secret_kms_key_arn", origin, I)) p.secret_kms_key_arn = *v;
   if (auto v = get_string(*infra, "lambda_role_name", origin, I)) p.lambda_role_name = *v;
   if (auto v = get_string(*infra, "stack_name", origin, I)) p.stack_name = *v;

@@ -63,6 +63,13 @@ struct InfraParams {
   bool create_secret = false;
   std::string secret_host, secret_dbname = "dev", secret_username;
 
+  // Job keys only `crossunload doctor` uses (it walks the chain the job will walk).
+  bool secret_via_role = false;               // the job gave secret_role_arn
+  std::optional<std::string> job_write_role;  // write_role_arn (client mode)
+  std::optional<std::string> sslmode;
+  std::optional<std::string> database;
+  std::string mode = "auto";
+
   // Derived names, used by every generator.
   std::string dev_stack() const { return stack_name + "-dev"; }
   std::string prod_stack() const { return stack_name + "-prod"; }
