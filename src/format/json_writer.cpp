@@ -190,10 +190,11 @@ void JsonWriter::write_row(const ColumnBatch& batch, size_t row, std::string& ou
       case ValueKind::kFloat32:
       case ValueKind::kFloat64: {
         double d = col.double_at(row);
+        // Not JSON numbers: strings in Redshift's float spelling (as in its text output).
         if (std::isnan(d)) {
-          out.append("\"NaN\"");
+          out.append("\"nan\"");
         } else if (std::isinf(d)) {
-          out.append(d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+          out.append(d > 0 ? "\"inf\"" : "\"-inf\"");
         } else if (columns_[c].kind == ValueKind::kFloat32) {
           // Shortest text that reads back as the same float4, as PostgreSQL prints it.
           fmt::format_to(std::back_inserter(out), "{}", static_cast<float>(d));

@@ -67,6 +67,35 @@ struct PgConn {
     return out;
   }
 
+  // Rows of a query as lines: fields joined by tabs, NULL as \N, values passed through
+  // `escape` (so they compare with another reader's lines).
+  template <typename Escape>
+  std::vector<std::string> lines(const std::string& sql, Escape escape) {
+    PGresult* r = PQexec(conn, sql.c_str());
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+      std::string m = PQresultErrorMessage(r);
+      PQclear(r);
+      throw std::runtime_error(sql + ": " + m);
+    }
+    std::vector<std::string> out;
+    int n = PQntuples(r), f = PQnfields(r);
+    out.reserve(n);
+    for (int i = 0; i < n; ++i) {
+      std::string line;
+      for (int j = 0; j < f; ++j) {
+        if (j) line += '\t';
+        if (PQgetisnull(r, i, j)) {
+          line += "\\N";
+        } else {
+          escape(std::string_view(PQgetvalue(r, i, j), PQgetlength(r, i, j)), line);
+        }
+      }
+      out.push_back(std::move(line));
+    }
+    PQclear(r);
+    return out;
+  }
+
   std::vector<pg::ResultColumn> describe(const std::string& query) {
     PGresult* r = PQprepare(conn, "", query.c_str(), 0, nullptr);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
