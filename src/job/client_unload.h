@@ -1,0 +1,31 @@
+#pragma once
+// Client mode's one call into the engine: stream `spec.select` from an open connection
+// into the destination (a folder, or S3 with `writer`'s credentials) and say what was
+// written. Kept apart from job.cpp so the job's steps don't depend on the engine's shape.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aws/credentials.h"
+#include "job/job.h"
+#include "pg/connection.h"
+#include "unload/unload_spec.h"
+
+namespace cu::job {
+
+class AwsContext;
+
+struct ClientUnloadResult {
+  std::uint64_t rows = 0;
+  std::uint64_t bytes = 0;
+  std::vector<FileReport> files;
+  std::optional<std::string> manifest;
+};
+
+// `writer` is null for a local destination.
+ClientUnloadResult client_unload(const unload::UnloadSpec& spec, pg::Connection& conn,
+                                 AwsContext& aws, const aws::CredentialsProviderPtr& writer);
+
+}  // namespace cu::job

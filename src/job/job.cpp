@@ -1,0 +1,344 @@
+#include "job/job.h"
+
+#include <fmt/format.h>
+#include <libpq-fe.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "aws/s3.h"
+#include "aws/secrets.h"
+#include "base/error.h"
+#include "base/log.h"
+#include "base/redact.h"
+#include "job/aws_context.h"
+#include "job/client_unload.h"
+#include "pg/connection.h"
+#include "unload/naming.h"
+#include "unload/render.h"
+
+namespace cu::job {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Runs `fn` as the named step: times it, records it in the report, logs it.
+template <typename Fn>
+auto step(Report& report, std::string name, std::string identity, std::string detail, Fn&& fn) {
+  log::info("{} {}{}", name, detail, identity.empty() ? "" : " as " + identity);
+  auto start = Clock::now();
+  auto record = [&] {
+    report.steps.push_back({name,
+                            std::chrono::duration<double, std::milli>(Clock::now() - start).count(),
+                            identity, detail});
+  };
+  if constexpr (std::is_void_v<decltype(fn())>) {
+    fn();
+    record();
+  } else {
+    auto result = fn();
+    record();
+    return result;
+  }
+}
+
+// Quotes a libpq conninfo value: 'value' with \ and ' backslash-escaped.
+std::string conninfo_value(std::string_view v) {
+  std::string out = "'";
+  for (char c : v) {
+    if (c == '\\' || c == '\'') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+bool is_loopback(std::string_view host) {
+  return host.empty() || host == "localhost" || host.starts_with("127.") || host == "::1" ||
+         host.starts_with('/');
+}
+
+// The conninfo to connect with: `base` (a conninfo or URL) with the job's overrides.
+// Rebuilt as key=value pairs so that a URL and a key=value string are treated alike.
+std::string with_overrides(const std::string& base, const JobConfig& job) {
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(base.c_str(), &err);
+  if (opts == nullptr) {
+    std::string msg = err ? pg::one_line(err) : "cannot parse";
+    if (err) PQfreemem(err);
+    throw Error(ErrorKind::kUsage, "configure", "source", "not a libpq conninfo or URL: " + msg)
+        .with_hint("write host=H port=P dbname=D user=U, or postgresql://U@H:P/D");
+  }
+  std::map<std::string, std::string> kv;
+  for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
+    if (o->val != nullptr && *o->val != '\0') kv[o->keyword] = o->val;
+  }
+  PQconninfoFree(opts);
+  if (job.database) kv["dbname"] = *job.database;
+  if (job.sslmode) {
+    kv["sslmode"] = *job.sslmode;
+  } else if (!kv.contains("sslmode") && !is_loopback(kv["host"])) {
+    kv["sslmode"] = "require";
+  }
+  if (!kv.contains("connect_timeout")) kv["connect_timeout"] = std::to_string(job.connect_timeout);
+  if (!kv.contains("application_name")) kv["application_name"] = "crossunload";
+  std::string out;
+  for (const auto& [k, v] : kv) {
+    if (!kv.empty()) out += out.empty() ? "" : " ";
+    out += k + "=" + conninfo_value(v);
+  }
+  return out;
+}
+
+std::string secret_conninfo(const aws::DatabaseSecret& s) {
+  return fmt::format("host={} port={} dbname={} user={} password={}", conninfo_value(s.host),
+                     s.port, conninfo_value(s.dbname), conninfo_value(s.username),
+                     conninfo_value(s.password));
+}
+
+std::string describe_provider(const aws::CredentialsProviderPtr& p) {
+  try {
+    return p->describe();
+  } catch (const std::exception&) {
+    return "default credential chain";
+  }
+}
+
+std::int64_t last_unload_count(pg::Connection& conn) {
+  PGresult* r = PQexec(conn.raw(), "select pg_last_unload_count()");
+  std::unique_ptr<PGresult, decltype(&PQclear)> guard(r, PQclear);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) conn.throw_result_error(r, "read unload count");
+  if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) return -1;
+  return std::stoll(PQgetvalue(r, 0, 0));
+}
+
+// Server mode, after UNLOAD: what is at the destination now, read with `reader`'s access.
+void verify_objects(const unload::UnloadSpec& spec, AwsContext& aws,
+                    const aws::CredentialsProviderPtr& reader, Report& report) {
+  unload::Destination d = unload::parse_destination(spec.destination);
+  bool partitioned = spec.partition_by.has_value();
+  std::string manifest_key = unload::manifest_name(d.prefix, partitioned);
+  if (!d.s3) {
+    namespace fs = std::filesystem;
+    auto [dir, name] = std::pair{fs::path(d.prefix).parent_path(), fs::path(d.prefix).filename()};
+    if (dir.empty()) dir = ".";
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (!it->is_regular_file()) continue;
+      std::string p = it->path().string();
+      std::string rel = fs::relative(it->path(), dir).string();
+      if (!rel.starts_with(name.string())) continue;
+      if (p == manifest_key || it->path() == fs::path(manifest_key)) {
+        report.manifest = p;
+        continue;
+      }
+      report.files.push_back({p, static_cast<std::uint64_t>(it->file_size()), std::nullopt});
+    }
+  } else {
+    std::unique_ptr<aws::S3Client> s3 = aws.s3(reader, spec.region);
+    for (const aws::ObjectInfo& o : s3->list_objects(d.bucket, d.prefix)) {
+      if (o.key == manifest_key) {
+        report.manifest = unload::object_url(d, o.key);
+        continue;
+      }
+      report.files.push_back({unload::object_url(d, o.key), o.size, std::nullopt});
+    }
+  }
+  for (const FileReport& f : report.files) report.bytes += f.bytes;
+  if (spec.manifest != unload::Manifest::kNone && !report.manifest) {
+    throw Error(ErrorKind::kDestination, "verify", unload::object_url(d, manifest_key),
+                "UNLOAD finished but its manifest is not there")
+        .with_hint("check that the unload role chain may write to the bucket");
+  }
+  if (report.files.empty() && report.rows.value_or(0) > 0) {
+    throw Error(
+        ErrorKind::kDestination, "verify", spec.destination,
+        fmt::format("UNLOAD reported {} rows but no object is under the prefix", *report.rows))
+        .with_hint("check the destination's prefix and the reading identity's s3:ListBucket");
+  }
+}
+
+}  // namespace
+
+Report run_job(const JobConfig& job, const aws::Environment& env, Report* partial) {
+  Report local;
+  Report& report = partial ? *partial : local;
+  report = Report{};
+  report.destination = job.unload.destination;
+  AwsContext aws(env, job.region);
+
+  // 1. Where the data is: a conninfo, or a secret read through a role.
+  std::string conninfo;
+  if (job.source) {
+    conninfo = with_overrides(*job.source, job);
+  } else {
+    aws::CredentialsProviderPtr reader = aws.own();
+    if (job.secret_role_arn) {
+      auto chain = aws.assume(reader, {{.role_arn = *job.secret_role_arn,
+                                        .session_name = job.role_session_name,
+                                        .external_id = job.external_id.value_or("")}});
+      step(report, "assume role", describe_provider(reader), *job.secret_role_arn,
+           [&] { chain->get(); });
+      reader = chain;
+    }
+    std::string identity = describe_provider(reader);
+    if (auto* chain = dynamic_cast<aws::RoleChainProvider*>(reader.get())) {
+      if (!chain->hops().empty()) identity = chain->hops().back().assumed_role_arn;
+    }
+    aws::DatabaseSecret secret = step(report, "read secret", identity, *job.secret_id, [&] {
+      aws::SecretValue v =
+          aws.secrets_manager(reader).get_secret_value({.secret_id = *job.secret_id});
+      if (!v.string) {
+        throw Error(ErrorKind::kUsage, "read secret", *job.secret_id,
+                    "the secret has no SecretString (binary secrets cannot describe a database)")
+            .with_hint("store the connection as JSON: host, port, dbname, username, password");
+      }
+      return aws::parse_database_secret(*v.string, *job.secret_id);
+    });
+    conninfo = with_overrides(secret_conninfo(secret), job);
+  }
+
+  // 2. Connect and find out what we talk to.
+  pg::Target target = pg::parse_target(conninfo);
+  report.source = target.describe();
+  auto conn = step(report, "connect", target.user, target.describe(),
+                   [&] { return std::make_unique<pg::Connection>(target); });
+  report.server = conn->server().version;
+  bool redshift = conn->server().kind == pg::ServerKind::kRedshift;
+  Mode mode = job.mode;
+  if (mode == Mode::kAuto) mode = redshift ? Mode::kServer : Mode::kClient;
+  report.mode = to_string(mode);
+  log::info("source is {} ({} mode)", redshift ? "Redshift" : "PostgreSQL", report.mode);
+
+  aws::CredentialsProviderPtr writer;
+  auto write_identity = [&]() -> aws::CredentialsProviderPtr {
+    if (!writer) {
+      writer = aws.own();
+      if (job.write_role_arn) {
+        writer = aws.assume(
+            writer, {{.role_arn = *job.write_role_arn, .session_name = job.role_session_name}});
+      }
+    }
+    return writer;
+  };
+
+  if (mode == Mode::kServer) {
+    if (!job.unload.authorization) {
+      throw Error(ErrorKind::kUsage, "configure", "iam_role",
+                  "server mode sends UNLOAD to the cluster, which needs IAM_ROLE")
+          .with_hint("set iam_role to the role chain the cluster assumes, or mode = \"client\"");
+    }
+    report.unload_sql = unload::render_redacted(job.unload);
+    std::string sql = unload::render(job.unload);
+    step(report, "unload", target.user, job.unload.destination,
+         [&] { conn->execute(sql, "unload"); });
+    std::int64_t n = last_unload_count(*conn);
+    if (n >= 0) report.rows = static_cast<std::uint64_t>(n);
+    auto reader = write_identity();
+    step(report, "verify", describe_provider(reader), job.unload.destination,
+         [&] { verify_objects(job.unload, aws, reader, report); });
+  } else {
+    ClientUnloadResult r = step(report, "unload", target.user, job.unload.destination, [&] {
+      return client_unload(
+          job.unload, *conn, aws,
+          unload::parse_destination(job.unload.destination).s3 ? write_identity() : nullptr);
+    });
+    report.rows = r.rows;
+    report.bytes = r.bytes;
+    report.files = std::move(r.files);
+    report.manifest = r.manifest;
+  }
+  return report;
+}
+
+nlohmann::json to_json(const Report& r) {
+  nlohmann::json j;
+  j["status"] = r.status;
+  j["mode"] = r.mode.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.mode);
+  j["source"] = r.source;
+  j["server"] = r.server;
+  j["destination"] = r.destination;
+  j["rows"] = r.rows ? nlohmann::json(*r.rows) : nlohmann::json(nullptr);
+  j["bytes"] = r.bytes;
+  j["files"] = nlohmann::json::array();
+  for (const FileReport& f : r.files) {
+    j["files"].push_back({{"url", f.url},
+                          {"bytes", f.bytes},
+                          {"rows", f.rows ? nlohmann::json(*f.rows) : nlohmann::json(nullptr)}});
+  }
+  j["manifest"] = r.manifest ? nlohmann::json(*r.manifest) : nlohmann::json(nullptr);
+  j["steps"] = nlohmann::json::array();
+  for (const StepReport& s : r.steps) {
+    j["steps"].push_back({{"name", s.name},
+                          {"ms", static_cast<std::int64_t>(s.ms + 0.5)},
+                          {"identity", s.identity},
+                          {"resource", s.detail}});
+  }
+  j["unload_sql"] = r.unload_sql ? nlohmann::json(*r.unload_sql) : nlohmann::json(nullptr);
+  if (r.error) {
+    j["error"] = *r.error;
+    j["exit_code"] = r.exit_code;
+  }
+  // A last line of defence: nothing secret leaves in a report.
+  return nlohmann::json::parse(redact(j.dump()));
+}
+
+std::string summary(const Report& r) {
+  std::string s = fmt::format("{} {} → {}: ", r.mode.empty() ? "unload" : r.mode + " mode",
+                              r.source, r.destination);
+  s += r.rows ? fmt::format("{} rows, ", *r.rows) : std::string();
+  s += fmt::format("{} files, {} bytes", r.files.size(), r.bytes);
+  if (r.manifest) s += ", manifest " + *r.manifest;
+  for (const StepReport& st : r.steps) s += fmt::format("\n  {:>8.1f} ms  {}", st.ms, st.name);
+  return s;
+}
+
+std::string describe_plan(const JobConfig& job, const aws::Environment& env) {
+  std::string out = "crossunload run — plan (dry run: nothing is read or written)\n";
+  auto own = [&] {
+    if (auto p = env.get("AWS_PROFILE")) return "profile " + *p;
+    if (env.get("AWS_ACCESS_KEY_ID")) return std::string("environment keys");
+    return std::string("default credential chain");
+  }();
+  int n = 1;
+  auto line = [&](const std::string& text) { out += fmt::format("  {}. {}\n", n++, text); };
+  std::string reader = own;
+  if (job.source) {
+    pg::Target t = pg::parse_target(with_overrides(*job.source, job));
+    line("connect to " + t.describe() + " as " + t.user);
+  } else {
+    if (job.secret_role_arn) {
+      line("assume role " + *job.secret_role_arn + " as " + own +
+           (job.external_id ? " with the external id" : ""));
+      reader = *job.secret_role_arn;
+    }
+    line("read secret " + *job.secret_id + " as " + reader);
+    line("connect to the secret's host:port" +
+         (job.database ? "/" + *job.database : std::string("/dbname")) + " as its username");
+  }
+  line("detect the server: Redshift → server mode, PostgreSQL → client mode (mode = " +
+       std::string(to_string(job.mode)) + ")");
+  std::string writer = job.write_role_arn ? *job.write_role_arn : own;
+  if (job.mode != Mode::kClient && job.unload.authorization) {
+    line("server mode: send to the cluster:\n     " + unload::render_redacted(job.unload));
+    line("server mode: verify the objects under " + job.unload.destination + " as " + writer);
+  }
+  if (job.mode != Mode::kServer) {
+    line("client mode: COPY (query) TO STDOUT, write " +
+         std::string(unload::to_string(job.unload.format)) + " objects under " +
+         job.unload.destination +
+         (unload::parse_destination(job.unload.destination).s3 ? " as " + writer : std::string()));
+  }
+  return out;
+}
+
+nlohmann::json handle_event(const nlohmann::json& event, const aws::Environment& env) {
+  JobConfig job = build(parse_json_value(event));
+  load_query(job);
+  return to_json(run_job(job, env));
+}
+
+}  // namespace cu::job

@@ -1,0 +1,74 @@
+#pragma once
+// The cross-account job — the AWS pattern's Lambda logic, done properly. One JobConfig
+// (config.h: from a job file, flags or a Lambda event) runs as a sequence of named, timed
+// steps:
+//
+//   credentials → assume secret_role_arn (external id) → read secret → connect →
+//   detect server → server mode: UNLOAD on Redshift, then verify the objects in S3
+//                 → client mode: stream the query through the engine into S3 or a folder
+//
+// Every failure is a cu::Error naming its step and resource; the Report says what was
+// done, by which identity, in how long. Nothing in a Report is secret.
+//
+//   job::Report r = job::run_job(cfg, aws::Environment::from_process());
+//   std::cout << job::to_json(r).dump(2);
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aws/config_file.h"
+#include "job/config.h"
+
+namespace cu::job {
+
+struct StepReport {
+  std::string name;      // "assume role", "read secret", "connect", "unload", …
+  double ms = 0;         // wall time
+  std::string identity;  // who did it: an ARN, a provider description, or a database user
+  std::string detail;    // the resource: role ARN, secret id, host:port/db, s3:// URL
+};
+
+struct FileReport {
+  std::string url;  // s3://bucket/key or a path
+  std::uint64_t bytes = 0;
+  std::optional<std::uint64_t> rows;  // when known (client mode, a verbose manifest)
+};
+
+struct Report {
+  std::string status = "ok";  // "ok" or "failed"
+  std::string mode;           // "server" or "client"
+  std::string source;         // host:port/db — never a password
+  std::string server;         // version() of the source
+  std::string destination;    // TO
+  std::optional<std::uint64_t> rows;
+  std::uint64_t bytes = 0;
+  std::vector<FileReport> files;
+  std::optional<std::string> manifest;  // URL of the manifest, when one was written
+  std::vector<StepReport> steps;
+  std::optional<std::string> unload_sql;  // server mode; credentials redacted
+  std::optional<std::string> error;       // the failure's one-line message
+  int exit_code = 0;
+};
+
+nlohmann::json to_json(const Report& report);
+// A short human summary (several lines) for stderr.
+std::string summary(const Report& report);
+
+// Runs the job. Throws cu::Error on failure after cleaning up; `partial`, when given,
+// receives the steps done so far (for a report of a failed run).
+Report run_job(const JobConfig& job, const aws::Environment& env, Report* partial = nullptr);
+
+// What --dry-run prints: each step with the identity it would use, and the exact UNLOAD
+// it would send (server mode) or the objects it would write (client mode). Reads nothing,
+// writes nothing, connects to nothing.
+std::string describe_plan(const JobConfig& job, const aws::Environment& env);
+
+// The Lambda face: the event is a JSON object with the job file's keys; the answer is the
+// report as JSON. Errors propagate as cu::Error (the runtime turns them into an error
+// response).
+nlohmann::json handle_event(const nlohmann::json& event, const aws::Environment& env);
+
+}  // namespace cu::job
