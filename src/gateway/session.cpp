@@ -31,6 +31,7 @@ using Clock = std::chrono::steady_clock;
 enum class Await { kReady, kParse, kBind, kClose, kDescribe, kExecute };
 
 constexpr std::chrono::milliseconds kStartupTimeout{60000};
+constexpr std::string_view kFailName = "cu_gateway_fail";
 
 // The peer went away; the session ends quietly.
 struct PeerGone {
@@ -622,7 +623,8 @@ class Session {
         "DO $cu_gateway$ BEGIN RAISE EXCEPTION USING ERRCODE = {}, MESSAGE = {}; END "
         "$cu_gateway$",
         e_literal(fields.get('C')), e_literal("UNLOAD failed: " + fields.get('M')));
-    send_upstream(w::parse("", sql) + w::bind("", "") + w::execute("") + w::flush());
+    send_upstream(w::close('S', kFailName) + w::parse(kFailName, sql) + w::bind("", kFailName) +
+                  w::execute("") + w::flush());
     for (;;) {
       auto r = next_upstream_for_executor();
       if (r.type == w::be::kErrorResponse) break;
@@ -665,31 +667,45 @@ void UpstreamChannel::fail(const w::Message& m) {
       .with_hint(error_->get('H'));
 }
 
+// The executor's statements use a named statement and portal, closed before and after,
+// so that the client's own unnamed statement on the upstream is left as it was. (A close
+// skipped because of an error is made up by the close in front of the next use.)
+constexpr std::string_view kName = "cu_gateway_unload";
+
 std::vector<w::Column> UpstreamChannel::describe(std::string_view select) {
   check_usable();
-  s_.send_upstream(w::parse("", select) + w::describe('S', "") + w::flush());
-  for (;;) {
+  s_.send_upstream(w::close('S', kName) + w::parse(kName, select) + w::describe('S', kName) +
+                   w::close('S', kName) + w::flush());
+  std::vector<w::Column> columns;
+  int closes = 0;
+  while (closes < 2) {
     auto m = s_.next_upstream_for_executor();
     switch (m.type) {
       case w::be::kErrorResponse:
         fail(m);
       case w::be::kRowDescription:
-        return w::parse_row_description(m);
-      case w::be::kNoData:
-        return {};
-      default:  // ParseComplete, ParameterDescription
+        columns = w::parse_row_description(m);
+        break;
+      case w::be::kCloseComplete:
+        ++closes;
+        break;
+      default:  // ParseComplete, ParameterDescription, NoData
         break;
     }
   }
+  return columns;
 }
 
 std::uint64_t UpstreamChannel::copy_out(std::string_view copy_sql,
                                         const std::function<void(std::string_view)>& on_chunk) {
   check_usable();
-  s_.send_upstream(w::parse("", copy_sql) + w::bind("", "") + w::execute("") + w::flush());
+  s_.send_upstream(w::close('S', kName) + w::parse(kName, copy_sql) + w::bind(kName, kName) +
+                   w::execute(kName) + w::close('P', kName) + w::close('S', kName) + w::flush());
   bool copying = false;
   std::exception_ptr stopped;
-  for (;;) {
+  std::optional<std::string> tag;
+  int closes = 0;
+  while (closes < 3) {
     auto m = s_.next_upstream_for_executor();
     switch (m.type) {
       case w::be::kErrorResponse:
@@ -706,24 +722,30 @@ std::uint64_t UpstreamChannel::copy_out(std::string_view copy_sql,
           }
         }
         break;
-      case w::be::kCommandComplete: {
-        if (stopped) std::rethrow_exception(stopped);
-        auto tag = w::parse_command_complete(m);
-        if (!copying || tag.substr(0, 5) != "COPY ") {
-          throw Error(ErrorKind::kOther, "unload", "upstream",
-                      fmt::format("expected COPY … TO STDOUT, the statement completed as {}", tag));
-        }
-        std::uint64_t rows = 0;
-        auto digits = tag.substr(5);
-        std::from_chars(digits.data(), digits.data() + digits.size(), rows);
-        return rows;
-      }
+      case w::be::kCommandComplete:
+        tag = std::string(w::parse_command_complete(m));
+        break;
       case w::be::kEmptyQueryResponse:
-        throw Error(ErrorKind::kOther, "unload", "upstream", "empty COPY statement");
+        tag = "";
+        break;
+      case w::be::kCloseComplete:
+        ++closes;
+        break;
       default:  // ParseComplete, BindComplete, CopyDone, DataRow of a misused SELECT
         break;
     }
   }
+  if (stopped) std::rethrow_exception(stopped);
+  if (!copying || !tag || tag->substr(0, 5) != "COPY ") {
+    throw Error(ErrorKind::kOther, "unload", "upstream",
+                fmt::format("expected COPY … TO STDOUT, the statement completed as \"{}\"",
+                            tag.value_or("")));
+  }
+  std::uint64_t rows = 0;
+  std::string_view digits(*tag);
+  digits.remove_prefix(5);
+  std::from_chars(digits.data(), digits.data() + digits.size(), rows);
+  return rows;
 }
 
 }  // namespace

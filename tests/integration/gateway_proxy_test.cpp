@@ -426,6 +426,8 @@ TEST_F(GatewayTest, UnloadSeesTheClientsOwnTransaction) {
   ASSERT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQerrorMessage(c.get());
   EXPECT_EQ(PQtransactionStatus(c.get()), PQTRANS_INTRANS);
   EXPECT_EQ(read_file(out / "t_0000_part_00"), "1\n2\n");
+  // The gateway's own prepared statement is closed again: the session is left as it was.
+  EXPECT_EQ(one_value(c.get(), "select count(*) from pg_prepared_statements"), "0");
   exec(c.get(), "commit");
 }
 
