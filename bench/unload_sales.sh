@@ -40,22 +40,23 @@ now() { date +%s.%N; }
 OUT="$CU_STACK_DIR/out"
 declare -A best_s best_bytes
 
-measure() { # NAME COMMAND... ; the command writes its output under $OUT or to stdout
+measure() { # NAME COMMAND... ; files go under $OUT, stdout to /dev/null (psql's output)
   local name=$1 r t0 t1 s bytes
   shift
   for ((r = 1; r <= runs; r++)); do
     rm -rf "$OUT"
     mkdir -p "$OUT"
     t0=$(now)
-    if ! "$@" >"$OUT/stdout" 2>"$OUT/stderr"; then
+    if ! "$@" >/dev/null 2>"$CU_STACK_DIR/stderr"; then
       echo "$name: failed:" >&2
-      cat "$OUT/stderr" >&2
+      cat "$CU_STACK_DIR/stderr" >&2
       best_s[$name]=fail
       return 0
     fi
     t1=$(now)
     s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')
-    bytes=$(du -sb --exclude=stderr "$OUT" | cut -f1)
+    bytes=$(du -sb "$OUT" | cut -f1)
+    [[ "$name" == psql* ]] && bytes=$psql_bytes
     if [[ -z "${best_s[$name]:-}" || "${best_s[$name]}" == fail ]] ||
       awk -v a="$s" -v b="${best_s[$name]}" 'BEGIN { exit !(a < b) }'; then
       best_s[$name]=$s
@@ -68,6 +69,7 @@ psql_copy() { "$CU_PG_BIN/psql" -X -q "$CU_PG_CONNINFO" -c "\\copy (select * fro
 unload_text() { "$CROSSUNLOAD" run --source "$CU_PG_CONNINFO" --query 'select * from sales' --to "$OUT/sales_"; }
 unload_csv() { "$CROSSUNLOAD" run --source "$CU_PG_CONNINFO" --query 'select * from sales' --format csv --to "$OUT/sales_"; }
 
+psql_bytes=$(psql_copy | wc -c)
 echo "== measuring (best of $runs)"
 measure "psql \\copy to stdout" psql_copy
 measure "crossunload run (text)" unload_text
