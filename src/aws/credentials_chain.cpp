@@ -46,7 +46,8 @@ class LastResortProvider : public CredentialsProvider {
     }
   }
   std::string describe() const override {
-    return imds_ ? imds_->describe() : "no credentials (" + join(tried_) + ")";
+    // get() lists what was tried; whoami prints this line first, so keep it short.
+    return imds_ ? imds_->describe() : "none found";
   }
 
  private:
