@@ -184,9 +184,11 @@ void JsonWriter::write_row(const ColumnBatch& batch, size_t row, std::string& ou
         break;
       case ValueKind::kInt16:
       case ValueKind::kInt32:
-      case ValueKind::kInt64:
-        fmt::format_to(std::back_inserter(out), "{}", col.int_at(row));
+      case ValueKind::kInt64: {
+        fmt::format_int digits(col.int_at(row));
+        out.append(digits.data(), digits.size());
         break;
+      }
       case ValueKind::kFloat32:
       case ValueKind::kFloat64: {
         double d = col.double_at(row);

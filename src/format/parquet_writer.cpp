@@ -511,8 +511,12 @@ class ParquetWriter::ColumnWriter {
     }
     if (page_uses_dict_) {
       page_indices_.push_back(dict_index(v));
-      if (dict_plain_.size() > options_.dictionary_page_size) {
-        // Too many distinct values: this page keeps its indices, later pages go PLAIN.
+      dict_values_plain_bytes_ += v.size() + (is_byte_array_ ? 4 : 0);
+      // Too many distinct values for the dictionary page, or (checked every 8192 values) a
+      // dictionary that saves nothing over PLAIN, as with unique keys: this page keeps its
+      // indices, later pages of the chunk go PLAIN.
+      if (dict_plain_.size() > options_.dictionary_page_size ||
+          ((++dict_values_ & 8191) == 0 && !dictionary_pays_off())) {
         dict_active_ = false;
         finish_page();
       }
@@ -526,21 +530,33 @@ class ParquetWriter::ColumnWriter {
     out->append(v);
   }
 
+  // Dictionary page plus indices against the same values PLAIN.
+  bool dictionary_pays_off() const {
+    uint64_t dict_bytes = dict_plain_.size() +
+                          dict_values_ * static_cast<uint64_t>(parquet::bit_width(dict_count_)) / 8;
+    return dict_bytes < dict_values_plain_bytes_ * 9 / 10;
+  }
+
+  // Slots hold (hash high bits << 32 | index + 1) so most probes never touch the values.
   uint32_t dict_index(std::string_view v) {
     if (dict_count_ * 2 >= slots_.size()) grow_slots();
     uint64_t h = std::hash<std::string_view>{}(v);
+    uint64_t tag = h & 0xffffffff00000000ull;
     size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
-      uint32_t s = slots_[i];
+      uint64_t s = slots_[i];
       if (s == 0) {
-        uint32_t index = static_cast<uint32_t>(dict_count_++);
-        slots_[i] = index + 1;
+        auto index = static_cast<uint32_t>(dict_count_++);
+        slots_[i] = tag | (index + 1);
         dict_hash_.push_back(h);
         append_plain(v, &dict_plain_);
         dict_end_.push_back(static_cast<uint32_t>(dict_plain_.size()));
         return index;
       }
-      if (dict_hash_[s - 1] == h && dict_value(s - 1) == v) return s - 1;
+      if ((s & 0xffffffff00000000ull) == tag) {
+        auto index = static_cast<uint32_t>(s) - 1;
+        if (dict_value(index) == v) return index;
+      }
     }
   }
 
@@ -556,9 +572,10 @@ class ParquetWriter::ColumnWriter {
     slots_.assign(size, 0);
     size_t mask = size - 1;
     for (uint32_t index = 0; index < dict_count_; ++index) {
-      size_t i = dict_hash_[index] & mask;
+      uint64_t h = dict_hash_[index];
+      size_t i = h & mask;
       while (slots_[i] != 0) i = (i + 1) & mask;
-      slots_[i] = index + 1;
+      slots_[i] = (h & 0xffffffff00000000ull) | (index + 1);
     }
   }
 
@@ -585,6 +602,8 @@ class ParquetWriter::ColumnWriter {
     dict_end_.clear();
     dict_hash_.clear();
     dict_count_ = 0;
+    dict_values_ = 0;
+    dict_values_plain_bytes_ = 0;
     slots_.clear();
   }
 
@@ -614,8 +633,10 @@ class ParquetWriter::ColumnWriter {
   std::string dict_plain_;
   std::vector<uint32_t> dict_end_;
   std::vector<uint64_t> dict_hash_;
-  std::vector<uint32_t> slots_;
+  std::vector<uint64_t> slots_;
   uint64_t dict_count_ = 0;
+  uint64_t dict_values_ = 0;              // values encoded through the dictionary (chunk)
+  uint64_t dict_values_plain_bytes_ = 0;  // what they would take PLAIN
 
   // Scratch.
   std::string body_, levels_, compressed_;
