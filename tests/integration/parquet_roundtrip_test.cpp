@@ -330,6 +330,18 @@ TEST_F(ParquetRoundTrip, TimeColumnRefusedWithRedshiftsMessage) {
   }
 }
 
+TEST_F(ParquetRoundTrip, ZeroRowsAndAThousandColumns) {
+  round_trip("zero", "select * from sales where false");
+  std::string wide = "select g as c0";
+  for (int i = 1; i < 1000; ++i) {
+    wide += i % 3 == 0   ? ", g * " + std::to_string(i) + " as c" + std::to_string(i)
+            : i % 3 == 1 ? ", 'v' || (g + " + std::to_string(i) + ") as c" + std::to_string(i)
+                         : ", case when g % 2 = 0 then null else g::numeric(12,2) / 7 end as c" +
+                               std::to_string(i);
+  }
+  round_trip("wide", wide + " from generate_series(1, 50) g order by g");
+}
+
 // Footer, structurally: several row groups (a small ROWGROUPSIZE), row counts adding up,
 // and per row group and column the statistics DuckDB's parquet_metadata() reports equal
 // to PostgreSQL's min / max / NULL count over the same rows. A small dictionary page limit
