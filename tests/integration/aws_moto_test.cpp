@@ -197,6 +197,17 @@ TEST_F(AwsMotoTest, SmallObjectGoesAsOnePut) {
   EXPECT_EQ(s3.get_object(w()["bucket"], "small/one.txt"), "hello world");
 }
 
+TEST_F(AwsMotoTest, EmptyObject) {
+  S3Client s3 = s3_as(dev_user());
+  S3MultipartWriter out(s3, w()["bucket"], "small/empty.txt");
+  UploadResult r = out.finish();
+  EXPECT_EQ(r.bytes, 0u);
+  auto head = s3.head_object(w()["bucket"], "small/empty.txt");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->size, 0u);
+  EXPECT_EQ(s3.get_object(w()["bucket"], "small/empty.txt"), "");
+}
+
 TEST_F(AwsMotoTest, AbandonedWriterLeavesNoUpload) {
   S3Client s3 = s3_as(dev_user());
   std::string upload_id;
