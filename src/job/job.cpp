@@ -28,7 +28,7 @@ using Clock = std::chrono::steady_clock;
 // Runs `fn` as the named step: times it, records it in the report, logs it.
 template <typename Fn>
 auto step(Report& report, std::string name, std::string identity, std::string detail, Fn&& fn) {
-  log::info("{} {}{}", name, detail, identity.empty() ? "" : " as " + identity);
+  log::debug("{} {}{}", name, detail, identity.empty() ? "" : " as " + identity);
   auto start = Clock::now();
   auto record = [&] {
     report.steps.push_back({name,
@@ -211,7 +211,7 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
   Mode mode = job.mode;
   if (mode == Mode::kAuto) mode = redshift ? Mode::kServer : Mode::kClient;
   report.mode = to_string(mode);
-  log::info("source is {} ({} mode)", redshift ? "Redshift" : "PostgreSQL", report.mode);
+  log::debug("source is {} ({} mode)", redshift ? "Redshift" : "PostgreSQL", report.mode);
 
   aws::CredentialsProviderPtr writer;
   auto write_identity = [&]() -> aws::CredentialsProviderPtr {
