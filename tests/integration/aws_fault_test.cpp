@@ -25,11 +25,12 @@ namespace {
 
 using namespace cu::aws::testing;
 
-enum class Fault { kNone, kSlowDown, kInternalError, kDropBefore, kDropAfter };
+enum class Fault { kNone, kSlowDown, kInternalError, kDropBefore, kDropAfter, kWrongRegion };
 
 struct RequestHead {
   std::string method;
-  std::string target;  // path and query
+  std::string target;    // path and query
+  std::string raw_head;  // request line and headers
   bool is(std::string_view m, std::string_view query_part) const {
     return method == m && target.find(query_part) != std::string::npos;
   }
@@ -107,6 +108,7 @@ class FaultProxy {
     auto sp1 = raw.find(' '), sp2 = raw.find(' ', sp1 + 1);
     head.method = raw.substr(0, sp1);
     head.target = raw.substr(sp1 + 1, sp2 - sp1 - 1);
+    head.raw_head = raw.substr(0, head_end);
     while (raw.size() < head_end + 4 + length) {
       ssize_t n = ::recv(fd, buf, sizeof buf, 0);
       if (n <= 0) return false;
@@ -155,6 +157,13 @@ class FaultProxy {
         case Fault::kDropAfter:
           forward(raw);
           break;  // the server acted; the answer is lost
+        case Fault::kWrongRegion:
+          // What S3 answers a request signed for another region than the bucket's.
+          send_all(fd,
+                   "HTTP/1.1 301 Moved Permanently\r\nx-amz-bucket-region: eu-west-1\r\n"
+                   "Content-Type: application/xml\r\nContent-Length: 0\r\n"
+                   "Connection: close\r\n\r\n");
+          break;
       }
     }
     ::close(fd);
@@ -263,6 +272,27 @@ TEST_F(AwsFaultTest, UploadSurvivesAThirdOfRequestsFailing) {
     s3.put_object(bucket_, key, "row " + std::to_string(i));
     EXPECT_EQ(s3.get_object(bucket_, key), "row " + std::to_string(i));
   }
+}
+
+TEST_F(AwsFaultTest, FollowsTheBucketToItsRegion) {
+  // The proxy plays a bucket in eu-west-1: requests signed for any other region get S3's
+  // 301 with x-amz-bucket-region; the client must re-sign for eu-west-1 and remember it.
+  std::atomic<int> redirects{0};
+  FaultProxy proxy(port_of(endpoint_), [&](const RequestHead& h) {
+    if (h.raw_head.find("/eu-west-1/s3/aws4_request") != std::string::npos) return Fault::kNone;
+    ++redirects;
+    return Fault::kWrongRegion;
+  });
+  S3Client s3 = through(proxy);
+  EXPECT_EQ(s3.bucket_region(bucket_), "us-east-1");
+  s3.put_object(bucket_, "region/a.txt", "moved");
+  EXPECT_EQ(s3.bucket_region(bucket_), "eu-west-1");
+  EXPECT_EQ(s3.get_object(bucket_, "region/a.txt"), "moved");
+  auto head = s3.head_object(bucket_, "region/a.txt");  // HEAD: no body, the header says it
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->size, 5u);
+  EXPECT_EQ(redirects, 1);  // remembered after the first answer
+  EXPECT_EQ(direct().get_object(bucket_, "region/a.txt"), "moved");
 }
 
 TEST_F(AwsFaultTest, EverythingFailingGivesAClearErrorAndLeavesNothing) {
