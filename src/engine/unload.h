@@ -1,0 +1,73 @@
+#pragma once
+// engine::run_unload — carries out one UNLOAD: rows from a CopySource (engine/copy_source.h)
+// into objects of an ObjectStore (sink/object_store.h: S3 or a folder), with Redshift's
+// names, formats, compression, layout and manifest. Both client mode (libpq) and the local
+// Redshift gateway drive it.
+//
+//   pg::Connection conn(pg::parse_target(conninfo));
+//   engine::PgCopySource source(conn);
+//   auto store = sink::make_folder_store();                 // or make_s3_store(s3, bucket)
+//   engine::UnloadResult r = engine::run_unload(spec, source, *store, {});
+//   std::cout << engine::to_json(r).dump() << "\n";
+//
+// Pipeline: text and CSV go through text COPY and the delimited encoders; JSON and Parquet
+// through binary COPY, the binary decoder and the typed writers. The main thread reads and
+// encodes; with PARALLEL ON, blocks of rows (~1 MB) go round-robin to N slice threads that
+// compress and write their own files (`0000_part_00`, `0001_part_00`, …), so compression
+// runs beside the COPY. PARTITION BY routes rows to per-partition files on the main thread,
+// with a bounded set of open files (least recently used one finished when a new one is
+// needed; its next file takes the next part number). Everything written is committed
+// object by object; on any failure the open objects are aborted, the committed ones of this
+// run deleted, no manifest is written, and the error says so.
+//
+// Choices (docs/formats.md "Layout"): N = hardware threads (at least 2); files split at
+// block boundaries (≤ MAXFILESIZE unless one block is larger); Parquet MAXFILESIZE rounded
+// down to a multiple of 32 MB (at least 32 MB); zero rows → one empty (or header-only, or
+// row-less Parquet) file named as slice 0 / part 0, none when partitioned.
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "engine/copy_source.h"
+#include "sink/object_store.h"
+#include "unload/unload_spec.h"
+
+namespace cu::engine {
+
+struct UnloadOptions {
+  unsigned parallelism = 0;          // slices with PARALLEL ON; 0 = hardware threads (≥ 2)
+  size_t block_bytes = 1u << 20;     // encoded bytes per block (compression unit)
+  unsigned max_open_partitions = 0;  // 0 = chosen from the store's per-writer memory
+};
+
+struct UnloadedFile {
+  std::string key;
+  std::string url;
+  uint64_t bytes = 0;
+  uint64_t rows = 0;  // data rows (a header line is not counted)
+};
+
+struct UnloadResult {
+  std::vector<UnloadedFile> files;  // sorted by key
+  uint64_t rows = 0;
+  uint64_t bytes = 0;
+  std::string manifest_url;  // empty without MANIFEST
+  unsigned slices = 1;
+  double describe_seconds = 0, unload_seconds = 0, total_seconds = 0;
+};
+
+// Throws cu::Error: kUsage for options it cannot honour or columns a format refuses (before
+// anything is written); kDestination when the prefix is not empty (spec §1.6) or a write
+// fails; kSource for the database. On failure nothing of this run is left in the store.
+UnloadResult run_unload(const unload::UnloadSpec& spec, CopySource& source,
+                        sink::ObjectStore& store, const UnloadOptions& options = {});
+
+// The manifest's bytes (spec §6) for these files; `columns` used by MANIFEST VERBOSE.
+std::string manifest_json(const std::vector<UnloadedFile>& files,
+                          const std::vector<SourceColumn>& columns, bool verbose, bool header);
+
+nlohmann::json to_json(const UnloadResult& result);
+
+}  // namespace cu::engine

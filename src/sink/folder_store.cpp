@@ -1,0 +1,137 @@
+// The folder face of sink::ObjectStore: an object is a file written under a hidden
+// temporary name in its final folder and renamed into place on commit, so a reader never
+// sees a partial file and an aborted object leaves nothing.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include "base/error.h"
+#include "sink/local_folder.h"
+#include "sink/object_store.h"
+
+namespace cu::sink {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr std::string_view kTempMark = ".crossunload-";
+
+[[noreturn]] void fail(const std::string& path, const std::string& what, int err) {
+  throw Error(ErrorKind::kDestination, "write", path, what + ": " + std::strerror(err))
+      .with_hint("check that the folder exists or can be created and is writable");
+}
+
+std::atomic<uint64_t> g_counter{0};
+
+class FolderWriter : public ObjectWriter {
+ public:
+  explicit FolderWriter(std::string path) : path_(std::move(path)) {
+    auto [dir, name] = split_prefix(path_);
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) fail(path_, "cannot create the folder " + dir, ec.value());
+    temp_ = (dir == "/" ? "" : dir) + "/" + std::string(kTempMark) + std::to_string(::getpid()) +
+            "-" + std::to_string(g_counter++) + "-" + name;
+    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd_ < 0) fail(path_, "cannot create a file", errno);
+  }
+  ~FolderWriter() override { abort(); }
+
+  void write(std::string_view bytes) override {
+    while (!bytes.empty()) {
+      ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        fail(path_, "cannot write", errno);
+      }
+      bytes.remove_prefix(static_cast<size_t>(n));
+      bytes_ += static_cast<uint64_t>(n);
+    }
+  }
+
+  uint64_t commit() override {
+    int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) fail(path_, "cannot close", errno);
+    if (::rename(temp_.c_str(), path_.c_str()) != 0) {
+      int err = errno;
+      ::unlink(temp_.c_str());
+      fail(path_, "cannot rename the finished file into place", err);
+    }
+    committed_ = true;
+    return bytes_;
+  }
+
+  void abort() noexcept override {
+    if (committed_) return;
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    ::unlink(temp_.c_str());
+    committed_ = true;  // nothing left to do
+  }
+
+  uint64_t bytes_written() const override { return bytes_; }
+  const std::string& key() const override { return path_; }
+
+ private:
+  std::string path_, temp_;
+  int fd_ = -1;
+  uint64_t bytes_ = 0;
+  bool committed_ = false;
+};
+
+class FolderStore : public ObjectStore {
+ public:
+  std::vector<StoredObject> list(const std::string& prefix) override {
+    std::vector<StoredObject> out;
+    auto [dir, name] = split_prefix(prefix);
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) return out;
+    // Keys are spelled like the prefix: "dir/…" with the folder as the prefix gave it.
+    std::string base = prefix.substr(0, prefix.size() - name.size());
+    for (auto it = fs::recursive_directory_iterator(dir, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      std::string rel = fs::relative(it->path(), dir, ec).generic_string();
+      if (ec) break;
+      if (rel.rfind(name, 0) != 0) {
+        if (it->is_directory(ec) && name.rfind(rel, 0) != 0) it.disable_recursion_pending();
+        continue;
+      }
+      if (!it->is_regular_file(ec)) continue;
+      std::string leaf = it->path().filename().string();
+      if (leaf.rfind(kTempMark, 0) == 0) continue;
+      out.push_back({base + rel, static_cast<uint64_t>(it->file_size(ec))});
+    }
+    if (ec) fail(prefix, "cannot list the folder " + dir, ec.value());
+    std::sort(out.begin(), out.end(),
+              [](const StoredObject& a, const StoredObject& b) { return a.key < b.key; });
+    return out;
+  }
+
+  std::unique_ptr<ObjectWriter> open(const std::string& key, const WriteOptions&) override {
+    return std::make_unique<FolderWriter>(key);
+  }
+
+  void remove(const std::vector<std::string>& keys) override {
+    for (const auto& k : keys) {
+      if (::unlink(k.c_str()) != 0 && errno != ENOENT) fail(k, "cannot delete", errno);
+    }
+  }
+
+  std::string url(const std::string& key) const override { return key; }
+  uint64_t writer_memory() const override { return 0; }
+};
+
+}  // namespace
+
+std::unique_ptr<ObjectStore> make_folder_store() { return std::make_unique<FolderStore>(); }
+
+unload::Destination parse_destination(std::string_view to) { return unload::parse_destination(to); }
+
+}  // namespace cu::sink

@@ -1,0 +1,94 @@
+#pragma once
+// ObjectStore — where an unload's objects go, seen the same way whether the destination is
+// an S3 bucket or a local folder: list what exists under a prefix, open an object and
+// stream its bytes, commit it (it appears whole) or abort it (nothing appears), delete keys.
+// The engine (engine/unload.h) writes every format through this seam, so S3 and a folder
+// get the same names and the same bytes.
+//
+//   auto dest = sink::parse_destination("s3://bucket/out/sales_");   // or "/data/out/sales_"
+//   std::unique_ptr<sink::ObjectStore> store =
+//       dest.s3 ? sink::make_s3_store(s3, dest.bucket) : sink::make_folder_store();
+//   auto w = store->open(dest.prefix + "000", {});
+//   w->write(bytes);
+//   uint64_t size = w->commit();              // or w->abort(); destroyed uncommitted = aborted
+//   store->remove({dest.prefix + "000"});
+//
+// Keys: for S3 the object key (after `s3://bucket/`); for a folder the file path as given
+// (relative or absolute). url(key) is what manifests and reports show: `s3://bucket/key` or
+// the path. Errors are cu::Error(kDestination or kAccess, step, url, …).
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "unload/naming.h"
+
+namespace cu::aws {
+class S3Client;
+}
+
+namespace cu::sink {
+
+struct StoredObject {
+  std::string key;
+  uint64_t size = 0;
+};
+
+// Server-side encryption of each object written (S3 only; a folder ignores it). UNLOAD
+// always encrypts: SSE-S3 unless KMS_KEY_ID asks for SSE-KMS (spec §1.5).
+struct WriteOptions {
+  bool sse_kms = false;
+  std::string kms_key_id;    // with sse_kms; empty = the account's aws/s3 key
+  std::string content_type;  // empty = the store's default
+};
+
+// One object being written. Not thread-safe: one thread writes it.
+class ObjectWriter {
+ public:
+  virtual ~ObjectWriter() = default;  // implementations abort when not committed
+  virtual void write(std::string_view bytes) = 0;
+  // Makes the object visible under its key, whole; returns its size in bytes.
+  virtual uint64_t commit() = 0;
+  // Drops what was written (multipart upload aborted / temporary file removed). Never throws.
+  virtual void abort() noexcept = 0;
+  virtual uint64_t bytes_written() const = 0;
+  virtual const std::string& key() const = 0;
+};
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+  // Every object whose key starts with `prefix` (folders are descended), sorted by key.
+  virtual std::vector<StoredObject> list(const std::string& prefix) = 0;
+  // Starts an object; it appears only on commit(). Safe to call from several threads.
+  virtual std::unique_ptr<ObjectWriter> open(const std::string& key,
+                                             const WriteOptions& options) = 0;
+  // Deletes these keys (missing ones are not an error).
+  virtual void remove(const std::vector<std::string>& keys) = 0;
+  // "s3://bucket/key" or the path.
+  virtual std::string url(const std::string& key) const = 0;
+  // A multipart-capable store may hold bytes per open writer; the engine sizes its pools
+  // by this (bytes of memory one open writer can hold at most).
+  virtual uint64_t writer_memory() const = 0;
+};
+
+// Writes files under temporary hidden names (`.crossunload-<pid>-<n>-<name>`) in the target
+// folder and renames them on commit; creates folders on the way.
+std::unique_ptr<ObjectStore> make_folder_store();
+
+// Objects of one bucket through `s3` (which must outlive the store): streaming multipart
+// uploads (parts uploaded concurrently, RAII abort), DeleteObjects in batches.
+struct S3StoreOptions {
+  std::size_t part_size = 8u << 20;
+  int parts_in_flight = 2;
+};
+std::unique_ptr<ObjectStore> make_s3_store(aws::S3Client& s3, std::string bucket,
+                                           S3StoreOptions options = {});
+
+// TO parsed: `s3://bucket/prefix` or a local path prefix. Throws cu::Error(kUsage) for an
+// empty TO, `s3://` without a bucket, or another scheme (unload::parse_destination).
+unload::Destination parse_destination(std::string_view to);
+
+}  // namespace cu::sink

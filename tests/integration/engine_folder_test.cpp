@@ -1,0 +1,308 @@
+// engine::run_unload into a local folder, read back by DuckDB (an independent reader) and
+// compared with PostgreSQL's own answer (COPY … CSV): formats × compression × PARALLEL ×
+// PARTITION BY on TICKIT tables; names, manifests, the not-empty rule, zero rows, and
+// cleanup after a failure mid-stream.
+//
+// Needs the local stack (scripts/test): CU_PG_CONNINFO, CU_PG_BIN, CU_DUCKDB.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "engine/copy_source.h"
+#include "engine/unload.h"
+#include "pg/connection.h"
+#include "sink/object_store.h"
+#include "unload/unload_spec.h"
+
+namespace cu {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) {
+    throw std::runtime_error(std::string(name) +
+                             " is not set: run the integration tests through scripts/test, "
+                             "which starts PostgreSQL with the TICKIT sample");
+  }
+  return v;
+}
+
+std::string q(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string sh(const std::string& cmd) {
+  std::FILE* p = popen(("bash -o pipefail -c " + q(cmd) + " 2>&1").c_str(), "r");
+  if (!p) throw std::runtime_error("cannot run " + cmd);
+  std::string out;
+  char buf[65536];
+  size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  if (pclose(p) != 0) throw std::runtime_error("command failed: " + cmd + "\n" + out);
+  return out;
+}
+
+// PostgreSQL's answer, canonical and sorted.
+std::string pg_rows(const std::string& query, const std::string& extra = "") {
+  return sh(env("CU_PG_BIN") + "/psql " + q(env("CU_PG_CONNINFO")) + " -X -c " +
+            q("copy (" + query + ") to stdout with (format csv)") + " | " + env("CU_DUCKDB") +
+            " rows --format csv --sort " + extra + " -");
+}
+
+std::string file_rows(const std::vector<std::string>& files, const std::string& options) {
+  std::string cmd = env("CU_DUCKDB") + " rows --sort " + options;
+  for (const auto& f : files) cmd += " " + q(f);
+  return sh(cmd);
+}
+
+class EngineFolder : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    conn_ = std::make_unique<pg::Connection>(pg::parse_target(env("CU_PG_CONNINFO")));
+    source_ = std::make_unique<engine::PgCopySource>(*conn_);
+    dir_ = fs::temp_directory_path() /
+           ("engine_folder_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  engine::UnloadResult run(unload::UnloadSpec spec, engine::UnloadOptions o = {}) {
+    auto store = sink::make_folder_store();
+    return engine::run_unload(spec, *source_, *store, o);
+  }
+  static std::vector<std::string> paths(const engine::UnloadResult& r) {
+    std::vector<std::string> out;
+    for (const auto& f : r.files) out.push_back(f.key);
+    return out;
+  }
+  std::vector<std::string> listing() const {
+    std::vector<std::string> out;
+    for (auto& e : fs::recursive_directory_iterator(dir_)) {
+      if (e.is_regular_file()) out.push_back(fs::relative(e.path(), dir_).generic_string());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  std::unique_ptr<pg::Connection> conn_;
+  std::unique_ptr<engine::PgCopySource> source_;
+  fs::path dir_;
+};
+
+struct Case {
+  unload::Format format;
+  unload::Compression compression;
+  bool parallel;
+  const char* reader;  // duckdb.mjs options
+  const char* pg_extra;
+};
+
+TEST_F(EngineFolder, SalesEveryFormatCompressionAndParallel) {
+  const std::string query = "select * from sales";
+  const std::string want = pg_rows(query);
+  const std::string want_text = pg_rows(query, "--empty-as-null");
+  std::vector<Case> cases = {
+      {unload::Format::kText, unload::Compression::kNone, false, "--format text --empty-as-null",
+       ""},
+      {unload::Format::kText, unload::Compression::kGzip, true, "--format text --empty-as-null",
+       ""},
+      {unload::Format::kCsv, unload::Compression::kZstd, true, "--format csv", ""},
+      {unload::Format::kCsv, unload::Compression::kBzip2, false, "--format csv", ""},
+      {unload::Format::kJson, unload::Compression::kGzip, true, "--format json", ""},
+      {unload::Format::kJson, unload::Compression::kNone, false, "--format json", ""},
+      {unload::Format::kParquet, unload::Compression::kNone, true, "--format parquet", ""},
+      {unload::Format::kParquet, unload::Compression::kNone, false, "--format parquet", ""},
+  };
+  int n = 0;
+  for (const auto& c : cases) {
+    unload::UnloadSpec s;
+    s.select = query;
+    s.destination = (dir_ / ("c" + std::to_string(n++)) / "sales_").string();
+    s.format = c.format;
+    s.compression = c.compression;
+    s.parallel = c.parallel;
+    auto r = run(s, {.parallelism = 3, .block_bytes = 256 << 10});
+    SCOPED_TRACE(s.destination + " " + unload::to_string(c.format) + " " +
+                 unload::to_string(c.compression));
+    EXPECT_EQ(r.rows, 172456u);
+    ASSERT_FALSE(r.files.empty());
+    std::string first = fs::path(r.files.front().key).filename().string();
+    std::string suffix = c.format == unload::Format::kParquet           ? ".parquet"
+                         : c.compression == unload::Compression::kGzip  ? ".gz"
+                         : c.compression == unload::Compression::kZstd  ? ".zst"
+                         : c.compression == unload::Compression::kBzip2 ? ".bz2"
+                                                                        : "";
+    EXPECT_EQ(first, (c.parallel ? "sales_0000_part_00" : "sales_000") + suffix);
+    if (c.parallel) {
+      EXPECT_EQ(r.files.size(), 3u);
+    }
+    std::string got = file_rows(paths(r), c.reader);
+    bool text = c.format == unload::Format::kText;
+    EXPECT_TRUE(got == (text ? want_text : want)) << "rows differ for " << s.destination;
+  }
+}
+
+TEST_F(EngineFolder, MaxFileSizeSplitsAtRowsAndManifestVerboseListsThem) {
+  unload::UnloadSpec s;
+  s.select = "select * from sales";
+  s.destination = (dir_ / "split_").string();
+  s.format = unload::Format::kCsv;
+  s.header = true;
+  s.parallel = false;
+  s.max_file_size = 5ull << 20;
+  s.manifest = unload::Manifest::kVerbose;
+  auto r = run(s);
+  ASSERT_GE(r.files.size(), 2u);
+  for (const auto& f : r.files) {
+    EXPECT_LE(f.bytes, 5ull << 20);
+    EXPECT_EQ(fs::file_size(f.key), f.bytes);
+  }
+  EXPECT_EQ(file_rows(paths(r), "--format csv --header"), pg_rows(s.select));
+  EXPECT_EQ(r.manifest_url, (dir_ / "split_manifest").string());
+  auto m = nlohmann::json::parse(sh("cat " + q(r.manifest_url)));
+  ASSERT_EQ(m["entries"].size(), r.files.size());
+  uint64_t total_records = 0;
+  for (size_t i = 0; i < r.files.size(); ++i) {
+    EXPECT_EQ(m["entries"][i]["url"], r.files[i].url);
+    EXPECT_EQ(m["entries"][i]["meta"]["content_length"], fs::file_size(r.files[i].key));
+    total_records += m["entries"][i]["meta"]["record_count"].get<uint64_t>();
+  }
+  // Spec §6: with HEADER, record counts include the header lines.
+  EXPECT_EQ(total_records, 172456u + r.files.size());
+  EXPECT_EQ(m["meta"]["record_count"], total_records);
+  EXPECT_EQ(m["author"]["name"], "Amazon Redshift");
+  EXPECT_EQ(m["schema"]["elements"][0]["name"], "salesid");
+  EXPECT_EQ(m["schema"]["elements"][0]["type"]["base"], "integer");
+  EXPECT_EQ(m["schema"]["elements"][7]["type"]["base"], "numeric");
+  EXPECT_EQ(m["schema"]["elements"][7]["type"]["precision"], 8);
+  EXPECT_EQ(m["schema"]["elements"][7]["type"]["scale"], 2);
+}
+
+TEST_F(EngineFolder, PartitionByWritesHiveFoldersForEveryFormat) {
+  const std::string query = "select eventid, venueid, catid, eventname, starttime from event";
+  for (auto fmt_ : {unload::Format::kCsv, unload::Format::kJson, unload::Format::kParquet}) {
+    unload::UnloadSpec s;
+    s.select = query;
+    s.destination = (dir_ / unload::to_string(fmt_)).string();
+    s.format = fmt_;
+    s.partition_by = unload::PartitionBy{{"catid"}, true};
+    s.manifest = unload::Manifest::kPlain;
+    auto r = run(s);
+    SCOPED_TRACE(unload::to_string(fmt_));
+    std::string reader = std::string("--format ") + unload::to_string(fmt_);
+    EXPECT_EQ(file_rows(paths(r), reader), pg_rows(query));
+    for (const auto& f : r.files) {
+      EXPECT_NE(f.key.find("/" + std::string(unload::to_string(fmt_)) + "/catid="),
+                std::string::npos)
+          << f.key;
+    }
+    EXPECT_EQ(r.manifest_url, s.destination + "/manifest");
+  }
+  // Without INCLUDE the key column is left out of the files.
+  unload::UnloadSpec s;
+  s.select = "select catid, eventid from event";
+  s.destination = (dir_ / "noinc" / "").string();
+  s.format = unload::Format::kCsv;
+  s.partition_by = unload::PartitionBy{{"catid"}, false};
+  auto r = run(s);
+  EXPECT_EQ(file_rows(paths(r), "--format csv"), pg_rows("select eventid from event"));
+  EXPECT_TRUE(fs::exists(dir_ / "noinc" / "catid=9" / "0000_part_00"));
+}
+
+TEST_F(EngineFolder, NullPartitionGoesToHiveDefault) {
+  unload::UnloadSpec s;
+  s.select = "select v, k from (values (1, 'a/b'), (2, null), (3, '')) t(v, k)";
+  s.destination = (dir_ / "p").string();
+  s.format = unload::Format::kCsv;
+  s.partition_by = unload::PartitionBy{{"k"}, false};
+  run(s);
+  // NULL and '' both go to the default partition (docs/unload-spec.md, OPEN-10).
+  EXPECT_EQ(listing(), (std::vector<std::string>{"p/k=__HIVE_DEFAULT_PARTITION__/0000_part_00",
+                                                 "p/k=a%2Fb/0000_part_00"}));
+}
+
+TEST_F(EngineFolder, RefusesNonEmptyPrefixUnlessAllowedAndCleanPathDeletes) {
+  unload::UnloadSpec s;
+  s.select = "select * from venue";
+  s.destination = (dir_ / "v_").string();
+  s.parallel = false;
+  run(s);
+  try {
+    run(s);
+    FAIL() << "second run should be refused";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kDestination);
+    EXPECT_NE(std::string(e.what()).find("Specified unload destination is not empty"),
+              std::string::npos)
+        << e.what();
+  }
+  sh("echo old > " + q((dir_ / "v_999").string()));
+  s.clean_path = true;
+  run(s);
+  EXPECT_EQ(listing(), std::vector<std::string>{"v_000"});
+}
+
+TEST_F(EngineFolder, ZeroRowsWriteOneEmptyFile) {
+  unload::UnloadSpec s;
+  s.select = "select * from venue where false";
+  s.destination = (dir_ / "z_").string();
+  s.format = unload::Format::kCsv;
+  s.header = true;
+  s.manifest = unload::Manifest::kPlain;
+  auto r = run(s);
+  EXPECT_EQ(listing(), (std::vector<std::string>{"z_0000_part_00", "z_manifest"}));
+  EXPECT_EQ(sh("cat " + q((dir_ / "z_0000_part_00").string())),
+            "venueid,venuename,venuecity,venuestate,venueseats\n");
+}
+
+TEST_F(EngineFolder, FailureMidStreamLeavesNothing) {
+  unload::UnloadSpec s;
+  // Division by zero after 150,000 rows: some files are already written by then.
+  s.select =
+      "select x, repeat('y', 100) as pad, 1 / (150000 - x) as boom "
+      "from generate_series(1, 200000) x";
+  s.destination = (dir_ / "f_").string();
+  s.manifest = unload::Manifest::kPlain;
+  s.max_file_size = 5ull << 20;
+  s.compression = unload::Compression::kGzip;
+  try {
+    run(s, {.parallelism = 2, .block_bytes = 64 << 10});
+    FAIL() << "the query should fail";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kSource) << e.what();
+    EXPECT_NE(e.hint().find("deleted"), std::string::npos) << e.hint();
+  }
+  EXPECT_EQ(listing(), std::vector<std::string>{});
+}
+
+TEST_F(EngineFolder, ParquetRefusesTimeBeforeWriting) {
+  unload::UnloadSpec s;
+  s.select = "select time '10:00' as t";
+  s.destination = (dir_ / "t_").string();
+  s.format = unload::Format::kParquet;
+  try {
+    run(s);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kUsage);
+    EXPECT_NE(std::string(e.what()).find("is only supported for TEXT/CSV"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(listing(), std::vector<std::string>{});
+}
+
+}  // namespace
+}  // namespace cu
