@@ -1,0 +1,223 @@
+#include "gateway/engine_executor.h"
+
+#include <fmt/format.h>
+
+#include <mutex>
+
+#include "aws/role_chain.h"
+#include "aws/s3.h"
+#include "base/error.h"
+#include "base/log.h"
+#include "base/redact.h"
+#include "engine/copy_source.h"
+#include "engine/unload.h"
+#include "job/aws_context.h"
+#include "pg/copy_binary_decoder.h"
+#include "sink/object_store.h"
+#include "unload/inner_sql.h"
+#include "unload/naming.h"
+#include "unload/parse.h"
+#include "unload/validate.h"
+
+namespace cu::gateway {
+
+struct EngineUnloadExecutor::Shared {
+  EngineExecutorConfig config;
+  std::unique_ptr<job::AwsContext> aws;
+  aws::CredentialsProviderPtr own;  // the cluster's credentials; providers are thread-safe
+};
+
+namespace {
+
+// The gateway's UpstreamSession seen as the engine's CopySource (the same two calls).
+class UpstreamCopySource : public engine::CopySource {
+ public:
+  UpstreamCopySource(UpstreamSession& upstream, std::string where)
+      : upstream_(upstream), where_(std::move(where)) {}
+
+  std::vector<engine::SourceColumn> describe(std::string_view select) override {
+    std::vector<engine::SourceColumn> out;
+    for (const pg::wire::Column& c : upstream_.describe(select)) {
+      out.push_back({c.name, c.type_oid, c.type_mod});
+    }
+    return out;
+  }
+  uint64_t copy_out(std::string_view copy_sql,
+                    const std::function<void(std::string_view)>& on_chunk) override {
+    return upstream_.copy_out(copy_sql, on_chunk);
+  }
+  std::string describe_source() const override { return where_; }
+
+ private:
+  UpstreamSession& upstream_;
+  std::string where_;
+};
+
+// `CREDENTIALS 'aws_access_key_id=…;aws_secret_access_key=…[;token=…]'` or
+// `'aws_iam_role=arnA,arnB'` (spec §1.2); keys are case-sensitive.
+std::variant<unload::AccessKeys, unload::IamRoleChain> parse_credentials_string(
+    const std::string& text) {
+  unload::AccessKeys keys;
+  std::optional<std::string> roles;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t end = text.find(';', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string item = text.substr(pos, end - pos);
+    size_t eq = item.find('=');
+    if (eq != std::string::npos) {
+      std::string k = item.substr(0, eq), v = item.substr(eq + 1);
+      if (k == "aws_access_key_id") keys.access_key_id = v;
+      if (k == "aws_secret_access_key") keys.secret_access_key = v;
+      if (k == "token") keys.session_token = v;
+      if (k == "aws_iam_role") roles = v;
+    }
+    pos = end + 1;
+  }
+  if (!keys.secret_access_key.empty()) register_secret(keys.secret_access_key);
+  if (keys.session_token) register_secret(*keys.session_token);
+  if (roles) {
+    unload::IamRoleChain chain;
+    size_t p = 0;
+    while (p <= roles->size()) {
+      size_t e = roles->find(',', p);
+      if (e == std::string::npos) e = roles->size();
+      chain.arns.push_back(roles->substr(p, e - p));
+      p = e + 1;
+    }
+    return chain;
+  }
+  if (keys.access_key_id.empty() || keys.secret_access_key.empty()) {
+    throw Error(ErrorKind::kUsage, "validate UNLOAD", "CREDENTIALS",
+                "CREDENTIALS must give aws_iam_role, or aws_access_key_id and "
+                "aws_secret_access_key");
+  }
+  return keys;
+}
+
+aws::CredentialsProviderPtr keys_provider(const unload::AccessKeys& k) {
+  aws::Credentials c;
+  c.access_key_id = k.access_key_id;
+  c.secret_access_key = k.secret_access_key;
+  c.session_token = k.session_token.value_or("");
+  c.source = "ACCESS_KEY_ID in the UNLOAD statement";
+  return aws::static_credentials(std::move(c));
+}
+
+}  // namespace
+
+EngineUnloadExecutor::EngineUnloadExecutor(std::shared_ptr<Shared> shared)
+    : shared_(std::move(shared)) {}
+EngineUnloadExecutor::~EngineUnloadExecutor() = default;
+
+std::uint64_t EngineUnloadExecutor::execute(std::string_view statement, const SessionInfo& session,
+                                            UpstreamSession& upstream) {
+  unload::UnloadSpec spec = unload::parse(statement);
+  unload::Destination dest = unload::parse_destination(spec.destination);
+  // A path TO is this gateway's extension (no cluster writes files locally): it needs no
+  // authorization; an s3:// TO follows every Redshift rule, IAM_ROLE or keys included.
+  unload::validate(spec, {.for_redshift = dest.s3});
+
+  UpstreamCopySource source(upstream, fmt::format("gateway session of {}@{} from {}", session.user,
+                                                  session.database, session.client_address));
+  // Redshift's literal rules (backslash escapes in '…') become PostgreSQL's E'…' before the
+  // query meets PostgreSQL; PARTITION BY and column checks use the result's columns.
+  spec.select = unload::to_postgres_sql(spec.select);
+  {
+    std::vector<unload::ResultColumn> cols;
+    for (const engine::SourceColumn& c : source.describe(spec.select)) {
+      cols.push_back({c.name, pg::type_name(c.type_oid)});
+    }
+    unload::validate_columns(spec, cols);
+  }
+
+  std::unique_ptr<aws::S3Client> s3;
+  std::unique_ptr<sink::ObjectStore> store;
+  std::string identity = "local folder";
+  if (!dest.s3) {
+    store = sink::make_folder_store();
+  } else {
+    Shared& sh = *shared_;
+    aws::CredentialsProviderPtr writer;
+    std::vector<std::string> chain;
+    const unload::Authorization& auth = *spec.authorization;
+    if (std::holds_alternative<unload::IamRoleDefault>(auth)) {
+      if (sh.config.default_iam_role.empty()) {
+        throw Error(
+            ErrorKind::kUsage, "resolve IAM_ROLE", "IAM_ROLE default",
+            fmt::format("no default IAM role is set for cluster {}", sh.config.cluster_name))
+            .with_hint("start the gateway with --default-iam-role <arn>, or name the role");
+      }
+      chain.push_back(sh.config.default_iam_role);
+    } else if (auto* c = std::get_if<unload::IamRoleChain>(&auth)) {
+      chain = c->arns;
+    } else if (auto* k = std::get_if<unload::AccessKeys>(&auth)) {
+      writer = keys_provider(*k);
+    } else {
+      auto parsed = parse_credentials_string(std::get<unload::CredentialsString>(auth).text);
+      if (auto* pk = std::get_if<unload::AccessKeys>(&parsed)) {
+        writer = keys_provider(*pk);
+      } else {
+        chain = std::get<unload::IamRoleChain>(parsed).arns;
+      }
+    }
+    if (!chain.empty()) {
+      std::vector<aws::AssumeRoleRequest> hops;
+      for (const std::string& arn : chain) {
+        hops.push_back({.role_arn = arn, .session_name = "RedshiftIAMRoleSession"});
+      }
+      auto provider = sh.aws->assume(sh.own, std::move(hops));
+      try {
+        provider->get();  // every hop now, so a refusal fails before anything is read
+      } catch (const Error& e) {
+        if (e.kind() != ErrorKind::kAccess) throw;
+        // The failing hop's ARN starts the STS error's resource ("<arn> as <caller>").
+        std::string role = e.resource().substr(0, e.resource().find(' '));
+        throw Error(ErrorKind::kAccess, "assume role", role,
+                    fmt::format("User arn:aws:redshift:{}:cluster:{} is not authorized to "
+                                "assume IAM Role {}",
+                                sh.aws->region(), sh.config.cluster_name, role))
+            .with_aws(e.aws_code(), e.request_id())
+            .with_hint(fmt::format("STS said: {}", e.message()));
+      }
+      identity = provider->describe();
+      writer = provider;
+    } else {
+      identity = writer->describe();
+    }
+    s3 = sh.aws->s3(writer, spec.region);
+    store = sink::make_s3_store(*s3, dest.bucket);
+  }
+
+  engine::UnloadResult r;
+  try {
+    r = engine::run_unload(spec, source, *store);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::kAccess || !dest.s3) throw;
+    throw Error(ErrorKind::kAccess, e.step(), e.resource(),
+                fmt::format("S3 refused access to bucket {} for {}: {}", dest.bucket, identity,
+                            e.message()))
+        .with_aws(e.aws_code(), e.request_id())
+        .with_hint(
+            "the last role of IAM_ROLE needs s3:PutObject, s3:ListBucket and "
+            "s3:DeleteObject on the bucket; nothing was written");
+  }
+  log::info("UNLOAD by {}@{}: {} rows, {} file(s), {} bytes to {} as {}", session.user,
+            session.database, r.rows, r.files.size(), r.bytes, spec.destination, identity);
+  return r.rows;
+}
+
+void install_engine_executor(EngineExecutorConfig config) {
+  auto shared = std::make_shared<EngineUnloadExecutor::Shared>();
+  shared->aws = std::make_unique<job::AwsContext>(config.env, config.region);
+  try {
+    shared->aws->region();
+  } catch (const Error&) {
+    shared->aws = std::make_unique<job::AwsContext>(config.env, std::string("us-east-1"));
+  }
+  shared->own = shared->aws->own();
+  shared->config = std::move(config);
+  set_executor_factory([shared] { return std::make_unique<EngineUnloadExecutor>(shared); });
+}
+
+}  // namespace cu::gateway
