@@ -8,6 +8,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "cli/commands.h"
+#include "gateway/engine_executor.h"
 
 namespace cu::cli {
 namespace {
@@ -22,6 +23,7 @@ struct GatewayFlags {
   std::string listen = "127.0.0.1:5439";
   std::string upstream;
   std::string tls_cert, tls_key;
+  std::string aws_profile, region, default_iam_role;
   bool verbose = false;
 };
 
@@ -41,6 +43,13 @@ int run_gateway(const GatewayFlags& f) {
   o.upstream = gateway::parse_upstream(f.upstream);
   o.tls_cert = f.tls_cert;
   o.tls_key = f.tls_key;
+  // The cluster's own AWS identity: the default chain, or the named profile.
+  gateway::EngineExecutorConfig ec;
+  ec.env = aws::Environment::from_process();
+  if (!f.aws_profile.empty()) ec.env.vars["AWS_PROFILE"] = f.aws_profile;
+  if (!f.region.empty()) ec.region = f.region;
+  ec.default_iam_role = f.default_iam_role;
+  gateway::install_engine_executor(std::move(ec));
   gateway::Gateway g(o);
 
   std::signal(SIGPIPE, SIG_IGN);
@@ -77,6 +86,12 @@ void add_gateway(CLI::App& app, Runner& selected) {
   cmd->add_option("--tls-cert", flags->tls_cert,
                   "PEM certificate: accept TLS from clients (SSLRequest is declined without)");
   cmd->add_option("--tls-key", flags->tls_key, "PEM private key of --tls-cert");
+  cmd->add_option("--aws-profile", flags->aws_profile,
+                  "AWS profile of the cluster's own identity (default: the usual chain)");
+  cmd->add_option("--region", flags->region,
+                  "The cluster's region (default: AWS_REGION / the profile's, else us-east-1)");
+  cmd->add_option("--default-iam-role", flags->default_iam_role,
+                  "Role ARN used for `IAM_ROLE default`");
   cmd->add_flag("-v,--verbose", flags->verbose, "Debug logging");
   cmd->footer(
       "Example:\n"
