@@ -7,6 +7,11 @@ cu_require_stack CU_PG_PASSWORD
 [[ -x "${CROSSUNLOAD:-}" ]] || cu_fail "CROSSUNLOAD (the built executable) is not set; run through ctest"
 
 base=$(cu_tmpdir)
+# `crossunload run` is moving onto the job configuration (docs/job.md), where PARALLEL is on
+# by default and the JSON report reaches stdout only with `--report -`; ask for both when the
+# executable has them, so these checks hold before and after that change.
+run_flags=()
+if "$CROSSUNLOAD" run --help 2>&1 | grep -q -- '--report'; then run_flags=(--no-parallel --report -); fi
 resource="$CU_PG_HOST:$CU_PG_PORT/tickit"
 wrong_pw="Wr0ng-pa55word-$$"
 no_pgpass="$base/empty-pgpass" # libpq warns about /dev/null; an empty 0600 file is silent
@@ -26,7 +31,7 @@ expect() {
   shift
   local dest="$base/$name/sub/x_"
   set +e
-  env "${envs[@]}" "$CROSSUNLOAD" run "$@" --to "$dest" >"$base/$name.out" 2>"$base/$name.err"
+  env "${envs[@]}" "$CROSSUNLOAD" run "${run_flags[@]}" "$@" --to "$dest" >"$base/$name.out" 2>"$base/$name.err"
   local rc=$?
   set -e
   local all
@@ -36,12 +41,13 @@ expect() {
   errors=$(grep -c '^crossunload: error: ' "$base/$name.err" || true)
   if [[ $name != unknown-option ]]; then
     [[ $errors == 1 ]] || cu_fail "$name: want one error line, got: $all"
-    grep -v '^crossunload: warn: ' "$base/$name.err" | grep -qvF "crossunload: error: $where" &&
-      cu_fail "$name: stray lines or message not naming \"$where\": $all"
+    # Besides the one error line only our own log lines (progress, warnings) may appear.
+    grep -qv '^crossunload: ' "$base/$name.err" && cu_fail "$name: stray output: $all"
     grep -qF "crossunload: error: $where" "$base/$name.err" ||
       cu_fail "$name: message does not name \"$where\": $all"
   fi
-  [[ ! -s "$base/$name.out" ]] || cu_fail "$name: printed a report although it failed: $all"
+  [[ ! -s "$base/$name.out" ]] || grep -q '"failed"' "$base/$name.out" ||
+    cu_fail "$name: printed a success report although it failed: $all"
   [[ $all != *"$CU_PG_PASSWORD"* ]] || cu_fail "$name: the database password was printed"
   [[ $all != *"$wrong_pw"* ]] || cu_fail "$name: the password of the URL was printed"
   [[ ! -e "$base/$name" ]] || cu_fail "$name: left $(find "$base/$name")"
@@ -83,7 +89,7 @@ cu_assert_eq "$(cu_psql tickit -Atc 'select count(*) from sales')" "172456" "sal
 mkdir -p "$base/unwritable"
 touch "$base/unwritable/file"
 set +e
-"$CROSSUNLOAD" run --source "$CU_PG_CONNINFO" --query "$q" --to "$base/unwritable/file/sub/x_" \
+"$CROSSUNLOAD" run "${run_flags[@]}" --source "$CU_PG_CONNINFO" --query "$q" --to "$base/unwritable/file/sub/x_" \
   >"$base/unwritable.out" 2>"$base/unwritable.err"
 rc=$?
 set -e
@@ -98,13 +104,13 @@ cu_note "unwritable: exit 5, $(cat "$base/unwritable.err")"
 
 # --dry-run touches nothing, not even the database: it succeeds against a closed port.
 set +e
-"$CROSSUNLOAD" run --source "postgresql://$CU_PG_USER:$wrong_pw@$CU_PG_HOST:$free_port/tickit" \
+"$CROSSUNLOAD" run "${run_flags[@]}" --source "postgresql://$CU_PG_USER:$wrong_pw@$CU_PG_HOST:$free_port/tickit" \
   --query "$q" --to "$base/dry/x_" --format csv --header --dry-run >"$base/dry.out" 2>"$base/dry.err"
 rc=$?
 set -e
 cu_assert_eq "$rc" "0" "exit code of --dry-run"
 grep -qF "$CU_PG_HOST:$free_port/tickit" "$base/dry.out" || cu_fail "dry run: no source: $(cat "$base/dry.out")"
-grep -qF "$base/dry/x_000" "$base/dry.out" || cu_fail "dry run: no file name: $(cat "$base/dry.out")"
+grep -qF "$base/dry/x_" "$base/dry.out" || cu_fail "dry run: no destination: $(cat "$base/dry.out")"
 [[ $(cat "$base/dry.out" "$base/dry.err") != *"$wrong_pw"* ]] || cu_fail "dry run printed the password"
 [[ ! -e "$base/dry" ]] || cu_fail "dry run created $base/dry"
 cu_note "dry run: nothing touched"
