@@ -20,7 +20,7 @@ pattern_setup() {
   [[ -n "${CU_MOTO_ENDPOINT:-}" ]] || { echo "pattern: moto is not running" >&2; return 1; }
   local exports
   exports="$(python3 "$CU_ROOT/scripts/lib/pattern_setup.py" "$CU_MOTO_ENDPOINT" topology \
-    --suffix "$sfx" ${negative:+--negative})" || return 1
+    --suffix="$sfx" ${negative:+--negative})" || return 1
   eval "$exports"
   CU_PAT_SUFFIX="$sfx"
   local dir="$CU_STACK_DIR/aws$sfx"
@@ -67,6 +67,7 @@ pattern_secret_keys() {
 
 pattern_start_gateway() {
   local log="$CU_STACK_DIR/gateway$CU_PAT_SUFFIX.log"
+  : >"$log" # before the background job opens it, so that the loop below can read it
   AWS_PROFILE=redshift-cluster "$CROSSUNLOAD" gateway --listen 127.0.0.1:0 \
     --upstream "127.0.0.1:$CU_PG_PORT" --aws-profile redshift-cluster \
     --default-iam-role "$CU_PAT_PROD_WRITE_ROLE" "$@" >"$log" 2>&1 &
@@ -74,7 +75,7 @@ pattern_start_gateway() {
   stack_on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
   local i
   for ((i = 0; i < 100; i++)); do
-    CU_PAT_GATEWAY_PORT="$(sed -n 's/^crossunload gateway listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$log")"
+    CU_PAT_GATEWAY_PORT="$(sed -n 's/^crossunload gateway listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$log" || true)"
     [[ -n "$CU_PAT_GATEWAY_PORT" ]] && break
     kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; return 1; }
     sleep 0.1
@@ -87,7 +88,7 @@ pattern_make_secret() {
   local exports
   exports="$(CU_PG_PASSWORD="$CU_PG_PASSWORD" python3 "$CU_ROOT/scripts/lib/pattern_setup.py" \
     "$CU_MOTO_ENDPOINT" secret 127.0.0.1 "$CU_PAT_GATEWAY_PORT" "$CU_PG_DATABASE" "$CU_PG_USER" \
-    --suffix "$CU_PAT_SUFFIX")" || return 1
+    --suffix="$CU_PAT_SUFFIX")" || return 1
   eval "$exports"
   export CU_PAT_SECRET_ARN
 }
