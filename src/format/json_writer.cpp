@@ -116,7 +116,9 @@ void append_date(int64_t pg_days, std::string& out) {
 
 void append_time(int64_t micros, std::string& out) { append_hms(micros, out); }
 
-void append_timestamp(int64_t pg_micros, std::string& out) {
+void append_timestamp(int64_t pg_micros, std::string& out) { append_timestamp(pg_micros, "", out); }
+
+void append_timestamp(int64_t pg_micros, std::string_view zone, std::string& out) {
   if (pg_micros == INT64_MAX) return out.append("infinity"), void();
   if (pg_micros == INT64_MIN) return out.append("-infinity"), void();
   int64_t days = pg_micros / kMicrosPerDay;
@@ -129,6 +131,7 @@ void append_timestamp(int64_t pg_micros, std::string& out) {
   append_ymd(days + kPgEpochDays, &bc, out);
   out.push_back(' ');
   append_hms(rem, out);
+  out.append(zone);  // PostgreSQL puts the zone before the era: "… 12:00:00+00 BC"
   if (bc) out.append(" BC");
 }
 
@@ -241,9 +244,7 @@ void JsonWriter::write_row(const ColumnBatch& batch, size_t row, std::string& ou
         break;
       case ValueKind::kTimestampTz: {
         out.push_back('"');
-        int64_t v = col.int_at(row);
-        append_timestamp(v, out);
-        if (v != INT64_MAX && v != INT64_MIN) out.append("+00");
+        append_timestamp(col.int_at(row), "+00", out);
         out.push_back('"');
         break;
       }

@@ -12,6 +12,7 @@
 // The writer appends to a caller-owned buffer and allocates nothing per row once warm.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "format/column_batch.h"
@@ -38,9 +39,11 @@ class JsonWriter {
 void append_json_string(std::string_view value, std::string& out);
 
 // Text renderings shared with other writers: PostgreSQL's ISO forms, UTC for timestamptz.
-void append_date(int64_t pg_days, std::string& out);                  // 2008-01-05, 0044-03-15 BC
-void append_time(int64_t micros, std::string& out);                   // 14:30:00, 14:30:00.5
-void append_timestamp(int64_t pg_micros, std::string& out);           // 2008-01-05 14:30:00
+void append_date(int64_t pg_days, std::string& out);         // 2008-01-05, 0044-03-15 BC
+void append_time(int64_t micros, std::string& out);          // 14:30:00, 14:30:00.5
+void append_timestamp(int64_t pg_micros, std::string& out);  // 2008-01-05 14:30:00
+// With a zone suffix ("+00"), placed where PostgreSQL puts it: before " BC".
+void append_timestamp(int64_t pg_micros, std::string_view zone, std::string& out);
 void append_decimal(__int128 unscaled, int scale, std::string& out);  // -12.50
 
 }  // namespace cu::format

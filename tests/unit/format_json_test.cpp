@@ -124,6 +124,10 @@ TEST(JsonWriter, DatesAcrossEras) {
   ts.clear();
   append_timestamp(-3155673600000000LL, ts);  // 1900-01-01 00:00:00
   EXPECT_EQ(ts, "1900-01-01 00:00:00");
+  ts.clear();
+  // select (extract(epoch from timestamptz '0044-03-15 12:00:00+00 BC') - 946684800) * 1e6
+  append_timestamp(-64464465600000000LL, "+00", ts);
+  EXPECT_EQ(ts, "0044-03-15 12:00:00+00 BC");
 }
 
 TEST(JsonWriter, DuplicateKeysAreRefused) {
