@@ -19,16 +19,24 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) {
+    s.remove_suffix(1);
+  }
   return s;
 }
 
 // The JSON protocol's __type may be "com.amazonaws.secretsmanager#ResourceNotFoundException"
 // or "ResourceNotFoundException:http://internal.amazon.com/…"; the code is the bare name.
 std::string bare_json_type(std::string type) {
-  if (auto hash = type.rfind('#'); hash != std::string::npos) type = type.substr(hash + 1);
-  if (auto colon = type.find(':'); colon != std::string::npos) type = type.substr(0, colon);
+  if (auto hash = type.rfind('#'); hash != std::string::npos) {
+    type = type.substr(hash + 1);
+  }
+  if (auto colon = type.find(':'); colon != std::string::npos) {
+    type = type.substr(0, colon);
+  }
   return type;
 }
 
@@ -87,7 +95,9 @@ std::string message_for_status(long status) {
 
 void parse_xml(std::string_view body, AwsErrorInfo& info) {
   pugi::xml_document doc;
-  if (!doc.load_buffer(body.data(), body.size())) return;
+  if (!doc.load_buffer(body.data(), body.size())) {
+    return;
+  }
   // S3: <Error>…</Error>; Query: <ErrorResponse><Error>…</Error><RequestId/></ErrorResponse>;
   // EC2-style: <Response><Errors><Error>…</Error></Errors><RequestID/></Response>.
   pugi::xml_node root = doc.document_element();
@@ -96,20 +106,32 @@ void parse_xml(std::string_view body, AwsErrorInfo& info) {
     err = root;
   } else {
     err = root.child("Error");
-    if (!err) err = root.child("Errors").child("Error");
+    if (!err) {
+      err = root.child("Errors").child("Error");
+    }
   }
-  if (!err) return;
+  if (!err) {
+    return;
+  }
   info.code = trim(err.child_value("Code"));
   info.message = trim(err.child_value("Message"));
   std::string rid = std::string(trim(err.child_value("RequestId")));
-  if (rid.empty()) rid = trim(root.child_value("RequestId"));
-  if (rid.empty()) rid = trim(root.child_value("RequestID"));
-  if (info.request_id.empty()) info.request_id = rid;
+  if (rid.empty()) {
+    rid = trim(root.child_value("RequestId"));
+  }
+  if (rid.empty()) {
+    rid = trim(root.child_value("RequestID"));
+  }
+  if (info.request_id.empty()) {
+    info.request_id = rid;
+  }
 }
 
 void parse_json(std::string_view body, AwsErrorInfo& info) {
   auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object()) return;
+  if (!j.is_object()) {
+    return;
+  }
   for (const char* key : {"__type", "code", "Code"}) {
     if (auto it = j.find(key); it != j.end() && it->is_string()) {
       info.code = bare_json_type(it->get<std::string>());
@@ -127,16 +149,23 @@ void parse_json(std::string_view body, AwsErrorInfo& info) {
 }  // namespace
 
 std::string find_header(const HeaderList& headers, std::string_view name) {
-  for (const auto& [k, v] : headers)
-    if (iequals(k, name)) return v;
+  for (const auto& [k, v] : headers) {
+    if (iequals(k, name)) {
+      return v;
+    }
+  }
   return {};
 }
 
 bool is_error_document(std::string_view body) {
   body = trim(body);
-  if (body.empty() || body.front() != '<') return false;
+  if (body.empty() || body.front() != '<') {
+    return false;
+  }
   pugi::xml_document doc;
-  if (!doc.load_buffer(body.data(), body.size())) return false;
+  if (!doc.load_buffer(body.data(), body.size())) {
+    return false;
+  }
   return std::string_view(doc.document_element().name()) == "Error";
 }
 
@@ -149,20 +178,29 @@ AwsErrorInfo parse_error_response(std::string service, std::string operation, lo
   info.headers = headers;
   for (const char* h : {"x-amz-request-id", "x-amzn-RequestId", "x-amzn-request-id"}) {
     info.request_id = find_header(headers, h);
-    if (!info.request_id.empty()) break;
+    if (!info.request_id.empty()) {
+      break;
+    }
   }
   // The JSON protocol may also put the code in a header (API Gateway-style services).
   std::string header_code = find_header(headers, "x-amzn-ErrorType");
 
   std::string_view b = trim(body);
-  if (!b.empty() && b.front() == '<')
+  if (!b.empty() && b.front() == '<') {
     parse_xml(b, info);
-  else if (!b.empty() && b.front() == '{')
+  } else if (!b.empty() && b.front() == '{') {
     parse_json(b, info);
+  }
 
-  if (info.code.empty() && !header_code.empty()) info.code = bare_json_type(header_code);
-  if (info.code.empty()) info.code = code_for_status(status);
-  if (info.message.empty()) info.message = message_for_status(status);
+  if (info.code.empty() && !header_code.empty()) {
+    info.code = bare_json_type(header_code);
+  }
+  if (info.code.empty()) {
+    info.code = code_for_status(status);
+  }
+  if (info.message.empty()) {
+    info.message = message_for_status(status);
+  }
   return info;
 }
 
@@ -188,7 +226,8 @@ bool is_access_code(std::string_view code) {
                                                               "RequestExpired",
                                                               "Forbidden",
                                                               "KMS.AccessDeniedException",
-                                                              "RegionDisabledException", "DecryptionFailure"};
+                                                              "RegionDisabledException",
+                                                              "DecryptionFailure"};
   return std::find(kCodes.begin(), kCodes.end(), code) != kCodes.end();
 }
 
@@ -202,9 +241,12 @@ bool is_validation_code(std::string_view code) {
 }
 
 ErrorKind classify(const AwsErrorInfo& info, ErrorKind fallback, bool validation_is_usage) {
-  if (is_access_code(info.code) || (info.status == 403 && info.code.empty()))
+  if (is_access_code(info.code) || (info.status == 403 && info.code.empty())) {
     return ErrorKind::kAccess;
-  if (validation_is_usage && is_validation_code(info.code)) return ErrorKind::kUsage;
+  }
+  if (validation_is_usage && is_validation_code(info.code)) {
+    return ErrorKind::kUsage;
+  }
   return fallback;
 }
 
@@ -214,38 +256,50 @@ std::string hint_for(const AwsErrorInfo& info) {
   const std::string& c = info.code;
   if (c == "AccessDenied" || c == "AccessDeniedException" || c == "Forbidden" ||
       c == "UnauthorizedOperation" || c == "KMS.AccessDeniedException" ||
-      c == "DecryptionFailure")
+      c == "DecryptionFailure") {
     return fmt::format(
         "the identity in use may not call {}:{} on this resource; check its IAM policy (and for "
         "AssumeRole the role's trust policy and external id); 'crossunload whoami' shows the "
         "identity at each hop",
         info.service, info.operation);
+  }
   if (c == "InvalidClientTokenId" || c == "InvalidAccessKeyId" ||
-      c == "UnrecognizedClientException")
+      c == "UnrecognizedClientException") {
     return "AWS does not know this access key id: check where the credentials come from "
            "(environment, profile, role chain) and that they are for this partition";
-  if (c == "SignatureDoesNotMatch" || c == "InvalidSignatureException")
+  }
+  if (c == "SignatureDoesNotMatch" || c == "InvalidSignatureException") {
     return "the secret access key does not belong to the access key id, or the system clock is "
            "off";
-  if (c == "ExpiredToken" || c == "ExpiredTokenException" || c == "RequestExpired")
+  }
+  if (c == "ExpiredToken" || c == "ExpiredTokenException" || c == "RequestExpired") {
     return "the session credentials have expired; refresh them (aws sso login, a new role "
            "session) or check the system clock";
-  if (c == "ResourceNotFoundException")
+  }
+  if (c == "ResourceNotFoundException") {
     return "check the name or ARN and the region; a secret exists in one account and region only";
-  if (c == "NoSuchBucket") return "check the bucket name and the account the credentials act in";
-  if (c == "PermanentRedirect" || c == "AuthorizationHeaderMalformed")
+  }
+  if (c == "NoSuchBucket") {
+    return "check the bucket name and the account the credentials act in";
+  }
+  if (c == "PermanentRedirect" || c == "AuthorizationHeaderMalformed") {
     return "the bucket is in another region: set the region of the destination";
-  if (c == "RegionDisabledException")
+  }
+  if (c == "RegionDisabledException") {
     return "STS is not activated in this region for the account; use another regional endpoint";
+  }
   if (info.status == 0 || info.status >= 500 || c == "SlowDown" || c == "Throttling" ||
-      c == "ThrottlingException" || c == "RequestLimitExceeded")
+      c == "ThrottlingException" || c == "RequestLimitExceeded") {
     return "the request was retried and kept failing; try again later";
+  }
   return "";
 }
 
 std::string describe(const AwsErrorInfo& info) {
   std::string where = info.operation.empty() ? info.service : info.service + ":" + info.operation;
-  if (info.status > 0) return fmt::format("{} ({}, HTTP {})", info.message, where, info.status);
+  if (info.status > 0) {
+    return fmt::format("{} ({}, HTTP {})", info.message, where, info.status);
+  }
   return fmt::format("{} ({})", info.message, where);
 }
 
@@ -254,7 +308,9 @@ std::string describe(const AwsErrorInfo& info) {
 AwsError::AwsError(ErrorKind kind, std::string step, std::string resource, AwsErrorInfo info)
     : Error(kind, std::move(step), std::move(resource), describe(info)), info_(std::move(info)) {
   with_aws(info_.code, info_.request_id);
-  if (auto h = hint_for(info_); !h.empty()) with_hint(std::move(h));
+  if (auto h = hint_for(info_); !h.empty()) {
+    with_hint(std::move(h));
+  }
 }
 
 AwsError to_error(const AwsErrorInfo& info, std::string step, std::string resource,

@@ -34,7 +34,9 @@ CURL* thread_handle() {
   if (!handle) {
     global_init();
     handle.reset(curl_easy_init());
-    if (!handle) throw Error(ErrorKind::kOther, "http", "", "curl_easy_init failed");
+    if (!handle) {
+      throw Error(ErrorKind::kOther, "http", "", "curl_easy_init failed");
+    }
   } else {
     curl_easy_reset(handle.get());
   }
@@ -55,13 +57,16 @@ struct Transfer {
 std::size_t on_header(char* buf, std::size_t size, std::size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   std::string_view line(buf, size * n);
-  while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) {
+    line.remove_suffix(1);
+  }
   if (line.starts_with("HTTP/")) {
     t->response->headers.clear();  // a new response (after 100 Continue or a redirect)
   } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
     std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
       value.remove_prefix(1);
+    }
     t->response->headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
   }
   return size * n;
@@ -107,8 +112,9 @@ std::size_t on_read(char* buf, std::size_t size, std::size_t n, void* user) {
 int on_seek(void* user, curl_off_t offset, int origin) {
   auto* t = static_cast<Transfer*>(user);
   if (t->reader || origin != SEEK_SET || offset < 0 ||
-      static_cast<std::size_t>(offset) > t->data.size())
+      static_cast<std::size_t>(offset) > t->data.size()) {
     return CURL_SEEKFUNC_CANTSEEK;
+  }
   t->offset = static_cast<std::size_t>(offset);
   return CURL_SEEKFUNC_OK;
 }
@@ -125,12 +131,15 @@ std::string host_header_of(std::string_view url) {
   std::string_view scheme = scheme_end == std::string_view::npos ? "" : url.substr(0, scheme_end);
   std::string_view rest = scheme_end == std::string_view::npos ? url : url.substr(scheme_end + 3);
   std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-  if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
   if (auto colon = authority.rfind(':');
       colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {
     std::string_view port = authority.substr(colon + 1);
-    if ((scheme == "http" && port == "80") || (scheme == "https" && port == "443"))
+    if ((scheme == "http" && port == "80") || (scheme == "https" && port == "443")) {
       authority = authority.substr(0, colon);
+    }
   }
   return std::string(authority);
 }
@@ -165,18 +174,26 @@ HttpResponse HttpClient::send(const HttpRequest& req, const HttpBody* body, cons
   Slist headers;
   auto add_header = [&](const std::string& line) {
     curl_slist* l = curl_slist_append(headers.get(), line.c_str());
-    if (!l) throw Error(ErrorKind::kOther, "http", "", "out of memory");
+    if (!l) {
+      throw Error(ErrorKind::kOther, "http", "", "out of memory");
+    }
     headers.release();
     headers.reset(l);
   };
   bool has_content_type = false;
   for (const auto& [k, v] : req.headers) {
-    if (strcasecmp(k.c_str(), "content-length") == 0) continue;  // curl sets it
-    if (strcasecmp(k.c_str(), "content-type") == 0) has_content_type = true;
+    if (strcasecmp(k.c_str(), "content-length") == 0) {
+      continue;  // curl sets it
+    }
+    if (strcasecmp(k.c_str(), "content-type") == 0) {
+      has_content_type = true;
+    }
     add_header(v.empty() ? k + ";" : k + ": " + v);  // "Name;" sends an empty value
   }
   add_header("Expect:");  // no 100-continue round trip before each part
-  if (!has_content_type) add_header("Content-Type:");  // keep curl from adding a form type
+  if (!has_content_type) {
+    add_header("Content-Type:");  // keep curl from adding a form type
+  }
   add_header("Accept:");
 
   curl_easy_setopt(curl, CURLOPT_URL, req.url.c_str());
@@ -189,8 +206,9 @@ HttpResponse HttpClient::send(const HttpRequest& req, const HttpBody* body, cons
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(opts.connect_timeout.count()));
-  if (opts.request_timeout.count() > 0)
+  if (opts.request_timeout.count() > 0) {
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(opts.request_timeout.count()));
+  }
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, opts.low_speed_bytes);
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(opts.low_speed_time.count()));
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, opts.verify_tls ? 1L : 0L);
@@ -229,7 +247,9 @@ HttpResponse HttpClient::send(const HttpRequest& req, const HttpBody* body, cons
   CURLcode rc = curl_easy_perform(curl);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
-  if (t.error) std::rethrow_exception(t.error);
+  if (t.error) {
+    std::rethrow_exception(t.error);
+  }
   if (rc != CURLE_OK) {
     std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
     throw TransportError(rc, reached_server(rc),

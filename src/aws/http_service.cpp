@@ -16,8 +16,9 @@ ServiceClient::ServiceClient(ServiceEndpoint endpoint, CredentialsProviderPtr cr
       retry_(retry),
       retry_env_(RetryEnv::system()),
       http_(http) {
-  while (!endpoint_.endpoint.empty() && endpoint_.endpoint.back() == '/')
+  while (!endpoint_.endpoint.empty() && endpoint_.endpoint.back() == '/') {
     endpoint_.endpoint.pop_back();
+  }
 }
 
 HttpResponse ServiceClient::send(const ServiceRequest& r) const {
@@ -42,7 +43,9 @@ HttpResponse ServiceClient::send(const ServiceRequest& r) const {
     HttpRequest hr{r.method, url, {}, ""};
     hr.headers.reserve(r.headers.size() + 6);
     hr.headers.emplace_back("Host", host_header_of(url));
-    for (const auto& h : r.headers) hr.headers.push_back(h);
+    for (const auto& h : r.headers) {
+      hr.headers.push_back(h);
+    }
 
     SigningParams params;
     params.region = endpoint_.region;
@@ -104,16 +107,22 @@ HttpResponse ServiceClient::send(const ServiceRequest& r) const {
                      (!streaming || static_cast<bool>(r.rewind_body_reader));
     bool throttled = outcome.status == 429 || is_throttling_code(info.code);
     std::optional<std::chrono::milliseconds> delay;
-    if (retryable) delay = backoff.next_delay(attempt, throttled);
+    if (retryable) {
+      delay = backoff.next_delay(attempt, throttled);
+    }
     if (!delay) {
-      if (attempt > 1) info.message += fmt::format(" (gave up after {} attempts)", attempt);
+      if (attempt > 1) {
+        info.message += fmt::format(" (gave up after {} attempts)", attempt);
+      }
       throw to_error(info, r.step, r.resource, r.error_kind, r.validation_is_usage);
     }
     log::debug("{}:{} attempt {} failed ({}{}{}), retrying in {} ms", endpoint_.service,
                r.operation, attempt, info.status ? fmt::format("HTTP {} ", info.status) : "",
                info.code, info.status ? "" : info.message, delay->count());
     retry_env_.sleep(*delay);
-    if (streaming) r.rewind_body_reader();
+    if (streaming) {
+      r.rewind_body_reader();
+    }
   }
 }
 

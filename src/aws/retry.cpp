@@ -48,11 +48,21 @@ bool is_transient_code(std::string_view code) {
 
 bool is_retryable(const AttemptOutcome& o, bool idempotent) {
   bool throttled = o.status == 429 || is_throttling_code(o.code);
-  if (throttled) return true;  // the server refused to act: safe for any request
-  if (o.transport_error && !o.request_may_have_reached_server) return true;
-  if (!idempotent) return false;
-  if (o.transport_error) return true;
-  if (o.status == 500 || o.status == 502 || o.status == 503 || o.status == 504) return true;
+  if (throttled) {
+    return true;  // the server refused to act: safe for any request
+  }
+  if (o.transport_error && !o.request_may_have_reached_server) {
+    return true;
+  }
+  if (!idempotent) {
+    return false;
+  }
+  if (o.transport_error) {
+    return true;
+  }
+  if (o.status == 500 || o.status == 502 || o.status == 503 || o.status == 504) {
+    return true;
+  }
   return is_transient_code(o.code);
 }
 
@@ -61,15 +71,21 @@ Backoff::Backoff(RetryPolicy policy, RetryEnv env)
 
 std::optional<std::chrono::milliseconds> Backoff::next_delay(int attempt, bool throttled) {
   using std::chrono::milliseconds;
-  if (attempt >= policy_.max_attempts) return std::nullopt;
+  if (attempt >= policy_.max_attempts) {
+    return std::nullopt;
+  }
   milliseconds base = throttled ? policy_.throttle_base_delay : policy_.base_delay;
   // base × 2^(attempt-1), capped, computed without overflow.
   double ceiling = static_cast<double>(base.count());
-  for (int i = 1; i < attempt && ceiling < policy_.max_delay.count(); ++i) ceiling *= 2;
+  for (int i = 1; i < attempt && ceiling < policy_.max_delay.count(); ++i) {
+    ceiling *= 2;
+  }
   ceiling = std::min(ceiling, static_cast<double>(policy_.max_delay.count()));
   auto delay = milliseconds(static_cast<long long>(env_.uniform01() * ceiling));
   auto elapsed = std::chrono::duration_cast<milliseconds>(env_.now() - start_);
-  if (elapsed + delay >= policy_.max_total) return std::nullopt;
+  if (elapsed + delay >= policy_.max_total) {
+    return std::nullopt;
+  }
   return delay;
 }
 

@@ -31,8 +31,12 @@ CredentialsProviderPtr fixed_credentials(Credentials credentials, std::string de
 RoleChainProvider::RoleChainProvider(CredentialsProviderPtr source,
                                      std::vector<AssumeRoleRequest> hops, RoleChainOptions options)
     : source_(std::move(source)), requests_(std::move(hops)), options_(std::move(options)) {
-  if (!source_) throw Error(ErrorKind::kUsage, "role chain", "", "no source credentials");
-  if (requests_.empty()) throw Error(ErrorKind::kUsage, "role chain", "", "no role to assume");
+  if (!source_) {
+    throw Error(ErrorKind::kUsage, "role chain", "", "no source credentials");
+  }
+  if (requests_.empty()) {
+    throw Error(ErrorKind::kUsage, "role chain", "", "no role to assume");
+  }
   for (std::size_t i = 1; i < requests_.size(); ++i) {
     auto& d = requests_[i].duration_seconds;
     if (d && *d > kChainedSessionLimit) {
@@ -45,7 +49,9 @@ RoleChainProvider::RoleChainProvider(CredentialsProviderPtr source,
 
 Credentials RoleChainProvider::get() {
   std::lock_guard lock(mu_);
-  if (cached_.empty() || cached_.expires_within(options_.refresh_margin)) refresh_locked();
+  if (cached_.empty() || cached_.expires_within(options_.refresh_margin)) {
+    refresh_locked();
+  }
   return cached_;
 }
 
@@ -67,9 +73,11 @@ void RoleChainProvider::refresh_locked() {
   }
   // The chain is only as long-lived as its shortest hop; the last one is the shortest in
   // practice (chained hops are capped at one hour), but take the minimum to be safe.
-  for (const auto& r : results)
-    if (r.expiration < *assumed.credentials.expiration)
+  for (const auto& r : results) {
+    if (r.expiration < *assumed.credentials.expiration) {
       assumed.credentials.expiration = r.expiration;
+    }
+  }
   assumed.credentials.source = describe();
   cached_ = std::move(assumed.credentials);
   results_ = std::move(results);
@@ -77,7 +85,9 @@ void RoleChainProvider::refresh_locked() {
 
 std::string RoleChainProvider::describe() const {
   std::string arns;
-  for (const auto& r : requests_) arns += (arns.empty() ? "" : " -> ") + r.role_arn;
+  for (const auto& r : requests_) {
+    arns += (arns.empty() ? "" : " -> ") + r.role_arn;
+  }
   return fmt::format("assume role {} via {}", arns, source_->describe());
 }
 

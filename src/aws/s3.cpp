@@ -45,12 +45,17 @@ std::string query_param(std::string_view name, std::string_view value) {
 }
 
 void add_put_headers(HeaderList& h, const PutOptions& o) {
-  if (!o.content_type.empty()) h.emplace_back("Content-Type", o.content_type);
-  if (o.sse == Sse::kS3) h.emplace_back("x-amz-server-side-encryption", "AES256");
+  if (!o.content_type.empty()) {
+    h.emplace_back("Content-Type", o.content_type);
+  }
+  if (o.sse == Sse::kS3) {
+    h.emplace_back("x-amz-server-side-encryption", "AES256");
+  }
   if (o.sse == Sse::kKms) {
     h.emplace_back("x-amz-server-side-encryption", "aws:kms");
-    if (!o.kms_key_id.empty())
+    if (!o.kms_key_id.empty()) {
       h.emplace_back("x-amz-server-side-encryption-aws-kms-key-id", o.kms_key_id);
+    }
   }
 }
 
@@ -58,7 +63,9 @@ ObjectInfo info_from_headers(const std::string& key, const HttpResponse& r) {
   ObjectInfo o;
   o.key = key;
   std::string len = r.header("Content-Length");
-  if (!len.empty()) o.size = std::stoull(len);
+  if (!len.empty()) {
+    o.size = std::stoull(len);
+  }
   o.etag = r.header("ETag");
   o.last_modified = r.header("Last-Modified");
   o.content_type = r.header("Content-Type");
@@ -69,8 +76,9 @@ ObjectInfo info_from_headers(const std::string& key, const HttpResponse& r) {
 
 pugi::xml_document load_xml(std::string_view xml, const char* what) {
   pugi::xml_document doc;
-  if (!doc.load_buffer(xml.data(), xml.size()))
+  if (!doc.load_buffer(xml.data(), xml.size())) {
     throw Error(ErrorKind::kOther, what, "", "unparseable XML response from S3");
+  }
   return doc;
 }
 
@@ -103,9 +111,10 @@ std::string content_md5(std::string_view data) {
 
 std::string complete_multipart_body(const std::vector<CompletedPart>& parts) {
   std::string b = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
-  for (const auto& p : parts)
+  for (const auto& p : parts) {
     b += fmt::format("<Part><PartNumber>{}</PartNumber><ETag>{}</ETag></Part>", p.part_number,
                      xml_escape(p.etag));
+  }
   b += "</CompleteMultipartUpload>";
   return b;
 }
@@ -113,8 +122,9 @@ std::string complete_multipart_body(const std::vector<CompletedPart>& parts) {
 std::string delete_objects_body(const std::vector<std::string>& keys, std::size_t begin,
                                 std::size_t end) {
   std::string b = "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>";
-  for (std::size_t i = begin; i < end; ++i)
+  for (std::size_t i = begin; i < end; ++i) {
     b += "<Object><Key>" + xml_escape(keys[i]) + "</Key></Object>";
+  }
   b += "</Delete>";
   return b;
 }
@@ -131,8 +141,9 @@ ListObjectsPage parse_list_objects_v2(std::string_view xml) {
     o.last_modified = c.child_value("LastModified");
     page.objects.push_back(std::move(o));
   }
-  if (std::string_view(root.child_value("IsTruncated")) == "true")
+  if (std::string_view(root.child_value("IsTruncated")) == "true") {
     page.next_continuation_token = root.child_value("NextContinuationToken");
+  }
   return page;
 }
 
@@ -142,20 +153,27 @@ std::vector<MultipartUploadInfo> parse_list_multipart_uploads(std::string_view x
   auto doc = load_xml(xml, "list uploads");
   pugi::xml_node root = doc.child("ListMultipartUploadsResult");
   std::vector<MultipartUploadInfo> out;
-  for (pugi::xml_node u : root.children("Upload"))
+  for (pugi::xml_node u : root.children("Upload")) {
     out.push_back({u.child_value("Key"), u.child_value("UploadId"), u.child_value("Initiated")});
+  }
   bool truncated = std::string_view(root.child_value("IsTruncated")) == "true";
-  if (next_key_marker) *next_key_marker = truncated ? root.child_value("NextKeyMarker") : "";
-  if (next_upload_id_marker)
+  if (next_key_marker) {
+    *next_key_marker = truncated ? root.child_value("NextKeyMarker") : "";
+  }
+  if (next_upload_id_marker) {
     *next_upload_id_marker = truncated ? root.child_value("NextUploadIdMarker") : "";
+  }
   return out;
 }
 
 S3Client::S3Client(S3Options options, CredentialsProviderPtr credentials)
     : options_(std::move(options)), credentials_(std::move(credentials)) {
-  if (options_.region.empty()) options_.region = "us-east-1";
-  while (!options_.endpoint_url.empty() && options_.endpoint_url.back() == '/')
+  if (options_.region.empty()) {
+    options_.region = "us-east-1";
+  }
+  while (!options_.endpoint_url.empty() && options_.endpoint_url.back() == '/') {
     options_.endpoint_url.pop_back();
+  }
 }
 
 std::string S3Client::bucket_region(const std::string& bucket) const {
@@ -166,7 +184,9 @@ std::string S3Client::bucket_region(const std::string& bucket) const {
 
 S3Client::Target S3Client::target(const std::string& bucket) const {
   std::lock_guard lock(mu_);
-  if (auto it = targets_.find(bucket); it != targets_.end()) return it->second;
+  if (auto it = targets_.find(bucket); it != targets_.end()) {
+    return it->second;
+  }
   auto rit = bucket_regions_.find(bucket);
   std::string region = rit == bucket_regions_.end() ? options_.region : rit->second;
   Target t;
@@ -192,7 +212,9 @@ HttpResponse S3Client::send(const std::string& bucket, ServiceRequest& req) {
   for (int redirects = 0;; ++redirects) {
     Target t = target(bucket);
     req.path = t.path_prefix + path;
-    if (req.path.empty()) req.path = "/";
+    if (req.path.empty()) {
+      req.path = "/";
+    }
     try {
       return t.client->send(req);
     } catch (const AwsError& e) {
@@ -203,8 +225,10 @@ HttpResponse S3Client::send(const std::string& bucket, ServiceRequest& req) {
                           e.info().code == "AuthorizationHeaderMalformed" ||
                           e.info().code == "PermanentRedirect" ||
                           (e.status() == 400 && !region.empty());
-      if (!wrong_region || region.empty() || redirects > 0 || region == t.client->endpoint().region)
+      if (!wrong_region || region.empty() || redirects > 0 ||
+          region == t.client->endpoint().region) {
         throw;
+      }
       log::debug("bucket {} is in {}, not {}; resending there", bucket, region,
                  t.client->endpoint().region);
       std::lock_guard lock(mu_);
@@ -221,7 +245,9 @@ std::string S3Client::put_object(const std::string& bucket, const std::string& k
   r.method = "PUT";
   r.path = "/" + s3_encode_key(key);
   add_put_headers(r.headers, o);
-  if (o.if_none_match) r.headers.emplace_back("If-None-Match", "*");
+  if (o.if_none_match) {
+    r.headers.emplace_back("If-None-Match", "*");
+  }
   r.body = data;
   r.unsigned_payload = !options_.sign_payload;
   r.step = "upload";
@@ -245,9 +271,10 @@ std::string S3Client::create_multipart_upload(const std::string& bucket, const s
   HttpResponse resp = send(bucket, r);
   auto doc = load_xml(resp.body, "upload");
   std::string id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
-  if (id.empty())
+  if (id.empty()) {
     throw Error(ErrorKind::kDestination, "upload", s3_url(bucket, key),
                 "CreateMultipartUpload returned no upload id");
+  }
   return id;
 }
 
@@ -266,8 +293,9 @@ std::string S3Client::upload_part(const std::string& bucket, const std::string& 
   r.resource = fmt::format("{} part {}", s3_url(bucket, key), part_number);
   r.error_kind = ErrorKind::kDestination;
   std::string etag = send(bucket, r).header("ETag");
-  if (etag.empty())
+  if (etag.empty()) {
     throw Error(ErrorKind::kDestination, "upload", r.resource, "UploadPart returned no ETag");
+  }
   return etag;
 }
 
@@ -283,7 +311,9 @@ std::string S3Client::complete_multipart_upload(const std::string& bucket, const
   r.path = "/" + s3_encode_key(key);
   r.query = query_param("uploadId", upload_id);
   r.headers = {{"Content-Type", "application/xml"}};
-  if (if_none_match) r.headers.emplace_back("If-None-Match", "*");
+  if (if_none_match) {
+    r.headers.emplace_back("If-None-Match", "*");
+  }
   r.body = body;
   r.step = "upload";
   r.resource = s3_url(bucket, key);
@@ -319,9 +349,15 @@ std::vector<MultipartUploadInfo> S3Client::list_multipart_uploads(const std::str
     r.method = "GET";
     r.path = "/";
     r.query = "uploads=";
-    if (!key_marker.empty()) r.query += "&" + query_param("key-marker", key_marker);
-    if (!prefix.empty()) r.query += "&" + query_param("prefix", prefix);
-    if (!upload_marker.empty()) r.query += "&" + query_param("upload-id-marker", upload_marker);
+    if (!key_marker.empty()) {
+      r.query += "&" + query_param("key-marker", key_marker);
+    }
+    if (!prefix.empty()) {
+      r.query += "&" + query_param("prefix", prefix);
+    }
+    if (!upload_marker.empty()) {
+      r.query += "&" + query_param("upload-id-marker", upload_marker);
+    }
     r.step = "list uploads";
     r.resource = s3_url(bucket, prefix);
     r.error_kind = ErrorKind::kDestination;
@@ -342,14 +378,20 @@ std::vector<ObjectInfo> S3Client::list_objects(const std::string& bucket,
     r.method = "GET";
     r.path = "/";
     // Parameters in canonical order, so the URL is already what the signer canonicalizes.
-    if (!token.empty()) r.query = query_param("continuation-token", token) + "&";
+    if (!token.empty()) {
+      r.query = query_param("continuation-token", token) + "&";
+    }
     r.query += "list-type=2";
-    if (!prefix.empty()) r.query += "&" + query_param("prefix", prefix);
+    if (!prefix.empty()) {
+      r.query += "&" + query_param("prefix", prefix);
+    }
     r.step = "list";
     r.resource = s3_url(bucket, prefix);
     r.error_kind = ErrorKind::kDestination;
     ListObjectsPage page = parse_list_objects_v2(send(bucket, r).body);
-    for (auto& o : page.objects) all.push_back(std::move(o));
+    for (auto& o : page.objects) {
+      all.push_back(std::move(o));
+    }
     token = page.next_continuation_token;
   } while (!token.empty());
   return all;
@@ -365,7 +407,9 @@ std::optional<ObjectInfo> S3Client::head_object(const std::string& bucket, const
   r.error_kind = ErrorKind::kDestination;
   r.pass_statuses = {404};
   HttpResponse resp = send(bucket, r);
-  if (resp.status == 404) return std::nullopt;
+  if (resp.status == 404) {
+    return std::nullopt;
+  }
   return info_from_headers(key, resp);
 }
 

@@ -18,15 +18,18 @@ constexpr int kMaxParts = 10000;
 S3MultipartWriter::S3MultipartWriter(S3Client& s3, std::string bucket, std::string key,
                                      MultipartWriterOptions options)
     : s3_(s3), bucket_(std::move(bucket)), key_(std::move(key)), options_(std::move(options)) {
-  if (options_.part_size < kMinPart)
+  if (options_.part_size < kMinPart) {
     throw Error(ErrorKind::kUsage, "upload", s3_url(bucket_, key_),
                 fmt::format("part size {} is below S3's minimum of 5 MiB", options_.part_size));
+  }
   options_.parts_in_flight = std::max(1, options_.parts_in_flight);
   current_.reserve(options_.part_size);
 }
 
 S3MultipartWriter::~S3MultipartWriter() {
-  if (finished_) return;
+  if (finished_) {
+    return;
+  }
   try {
     abort();
   } catch (const std::exception& e) {
@@ -36,22 +39,27 @@ S3MultipartWriter::~S3MultipartWriter() {
 }
 
 void S3MultipartWriter::write(std::string_view data) {
-  if (finished_ || aborted_)
+  if (finished_ || aborted_) {
     throw Error(ErrorKind::kOther, "upload", s3_url(bucket_, key_), "write after finish/abort");
+  }
   while (!data.empty()) {
     std::size_t room = options_.part_size - current_.size();
     std::size_t n = std::min(room, data.size());
     current_.insert(current_.end(), data.data(), data.data() + n);
     data.remove_prefix(n);
     bytes_ += n;
-    if (current_.size() == options_.part_size) submit_current();
+    if (current_.size() == options_.part_size) {
+      submit_current();
+    }
   }
 }
 
 void S3MultipartWriter::submit_current() {
   if (upload_id_.empty()) {
     upload_id_ = s3_.create_multipart_upload(bucket_, key_, options_.put);
-    for (int i = 0; i < options_.parts_in_flight; ++i) workers_.emplace_back([this] { worker(); });
+    for (int i = 0; i < options_.parts_in_flight; ++i) {
+      workers_.emplace_back([this] { worker(); });
+    }
   }
   if (next_part_ > kMaxParts) {
     abort();
@@ -88,7 +96,9 @@ void S3MultipartWriter::worker() {
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping
+      if (queue_.empty()) {
+        return;  // stopping
+      }
       job = std::move(queue_.front());
       queue_.erase(queue_.begin());
       if (failure_) {  // no point sending more parts of a failed upload
@@ -107,8 +117,12 @@ void S3MultipartWriter::worker() {
     }
     {
       std::lock_guard lock(mu_);
-      if (error && !failure_) failure_ = error;
-      if (!error) done_.push_back(std::move(part));
+      if (error && !failure_) {
+        failure_ = error;
+      }
+      if (!error) {
+        done_.push_back(std::move(part));
+      }
       free_buffers_.push_back(std::move(job.data));
       --in_flight_;
     }
@@ -122,8 +136,11 @@ void S3MultipartWriter::stop_workers() {
     stopping_ = true;
   }
   cv_.notify_all();
-  for (auto& t : workers_)
-    if (t.joinable()) t.join();
+  for (auto& t : workers_) {
+    if (t.joinable()) {
+      t.join();
+    }
+  }
   workers_.clear();
 }
 
@@ -143,8 +160,12 @@ void S3MultipartWriter::rethrow_failure() {
 }
 
 UploadResult S3MultipartWriter::finish() {
-  if (finished_) throw Error(ErrorKind::kOther, "upload", s3_url(bucket_, key_), "finished twice");
-  if (aborted_) throw Error(ErrorKind::kOther, "upload", s3_url(bucket_, key_), "upload aborted");
+  if (finished_) {
+    throw Error(ErrorKind::kOther, "upload", s3_url(bucket_, key_), "finished twice");
+  }
+  if (aborted_) {
+    throw Error(ErrorKind::kOther, "upload", s3_url(bucket_, key_), "upload aborted");
+  }
   UploadResult result;
   result.bytes = bytes_;
   if (upload_id_.empty()) {
@@ -155,13 +176,17 @@ UploadResult S3MultipartWriter::finish() {
     current_ = {};
     return result;
   }
-  if (!current_.empty()) submit_current();
+  if (!current_.empty()) {
+    submit_current();
+  }
   {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return in_flight_ == 0; });
   }
   stop_workers();
-  if (failure_) rethrow_failure();
+  if (failure_) {
+    rethrow_failure();
+  }
   std::sort(done_.begin(), done_.end(), [](const CompletedPart& a, const CompletedPart& b) {
     return a.part_number < b.part_number;
   });
@@ -205,7 +230,9 @@ UploadResult S3MultipartWriter::finish() {
 }
 
 void S3MultipartWriter::abort() {
-  if (aborted_ || finished_) return;
+  if (aborted_ || finished_) {
+    return;
+  }
   aborted_ = true;
   {
     std::lock_guard lock(mu_);
@@ -215,7 +242,9 @@ void S3MultipartWriter::abort() {
   stop_workers();  // waits for parts in progress: an abort racing a part can leave it behind
   current_ = {};
   free_buffers_.clear();
-  if (!upload_id_.empty()) s3_.abort_multipart_upload(bucket_, key_, upload_id_);
+  if (!upload_id_.empty()) {
+    s3_.abort_multipart_upload(bucket_, key_, upload_id_);
+  }
 }
 
 }  // namespace cu::aws

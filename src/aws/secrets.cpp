@@ -14,11 +14,21 @@ namespace {
 using nlohmann::json;
 
 std::string type_of(const json& v) {
-  if (v.is_number()) return "a number";
-  if (v.is_string()) return "a string";
-  if (v.is_boolean()) return "a boolean";
-  if (v.is_null()) return "null";
-  if (v.is_array()) return "an array";
+  if (v.is_number()) {
+    return "a number";
+  }
+  if (v.is_string()) {
+    return "a string";
+  }
+  if (v.is_boolean()) {
+    return "a boolean";
+  }
+  if (v.is_null()) {
+    return "null";
+  }
+  if (v.is_array()) {
+    return "an array";
+  }
   return "an object";
 }
 
@@ -36,7 +46,9 @@ std::string base64_decode(std::string_view text) {
     std::array<int, 256> t{};
     t.fill(-1);
     const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(alphabet[i])] = i;
+    for (int i = 0; i < 64; ++i) {
+      t[static_cast<unsigned char>(alphabet[i])] = i;
+    }
     return t;
   }();
   std::string out;
@@ -45,13 +57,17 @@ std::string base64_decode(std::string_view text) {
   int bits = 0;
   std::size_t padding = 0;
   for (char ch : text) {
-    if (ch == '\n' || ch == '\r') continue;
+    if (ch == '\n' || ch == '\r') {
+      continue;
+    }
     if (ch == '=') {
       ++padding;
       continue;
     }
     int v = kTable[static_cast<unsigned char>(ch)];
-    if (v < 0 || padding > 0) throw std::invalid_argument("invalid base64");
+    if (v < 0 || padding > 0) {
+      throw std::invalid_argument("invalid base64");
+    }
     buffer = (buffer << 6) | static_cast<unsigned>(v);
     bits += 6;
     if (bits >= 8) {
@@ -59,7 +75,9 @@ std::string base64_decode(std::string_view text) {
       out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
     }
   }
-  if (padding > 2) throw std::invalid_argument("invalid base64");
+  if (padding > 2) {
+    throw std::invalid_argument("invalid base64");
+  }
   return out;
 }
 
@@ -76,15 +94,20 @@ ServiceEndpoint secretsmanager_endpoint(const std::string& region,
 
 std::string get_secret_value_body(const GetSecretValueRequest& request) {
   json body = {{"SecretId", request.secret_id}};
-  if (!request.version_stage.empty()) body["VersionStage"] = request.version_stage;
-  if (!request.version_id.empty()) body["VersionId"] = request.version_id;
+  if (!request.version_stage.empty()) {
+    body["VersionStage"] = request.version_stage;
+  }
+  if (!request.version_id.empty()) {
+    body["VersionId"] = request.version_id;
+  }
   return body.dump();
 }
 
 SecretValue parse_get_secret_value_response(std::string_view text) {
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object())
+  if (!j.is_object()) {
     throw Error(ErrorKind::kOther, "read secret", "", "unparseable response from Secrets Manager");
+  }
   SecretValue v;
   auto str = [&](const char* key) {
     auto it = j.find(key);
@@ -93,9 +116,13 @@ SecretValue parse_get_secret_value_response(std::string_view text) {
   v.arn = str("ARN");
   v.name = str("Name");
   v.version_id = str("VersionId");
-  if (auto it = j.find("VersionStages"); it != j.end() && it->is_array())
-    for (const auto& s : *it)
-      if (s.is_string()) v.version_stages.push_back(s.get<std::string>());
+  if (auto it = j.find("VersionStages"); it != j.end() && it->is_array()) {
+    for (const auto& s : *it) {
+      if (s.is_string()) {
+        v.version_stages.push_back(s.get<std::string>());
+      }
+    }
+  }
   if (auto it = j.find("SecretString"); it != j.end() && it->is_string()) {
     v.string = it->get<std::string>();
     register_secret(*v.string);
@@ -120,21 +147,24 @@ DatabaseSecret parse_database_secret(std::string_view text, const std::string& s
     throw secret_error(
         secret_id, fmt::format("the secret value is not valid JSON (error at byte {})", e.byte));
   }
-  if (!j.is_object())
+  if (!j.is_object()) {
     throw secret_error(secret_id,
                        fmt::format("the secret value is {}, not a JSON object", type_of(j)));
+  }
   // First thing: whatever else is wrong, the password never leaks afterwards.
-  if (auto it = j.find("password"); it != j.end() && it->is_string())
+  if (auto it = j.find("password"); it != j.end() && it->is_string()) {
     register_secret(it->get_ref<const std::string&>());
+  }
 
   std::vector<std::string> problems;
   DatabaseSecret db;
   auto string_field = [&](const char* name, bool required, std::string& out) {
     auto it = j.find(name);
     if (it == j.end() || (it->is_string() && it->get_ref<const std::string&>().empty())) {
-      if (required)
+      if (required) {
         problems.push_back(
             fmt::format("field \"{}\" is {}", name, it == j.end() ? "missing" : "empty"));
+      }
       return;
     }
     if (!it->is_string()) {
@@ -149,28 +179,31 @@ DatabaseSecret parse_database_secret(std::string_view text, const std::string& s
     problems.push_back("field \"port\" is missing");
   } else if (it->is_number_integer() || it->is_number_unsigned()) {
     long long p = it->get<long long>();
-    if (p < 1 || p > 65535)
+    if (p < 1 || p > 65535) {
       problems.push_back(fmt::format("field \"port\" is {}, expected 1 to 65535", p));
-    else
+    } else {
       db.port = static_cast<int>(p);
+    }
   } else if (it->is_string()) {
     const std::string& s = it->get_ref<const std::string&>();
     bool digits =
         !s.empty() && s.size() <= 5 && s.find_first_not_of("0123456789") == std::string::npos;
     int p = digits ? std::stoi(s) : 0;
-    if (!digits || p < 1 || p > 65535)
+    if (!digits || p < 1 || p > 65535) {
       problems.push_back(
           fmt::format("field \"port\" is \"{}\", expected a port number 1 to 65535", s));
-    else
+    } else {
       db.port = p;
+    }
   } else {
     problems.push_back(
         fmt::format("field \"port\" is {}, expected a number or a string of digits", type_of(*it)));
   }
-  if (j.contains("dbname") || !j.contains("database"))
+  if (j.contains("dbname") || !j.contains("database")) {
     string_field("dbname", true, db.dbname);
-  else
+  } else {
     string_field("database", true, db.dbname);
+  }
   string_field("username", true, db.username);
   if (auto it = j.find("password"); it == j.end()) {
     problems.push_back("field \"password\" is missing");
@@ -184,7 +217,9 @@ DatabaseSecret parse_database_secret(std::string_view text, const std::string& s
 
   if (!problems.empty()) {
     std::string msg = problems.front();
-    for (std::size_t i = 1; i < problems.size(); ++i) msg += "; " + problems[i];
+    for (std::size_t i = 1; i < problems.size(); ++i) {
+      msg += "; " + problems[i];
+    }
     throw secret_error(secret_id, "not a database secret: " + msg);
   }
   return db;
@@ -205,15 +240,17 @@ SecretValue SecretsManagerClient::get_secret_value(const GetSecretValueRequest& 
   r.body = body;
   r.step = "read secret";
   r.resource = request.secret_id;
-  if (!request.version_id.empty())
+  if (!request.version_id.empty()) {
     r.resource += " version " + request.version_id;
-  else if (!request.version_stage.empty())
+  } else if (!request.version_stage.empty()) {
     r.resource += " stage " + request.version_stage;
+  }
   r.resource += " via " + client_.credentials()->describe();
   r.error_kind = ErrorKind::kOther;
   SecretValue v = parse_get_secret_value_response(client_.send(r).body);
-  if (!v.string && !v.binary)
+  if (!v.string && !v.binary) {
     throw Error(ErrorKind::kUsage, "read secret", request.secret_id, "the secret has no value");
+  }
   return v;
 }
 

@@ -16,7 +16,9 @@ namespace {
 constexpr const char* kFormType = "application/x-www-form-urlencoded; charset=utf-8";
 
 void add_param(std::string& form, std::string_view name, std::string_view value) {
-  if (!form.empty()) form += '&';
+  if (!form.empty()) {
+    form += '&';
+  }
   form += uri_encode(name, true);
   form += '=';
   form += uri_encode(value, true);
@@ -24,16 +26,18 @@ void add_param(std::string& form, std::string_view name, std::string_view value)
 
 pugi::xml_node result_node(const pugi::xml_document& doc, const char* result, const char* op) {
   pugi::xml_node n = doc.document_element().child(result);
-  if (!n)
+  if (!n) {
     throw Error(ErrorKind::kOther, op, "",
                 "unexpected response from STS (no " + std::string(result) + ")");
+  }
   return n;
 }
 
 pugi::xml_document load(std::string_view xml, const char* op) {
   pugi::xml_document doc;
-  if (!doc.load_buffer(xml.data(), xml.size()))
+  if (!doc.load_buffer(xml.data(), xml.size())) {
     throw Error(ErrorKind::kOther, op, "", "unparseable XML response from STS");
+  }
   return doc;
 }
 
@@ -53,8 +57,9 @@ std::chrono::system_clock::time_point parse_iso8601(std::string_view text) {
   std::tm tm{};
   int y, mo, d, h, mi, s;
   std::string buf(text);
-  if (std::sscanf(buf.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s) != 6)
+  if (std::sscanf(buf.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s) != 6) {
     throw Error(ErrorKind::kOther, "parse time", "", "not an ISO 8601 time: " + buf);
+  }
   tm.tm_year = y - 1900;
   tm.tm_mon = mo - 1;
   tm.tm_mday = d;
@@ -66,15 +71,21 @@ std::chrono::system_clock::time_point parse_iso8601(std::string_view text) {
 
 std::string account_of_arn(std::string_view arn) {
   // arn:partition:service:region:account:resource
-  if (!arn.starts_with("arn:")) return {};
+  if (!arn.starts_with("arn:")) {
+    return {};
+  }
   std::size_t pos = 0;
   for (int i = 0; i < 4; ++i) {
     pos = arn.find(':', pos);
-    if (pos == std::string_view::npos) return {};
+    if (pos == std::string_view::npos) {
+      return {};
+    }
     ++pos;
   }
   auto end = arn.find(':', pos);
-  if (end == std::string_view::npos) return {};
+  if (end == std::string_view::npos) {
+    return {};
+  }
   return std::string(arn.substr(pos, end - pos));
 }
 
@@ -84,11 +95,19 @@ std::string assume_role_form(const AssumeRoleRequest& r) {
   add_param(form, "Version", "2011-06-15");
   add_param(form, "RoleArn", r.role_arn);
   std::string session = r.session_name;
-  if (session.empty()) session = fmt::format("crossunload-{}", std::time(nullptr));
+  if (session.empty()) {
+    session = fmt::format("crossunload-{}", std::time(nullptr));
+  }
   add_param(form, "RoleSessionName", session);
-  if (!r.external_id.empty()) add_param(form, "ExternalId", r.external_id);
-  if (r.duration_seconds) add_param(form, "DurationSeconds", std::to_string(*r.duration_seconds));
-  if (!r.source_identity.empty()) add_param(form, "SourceIdentity", r.source_identity);
+  if (!r.external_id.empty()) {
+    add_param(form, "ExternalId", r.external_id);
+  }
+  if (r.duration_seconds) {
+    add_param(form, "DurationSeconds", std::to_string(*r.duration_seconds));
+  }
+  if (!r.source_identity.empty()) {
+    add_param(form, "SourceIdentity", r.source_identity);
+  }
   for (std::size_t i = 0; i < r.tags.size(); ++i) {
     add_param(form, fmt::format("Tags.member.{}.Key", i + 1), r.tags[i].first);
     add_param(form, fmt::format("Tags.member.{}.Value", i + 1), r.tags[i].second);
@@ -106,10 +125,12 @@ AssumedRole parse_assume_role_response(std::string_view xml) {
   out.credentials.session_token = c.child_value("SessionToken");
   register_secret(out.credentials.secret_access_key);
   register_secret(out.credentials.session_token);
-  if (out.credentials.access_key_id.empty() || out.credentials.secret_access_key.empty())
+  if (out.credentials.access_key_id.empty() || out.credentials.secret_access_key.empty()) {
     throw Error(ErrorKind::kOther, "assume role", "", "STS returned no credentials");
-  if (std::string_view exp = c.child_value("Expiration"); !exp.empty())
+  }
+  if (std::string_view exp = c.child_value("Expiration"); !exp.empty()) {
     out.credentials.expiration = parse_iso8601(exp);
+  }
   out.assumed_role_arn = result.child("AssumedRoleUser").child_value("Arn");
   out.assumed_role_id = result.child("AssumedRoleUser").child_value("AssumedRoleId");
   return out;
@@ -145,7 +166,9 @@ AssumedRole StsClient::assume_role(const AssumeRoleRequest& request,
     out.credentials.source = "assume role " + request.role_arn;
     return out;
   } catch (const AwsError& e) {
-    if (!caller.empty() || e.kind() != ErrorKind::kAccess) throw;
+    if (!caller.empty() || e.kind() != ErrorKind::kAccess) {
+      throw;
+    }
     // Name the identity AWS refused; keep the original error if even that fails.
     std::string who = client_.credentials()->describe();
     try {
@@ -172,7 +195,9 @@ AssumeRoleFn sts_assume_role(const Environment& env, const SharedConfig& config,
                              RetryPolicy retry) {
   return [env, config, retry](const AssumeRoleCall& call) -> Credentials {
     std::string region = call.region.empty() ? resolve_region(env, config) : call.region;
-    if (region.empty()) region = "us-east-1";
+    if (region.empty()) {
+      region = "us-east-1";
+    }
     ResolvedEndpoint ep = resolve_endpoint("sts", region, env, config);
     StsClient sts(ServiceEndpoint{ep.signing_name, ep.region, ep.url},
                   fixed_credentials(call.source, call.source_description), retry);

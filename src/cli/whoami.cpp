@@ -45,18 +45,23 @@ void print_identity(const aws::CallerIdentity& id) {
 int run_whoami(const WhoamiOptions& o) {
   using namespace cu::aws;
   if (!o.external_ids.empty() && o.external_ids.size() != 1 &&
-      o.external_ids.size() != o.role_arns.size())
+      o.external_ids.size() != o.role_arns.size()) {
     throw Error(ErrorKind::kUsage, "whoami", "",
                 fmt::format("{} --external-id for {} --role-arn", o.external_ids.size(),
                             o.role_arns.size()))
         .with_hint("give one --external-id for every hop, or one for all hops");
+  }
 
   Environment env = Environment::from_process();
   std::optional<std::string> profile;
-  if (!o.profile.empty()) profile = o.profile;
+  if (!o.profile.empty()) {
+    profile = o.profile;
+  }
   SharedConfig config = SharedConfig::load(env, profile);
   std::string region = o.region.empty() ? resolve_region(env, config) : o.region;
-  if (region.empty()) region = "us-east-1";
+  if (region.empty()) {
+    region = "us-east-1";
+  }
   ResolvedEndpoint ep = resolve_endpoint("sts", region, env, config);
   ServiceEndpoint sts_ep{ep.signing_name, ep.region, ep.url};
 
@@ -66,7 +71,9 @@ int run_whoami(const WhoamiOptions& o) {
   CredentialsProviderPtr current = default_chain(env, chain);
 
   fmt::print("credentials  {}\n", current->describe());
-  if (ep.configured) fmt::print("sts endpoint {} ({})\n", ep.url, ep.origin);
+  if (ep.configured) {
+    fmt::print("sts endpoint {} ({})\n", ep.url, ep.origin);
+  }
   CallerIdentity id = StsClient(sts_ep, current).get_caller_identity();
   print_identity(id);
 
@@ -74,8 +81,9 @@ int run_whoami(const WhoamiOptions& o) {
   for (std::size_t i = 0; i < o.role_arns.size(); ++i) {
     AssumeRoleRequest req;
     req.role_arn = o.role_arns[i];
-    if (!o.external_ids.empty())
+    if (!o.external_ids.empty()) {
       req.external_id = o.external_ids.size() == 1 ? o.external_ids[0] : o.external_ids[i];
+    }
     req.session_name = o.session_name;
     std::string step = fmt::format("hop {} of {}: assume role", i + 1, o.role_arns.size());
     fmt::print("hop {}        assume role {}{}\n", i + 1, req.role_arn,
@@ -94,8 +102,9 @@ int run_whoami(const WhoamiOptions& o) {
                      e.info());
     }
     print_identity(id);
-    if (assumed.credentials.expiration)
+    if (assumed.credentials.expiration) {
       fmt::print("  expires  {}\n", utc(*assumed.credentials.expiration));
+    }
     caller = id.arn;
   }
   return 0;
