@@ -21,7 +21,8 @@
 //
 // One executor is made per client session (make_executor()), and used by that session's
 // thread only. The factory hook is where the product's engine (format writers, role chain,
-// S3) plugs in; until it does, the default is FolderUnloadExecutor (folder_executor.h).
+// S3) plugs in: `crossunload gateway` installs EngineUnloadExecutor (engine_executor.h);
+// without that, the library's default is FolderUnloadExecutor (folder_executor.h).
 
 #include <cstdint>
 #include <functional>
