@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/version.h"
 #include "format/column_batch.h"
 #include "format/parquet_metadata.h"
 
@@ -53,7 +54,7 @@ struct ParquetOptions {
   uint64_t page_size = 1ull << 20;             // encoded bytes per data page
   uint64_t dictionary_page_size = 1ull << 20;  // dictionary larger than this → PLAIN
   bool dictionary = true;
-  std::string created_by = "crossunload";
+  std::string created_by = std::string("crossunload version ") + kVersion;
 };
 
 namespace parquet {
