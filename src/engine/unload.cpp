@@ -645,9 +645,11 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
                                  : std::max(2u, std::thread::hardware_concurrency());
   }
   result.slices = slices;
+  // Partition files fill smaller blocks: many are open at once.
+  const size_t partition_block = std::min<size_t>(options.block_bytes, 256 << 10);
   unsigned max_open = options.max_open_partitions;
   if (max_open == 0) {
-    uint64_t per = store.writer_memory() + options.block_bytes * 2 + (parquet ? 40 * kMB : 0);
+    uint64_t per = store.writer_memory() + partition_block * 2 + (parquet ? 40 * kMB : 0);
     max_open = static_cast<unsigned>(std::clamp<uint64_t>((192 * kMB) / per, 4, 256));
   }
 
@@ -719,7 +721,7 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
       }
       router.finish();
     } else {
-      PartitionRouter router(ctx, max_open, std::min<size_t>(options.block_bytes, 256 << 10));
+      PartitionRouter router(ctx, max_open, partition_block);
       std::vector<unload::PartitionValue> values(part_idx.size());
       for (size_t k = 0; k < part_idx.size(); ++k) values[k].column = columns[part_idx[k]].name;
       if (encoder) {
