@@ -9,7 +9,7 @@ cu_require_stack
 [[ -x "${CROSSUNLOAD:-}" ]] || cu_fail "CROSSUNLOAD (the built executable) is not set; run through ctest"
 
 out=$(cu_tmpdir)
-unload() { "$CROSSUNLOAD" run --source "$CU_PG_CONNINFO" "$@" 2>"$out/stderr" >"$out/report" ||
+unload() { "$CROSSUNLOAD" run --source "$CU_PG_CONNINFO" --no-parallel --report - "$@" 2>"$out/stderr" >"$out/report" ||
   cu_fail "crossunload run $* failed: $(cat "$out/stderr")"; }
 # Compares rows through files: duckdb.mjs may lose output beyond 64 KiB when its stdout is a
 # pipe (it exits before the pipe drains), so $(…) cannot hold large results.
@@ -95,7 +95,7 @@ cu_assert_eq "$(cat "$out/zero/s_000")" \
 # Not empty: refused with exit 5, the existing file untouched; ALLOWOVERWRITE replaces it.
 echo "old" >"$out/zero/s_000"
 set +e
-"$CROSSUNLOAD" run --source "$CU_PG_CONNINFO" --query "select 1" --to "$out/zero/s_" 2>"$out/stderr" >/dev/null
+"$CROSSUNLOAD" run --source "$CU_PG_CONNINFO" --no-parallel --query "select 1" --to "$out/zero/s_" 2>"$out/stderr" >/dev/null
 rc=$?
 set -e
 cu_assert_eq "$rc" "5" "exit code when the destination is not empty"
