@@ -5,9 +5,11 @@
 #include <memory>
 #include <optional>
 
+#include "aws/config_file.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "cli/commands.h"
+#include "job/job.h"
 #include "lambda/ping.h"
 #include "lambda/runtime.h"
 
@@ -18,8 +20,11 @@ namespace {
 // The seam where the job (src/job) plugs in: the event is the job's JSON (the job file's
 // keys), the response its report. Until the job is wired, every non-ping event fails.
 lambda::Handler job_handler() {
-  return [](const lambda::Invocation&) -> nlohmann::json {
-    throw Error(ErrorKind::kOther, "lambda", "", "the job is not wired into the Lambda face yet");
+  // The event is the job file's keys as JSON; the response is the job's report. The
+  // deadline is not yet passed into the job: a run past it is cut by the runtime's stop
+  // margin (DeadlineExceeded), and the engine's RAII aborts uploads on the way out.
+  return [](const lambda::Invocation& inv) -> nlohmann::json {
+    return job::handle_event(inv.event, aws::Environment::from_process());
   };
 }
 
