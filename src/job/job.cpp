@@ -17,6 +17,7 @@
 #include "job/aws_context.h"
 #include "job/client_unload.h"
 #include "pg/connection.h"
+#include "pg/query_check.h"
 #include "unload/naming.h"
 #include "unload/render.h"
 
@@ -168,6 +169,9 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
   Report& report = partial ? *partial : local;
   report = Report{};
   report.destination = job.unload.destination;
+  // One SELECT, checked before anything is contacted: a second statement hidden behind a
+  // ';' is refused here rather than by the server half-way.
+  pg::checked_select(job.unload.select);
   AwsContext aws(env, job.region);
 
   // 1. Where the data is: a conninfo, or a secret read through a role.

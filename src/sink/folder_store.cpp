@@ -10,7 +10,10 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <system_error>
+#include <vector>
 
 #include "base/error.h"
 #include "sink/local_folder.h"
@@ -29,11 +32,34 @@ constexpr std::string_view kTempMark = ".crossunload-";
 
 std::atomic<uint64_t> g_counter{0};
 
+// Folders the store's writers brought into being. When the store goes away, those left
+// empty (a failed or zero-file run) are removed; rmdir never removes a folder with files.
+struct CreatedFolders {
+  std::mutex mu;
+  std::vector<std::string> dirs;
+  ~CreatedFolders() {
+    std::sort(dirs.begin(), dirs.end(),
+              [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+    for (const std::string& d : dirs) ::rmdir(d.c_str());
+  }
+};
+
 class FolderWriter : public ObjectWriter {
  public:
-  explicit FolderWriter(std::string path) : path_(std::move(path)) {
+  FolderWriter(std::string path, std::shared_ptr<CreatedFolders> folders)
+      : path_(std::move(path)), folders_(std::move(folders)) {
     auto [dir, name] = split_prefix(path_);
     std::error_code ec;
+    // Remember the folders this writer brings into being, so an aborted write leaves no
+    // empty folder behind either (removed only while empty: another writer's files stay).
+    for (fs::path p = dir; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+      created_dirs_.push_back(p.string());
+      if (p == p.parent_path()) break;
+    }
+    {
+      std::lock_guard lock(folders_->mu);
+      folders_->dirs.insert(folders_->dirs.end(), created_dirs_.begin(), created_dirs_.end());
+    }
     fs::create_directories(dir, ec);
     if (ec) fail(path_, "cannot create the folder " + dir, ec.value());
     temp_ = (dir == "/" ? "" : dir) + "/" + std::string(kTempMark) + std::to_string(::getpid()) +
@@ -73,7 +99,8 @@ class FolderWriter : public ObjectWriter {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
     ::unlink(temp_.c_str());
-    committed_ = true;  // nothing left to do
+    for (const std::string& d : created_dirs_) ::rmdir(d.c_str());  // deepest first
+    committed_ = true;                                              // nothing left to do
   }
 
   uint64_t bytes_written() const override { return bytes_; }
@@ -81,6 +108,8 @@ class FolderWriter : public ObjectWriter {
 
  private:
   std::string path_, temp_;
+  std::vector<std::string> created_dirs_;  // deepest first
+  std::shared_ptr<CreatedFolders> folders_;
   int fd_ = -1;
   uint64_t bytes_ = 0;
   bool committed_ = false;
@@ -97,16 +126,20 @@ class FolderStore : public ObjectStore {
     std::string base = prefix.substr(0, prefix.size() - name.size());
     for (auto it = fs::recursive_directory_iterator(dir, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      std::string rel = fs::relative(it->path(), dir, ec).generic_string();
-      if (ec) break;
+      // Lexical, and every per-entry error ignored: other writers' temporary files may be
+      // renamed or deleted between reading the folder and looking at an entry.
+      std::string rel = it->path().lexically_relative(dir).generic_string();
+      std::error_code entry_ec;
       if (rel.rfind(name, 0) != 0) {
-        if (it->is_directory(ec) && name.rfind(rel, 0) != 0) it.disable_recursion_pending();
+        if (it->is_directory(entry_ec) && name.rfind(rel, 0) != 0) it.disable_recursion_pending();
         continue;
       }
-      if (!it->is_regular_file(ec)) continue;
       std::string leaf = it->path().filename().string();
       if (leaf.rfind(kTempMark, 0) == 0) continue;
-      out.push_back({base + rel, static_cast<uint64_t>(it->file_size(ec))});
+      if (!it->is_regular_file(entry_ec)) continue;
+      uint64_t size = it->file_size(entry_ec);
+      if (entry_ec) continue;
+      out.push_back({base + rel, size});
     }
     if (ec) fail(prefix, "cannot list the folder " + dir, ec.value());
     std::sort(out.begin(), out.end(),
@@ -115,7 +148,7 @@ class FolderStore : public ObjectStore {
   }
 
   std::unique_ptr<ObjectWriter> open(const std::string& key, const WriteOptions&) override {
-    return std::make_unique<FolderWriter>(key);
+    return std::make_unique<FolderWriter>(key, folders_);
   }
 
   void remove(const std::vector<std::string>& keys) override {
@@ -126,6 +159,9 @@ class FolderStore : public ObjectStore {
 
   std::string url(const std::string& key) const override { return key; }
   uint64_t writer_memory() const override { return 0; }
+
+ private:
+  std::shared_ptr<CreatedFolders> folders_ = std::make_shared<CreatedFolders>();
 };
 
 }  // namespace
