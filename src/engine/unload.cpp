@@ -17,7 +17,7 @@
 
 #include "base/error.h"
 #include "base/log.h"
-#include "engine/local_unload.h"
+#include "engine/value_class.h"
 #include "format/compress.h"
 #include "format/encoder.h"
 #include "format/json_writer.h"
