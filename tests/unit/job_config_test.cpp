@@ -332,3 +332,21 @@ TEST(JobConfig, ParsedJsonEventGivesTheSameValues) {
 }
 
 }  // namespace
+
+namespace cu::job {
+namespace {
+
+// One job file serves `run` and `infra`: the [infra] table is skipped by the job, while an
+// unknown top-level key is still refused.
+TEST(JobConfig, InfraTableIsSkippedUnknownKeysAreNot) {
+  Values v = parse_toml(
+      "query = 'select 1'\nto = 's3://bkt/p/'\nsource = 'host=127.0.0.1 dbname=x'\n"
+      "[infra]\ndev_account_id = '111111111111'\n",
+      "job.toml");
+  EXPECT_FALSE(v.contains("infra"));
+  EXPECT_EQ(build(v).unload.destination, "s3://bkt/p/");
+  EXPECT_THROW(parse_toml("bogus_key = 1\n", "job.toml"), cu::Error);
+}
+
+}  // namespace
+}  // namespace cu::job
