@@ -13,6 +13,10 @@ fail() {
 ROOT="${CU_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
 source "$ROOT/scripts/lib/stack.sh"
 CU_MOTO_AUTH_COUNT=inf stack_start_moto
+# Inside scripts/test the stack's exit handler belongs to the outer shell: stop our own
+# server here, or it outlives the test.
+whoami_moto_pid=$(cat "$CU_STACK_DIR/moto/pid")
+trap '_stack_stop_moto "$whoami_moto_pid"' EXIT
 E="$CU_MOTO_ENDPOINT"
 
 sfx=$RANDOM$RANDOM
