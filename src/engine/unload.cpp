@@ -30,6 +30,25 @@
 namespace cu::engine {
 namespace {
 
+// Calls `row` with each complete line of a text COPY stream that arrives in arbitrary
+// chunks (libpq hands over one row per CopyData; any other split works too), keeping an
+// incomplete tail in `pending` for the next chunk.
+template <typename Row>
+void for_each_copy_line(std::string& pending, std::string_view chunk, Row& row) {
+  if (!pending.empty()) {
+    pending.append(chunk);
+    chunk = pending;
+  }
+  size_t pos = 0;
+  while (pos < chunk.size()) {
+    size_t nl = chunk.find('\n', pos);
+    if (nl == std::string_view::npos) break;
+    row(chunk.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  pending = std::string(chunk.substr(pos));
+}
+
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
@@ -674,22 +693,8 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
             }
           };
           block.data.reserve(options.block_bytes + (64 << 10));
-          source.copy_out(copy_text, [&](std::string_view chunk) {
-            // Usually one row per CopyData; any split is handled.
-            if (!pending.empty()) {
-              pending.append(chunk);
-              chunk = pending;
-            }
-            size_t pos = 0;
-            while (pos < chunk.size()) {
-              size_t nl = chunk.find('\n', pos);
-              if (nl == std::string_view::npos) break;
-              row(chunk.substr(pos, nl - pos));
-              pos = nl + 1;
-            }
-            std::string rest(chunk.substr(pos));
-            pending = std::move(rest);
-          });
+          source.copy_out(copy_text,
+                          [&](std::string_view chunk) { for_each_copy_line(pending, chunk, row); });
           if (block.rows > 0) router.push(std::move(block));
         } else {
           Block block;
@@ -760,21 +765,8 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
           encoder->encode_row(to_encode, encoded);
           router.add_row(unload::partition_prefix(prefix, values), encoded);
         };
-        source.copy_out(copy_text, [&](std::string_view chunk) {
-          if (!pending.empty()) {
-            pending.append(chunk);
-            chunk = pending;
-          }
-          size_t pos = 0;
-          while (pos < chunk.size()) {
-            size_t nl = chunk.find('\n', pos);
-            if (nl == std::string_view::npos) break;
-            row(chunk.substr(pos, nl - pos));
-            pos = nl + 1;
-          }
-          std::string rest(chunk.substr(pos));
-          pending = std::move(rest);
-        });
+        source.copy_out(copy_text,
+                        [&](std::string_view chunk) { for_each_copy_line(pending, chunk, row); });
       } else {
         std::vector<size_t> keep;
         for (size_t i = 0; i < all_types.size(); ++i) {
