@@ -5,9 +5,11 @@
 
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 
+#include "aws/config_file.h"
 #include "base/error.h"
 
 namespace cu::aws {
@@ -119,6 +121,41 @@ int on_seek(void* user, curl_off_t offset, int origin) {
   return CURL_SEEKFUNC_OK;
 }
 
+// The CA certificates to trust, found as the AWS CLI finds them: AWS_CA_BUNDLE, else the
+// selected profile's `ca_bundle`, else libcurl's default store. Read once: every client
+// of the process (and every upload thread) trusts the same bundle.
+struct CaBundle {
+  std::string path;
+  std::string origin;  // "AWS_CA_BUNDLE" or "<config file>:<line>", for messages
+};
+
+const CaBundle& ca_bundle() {
+  static const CaBundle bundle = [] {
+    Environment env = Environment::from_process();
+    if (auto v = env.get("AWS_CA_BUNDLE")) {
+      return CaBundle{*v, "AWS_CA_BUNDLE"};
+    }
+    try {
+      SharedConfig config = SharedConfig::load(env);
+      if (const Profile* p = config.selected()) {
+        if (auto v = p->get("ca_bundle")) {
+          auto o = p->origin.find("ca_bundle");
+          return CaBundle{*v, o != p->origin.end() ? o->second : config.config_path()};
+        }
+      }
+    } catch (const Error&) {
+      // A malformed config file is reported by whoever reads credentials or the region.
+    }
+    return CaBundle{};
+  }();
+  return bundle;
+}
+
+bool is_tls_trust_failure(CURLcode code) {
+  return code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE ||
+         code == CURLE_SSL_CERTPROBLEM;
+}
+
 bool reached_server(CURLcode code) {
   return code != CURLE_COULDNT_CONNECT && code != CURLE_COULDNT_RESOLVE_HOST &&
          code != CURLE_COULDNT_RESOLVE_PROXY;
@@ -213,6 +250,16 @@ HttpResponse HttpClient::send(const HttpRequest& req, const HttpBody* body, cons
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(opts.low_speed_time.count()));
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, opts.verify_tls ? 1L : 0L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, opts.verify_tls ? 2L : 0L);
+  const CaBundle& ca = ca_bundle();
+  if (!ca.path.empty() && req.url.starts_with("https:")) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(ca.path, ec)) {
+      throw Error(ErrorKind::kUsage, "http", ca.origin,
+                  fmt::format("the CA bundle {} is not a readable file", ca.path))
+          .with_hint("point AWS_CA_BUNDLE (or the profile's ca_bundle) at a PEM file");
+    }
+    curl_easy_setopt(curl, CURLOPT_CAINFO, ca.path.c_str());
+  }
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 256L * 1024);
   curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
@@ -252,6 +299,15 @@ HttpResponse HttpClient::send(const HttpRequest& req, const HttpBody* body, cons
   }
   if (rc != CURLE_OK) {
     std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    if (is_tls_trust_failure(rc)) {
+      detail += ca.path.empty()
+                    ? " (TLS: the server's certificate is not trusted by the system's CA store; "
+                      "set AWS_CA_BUNDLE or the profile's ca_bundle to a PEM file with its CA)"
+                    : fmt::format(
+                          " (TLS: the server's certificate is not trusted by the CA "
+                          "bundle {} from {})",
+                          ca.path, ca.origin);
+    }
     throw TransportError(rc, reached_server(rc),
                          fmt::format("{} {}: {}", m, host_header_of(req.url), detail));
   }

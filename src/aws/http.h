@@ -10,7 +10,8 @@
 //   if (r.status == 200) use(r.body);
 //
 // A transport failure (refused, reset, timed out) throws TransportError; any HTTP status,
-// including 4xx/5xx, is returned.
+// including 4xx/5xx, is returned. TLS trusts the CA bundle the AWS CLI would: the file
+// AWS_CA_BUNDLE names, else the selected profile's `ca_bundle`, else the system's store.
 
 #include <chrono>
 #include <cstdint>
