@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""What a test needs to see in moto_server, read with boto3 (not crossunload's own S3 code).
+
+Usage (endpoint from CU_MOTO_ENDPOINT; --account picks the account with moto's
+x-moto-account-id header, default the pattern's DEV 111111111111):
+
+  moto_s3.py objects BUCKET PREFIX          one line per object under PREFIX:
+                                            "s3://BUCKET/KEY<TAB>SIZE", sorted by key
+                                            (ListObjectsV2, every page)
+  moto_s3.py download BUCKET PREFIX DIR     every object under PREFIX into DIR/<key>
+  moto_s3.py uploads BUCKET PREFIX          number of multipart uploads still open under
+                                            PREFIX (ListMultipartUploads)
+  moto_s3.py session-secrets MATCH          the secret access keys and session tokens of
+                                            every role session moto handed out for a role
+                                            whose ARN contains MATCH (from moto's
+                                            /moto-api/data.json), one per line — for log
+                                            scans; write it to a 0600 file, never to argv
+
+Works with IAM enforcement off (the set-up keys are not real users).
+"""
+import argparse
+import json
+import os
+import sys
+import urllib.request
+
+import boto3
+
+
+def s3_client(endpoint, account):
+    c = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                     aws_access_key_id="setup", aws_secret_access_key="setup")
+    c.meta.events.register(
+        "before-sign.*.*",
+        lambda request, **_: request.headers.__setitem__("x-moto-account-id", account))
+    return c
+
+
+def list_objects(c, bucket, prefix):
+    out = []
+    for page in c.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        out.extend(page.get("Contents", []))
+    return sorted(out, key=lambda o: o["Key"])
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--account", default="111111111111")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    for name, extra in (("objects", []), ("download", ["dir"]), ("uploads", [])):
+        s = sub.add_parser(name)
+        s.add_argument("bucket")
+        s.add_argument("prefix")
+        for a in extra:
+            s.add_argument(a)
+    sub.add_parser("session-secrets").add_argument("match")
+    a = p.parse_args()
+    endpoint = os.environ.get("CU_MOTO_ENDPOINT")
+    if not endpoint:
+        sys.exit("moto_s3.py: CU_MOTO_ENDPOINT is not set (run through scripts/test)")
+
+    if a.cmd == "session-secrets":
+        with urllib.request.urlopen(endpoint + "/moto-api/data.json") as r:
+            data = json.load(r)
+        for role in data.get("sts", {}).get("AssumedRole", []):
+            if a.match in role.get("role_arn", ""):
+                for k in ("secret_access_key", "session_token"):
+                    if role.get(k):
+                        print(role[k])
+        return
+
+    c = s3_client(endpoint, a.account)
+    if a.cmd == "objects":
+        for o in list_objects(c, a.bucket, a.prefix):
+            print(f"s3://{a.bucket}/{o['Key']}\t{o['Size']}")
+    elif a.cmd == "download":
+        for o in list_objects(c, a.bucket, a.prefix):
+            path = os.path.join(a.dir, o["Key"])
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            c.download_file(a.bucket, o["Key"], path)
+    else:
+        n = 0
+        for page in c.get_paginator("list_multipart_uploads").paginate(Bucket=a.bucket,
+                                                                       Prefix=a.prefix):
+            n += len(page.get("Uploads", []))
+        print(n)
+
+
+if __name__ == "__main__":
+    main()
