@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,10 @@ struct ClientUnloadResult {
   std::optional<std::string> manifest;
 };
 
-// `writer` is null for a local destination.
+// `writer` is null for a local destination. When `stop` was requested by the time the
+// engine returns, what it wrote (objects and manifest) is deleted and kOther is thrown.
 ClientUnloadResult client_unload(const unload::UnloadSpec& spec, pg::Connection& conn,
-                                 AwsContext& aws, const aws::CredentialsProviderPtr& writer);
+                                 AwsContext& aws, const aws::CredentialsProviderPtr& writer,
+                                 std::stop_token stop = {});
 
 }  // namespace cu::job

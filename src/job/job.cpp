@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <stop_token>
 
 #include "aws/s3.h"
 #include "aws/secrets.h"
@@ -162,9 +163,35 @@ void verify_objects(const unload::UnloadSpec& spec, AwsContext& aws,
   }
 }
 
+// Cancels the query running on `conn` when `stop` is requested (PQcancel may be called
+// from another thread): the COPY or UNLOAD then fails and unwinds through the engine's
+// clean-up (uploads aborted, objects of this run deleted, no manifest).
+class CancelQueryOnStop {
+ public:
+  CancelQueryOnStop(pg::Connection& conn, std::stop_token stop)
+      : cancel_(PQgetCancel(conn.raw()), PQfreeCancel), callback_(std::move(stop), Cancel{this}) {}
+
+ private:
+  struct Cancel {
+    CancelQueryOnStop* self;
+    void operator()() const {
+      char err[256];
+      if (self->cancel_) PQcancel(self->cancel_.get(), err, sizeof err);
+    }
+  };
+  std::unique_ptr<PGcancel, decltype(&PQfreeCancel)> cancel_;
+  std::stop_callback<Cancel> callback_;
+};
+
+Error stopped(const std::string& step, const std::string& resource, const std::string& what) {
+  return Error(ErrorKind::kOther, step, resource, "stopped before the deadline: " + what)
+      .with_hint("give the function more time (its timeout), or unload less per run");
+}
+
 }  // namespace
 
-Report run_job(const JobConfig& job, const aws::Environment& env, Report* partial) {
+Report run_job(const JobConfig& job, const aws::Environment& env, Report* partial,
+               std::stop_token stop) {
   Report local;
   Report& report = partial ? *partial : local;
   report = Report{};
@@ -173,6 +200,12 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
   // ';' is refused here rather than by the server half-way.
   pg::checked_select(job.unload.select);
   AwsContext aws(env, job.region);
+  auto check_stop = [&](const std::string& next_step) {
+    if (stop.stop_requested()) {
+      throw stopped(next_step, job.unload.destination,
+                    "the step did not start; nothing was written");
+    }
+  };
 
   // 1. Where the data is: a conninfo, or a secret read through a role.
   std::string conninfo;
@@ -181,6 +214,7 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
   } else {
     aws::CredentialsProviderPtr reader = aws.own();
     if (job.secret_role_arn) {
+      check_stop("assume role");
       auto chain = aws.assume(reader, {{.role_arn = *job.secret_role_arn,
                                         .session_name = job.role_session_name,
                                         .external_id = job.external_id.value_or("")}});
@@ -192,6 +226,7 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
     if (auto* chain = dynamic_cast<aws::RoleChainProvider*>(reader.get())) {
       if (!chain->hops().empty()) identity = chain->hops().back().assumed_role_arn;
     }
+    check_stop("read secret");
     aws::DatabaseSecret secret = step(report, "read secret", identity, *job.secret_id, [&] {
       aws::SecretValue v =
           aws.secrets_manager(reader).get_secret_value({.secret_id = *job.secret_id});
@@ -208,6 +243,7 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
   // 2. Connect and find out what we talk to.
   pg::Target target = pg::parse_target(conninfo);
   report.source = target.describe();
+  check_stop("connect");
   auto conn = step(report, "connect", target.user, target.describe(),
                    [&] { return std::make_unique<pg::Connection>(target); });
   report.server = conn->server().version;
@@ -217,6 +253,8 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
   report.mode = to_string(mode);
   log::debug("source is {} ({} mode)", redshift ? "Redshift" : "PostgreSQL", report.mode);
 
+  CancelQueryOnStop cancel_on_stop(*conn, stop);
+  check_stop("unload");
   aws::CredentialsProviderPtr writer;
   auto write_identity = [&]() -> aws::CredentialsProviderPtr {
     if (!writer) {
@@ -237,19 +275,33 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
     }
     report.unload_sql = unload::render_redacted(job.unload);
     std::string sql = unload::render(job.unload);
-    step(report, "unload", target.user, job.unload.destination,
-         [&] { conn->execute(sql, "unload"); });
+    try {
+      step(report, "unload", target.user, job.unload.destination,
+           [&] { conn->execute(sql, "unload"); });
+    } catch (const Error& e) {
+      if (!stop.stop_requested()) throw;
+      throw stopped("unload", job.unload.destination,
+                    "the UNLOAD was cancelled on the cluster (" + e.message() + ")");
+    }
     std::int64_t n = last_unload_count(*conn);
     if (n >= 0) report.rows = static_cast<std::uint64_t>(n);
     auto reader = write_identity();
     step(report, "verify", describe_provider(reader), job.unload.destination,
          [&] { verify_objects(job.unload, aws, reader, report); });
   } else {
-    ClientUnloadResult r = step(report, "unload", target.user, job.unload.destination, [&] {
-      return client_unload(
-          job.unload, *conn, aws,
-          unload::parse_destination(job.unload.destination).s3 ? write_identity() : nullptr);
-    });
+    ClientUnloadResult r;
+    try {
+      r = step(report, "unload", target.user, job.unload.destination, [&] {
+        return client_unload(
+            job.unload, *conn, aws,
+            unload::parse_destination(job.unload.destination).s3 ? write_identity() : nullptr,
+            stop);
+      });
+    } catch (const Error& e) {
+      if (!stop.stop_requested() || e.message().starts_with("stopped before the deadline")) throw;
+      throw stopped("unload", job.unload.destination,
+                    "the query was cancelled (" + e.message() + ")");
+    }
     report.rows = r.rows;
     report.bytes = r.bytes;
     report.files = std::move(r.files);
@@ -339,10 +391,11 @@ std::string describe_plan(const JobConfig& job, const aws::Environment& env) {
   return out;
 }
 
-nlohmann::json handle_event(const nlohmann::json& event, const aws::Environment& env) {
+nlohmann::json handle_event(const nlohmann::json& event, const aws::Environment& env,
+                            std::stop_token stop) {
   JobConfig job = build(parse_json_value(event));
   load_query(job);
-  return to_json(run_job(job, env));
+  return to_json(run_job(job, env, nullptr, std::move(stop)));
 }
 
 }  // namespace cu::job

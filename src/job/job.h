@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -59,7 +60,13 @@ std::string summary(const Report& report);
 
 // Runs the job. Throws cu::Error on failure after cleaning up; `partial`, when given,
 // receives the steps done so far (for a report of a failed run).
-Report run_job(const JobConfig& job, const aws::Environment& env, Report* partial = nullptr);
+// `stop` (the Lambda deadline's stop margin): once requested, no new step starts, the
+// running query is cancelled on the server (PQcancel), the engine aborts its uploads and
+// deletes the objects of this run, no manifest is written, and a cu::Error whose message
+// starts with "stopped before the deadline" is thrown. A run that finished just as the stop
+// came is undone the same way, so a stopped run never leaves objects behind.
+Report run_job(const JobConfig& job, const aws::Environment& env, Report* partial = nullptr,
+               std::stop_token stop = {});
 
 // What --dry-run prints: each step with the identity it would use, and the exact UNLOAD
 // it would send (server mode) or the objects it would write (client mode). Reads nothing,
@@ -69,6 +76,7 @@ std::string describe_plan(const JobConfig& job, const aws::Environment& env);
 // The Lambda face: the event is a JSON object with the job file's keys; the answer is the
 // report as JSON. Errors propagate as cu::Error (the runtime turns them into an error
 // response).
-nlohmann::json handle_event(const nlohmann::json& event, const aws::Environment& env);
+nlohmann::json handle_event(const nlohmann::json& event, const aws::Environment& env,
+                            std::stop_token stop = {});
 
 }  // namespace cu::job
