@@ -18,13 +18,13 @@ namespace cu::cli {
 namespace {
 
 // The seam where the job (src/job) plugs in: the event is the job's JSON (the job file's
-// keys), the response its report. Until the job is wired, every non-ping event fails.
+// keys), the response its report.
 lambda::Handler job_handler() {
   // The event is the job file's keys as JSON; the response is the job's report. The
-  // deadline is not yet passed into the job: a run past it is cut by the runtime's stop
-  // margin (DeadlineExceeded), and the engine's RAII aborts uploads on the way out.
+  // runtime's stop (the deadline less its margin) stops the job: the query is cancelled,
+  // uploads aborted, the objects of this run deleted (job::run_job).
   return [](const lambda::Invocation& inv) -> nlohmann::json {
-    return job::handle_event(inv.event, aws::Environment::from_process());
+    return job::handle_event(inv.event, aws::Environment::from_process(), inv.stop);
   };
 }
 

@@ -228,10 +228,14 @@ int Runtime::run(const Handler& handler) {
         message = fmt::format("internal error: {}", e.what());
       }
     }
-    if (type.empty() && stop.stop_requested()) {
+    if (stop.stop_requested()) {
+      // Whatever the handler made of the stop (an error of its own kind, or a result
+      // returned too late), the cause is the deadline: say so, with what the handler said.
+      message =
+          fmt::format("stopped {} ms before the Lambda deadline (Lambda-Runtime-Deadline-Ms); {}",
+                      options_.stop_margin.count(),
+                      type.empty() ? std::string("the work is incomplete") : message);
       type = "DeadlineExceeded";
-      message = fmt::format("stopped {} ms before the Lambda deadline; the work is incomplete",
-                            options_.stop_margin.count());
     }
 
     if (type.empty()) {

@@ -11,9 +11,10 @@
 //
 // Deadline: Lambda kills the process at Lambda-Runtime-Deadline-Ms. The runtime requests
 // `Invocation::stop` `stop_margin` before it, so a handler that polls the token can abort
-// its uploads and return an error while there is still time to report it; a handler that
-// returns after the stop was requested gets its result replaced by a DeadlineExceeded
-// error (its work was cut short, whatever it returned).
+// its uploads and return an error while there is still time to report it. Once the stop
+// was requested, the invocation is answered with a DeadlineExceeded error whatever the
+// handler did: a result is replaced (its work was cut short), an error's message is kept
+// after the one naming the deadline.
 // Trace: Lambda-Runtime-Trace-Id is put in `_X_AMZN_TRACE_ID` for the invocation, as the
 // AWS SDKs expect. Errors: a cu::Error becomes errorType = its kind ("Usage",
 // "AccessDenied", "SourceDatabase", "Destination", "Other"), errorMessage = its one line.

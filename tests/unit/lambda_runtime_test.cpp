@@ -253,6 +253,27 @@ TEST(LambdaRuntime, StopsTheHandlerBeforeTheDeadline) {
   EXPECT_EQ(json::parse(posted[0].body).at("errorType"), "DeadlineExceeded");
 }
 
+TEST(LambdaRuntime, AnErrorAfterTheStopIsReportedAsTheDeadlineWithItsMessage) {
+  FakeRuntimeApi api;
+  auto deadline = in(600ms);
+  api.enqueue({"req-cancelled", "{}", "", deadline});
+  cu::lambda::Runtime rt(options(api, 1));  // stop margin 100 ms
+  rt.run([&](const cu::lambda::Invocation& inv) -> json {
+    // As the job does: the stop cancels its query, which fails with the database's error.
+    while (!inv.stop.stop_requested()) std::this_thread::sleep_for(5ms);
+    throw cu::Error(cu::ErrorKind::kSource, "unload", "s3://b/p_",
+                    "canceling statement due to user request");
+  });
+  auto posted = api.posted();
+  ASSERT_EQ(posted.size(), 1u);
+  EXPECT_EQ(posted[0].path, "/2018-06-01/runtime/invocation/req-cancelled/error");
+  EXPECT_EQ(posted[0].headers["lambda-runtime-function-error-type"], "DeadlineExceeded");
+  std::string message = json::parse(posted[0].body).at("errorMessage");
+  EXPECT_THAT(message, testing::StartsWith("stopped 100 ms before the Lambda deadline"));
+  EXPECT_THAT(message, testing::HasSubstr("canceling statement due to user request"));
+  EXPECT_LT(posted[0].at, deadline);
+}
+
 TEST(LambdaRuntime, MalformedEventAndForeignExceptionsAreErrorResponses) {
   FakeRuntimeApi api;
   api.enqueue({"req-a", "{not json", "", in(60s)});
