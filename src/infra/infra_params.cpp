@@ -186,6 +186,19 @@ InfraParams parse_infra_params(std::string_view toml_text, const std::string& or
 
   if (auto kms = get_string(root, "kms_key_id", origin, "")) p.kms_key_arn = *kms;
   p.job_write_role = get_string(root, "write_role_arn", origin, "");
+  if (p.job_write_role) {
+    RoleArn w = parse_role_arn(*p.job_write_role, origin, "write_role_arn");
+    take_partition(w);
+    set_account(p.dev_account_id, w.account, "DEV", origin, "write_role_arn");
+    if (chain.empty()) {
+      p.write_role_name = w.name;
+    } else if (w.name != p.write_role_name) {
+      throw usage(origin, "write_role_arn",
+                  fmt::format("names role {} but iam_role's DEV write role is {}", w.name,
+                              p.write_role_name))
+          .with_hint("the templates create one DEV write role: use the same ARN in both");
+    }
+  }
   p.sslmode = get_string(root, "sslmode", origin, "");
   p.database = get_string(root, "database", origin, "");
   if (auto m = get_string(root, "mode", origin, "")) p.mode = *m;
@@ -302,6 +315,9 @@ void validate(const InfraParams& p, const std::string& origin) {
        "subnet_ids and security_group_ids go together", "the Lambda's VPC needs both");
   need(!p.redshift_security_group_id || !p.lambda_cidrs.empty(), "infra.lambda_cidrs", "missing",
        "the PROD ingress rule opens the cluster's port to the Lambda subnets' CIDRs");
+  need(p.mode != "client" || p.job_write_role, "write_role_arn", "missing in client mode",
+       "client mode writes with a role: write_role_arn = the DEV S3-Write-Role (the Lambda "
+       "role itself may not write)");
   need(p.redshift_port > 0 && p.redshift_port < 65536, "infra.redshift_port", "out of range",
        "Redshift's default is 5439");
   need(!p.create_secret || (!p.secret_host.empty() && !p.secret_username.empty()),

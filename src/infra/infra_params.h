@@ -63,9 +63,12 @@ struct InfraParams {
   bool create_secret = false;
   std::string secret_host, secret_dbname = "dev", secret_username;
 
-  // Job keys only `crossunload doctor` uses (it walks the chain the job will walk).
-  bool secret_via_role = false;               // the job gave secret_role_arn
-  std::optional<std::string> job_write_role;  // write_role_arn (client mode)
+  // Job keys `crossunload doctor` uses (it walks the chain the job will walk).
+  bool secret_via_role = false;  // the job gave secret_role_arn
+  // write_role_arn: in client mode the job (the Lambda role) assumes S3-Write-Role itself
+  // and writes with it, so the Lambda role may assume it and it trusts the Lambda role too.
+  // Must name the DEV write role the templates create.
+  std::optional<std::string> job_write_role;
   std::optional<std::string> sslmode;
   std::optional<std::string> database;
   std::string mode = "auto";
@@ -86,6 +89,8 @@ struct InfraParams {
   std::string log_group_name() const { return "/aws/lambda/" + function_name; }
   std::string log_group_arn() const;
   bool in_vpc() const { return !subnet_ids.empty(); }
+  // The job writes (client mode) or verifies (server mode) as S3-Write-Role.
+  bool lambda_uses_write_role() const { return job_write_role.has_value(); }
 };
 
 // Reads and checks the job file (TOML). Throws cu::Error kUsage naming the key and the file.

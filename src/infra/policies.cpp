@@ -110,8 +110,12 @@ std::vector<RoleDoc> dev_roles(const InfraParams& p, Target /*target*/) {
   lr.name = p.lambda_role_name;
   lr.description = fmt::format(
       "crossunload: execution role of the Lambda function {}. May assume only {}, write its "
-      "log group, verify the unloaded objects{}.",
-      p.function_name, p.secret_role_arn(),
+      "log group, {}{}.",
+      p.function_name,
+      p.lambda_uses_write_role() ? p.secret_role_arn() + " and " + p.write_role_arn()
+                                 : p.secret_role_arn(),
+      p.lambda_uses_write_role() ? "write and verify the objects as the write role"
+                                 : "verify the unloaded objects",
       p.in_vpc() ? "; EC2 Describe* on * (no resource-level permission)" : "");
   lr.trust = document(json::array({json{{"Sid", "OnlyLambda"},
                                         {"Effect", "Allow"},
@@ -125,12 +129,20 @@ std::vector<RoleDoc> dev_roles(const InfraParams& p, Target /*target*/) {
        document(json::array({allow("WriteOnlyItsOwnLogGroup",
                                    json::array({"logs:CreateLogStream", "logs:PutLogEvents"}),
                                    p.log_group_arn())}))});
-  // After Redshift has written, the job checks the objects exist (listing, manifest).
-  json verify = json::array({list_prefix(p, "ListUnderThePrefix"),
-                             allow("ReadUnderThePrefix", "s3:GetObject", p.objects_arn())});
-  if (p.kms_key_arn)
-    verify.push_back(allow("DecryptWithTheUnloadKey", "kms:Decrypt", *p.kms_key_arn));
-  lr.policies.push_back({"verify-unloaded-objects", document(std::move(verify))});
+  if (p.lambda_uses_write_role()) {
+    // write_role_arn: the job assumes S3-Write-Role to write (client mode) and to verify
+    // (server mode), so the Lambda role itself needs no S3 or KMS access at all.
+    lr.policies.push_back({"assume-write-role",
+                           document(json::array({allow("AssumeOnlyTheDevWriteRole",
+                                                       "sts:AssumeRole", p.write_role_arn())}))});
+  } else {
+    // After Redshift has written, the job checks the objects exist (listing, manifest).
+    json verify = json::array({list_prefix(p, "ListUnderThePrefix"),
+                               allow("ReadUnderThePrefix", "s3:GetObject", p.objects_arn())});
+    if (p.kms_key_arn)
+      verify.push_back(allow("DecryptWithTheUnloadKey", "kms:Decrypt", *p.kms_key_arn));
+    lr.policies.push_back({"verify-unloaded-objects", document(std::move(verify))});
+  }
   if (p.in_vpc()) {
     const std::string ec2 =
         fmt::format("arn:{}:ec2:{}:{}:", p.partition, p.region, p.dev_account_id);
@@ -157,15 +169,30 @@ std::vector<RoleDoc> dev_roles(const InfraParams& p, Target /*target*/) {
   wr.name = p.write_role_name;
   wr.description =
       fmt::format("crossunload: writes UNLOAD's files under s3://{}/{}. Assumable only by {}.",
-                  p.bucket, p.prefix, p.redshift_role_arn());
-  wr.trust = document(json::array(
+                  p.bucket, p.prefix,
+                  p.lambda_uses_write_role()
+                      ? p.redshift_role_arn() + " and (client mode) " + p.lambda_role_arn()
+                      : p.redshift_role_arn());
+  json write_trust = json::array(
       {json{{"Sid", "OnlyTheProdRedshiftRole"},
             {"Effect", "Allow"},
             {"Principal", {{"AWS", account_root(p, p.prod_account_id)}}},
             {"Action", "sts:AssumeRole"},
-            {"Condition", {{"ArnEquals", {{"aws:PrincipalArn", p.redshift_role_arn()}}}}}}}));
+            {"Condition", {{"ArnEquals", {{"aws:PrincipalArn", p.redshift_role_arn()}}}}}}});
+  if (p.lambda_uses_write_role()) {
+    // Same form as the cross-account trusts: the role may be (re)created after this one.
+    write_trust.push_back(
+        json{{"Sid", "AndTheDevLambdaRole"},
+             {"Effect", "Allow"},
+             {"Principal", {{"AWS", account_root(p, p.dev_account_id)}}},
+             {"Action", "sts:AssumeRole"},
+             {"Condition", {{"ArnEquals", {{"aws:PrincipalArn", p.lambda_role_arn()}}}}}});
+  }
+  wr.trust = document(std::move(write_trust));
   json write_actions = json::array({"s3:PutObject", "s3:AbortMultipartUpload", "s3:GetObject"});
-  if (p.allow_delete) write_actions.push_back("s3:DeleteObject");  // the job's clean_path
+  // The job's clean_path; and in client mode the job itself deletes the objects of a run
+  // that failed half-way (all or nothing), which Redshift does on its own side.
+  if (p.allow_delete || p.lambda_uses_write_role()) write_actions.push_back("s3:DeleteObject");
   json write = json::array({allow("WriteUnderThePrefix", write_actions, p.objects_arn()),
                             list_prefix(p, "ListUnderThePrefix"),
                             allow("FindTheBucketRegion", "s3:GetBucketLocation", p.bucket_arn())});

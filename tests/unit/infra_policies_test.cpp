@@ -187,6 +187,48 @@ TEST(DevRoles, WithoutVpcThereIsNoStarAtAll) {
       for (const auto& s : all_statements(r)) EXPECT_NE(s.at("Resource"), "*") << s.dump();
 }
 
+// Client mode: the job (the Lambda role) assumes S3-Write-Role itself, writes with it and
+// deletes the objects of a failed run; the Lambda role keeps no S3 or KMS access.
+TEST(DevRoles, ClientModeLetsOnlyTheLambdaRoleAssumeTheWriteRole) {
+  std::string job = std::string(kJob).insert(std::string(kJob).find("[infra]"),
+                                             "mode = \"client\"\n"
+                                             "write_role_arn = "
+                                             "\"arn:aws:iam::111111111111:role/S3-Write-Role\"\n");
+  InfraParams p = cu::infra::parse_infra_params(job, "job.toml");
+  RoleDoc lr = find(cu::infra::dev_roles(p), "CrossAccount-SM-Read-Role");
+  std::vector<std::string> assumable;
+  for (const auto& s : all_statements(lr)) {
+    EXPECT_THAT(s.at("Action").dump(), testing::Not(testing::HasSubstr("s3:"))) << s.dump();
+    EXPECT_THAT(s.at("Action").dump(), testing::Not(testing::HasSubstr("kms:"))) << s.dump();
+    if (s.at("Action") == "sts:AssumeRole") assumable.push_back(s.at("Resource"));
+  }
+  EXPECT_THAT(assumable,
+              testing::UnorderedElementsAre("arn:aws:iam::222222222222:role/SM-Read-Role",
+                                            "arn:aws:iam::111111111111:role/S3-Write-Role"));
+
+  RoleDoc wr = find(cu::infra::dev_roles(p), "S3-Write-Role");
+  ASSERT_EQ(wr.trust.at("Statement").size(), 2u);
+  const json& t = wr.trust.at("Statement")[1];
+  EXPECT_EQ(t.at("Principal").at("AWS"), "arn:aws:iam::111111111111:root");
+  EXPECT_EQ(t.at("Condition").at("ArnEquals").at("aws:PrincipalArn"),
+            "arn:aws:iam::111111111111:role/CrossAccount-SM-Read-Role");
+  EXPECT_THAT(statement(wr, "WriteUnderThePrefix").at("Action").dump(),
+              testing::HasSubstr("s3:DeleteObject"));
+
+  auto refused = [&](const std::string& text, const std::string& needle) {
+    try {
+      cu::infra::parse_infra_params(text, "job.toml");
+      ADD_FAILURE() << "accepted: " << text;
+    } catch (const cu::Error& e) {
+      EXPECT_EQ(e.exit_code(), 2);
+      EXPECT_THAT(e.what(), testing::HasSubstr(needle));
+    }
+  };
+  refused("mode = \"client\"\n" + std::string(kJob), "write_role_arn: missing in client mode");
+  refused("write_role_arn = \"arn:aws:iam::111111111111:role/Other\"\n" + std::string(kJob),
+          "names role Other");
+}
+
 TEST(ProdRoles, SecretGivenAsArnIsNamedExactly) {
   std::string job = kJob;
   job.replace(job.find("\"redshift_creds\""), 16,
