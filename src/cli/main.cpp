@@ -2,6 +2,7 @@
 // cu::Error into one line on stderr and the documented exit code.
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "base/error.h"
 #include "base/log.h"
@@ -36,7 +37,13 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    // One line, like every other error, instead of CLI11's two; the hint names the help
+    // of the subcommand being parsed.
+    std::string help = "crossunload --help";
+    for (const CLI::App* sub : app.get_subcommands()) {
+      help = "crossunload " + sub->get_name() + " --help";
+    }
+    cu::log::error("command line: {}; hint: see '{}'", cu::redact(e.what()), help);
     return 2;
   }
   try {

@@ -1,5 +1,9 @@
 #include "job/config_flags.h"
 
+#include <fmt/format.h>
+
+#include "base/error.h"
+
 namespace cu::job {
 
 std::string flag_name(std::string_view key) {
@@ -22,8 +26,12 @@ ConfigFlags::ConfigFlags(CLI::App& cmd) {
         f.option = cmd.add_flag(name + ",!--no-" + name.substr(2), f.on, k.help);
         break;
       case KeyType::kWord:
-        // Bare = "true"; --name=word; --no-name = "false".
-        f.option = cmd.add_flag(name + ",!--no-" + name.substr(2), f.text, k.help);
+        // `--manifest`, `--manifest verbose` and `--manifest=verbose` all work: a user who
+        // read `manifest = verbose` in the job file types it either way. Bare = "true";
+        // `--no-manifest` = "false".
+        f.option = cmd.add_option(name, f.text, k.help)->expected(0, 1)->type_name("[WORD]");
+        f.negated = cmd.add_flag("--no-" + name.substr(2));
+        f.negated->description("same as " + name + "=false");
         break;
       case KeyType::kList:
         f.option = cmd.add_option(name, f.list, k.help)->delimiter(',');
@@ -47,6 +55,15 @@ std::optional<std::string> ConfigFlags::config_file() const {
 Values ConfigFlags::values() const {
   Values out;
   for (const auto& [key, f] : flags_) {
+    if (f.negated != nullptr && f.negated->count() > 0) {
+      if (f.option->count() > 0) {
+        throw Error(
+            ErrorKind::kUsage, "configure", key,
+            fmt::format("give {} or --no-{}, not both", flag_name(key), flag_name(key).substr(2)));
+      }
+      out[key] = std::string("false");
+      continue;
+    }
     if (f.option->count() == 0) {
       continue;
     }
@@ -56,6 +73,9 @@ Values ConfigFlags::values() const {
         break;
       case KeyType::kList:
         out[key] = f.list;
+        break;
+      case KeyType::kWord:
+        out[key] = f.text.empty() ? std::string("true") : f.text;
         break;
       default:
         out[key] = f.text;

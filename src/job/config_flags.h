@@ -17,8 +17,8 @@
 //   });
 //
 // Key `query_file` is flag `--query-file`. Booleans are bare flags with a `--no-` form
-// (`--header`, `--no-parallel`); kWord keys are bare or `=word` (`--manifest`,
-// `--manifest=verbose`, `--encrypted=auto`); list keys repeat or take commas
+// (`--header`, `--no-parallel`); kWord keys are bare or take a word (`--manifest`,
+// `--manifest verbose`, `--manifest=verbose`, `--no-manifest`); list keys repeat or take commas
 // (`--iam-role A --iam-role B`, `--iam-role A,B`). Only flags actually given appear in
 // values(), so unset flags never override the file. The object must outlive parsing: CLI11
 // writes into its members.
@@ -46,6 +46,7 @@ class ConfigFlags {
   struct Flag {
     const KeyInfo* key = nullptr;
     CLI::Option* option = nullptr;
+    CLI::Option* negated = nullptr;  // kWord: --no-<flag>
     std::string text;
     bool on = false;
     std::vector<std::string> list;

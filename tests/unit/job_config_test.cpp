@@ -152,6 +152,37 @@ TEST(JobConfig, FlagsNotGivenDoNotOverride) {
   EXPECT_EQ(flag_name("query_file"), "--query-file");
 }
 
+// A word key (manifest, encrypted) is a bare flag or takes its word after a space or '='
+// (docs/job.md); `--no-<flag>` is false.
+TEST(JobConfig, WordFlagsAreBareOrTakeAWord) {
+  auto word = [](const std::string& args, const std::string& key) -> std::string {
+    CLI::App app;
+    auto* cmd = app.add_subcommand("run");
+    ConfigFlags flags(*cmd);
+    app.parse("run " + args, false);
+    Values v = flags.values();
+    if (!v.contains(key)) return "(not given)";
+    return std::get<std::string>(v.at(key));
+  };
+  EXPECT_EQ(word("--manifest", "manifest"), "true");
+  EXPECT_EQ(word("--manifest verbose", "manifest"), "verbose");
+  EXPECT_EQ(word("--manifest=plain", "manifest"), "plain");
+  EXPECT_EQ(word("--manifest --to s3://bkt/p_", "manifest"), "true");
+  EXPECT_EQ(word("--manifest --to s3://bkt/p_", "to"), "s3://bkt/p_");
+  EXPECT_EQ(word("--no-manifest", "manifest"), "false");
+  EXPECT_EQ(word("--to x", "manifest"), "(not given)");
+  EXPECT_EQ(word("--encrypted auto --header", "encrypted"), "auto");
+  JobConfig j = build(parse_toml(job_with("manifest = true"), "job.toml"));
+  EXPECT_EQ(j.unload.manifest, cu::unload::Manifest::kPlain);
+  try {
+    word("--manifest --no-manifest", "manifest");
+    ADD_FAILURE() << "both --manifest and --no-manifest were accepted";
+  } catch (const cu::Error& e) {
+    EXPECT_EQ(e.exit_code(), 2);
+    EXPECT_STREQ(e.what(), "configure manifest: give --manifest or --no-manifest, not both");
+  }
+}
+
 TEST(JobConfig, DefaultsAndClientMode) {
   JobConfig j = build(parse_toml(
       "query = 'select 1'\nto = '/tmp/out/venue_'\nsource = 'host=127.0.0.1'", "job.toml"));
