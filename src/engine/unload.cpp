@@ -17,11 +17,14 @@
 
 #include "base/error.h"
 #include "base/log.h"
+#include "engine/partition_spool.h"
 #include "engine/value_class.h"
 #include "format/compress.h"
 #include "format/encoder.h"
+#include "format/fixedwidth_encoder.h"
 #include "format/json_writer.h"
 #include "format/parquet_writer.h"
+#include "format/row_record.h"
 #include "format/text_copy_row.h"
 #include "pg/copy_binary_decoder.h"
 #include "unload/naming.h"
@@ -321,98 +324,6 @@ class SliceRouter {
   bool any_ = false;
 };
 
-// Partition folders with a bounded number of open files (least recently used closed).
-class PartitionRouter {
- public:
-  PartitionRouter(RunContext& ctx, unsigned max_open, size_t block_bytes)
-      : ctx_(ctx),
-        max_open_(std::max(1u, max_open)),
-        block_bytes_(block_bytes),
-        comp_(ctx.spec.compression) {}
-
-  void add_row(const std::string& folder, std::string_view encoded) {
-    Open& o = get(folder);
-    o.buffer.append(encoded);
-    ++o.rows;
-    if (o.buffer.size() >= block_bytes_) flush(o);
-  }
-  void add_batch(const std::string& folder, const format::ColumnBatch& batch) {
-    get(folder).stream->write_batch(batch);
-  }
-  // Parquet rows are gathered per partition into a batch first.
-  format::ColumnBatch& batch_for(const std::string& folder) {
-    Open& o = get(folder);
-    if (!o.batch) o.batch = std::make_unique<format::ColumnBatch>(ctx_.parquet_columns);
-    return *o.batch;
-  }
-  void flush_batches() {
-    for (auto& [k, o] : open_) {
-      if (o.batch && o.batch->num_rows() > 0) {
-        o.stream->write_batch(*o.batch);
-        o.batch->clear();
-      }
-    }
-  }
-  void finish() {
-    flush_batches();
-    for (auto& [k, o] : open_) close(o);
-    open_.clear();
-    lru_.clear();
-  }
-
- private:
-  struct Open {
-    std::unique_ptr<FileStream> stream;
-    std::string buffer;
-    uint64_t rows = 0;
-    std::unique_ptr<format::ColumnBatch> batch;
-    std::list<std::string>::iterator lru;
-  };
-
-  Open& get(const std::string& folder) {
-    auto it = open_.find(folder);
-    if (it != open_.end()) {
-      lru_.splice(lru_.end(), lru_, it->second.lru);
-      return it->second;
-    }
-    if (open_.size() >= max_open_) {
-      auto victim = open_.find(lru_.front());
-      if (victim->second.batch && victim->second.batch->num_rows() > 0) {
-        victim->second.stream->write_batch(*victim->second.batch);
-      }
-      close(victim->second);
-      lru_.pop_front();
-      open_.erase(victim);
-    }
-    unsigned part = next_part_[folder];
-    Open o;
-    o.stream = std::make_unique<FileStream>(ctx_, folder, 0, part);
-    lru_.push_back(folder);
-    o.lru = std::prev(lru_.end());
-    return open_.emplace(folder, std::move(o)).first->second;
-  }
-  void flush(Open& o) {
-    if (o.buffer.empty()) return;
-    o.stream->write_block(o.buffer, o.rows, comp_);
-    o.buffer.clear();
-    o.rows = 0;
-  }
-  void close(Open& o) {
-    flush(o);
-    o.stream->finish();
-    next_part_[lru_key(o)] = o.stream->next_part();
-  }
-  const std::string& lru_key(const Open& o) const { return *o.lru; }
-
-  RunContext& ctx_;
-  unsigned max_open_;
-  size_t block_bytes_;
-  format::BlockCompressor comp_;
-  std::unordered_map<std::string, Open> open_;
-  std::list<std::string> lru_;
-  std::unordered_map<std::string, unsigned> next_part_;
-};
-
 // Copies row `r` of `src` to the end of `dst` (same column type).
 void copy_value(const format::Column& src, size_t r, format::Column& dst) {
   using K = format::ValueKind;
@@ -439,6 +350,136 @@ void copy_value(const format::Column& src, size_t r, format::Column& dst) {
       dst.append_int(src.int_at(r));
   }
 }
+
+// Partitioned output: one stream of files per partition, in the rows' arrival order, with
+// memory bounded however many partitions there are. The first `max_open` partitions seen
+// get an open FileStream each; rows of every later one wait in a PartitionSpool (local
+// temporary file) and are written partition after partition by finish(). Either way a
+// partition's rows pass through the same block/batch logic below in the same order, so
+// names and bytes are those of a run with a file open for every partition.
+class PartitionRouter {
+ public:
+  PartitionRouter(RunContext& ctx, unsigned max_open, size_t block_bytes,
+                  PartitionSpoolOptions spool_options)
+      : ctx_(ctx),
+        max_open_(std::max(1u, max_open)),
+        block_bytes_(block_bytes),
+        comp_(ctx.spec.compression),
+        spool_(std::move(spool_options)) {}
+
+  // One encoded row (text, CSV, fixed width, JSON).
+  void add_row(const std::string& folder, std::string_view encoded) {
+    Part& p = get(folder);
+    if (p.stream) {
+      put_encoded(p, encoded);
+    } else {
+      spool_.append(p.spool_id, encoded);
+    }
+  }
+  // Row `r` of `b`, columns `keep` (Parquet).
+  void add_typed_row(const std::string& folder, const format::ColumnBatch& b, size_t r,
+                     const std::vector<size_t>& keep) {
+    Part& p = get(folder);
+    if (p.stream) {
+      if (!p.batch) p.batch = std::make_unique<format::ColumnBatch>(ctx_.parquet_columns);
+      for (size_t j = 0; j < keep.size(); ++j) copy_value(b.column(keep[j]), r, p.batch->column(j));
+      put_batch_row(p);
+    } else {
+      record_.clear();
+      format::append_row_record(b, r, keep, record_);
+      spool_.append(p.spool_id, record_);
+    }
+  }
+
+  void finish() {
+    for (auto& [folder, p] : parts_) {
+      if (p.stream) close(p);
+    }
+    if (!spooled_.empty()) {
+      cu::log::info(
+          "PARTITION BY: {} partition(s) beyond the {} open file(s) were held in a temporary "
+          "file ({} bytes) and are written now",
+          spooled_.size(), max_open_, spool_.spilled_bytes());
+    }
+    const bool parquet = ctx_.spec.format == unload::Format::kParquet;
+    for (const std::string* folder : spooled_) {
+      Part& p = parts_.at(*folder);
+      p.stream = std::make_unique<FileStream>(ctx_, *folder, 0, 0);
+      if (parquet) {
+        p.batch = std::make_unique<format::ColumnBatch>(ctx_.parquet_columns);
+        spool_.replay(p.spool_id, [&](std::string_view rec) {
+          format::read_row_record(rec, *p.batch);
+          put_batch_row(p);
+        });
+      } else {
+        spool_.replay(p.spool_id, [&](std::string_view row) { put_encoded(p, row); });
+      }
+      close(p);
+    }
+  }
+
+ private:
+  static constexpr size_t kNotSpooled = static_cast<size_t>(-1);
+  struct Part {
+    std::unique_ptr<FileStream> stream;  // set while the partition's files are written
+    std::string buffer;                  // encoded rows not yet a block
+    uint64_t rows = 0;
+    std::unique_ptr<format::ColumnBatch> batch;  // Parquet rows not yet a batch
+    size_t spool_id = kNotSpooled;
+  };
+
+  Part& get(const std::string& folder) {
+    auto it = parts_.find(folder);
+    if (it != parts_.end()) return it->second;
+    it = parts_.emplace(folder, Part{}).first;
+    Part& p = it->second;
+    if (open_ < max_open_) {
+      p.stream = std::make_unique<FileStream>(ctx_, folder, 0, 0);
+      ++open_;
+    } else {
+      p.spool_id = spool_.add_partition();
+      spooled_.push_back(&it->first);  // node-based map: the key's address is stable
+    }
+    return p;
+  }
+  void put_encoded(Part& p, std::string_view encoded) {
+    p.buffer.append(encoded);
+    ++p.rows;
+    if (p.buffer.size() >= block_bytes_) flush(p);
+  }
+  void put_batch_row(Part& p) {
+    if (p.batch->num_rows() >= kPartitionBatchRows) {
+      p.stream->write_batch(*p.batch);
+      p.batch->clear();
+    }
+  }
+  void flush(Part& p) {
+    if (p.buffer.empty()) return;
+    p.stream->write_block(p.buffer, p.rows, comp_);
+    p.buffer.clear();
+    p.rows = 0;
+  }
+  // Writes what is left and commits the partition's last file; frees its memory.
+  void close(Part& p) {
+    flush(p);
+    if (p.batch && p.batch->num_rows() > 0) p.stream->write_batch(*p.batch);
+    p.stream->finish();
+    p.stream.reset();
+    p.batch.reset();
+    std::string().swap(p.buffer);
+  }
+
+  static constexpr size_t kPartitionBatchRows = 8192;
+  RunContext& ctx_;
+  unsigned max_open_;
+  unsigned open_ = 0;
+  size_t block_bytes_;
+  format::BlockCompressor comp_;
+  PartitionSpool spool_;
+  std::string record_;
+  std::unordered_map<std::string, Part> parts_;
+  std::vector<const std::string*> spooled_;  // in order of first row
+};
 
 // A typed value as partition folders spell it (PostgreSQL's text forms; docs/formats.md).
 std::optional<std::string> partition_text(const format::Column& c, size_t r) {
@@ -558,7 +599,6 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
   auto start = Clock::now();
   unload::UnloadSpec spec = spec_in;
   unload::validate(spec, {.for_redshift = false});
-  if (spec.fixedwidth) unsupported("FIXEDWIDTH");
   if (spec.master_symmetric_key) unsupported("MASTER_SYMMETRIC_KEY");
   const bool parquet = spec.format == unload::Format::kParquet;
   const bool json = spec.format == unload::Format::kJson;
@@ -634,9 +674,29 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
     o.escape = spec.escape;
     o.addquotes = spec.addquotes;
     format::validate(o);
+    if (spec.fixedwidth) o.format = format::DelimitedFormat::kFixedWidth;
     std::vector<format::OutputColumn> out_cols;
+    std::vector<size_t> out_idx;
     for (size_t i = 0; i < columns.size(); ++i) {
-      if (kept(i)) out_cols.push_back({columns[i].name, value_class_of(columns[i].type_oid)});
+      if (!kept(i)) continue;
+      out_cols.push_back({columns[i].name, value_class_of(columns[i].type_oid)});
+      out_idx.push_back(i);
+    }
+    if (spec.fixedwidth) {
+      std::vector<std::string> names;
+      for (const auto& c : columns) names.push_back(c.name);
+      std::vector<uint32_t> widths =
+          format::resolve_fixed_widths(unload::parse_fixedwidth(*spec.fixedwidth), names, out_idx);
+      for (size_t j = 0; j < out_cols.size(); ++j) {
+        out_cols[j].width = widths[j];
+        // Spec §1.4: VARBYTE (bytea) columns cannot be unloaded with FIXEDWIDTH.
+        if (out_cols[j].value_class == format::ValueClass::kBinary) {
+          throw Error(ErrorKind::kUsage, "validate options", out_cols[j].name,
+                      fmt::format("UNLOAD varbyte column \"{}\" is not supported with FIXEDWIDTH",
+                                  out_cols[j].name))
+              .with_hint("cast it to text in the query (e.g. encode(col, 'hex'))");
+        }
+      }
     }
     encoder = format::make_delimited_encoder(o, out_cols);
     if (o.header) encoder->encode_header(ctx.header_bytes);
@@ -726,7 +786,8 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
       }
       router.finish();
     } else {
-      PartitionRouter router(ctx, max_open, partition_block);
+      PartitionRouter router(ctx, max_open, partition_block,
+                             {.dir = options.spool_dir, .memory_bytes = options.spool_memory});
       std::vector<unload::PartitionValue> values(part_idx.size());
       for (size_t k = 0; k < part_idx.size(); ++k) values[k].column = columns[part_idx[k]].name;
       if (encoder) {
@@ -781,14 +842,7 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
             }
             std::string folder = unload::partition_prefix(prefix, values);
             if (parquet) {
-              format::ColumnBatch& dst = router.batch_for(folder);
-              for (size_t j = 0; j < keep.size(); ++j) {
-                copy_value(b.column(keep[j]), r, dst.column(j));
-              }
-              if (dst.num_rows() >= 8192) {
-                router.add_batch(folder, dst);
-                dst.clear();
-              }
+              router.add_typed_row(folder, b, r, keep);
             } else {
               one.clear();
               for (size_t j = 0; j < keep.size(); ++j)

@@ -14,9 +14,11 @@
 // through binary COPY, the binary decoder and the typed writers. The main thread reads and
 // encodes; with PARALLEL ON, blocks of rows (~1 MB) go round-robin to N slice threads that
 // compress and write their own files (`0000_part_00`, `0001_part_00`, …), so compression
-// runs beside the COPY. PARTITION BY routes rows to per-partition files on the main thread,
-// with a bounded set of open files (least recently used one finished when a new one is
-// needed; its next file takes the next part number). Everything written is committed
+// runs beside the COPY. PARTITION BY routes rows to per-partition files on the main thread:
+// the first max_open_partitions partitions seen are written as their rows arrive; the
+// rows of later ones wait in one anonymous local temporary file (engine/partition_spool.h)
+// and are written partition by partition at the end — one file per partition (split only
+// by MAXFILESIZE) and bounded memory however many partitions. Everything written is committed
 // object by object; on any failure the open objects are aborted, the committed ones of this
 // run deleted, no manifest is written, and the error says so.
 //
@@ -40,6 +42,10 @@ struct UnloadOptions {
   unsigned parallelism = 0;          // slices with PARALLEL ON; 0 = hardware threads (≥ 2)
   size_t block_bytes = 1u << 20;     // encoded bytes per block (compression unit)
   unsigned max_open_partitions = 0;  // 0 = chosen from the store's per-writer memory
+  // PARTITION BY beyond max_open_partitions: where rows wait (empty = $TMPDIR or /tmp) and
+  // how many bytes of them are buffered in memory before they go to disk.
+  std::string spool_dir = {};
+  uint64_t spool_memory = 32ull << 20;
 };
 
 struct UnloadedFile {

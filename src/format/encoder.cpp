@@ -4,6 +4,7 @@
 
 #include "base/error.h"
 #include "format/csv_encoder.h"
+#include "format/fixedwidth_encoder.h"
 #include "format/text_encoder.h"
 
 namespace cu::format {
@@ -19,6 +20,12 @@ void validate(const DelimitedOptions& o) {
   }
   if (o.format == DelimitedFormat::kCsv && o.escape) {
     fail("ESCAPE is not supported for UNLOAD to CSV");
+  }
+  if (o.format == DelimitedFormat::kFixedWidth) {
+    // Spec §1.3: FIXEDWIDTH is not combinable with DELIMITER or HEADER (nor ADDQUOTES).
+    if (o.delimiter) fail("FIXEDWIDTH cannot be used with DELIMITER");
+    if (o.header) fail("FIXEDWIDTH cannot be used with HEADER");
+    if (o.addquotes) fail("FIXEDWIDTH cannot be used with ADDQUOTES");
   }
   unsigned char d = static_cast<unsigned char>(o.effective_delimiter());
   if (d >= 0x80) fail("DELIMITER must be a single ASCII character");
@@ -49,6 +56,9 @@ std::unique_ptr<RowEncoder> make_delimited_encoder(const DelimitedOptions& optio
   validate(options);
   if (options.format == DelimitedFormat::kCsv) {
     return std::make_unique<CsvEncoder>(options, std::move(columns));
+  }
+  if (options.format == DelimitedFormat::kFixedWidth) {
+    return std::make_unique<FixedWidthEncoder>(options, std::move(columns));
   }
   return std::make_unique<TextEncoder>(options, std::move(columns));
 }

@@ -16,6 +16,7 @@
 // Encoders append to a caller-owned buffer and keep their scratch space between rows, so
 // the per-row path allocates nothing once warm.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -23,7 +24,9 @@
 
 namespace cu::format {
 
-enum class DelimitedFormat { kText, kCsv };
+// kFixedWidth: Redshift's FIXEDWIDTH text (format/fixedwidth_encoder.h); every column's
+// OutputColumn::width is then required.
+enum class DelimitedFormat { kText, kCsv, kFixedWidth };
 
 // The UNLOAD options that shape delimited output (spec §1.3, §5.1, §5.2).
 struct DelimitedOptions {
@@ -40,8 +43,8 @@ struct DelimitedOptions {
 };
 
 // Throws cu::Error(kUsage, "validate options", …) for combinations Redshift refuses
-// (ADDQUOTES or ESCAPE with CSV) and delimiters that cannot work (not one ASCII character,
-// LF, CR, NUL; '"' for CSV).
+// (ADDQUOTES or ESCAPE with CSV; DELIMITER, HEADER or ADDQUOTES with FIXEDWIDTH) and
+// delimiters that cannot work (not one ASCII character, LF, CR, NUL; '"' for CSV).
 void validate(const DelimitedOptions& options);
 
 // What an encoder must know of a column: its name (for HEADER) and which rendering rules
@@ -59,6 +62,7 @@ enum class ValueClass {
 struct OutputColumn {
   std::string name;
   ValueClass value_class = ValueClass::kCharacter;
+  uint32_t width = 0;  // FIXEDWIDTH only: the field's width in bytes
 };
 
 class RowEncoder {

@@ -16,7 +16,6 @@
 #include <vector>
 
 #include "base/error.h"
-#include "sink/local_folder.h"
 #include "sink/object_store.h"
 
 namespace cu::sink {
@@ -165,6 +164,14 @@ class FolderStore : public ObjectStore {
 };
 
 }  // namespace
+
+std::pair<std::string, std::string> split_prefix(std::string_view prefix) {
+  auto slash = prefix.rfind('/');
+  if (slash == std::string_view::npos) return {".", std::string(prefix)};
+  std::string dir(prefix.substr(0, slash));
+  if (dir.empty()) dir = "/";
+  return {dir, std::string(prefix.substr(slash + 1))};
+}
 
 std::unique_ptr<ObjectStore> make_folder_store() { return std::make_unique<FolderStore>(); }
 

@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "unload/naming.h"
@@ -86,6 +87,10 @@ struct S3StoreOptions {
 };
 std::unique_ptr<ObjectStore> make_s3_store(aws::S3Client& s3, std::string bucket,
                                            S3StoreOptions options = {});
+
+// The folder part and the name part of a local path prefix: "a/b/x_" -> {"a/b", "x_"},
+// "a/b/" -> {"a/b", ""}, "x_" -> {".", "x_"}, "/x" -> {"/", "x"}.
+std::pair<std::string, std::string> split_prefix(std::string_view prefix);
 
 // TO parsed: `s3://bucket/prefix` or a local path prefix. Throws cu::Error(kUsage) for an
 // empty TO, `s3://` without a bucket, or another scheme (unload::parse_destination).

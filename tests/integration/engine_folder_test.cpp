@@ -19,6 +19,7 @@
 #include "engine/unload.h"
 #include "pg/connection.h"
 #include "sink/object_store.h"
+#include "stack_helpers.h"
 #include "unload/unload_spec.h"
 
 namespace cu {
@@ -26,39 +27,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) {
-    throw std::runtime_error(std::string(name) +
-                             " is not set: run the integration tests through scripts/test, "
-                             "which starts PostgreSQL with the TICKIT sample");
-  }
-  return v;
-}
+using test::env;
+using test::q;
+using test::sh;
 
-std::string q(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-std::string sh(const std::string& cmd) {
-  std::FILE* p = popen(("bash -o pipefail -c " + q(cmd) + " 2>&1").c_str(), "r");
-  if (!p) throw std::runtime_error("cannot run " + cmd);
-  std::string out;
-  char buf[65536];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  if (pclose(p) != 0) throw std::runtime_error("command failed: " + cmd + "\n" + out);
-  return out;
-}
-
-// PostgreSQL's answer, canonical and sorted.
-std::string pg_rows(const std::string& query, const std::string& extra = "") {
-  return sh(env("CU_PG_BIN") + "/psql " + q(env("CU_PG_CONNINFO")) + " -X -c " +
-            q("copy (" + query + ") to stdout with (format csv)") + " | " + env("CU_DUCKDB") +
-            " rows --format csv --sort " + extra + " -");
-}
+using test::pg_rows;
 
 // DuckDB adds a column of its own for hive `col=value/` folders in a path; partitioned
 // files are copied to flat names first so the reader sees the file's columns only.
@@ -213,8 +186,9 @@ TEST_F(EngineFolder, PartitionByWritesHiveFoldersForEveryFormat) {
     s.format = fmt_;
     s.partition_by = unload::PartitionBy{{"catid"}, true};
     s.manifest = unload::Manifest::kPlain;
-    // Enough open files for event's 11 categories (the default bound for Parquet is 4).
-    auto r = run(s, {.max_open_partitions = 16});
+    // Event's 11 categories: more than the 4 open Parquet files, so 7 of them wait in the
+    // spool; still one file each.
+    auto r = run(s);
     SCOPED_TRACE(unload::to_string(fmt_));
     EXPECT_EQ(r.files.size(), 11u);
     std::string reader = std::string("--format ") + unload::to_string(fmt_);
@@ -317,6 +291,71 @@ TEST_F(EngineFolder, ParquetRefusesTimeBeforeWriting) {
         << e.what();
   }
   EXPECT_EQ(listing(), std::vector<std::string>{});
+}
+
+// FIXEDWIDTH through the engine: the widths of the spec's VENUE example, by name and by
+// index. PostgreSQL builds the expected lines itself: each value padded with blanks to its
+// width in bytes (docs/formats.md: widths count bytes; this sample's "Montréal" has one
+// two-byte character), NULL as blanks.
+TEST_F(EngineFolder, FixedWidthVenueByNameAndIndex) {
+  auto pad = [](const std::string& col, int width) {
+    std::string v = "coalesce(" + col + "::text, '')";
+    return v + " || repeat(' ', " + std::to_string(width) + " - octet_length(" + v + "))";
+  };
+  const std::string want =
+      sh(env("CU_PG_BIN") + "/psql " + q(env("CU_PG_CONNINFO")) + " -X -At -c " +
+         q("select " + pad("venueid", 3) + " || " + pad("venuename", 39) + " || " +
+           pad("venuecity", 16) + " || " + pad("venuestate", 2) + " || " + pad("venueseats", 6) +
+           " from venue"));
+  ASSERT_NE(want.find("Montr\xc3\xa9" "al"), std::string::npos) << "a multi-byte value";
+  for (const char* widths :
+       {"venueid:3,venuename:39,venuecity:16,venuestate:2,venueseats:6", "0:3,1:39,2:16,3:2,4:6"}) {
+    SCOPED_TRACE(widths);
+    unload::UnloadSpec s;
+    s.select = "select venueid, venuename, venuecity, venuestate, venueseats from venue";
+    s.destination = (dir_ / (std::string(widths).substr(0, 1) + "_")).string();
+    s.fixedwidth = widths;
+    s.parallel = false;
+    auto r = run(s);
+    ASSERT_EQ(r.files.size(), 1u);
+    std::string got = sh("LC_ALL=C sort " + q(r.files[0].key));
+    EXPECT_EQ(got, sh("LC_ALL=C sort <<'EOF'\n" + want + "EOF"));
+    EXPECT_EQ(r.rows, 202u);
+  }
+}
+
+// A value wider than its width fails the whole unload, names the column, and leaves
+// nothing behind (spec §1.6: never truncates).
+TEST_F(EngineFolder, FixedWidthTooNarrowFailsAndLeavesNothing) {
+  unload::UnloadSpec s;
+  s.select = "select venueid, venuename from venue";
+  s.destination = (dir_ / "narrow_").string();
+  s.fixedwidth = "venueid:3,venuename:10";
+  try {
+    run(s);
+    FAIL() << "venue names are longer than 10 bytes";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kUsage);
+    EXPECT_NE(std::string(e.what()).find("\"venuename\""), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("width 10"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(listing(), std::vector<std::string>{});
+  // A column without a width is refused before anything is written.
+  s.fixedwidth = "venueid:3";
+  EXPECT_THROW(run(s), Error);
+  EXPECT_EQ(listing(), std::vector<std::string>{});
+}
+
+// FIXEDWIDTH with PARTITION BY: the key column leaves the files, the others keep widths.
+TEST_F(EngineFolder, FixedWidthPartitioned) {
+  unload::UnloadSpec s;
+  s.select = "select catid, catname from category";
+  s.destination = (dir_ / "fwp").string();
+  s.fixedwidth = "catid:2,catname:12";
+  s.partition_by = unload::PartitionBy{{"catid"}, false};
+  auto r = run(s);
+  EXPECT_EQ(r.files.size(), 11u);
+  EXPECT_EQ(sh("cat " + q((dir_ / "fwp" / "catid=1" / "0000_part_00").string())), "MLB         \n");
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "engine/unload.h"
 #include "pg/connection.h"
 #include "sink/object_store.h"
+#include "stack_helpers.h"
 
 namespace cu {
 namespace {
@@ -27,31 +28,9 @@ namespace {
 namespace fs = std::filesystem;
 using namespace cu::aws::testing;
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) {
-    throw std::runtime_error(std::string(name) +
-                             " is not set: run the integration tests through scripts/test");
-  }
-  return v;
-}
-
-std::string q(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-std::string sh(const std::string& cmd) {
-  std::FILE* p = popen(("bash -o pipefail -c " + q(cmd) + " 2>&1").c_str(), "r");
-  if (!p) throw std::runtime_error("cannot run " + cmd);
-  std::string out;
-  char buf[65536];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  if (pclose(p) != 0) throw std::runtime_error("command failed: " + cmd + "\n" + out);
-  return out;
-}
+using test::env;
+using test::q;
+using test::sh;
 
 class EngineS3 : public ::testing::Test {
  protected:
@@ -123,9 +102,7 @@ TEST_F(EngineS3, MultipartKmsEveryObjectAndManifest) {
     f << s3_->get_object(bucket(), "kms/sales_000");
   }
   std::string got = sh(env("CU_DUCKDB") + " rows --sort --format text --empty-as-null " + q(local));
-  std::string want = sh(env("CU_PG_BIN") + "/psql " + q(env("CU_PG_CONNINFO")) + " -X -c " +
-                        q("copy (select * from sales) to stdout with (format csv)") + " | " +
-                        env("CU_DUCKDB") + " rows --format csv --sort --empty-as-null -");
+  std::string want = test::pg_rows("select * from sales", "--empty-as-null");
   EXPECT_TRUE(got == want);
 }
 
