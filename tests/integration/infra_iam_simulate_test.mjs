@@ -3,9 +3,11 @@
 // neither trust policies nor conditions such as sts:ExternalId, and it denies Secrets
 // Manager and KMS statements that name an ARN (shared/design/test-stack.md).
 //
-// For every trust and identity policy generated from deploy/job.example.toml: the intended
-// principal is allowed (with the right external id), and the wrong principal, a missing or
-// wrong external id, another secret, another bucket or prefix, another key are denied.
+// For every trust and identity policy generated from deploy/job.example.toml, and from its
+// client-mode variant (write_role_arn, a customer key on the secret): the intended principal
+// is allowed (with the right external id), and the wrong principal, a missing or wrong
+// external id, another secret, another bucket or prefix, another key, another service are
+// denied.
 // Every generated policy file must be the deciding document of at least one allowed case.
 import { runSimulation } from '@cloud-copilot/iam-simulate'
 import assert from 'node:assert/strict'
@@ -22,9 +24,19 @@ if (!exe || !src) {
   process.exit(1)
 }
 
-const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cu-iam-sim-'))
-after(() => fs.rmSync(out, { recursive: true, force: true }))
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cu-iam-sim-'))
+after(() => fs.rmSync(tmp, { recursive: true, force: true }))
+const out = path.join(tmp, 'example')
 execFileSync(exe, ['infra', '--config', path.join(src, 'deploy/job.example.toml'), '--out', out])
+// The same job in client mode (the job writes as write_role_arn), with a customer key on
+// the secret: the policies that only this variant generates.
+const SECRET_KEY = 'arn:aws:kms:eu-central-1:222222222222:key/5a2b1c0d-3c1b-4f6e-9d7a-0f6f8a1e9e8f'
+const clientJob = path.join(tmp, 'client.toml')
+fs.writeFileSync(clientJob, fs.readFileSync(path.join(src, 'deploy/job.example.toml'), 'utf8')
+  .replace(/^format = .*$/m, 'mode = "client"\nwrite_role_arn = "arn:aws:iam::111111111111:role/S3-Write-Role"')
+  .replace(/^\[infra\]$/m, `[infra]\nsecret_kms_key_arn = "${SECRET_KEY}"`))
+const outClient = path.join(tmp, 'client')
+execFileSync(exe, ['infra', '--config', clientJob, '--out', outClient])
 
 // Names from deploy/job.example.toml, written out here rather than read from the generator.
 const DEV = '111111111111'
@@ -43,16 +55,17 @@ const WRITE_ROLE = role(DEV, 'S3-Write-Role')
 const SECRET = `arn:aws:secretsmanager:${REGION}:${PROD}:secret:redshift_creds-AbC123`
 
 const used = new Set()
-const load = (rel) => {
-  const policy = JSON.parse(fs.readFileSync(path.join(out, 'policies', rel), 'utf8'))
-  return { rel, policy }
+// `rel` is relative to the output folder's parent: "example/policies/dev/…".
+const load = (rel, dir = out) => {
+  const policy = JSON.parse(fs.readFileSync(path.join(dir, 'policies', rel), 'utf8'))
+  return { rel: path.join(path.basename(dir), rel), policy }
 }
 // All inline policies of a role, as identity policies.
-const identity = (side, name) =>
-  fs.readdirSync(path.join(out, 'policies', side))
+const identity = (side, name, dir = out) =>
+  fs.readdirSync(path.join(dir, 'policies', side))
     .filter((f) => f.startsWith(`${name}.`) && !f.endsWith('.trust.json'))
-    .map((f) => load(`${side}/${f}`))
-const trust = (side, name) => load(`${side}/${name}.trust.json`)
+    .map((f) => load(`${side}/${f}`, dir))
+const trust = (side, name, dir = out) => load(`${side}/${name}.trust.json`, dir)
 // KMS needs the key policy to allow too; this is the default key policy, which delegates to
 // the account's IAM policies.
 const KEY_POLICY = { rel: null, policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${DEV}:root` }, Action: 'kms:*', Resource: '*' }] } }
@@ -202,9 +215,64 @@ test('The Lambda execution role: its own logs, verification reads, its VPC inter
   await denied(req('ec2:TerminateInstances', `${ec2}instance/i-0123456789abcdef0`))
 })
 
+test('client mode: the Lambda role, and only it besides the Redshift role, assumes S3-Write-Role', async () => {
+  const wt = trust('dev', 'S3-Write-Role', outClient)
+  const base = { action: 'sts:AssumeRole', resource: WRITE_ROLE, resourceAccount: DEV, resourcePolicy: wt }
+  await allowed({ ...base, who: session(LAMBDA_ROLE), identityPolicies: identity('dev', 'CrossAccount-SM-Read-Role', outClient) })
+  await allowed({ ...base, who: session(RS_ROLE), identityPolicies: identity('prod', 'CrossAccount-S3-Write-Role', outClient) })
+  // The trust names DEV's root (narrowed by aws:PrincipalArn), so IAM also wants the
+  // caller's own policy to allow the call: the server-mode Lambda policies do not.
+  await denied({ ...base, who: session(LAMBDA_ROLE), identityPolicies: identity('dev', 'CrossAccount-SM-Read-Role') })
+  await denied({ ...base, who: session(role(DEV, 'Other')), identityPolicies: ADMIN })
+  await denied({ ...base, who: { principal: `arn:aws:iam::${DEV}:user/alice`, principalArn: `arn:aws:iam::${DEV}:user/alice` }, identityPolicies: ADMIN })
+  await denied({ ...base, who: session(role(OTHER, 'CrossAccount-SM-Read-Role')), identityPolicies: ADMIN })
+  await denied({ ...base, who: session(SM_ROLE), identityPolicies: ADMIN })
+  await denied({ ...base, who: 'lambda.amazonaws.com' })
+})
+
+test('client mode: the Lambda role has no S3 or KMS access of its own; the write role deletes only under the prefix', async () => {
+  const ids = identity('dev', 'CrossAccount-SM-Read-Role', outClient)
+  const who = session(LAMBDA_ROLE)
+  for (const [action, resource] of [['s3:PutObject', `arn:aws:s3:::${BUCKET}/${PREFIX}x`],
+    ['s3:GetObject', `arn:aws:s3:::${BUCKET}/${PREFIX}x`], ['s3:ListBucket', `arn:aws:s3:::${BUCKET}`]])
+    await denied({ who, action, resource, resourceAccount: DEV, identityPolicies: ids, context: { 's3:prefix': PREFIX } })
+  await denied({ who, action: 'kms:Decrypt', resource: KEY, resourceAccount: DEV, identityPolicies: ids, resourcePolicy: KEY_POLICY })
+  await denied({ who, action: 'sts:AssumeRole', resource: RS_ROLE, resourceAccount: PROD, identityPolicies: ids, resourcePolicy: { policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${DEV}:root` }, Action: 'sts:AssumeRole' }] } } })
+
+  const wids = identity('dev', 'S3-Write-Role', outClient)
+  const w = session(WRITE_ROLE)
+  await allowed({ who: w, action: 's3:DeleteObject', resource: `arn:aws:s3:::${BUCKET}/${PREFIX}0000_part_00`, resourceAccount: DEV, identityPolicies: wids })
+  await denied({ who: w, action: 's3:DeleteObject', resource: `arn:aws:s3:::${BUCKET}/tickit/users_0000_part_00`, resourceAccount: DEV, identityPolicies: wids })
+  await denied({ who: w, action: 's3:DeleteObject', resource: `arn:aws:s3:::another-bucket/${PREFIX}0000_part_00`, resourceAccount: DEV, identityPolicies: wids })
+})
+
+test('SM-Read-Role decrypts the secret with its customer key only through Secrets Manager', async () => {
+  const ids = identity('prod', 'SM-Read-Role', outClient)
+  const who = session(SM_ROLE)
+  const keyPolicy = { rel: null, policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${PROD}:root` }, Action: 'kms:*', Resource: '*' }] } }
+  const req = (resource, context) => ({ who, action: 'kms:Decrypt', resource, resourceAccount: PROD, identityPolicies: ids, resourcePolicy: keyPolicy, context })
+  await allowed(req(SECRET_KEY, { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` }))
+  await denied(req(SECRET_KEY, {})) // called directly
+  await denied(req(SECRET_KEY, { 'kms:ViaService': `s3.${REGION}.amazonaws.com` }))
+  await denied(req(SECRET_KEY, { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' }))
+  await denied(req(`arn:aws:kms:${REGION}:${PROD}:key/11111111-2222-3333-4444-555555555555`, { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` }))
+  await allowed({ who, action: 'secretsmanager:GetSecretValue', resource: SECRET, resourceAccount: PROD, identityPolicies: ids })
+  // The SM-Read-Role trust is the same in client mode: the external id is still required.
+  const base = { action: 'sts:AssumeRole', resource: SM_ROLE, resourceAccount: PROD, resourcePolicy: trust('prod', 'SM-Read-Role', outClient), identityPolicies: identity('dev', 'CrossAccount-SM-Read-Role', outClient) }
+  await allowed({ ...base, who: session(LAMBDA_ROLE), context: { 'sts:ExternalId': EXT } })
+  await denied({ ...base, who: session(LAMBDA_ROLE) })
+  await denied({ ...base, who: session(LAMBDA_ROLE), context: { 'sts:ExternalId': 'guess' } })
+})
+
 test('every generated policy decided at least one allowed request', () => {
   const all = []
-  for (const side of ['prod', 'dev'])
-    for (const f of fs.readdirSync(path.join(out, 'policies', side))) all.push(`${side}/${f}`)
+  for (const dir of [out, outClient])
+    for (const side of ['prod', 'dev'])
+      for (const f of fs.readdirSync(path.join(dir, 'policies', side))) {
+        // A client-mode file identical to the example's is covered by the example's tests.
+        const same = dir === outClient && fs.existsSync(path.join(out, 'policies', side, f)) &&
+          fs.readFileSync(path.join(out, 'policies', side, f), 'utf8') === fs.readFileSync(path.join(dir, 'policies', side, f), 'utf8')
+        if (!same) all.push(path.join(path.basename(dir), side, f))
+      }
   assert.deepEqual(all.filter((f) => !used.has(f)), [], 'policy files no test allowed a request through')
 })
