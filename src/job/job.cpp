@@ -108,6 +108,39 @@ std::string describe_provider(const aws::CredentialsProviderPtr& p) {
   }
 }
 
+// Who `p` acts as, without a request: the last hop's assumed-role ARN for a role chain
+// that has been used, else the provider's description ("profile dev", …).
+std::string known_identity(const aws::CredentialsProviderPtr& p) {
+  if (auto* chain = dynamic_cast<aws::RoleChainProvider*>(p.get())) {
+    if (!chain->hops().empty()) return chain->hops().back().assumed_role_arn;
+  }
+  return describe_provider(p);
+}
+
+// Runs `fn`, which calls AWS as `who`. When AWS refuses, the error's resource gets
+// "as <identity>" (the ARN; STS is asked when the provider does not know it), so the
+// message names who was refused: S3's AccessDenied does not.
+template <typename Fn>
+auto naming_refused_identity(AwsContext& aws, const aws::CredentialsProviderPtr& who, Fn&& fn) {
+  try {
+    return fn();
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::kAccess || !who) throw;
+    std::string id = known_identity(who);
+    if (!id.starts_with("arn:")) {
+      try {
+        id = aws.sts(who).get_caller_identity().arn;
+      } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): keep the description
+      }
+    }
+    if (id.empty() || std::string_view(e.what()).find(id) != std::string_view::npos) throw;
+    Error named(e.kind(), e.step(), e.resource() + " as " + id, e.message());
+    named.with_aws(e.aws_code(), e.request_id());
+    if (!e.hint().empty()) named.with_hint(e.hint());
+    throw named;
+  }
+}
+
 std::int64_t last_unload_count(pg::Connection& conn) {
   PGresult* r = PQexec(conn.raw(), "select pg_last_unload_count()");
   std::unique_ptr<PGresult, decltype(&PQclear)> guard(r, PQclear);
@@ -228,8 +261,9 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
     }
     check_stop("read secret");
     aws::DatabaseSecret secret = step(report, "read secret", identity, *job.secret_id, [&] {
-      aws::SecretValue v =
-          aws.secrets_manager(reader).get_secret_value({.secret_id = *job.secret_id});
+      aws::SecretValue v = naming_refused_identity(aws, reader, [&] {
+        return aws.secrets_manager(reader).get_secret_value({.secret_id = *job.secret_id});
+      });
       if (!v.string) {
         throw Error(ErrorKind::kUsage, "read secret", *job.secret_id,
                     "the secret has no SecretString (binary secrets cannot describe a database)")
@@ -286,17 +320,23 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
     std::int64_t n = last_unload_count(*conn);
     if (n >= 0) report.rows = static_cast<std::uint64_t>(n);
     auto reader = write_identity();
-    step(report, "verify", describe_provider(reader), job.unload.destination,
-         [&] { verify_objects(job.unload, aws, reader, report); });
+    step(report, "verify", describe_provider(reader), job.unload.destination, [&] {
+      naming_refused_identity(aws, reader,
+                              [&] { verify_objects(job.unload, aws, reader, report); });
+    });
+    report.steps.back().identity = known_identity(reader);
   } else {
     ClientUnloadResult r;
+    // To S3 the objects are written as the write identity (the connect step names the
+    // database user); to a folder, by this process as that user.
+    auto to_s3_as =
+        unload::parse_destination(job.unload.destination).s3 ? write_identity() : nullptr;
     try {
       r = step(report, "unload", target.user, job.unload.destination, [&] {
-        return client_unload(
-            job.unload, *conn, aws,
-            unload::parse_destination(job.unload.destination).s3 ? write_identity() : nullptr,
-            stop);
+        return naming_refused_identity(
+            aws, to_s3_as, [&] { return client_unload(job.unload, *conn, aws, to_s3_as, stop); });
       });
+      if (to_s3_as) report.steps.back().identity = known_identity(to_s3_as);
     } catch (const Error& e) {
       if (!stop.stop_requested() || e.message().starts_with("stopped before the deadline")) throw;
       throw stopped("unload", job.unload.destination,

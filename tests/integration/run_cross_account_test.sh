@@ -94,7 +94,9 @@ check_report() {
   cu_assert_eq "$(step connect identity)" "$CU_PG_USER" "$name: connect identity (the secret's username)"
   cu_assert_eq "$(step connect resource)" "$CU_PG_HOST:$CU_PG_PORT/$CU_PG_DATABASE" "$name: connect resource"
   cu_assert_eq "$(step unload resource)" "$prefix" "$name: unload resource"
-  [[ -n $(step unload identity) ]] || cu_fail "$name: unload step has no identity"
+  # Client mode writes the objects as our own identity (no write_role_arn): the Lambda's role.
+  [[ $(step unload identity) == *"$CU_PAT_LAMBDA_ROLE"* ]] ||
+    cu_fail "$name: unload identity does not name the Lambda's role: $(step unload identity)"
 }
 
 # check_rows NAME QUERY DIR READER_OPTS...: rows of every object under DIR = PostgreSQL's.
