@@ -4,6 +4,8 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <string>
+#include <variant>
 
 #include "aws/config_file.h"
 #include "base/error.h"
@@ -30,15 +32,45 @@ void write_report(const job::Report& report, const std::string& where) {
   }
 }
 
+// When the configuration itself is refused, the report still says so — at the `report`
+// key as far as it could be read (the flag, else the file's) — so that a scheduler
+// reading it sees "failed", not a missing file or the report of an earlier run. A dry
+// run writes nothing, not even this.
+void report_refused_config(const Error& e, const job::Values& values) {
+  auto it = values.find("report");
+  if (it == values.end()) return;
+  const auto* where = std::get_if<std::string>(&it->second);
+  if (where == nullptr || where->empty()) return;
+  if (auto dry = values.find("dry_run"); dry != values.end()) {
+    if (const auto* b = std::get_if<bool>(&dry->second); b != nullptr && *b) return;
+  }
+  job::Report report;
+  report.status = "failed";
+  report.error = e.what();
+  report.exit_code = e.exit_code();
+  if (auto to = values.find("to"); to != values.end()) {
+    if (const auto* s = std::get_if<std::string>(&to->second)) report.destination = *s;
+  }
+  write_report(report, *where);
+}
+
 int run(const job::ConfigFlags& flags, bool verbose) {
   if (verbose) log::set_level(log::Level::kDebug);
   job::Values values;
-  if (auto file = flags.config_file()) {
-    values = job::parse_toml(job::read_text_file(*file, "config"), *file);
+  job::JobConfig cfg;
+  try {
+    values = flags.values();
+    if (auto file = flags.config_file()) {
+      job::Values from_file = job::parse_toml(job::read_text_file(*file, "config"), *file);
+      job::overlay(from_file, values);
+      values = std::move(from_file);
+    }
+    cfg = job::build(values);
+    job::load_query(cfg);
+  } catch (const Error& e) {
+    report_refused_config(e, values);
+    throw;
   }
-  job::overlay(values, flags.values());
-  job::JobConfig cfg = job::build(values);
-  job::load_query(cfg);
   aws::Environment env = aws::Environment::from_process();
   if (cfg.dry_run) {
     std::cout << job::describe_plan(cfg, env) << std::flush;

@@ -2,8 +2,8 @@
 # Bad input to the cross-account job (issue 4 item 6), at the command line, each refused
 # with exit 2 and one error line naming the step and resource with the rule's wording,
 # and nothing written: no object and no open multipart upload under the run's prefix in
-# the DEV bucket (listed with boto3), a --report saying "failed" with the exit code, and
-# no secret printed. Runs the way run_cross_account_test.sh does — the DEV Lambda's role,
+# the DEV bucket (listed with boto3); the --report file says "failed" with the exit code
+# and the same error; no secret printed. Runs the way run_cross_account_test.sh does — the DEV Lambda's role,
 # a PROD secret read through SM-Read-Role — so the only fault is the one under test:
 #   the secret: not JSON, port "abc", no password, port 70000;
 #   an ARN that is not an IAM role ARN (secret_role_arn, iam_role); 11 roles in iam_role;
@@ -83,9 +83,11 @@ expect() {
   [[ $(grep -c '^crossunload: error: ' "$runs/$name.err") == 1 ]] || cu_fail "$name: want one error line: $err"
   grep -qF "crossunload: error: $where" "$runs/$name.err" || cu_fail "$name: the error does not start with \"$where\": $err"
   grep -qF -- "$message" "$runs/$name.err" || cu_fail "$name: the error does not say \"$message\": $err"
-  if [[ -s "$runs/$name.json" ]]; then # a report is written once the job has started
-    cu_assert_eq "$(jq -r '"\(.status) \(.exit_code)"' "$runs/$name.json")" "failed $code" "$name: report"
-  fi
+  # Refused configuration or failed step: the report says so either way.
+  [[ -s "$runs/$name.json" ]] || cu_fail "$name: no report written"
+  cu_assert_eq "$(jq -r '"\(.status) \(.exit_code)"' "$runs/$name.json")" "failed $code" "$name: report"
+  grep -qF -- "$(jq -r .error "$runs/$name.json")" "$runs/$name.err" ||
+    cu_fail "$name: the report's error is not the one printed: $(jq -r .error "$runs/$name.json")"
   cu_assert_eq "$(moto_s3 objects "$bucket" "bad$sfx/$name/")" "" "$name: objects under the prefix"
   cu_assert_eq "$(moto_s3 uploads "$bucket" "bad$sfx/$name/")" "0" "$name: multipart uploads open"
   cu_note "$name: exit $rc, $(grep '^crossunload: error: ' "$runs/$name.err")"
