@@ -57,7 +57,7 @@ srv.serve_forever()
 PY
 python3 "$work/sts.py" "$work/server.pem" "$work/server.key" "$work/port" 2>"$work/server.log" &
 server_pid=$!
-trap 'kill $server_pid 2>/dev/null; rm -rf "$CU_TMP"' EXIT
+trap 'kill $server_pid 2>/dev/null || true; rm -rf "$CU_TMP"' EXIT
 for _ in $(seq 100); do [[ -s "$work/port" ]] && break; sleep 0.05; done
 [[ -s "$work/port" ]] || cu_fail "the TLS server did not start: $(cat "$work/server.log")"
 port=$(cat "$work/port")

@@ -49,7 +49,7 @@ env -u AWS_PROFILE AWS_LAMBDA_RUNTIME_API="127.0.0.1:$(cat "$work/port")" CU_LAM
   AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true \
   "$CROSSUNLOAD" lambda --max-invocations 1 >"$work/stdout" 2>"$work/stderr" &
 fn_pid=$!
-trap 'kill $fn_pid $api_pid 2>/dev/null; rm -rf "$CU_TMP"' EXIT
+trap 'kill $fn_pid $api_pid 2>/dev/null || true; rm -rf "$CU_TMP"' EXIT
 
 # Mid-write: a committed object and an open multipart upload, while the query sleeps.
 state=""
