@@ -182,6 +182,18 @@ nsessions=$(moto_s3 session-secrets -- "$sfx" | wc -l)
 grep -qF -- "--secret-id $CU_PAT_SECRET_ID" "$argv_log" ||
   cu_fail "the argv sampler never saw crossunload running (the scan would prove nothing)"
 if found=$(grep -rlF -f "$secrets" "$runs"); then
+  # Which lines, with the secrets masked (another test's process may be the culprit).
+  python3 - "$secrets" $found <<'PY' >&2 || true
+import sys
+secrets = [s for s in open(sys.argv[1]).read().splitlines() if s]
+for path in sys.argv[2:]:
+    for line in open(path, errors="replace"):
+        if any(s in line for s in secrets):
+            for s in secrets:
+                line = line.replace(s, "***")
+            print(f"{path.rsplit('/', 1)[-1]}: {line.rstrip()[:300]}")
+            break
+PY
   cu_fail "a secret appears in: $(echo "$found" | xargs -n1 basename | paste -sd' ')"
 fi
 cu_note "no secret in $(find "$runs" -type f | wc -l) outputs/reports or $(wc -l <"$argv_log") lines of argv samples ($(wc -l <"$secrets") secrets checked)"
