@@ -164,6 +164,19 @@ cu_assert_eq "$(jq -r '.entries[].url' "$CU_STACK_DIR/dl/$name/${key}manifest" |
   "$(grep -vP 'manifest\t' "$runs/$name.listing" | cut -f1)" "$name: manifest entries = the data objects"
 cu_note "manifest: named in the report, lists exactly the objects"
 
+# With write_role_arn: the objects are written as DEV S3-Write-Role, assumed by the
+# Lambda's role with the same session name; the report's unload step names that session.
+name=category-write-role
+key="tickit$sfx/write-role/category_"
+job "$name" --query "select * from category" --to "s3://$bucket/$key" --format csv \
+  --write-role-arn "$CU_PAT_DEV_WRITE_ROLE"
+njobs=$((njobs + 1))
+cu_assert_eq "$(jq -r '.steps[] | select(.name == "unload") | .identity' "$runs/$name.json")" \
+  "arn:aws:sts::111111111111:assumed-role/S3-Write-Role$sfx/$session" "$name: unload identity"
+moto_s3 download "$bucket" "$key" "$CU_STACK_DIR/dl/$name" || cu_fail "$name: cannot download"
+check_rows "$name" "select * from category" "$CU_STACK_DIR/dl/$name" --format csv
+cu_note "write_role_arn: the unload step names the S3-Write-Role session, rows match"
+
 # The secret scan. What crossunload held: the database password (from the secret), the
 # Lambda runner's key (profile), and the keys and tokens of every role session moto gave
 # out for this run's roles (the Lambda role and SM-Read-Role, once per job).
