@@ -146,5 +146,33 @@ TEST_F(EngineS3, NotEmptyPrefixIsRefusedWithRedshiftsMessage) {
   }
 }
 
+// More partitions than S3 keeps uploads open for (7 with 8 MB parts), rows interleaved:
+// still one object per partition, with every row, and nothing left of the spool.
+TEST_F(EngineS3, InterleavedPartitionsBeyondTheOpenBoundAreOneObjectEach) {
+  unload::UnloadSpec s;
+  s.select = "select g, g % 40 as p, md5(g::text) as h from generate_series(1, 4000) g";
+  s.destination = "s3://" + bucket() + "/parts/t";
+  s.format = unload::Format::kCsv;
+  s.compression = unload::Compression::kGzip;
+  s.partition_by = unload::PartitionBy{{"p"}, true};
+  auto store = sink::make_s3_store(*s3_, bucket());
+  engine::UnloadResult r = engine::run_unload(s, *source_, *store);
+  auto objects = s3_->list_objects(bucket(), "parts/t/");
+  ASSERT_EQ(objects.size(), 40u);
+  for (const auto& o : objects) {
+    EXPECT_TRUE(o.key.ends_with("/0000_part_00.gz")) << o.key;
+  }
+  EXPECT_EQ(objects.front().key, "parts/t/p=0/0000_part_00.gz");
+  std::string cmd = env("CU_DUCKDB") + " rows --sort --format csv";
+  int n = 0;
+  for (const auto& o : objects) {
+    fs::path local = dir_ / (std::to_string(n++) + ".csv.gz");
+    std::ofstream(local, std::ios::binary) << s3_->get_object(bucket(), o.key);
+    cmd += " " + q(local.string());
+  }
+  EXPECT_EQ(sh(cmd), test::pg_rows(s.select));
+  EXPECT_EQ(r.rows, 4000u);
+}
+
 }  // namespace
 }  // namespace cu
