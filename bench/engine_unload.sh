@@ -12,7 +12,8 @@
 # Set CU_BENCH_ONLY="text gzip" etc. to run some cases only (names as in the table).
 #
 # Output: progress on stderr, then a Markdown table (medians, ratio against each target,
-# PASS/MISS, peak RSS of the whole process from /usr/bin/time, load averages seen).
+# PASS/MISS, peak RSS of the whole process and its CPU time, user + system, from
+# /usr/bin/time; for the references the CPU of psql and gzip; load averages seen).
 set -euo pipefail
 SCALE=${1:-90}
 BUILD=${2:-build/engine-rel}
@@ -45,7 +46,7 @@ want() { [[ -z ${CU_BENCH_ONLY:-} || " $CU_BENCH_ONLY " == *" $1 "* ]]; }
 # measure NAME EXPECTED_ROWS CMD...: one timed run; appends the wall time, peak RSS and
 # the 1-minute load average to the case's lists. Engine runs print their result as JSON,
 # whose row count must be the expected one (a benchmark of a wrong answer is no figure).
-declare -A T RSS LOAD
+declare -A T RSS LOAD CPU
 measure() {
   local name=$1 expect=$2
   shift 2
@@ -54,9 +55,9 @@ measure() {
   sync
   local load
   load=$(cut -d' ' -f1 /proc/loadavg)
-  /usr/bin/time -f '%e %M' -o "$out/time" "$@" >"$out/stdout"
-  local secs kib
-  read -r secs kib <"$out/time"
+  /usr/bin/time -f '%e %M %U %S' -o "$out/time" "$@" >"$out/stdout"
+  local secs kib user sys
+  read -r secs kib user sys <"$out/time"
   if [[ $expect != - ]]; then
     local got
     got=$(jq -r .rows "$out/stdout")
@@ -70,7 +71,8 @@ measure() {
   T[$name]+="$secs "
   RSS[$name]=$(((${RSS[$name]:-0} > kib) ? ${RSS[$name]:-0} : kib))
   LOAD[$name]+="$load "
-  printf '  %-16s %7.2f s  %6.1f MiB  load %s\n' "$name" "$secs" "$(echo "$kib / 1024" | bc -l)" "$load" >&2
+  CPU[$name]+="$(echo "$user + $sys" | bc) "
+  printf '  %-16s %7.2f s  %6.1f MiB  cpu %5.2f s  load %s\n' "$name" "$secs" "$(echo "$kib / 1024" | bc -l)" "$(echo "$user + $sys" | bc)" "$load" >&2
 }
 declare -A FILES
 BYTES=0
@@ -125,8 +127,8 @@ verdict() { (($(echo "$1 >= $2" | bc -l))) && echo PASS || echo MISS; }
 echo
 echo "bench/engine_unload.sh $SCALE $BUILD $RUNS — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $rows rows, text output $BYTES bytes"
 echo
-echo "| case | runs (s) | median (s) | rows/s | target | ratio | result | peak RSS (MiB) | load |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| case | runs (s) | median (s) | rows/s | target | ratio | result | peak RSS (MiB) | CPU (s) | load |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 # row CASE TARGET_TEXT [VS_CASE MIN_RATIO]
 row() {
   local c=$1 target=$2 vs=${3:-} min=${4:-} m ratio="" result=""
@@ -145,8 +147,8 @@ row() {
     [[ $c == part1000* ]] && cap=512
     result=$( (($(echo "${RSS[$c]} <= $cap * 1024" | bc))) && echo PASS || echo MISS)
   fi
-  printf '| %s | %s | %.2f | %s | %s | %s | %s | %s | %s |\n' "$c" "$(echo ${T[$c]} | sed 's/ / · /g')" "$m" \
-    "$(printf '%.0f' "$(echo "$n / $m" | bc -l)" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')" "$target" "${ratio:+×$ratio}" "$result" "$rss" "$(loads "$c")"
+  printf '| %s | %s | %.2f | %s | %s | %s | %s | %s | %s | %s |\n' "$c" "$(echo ${T[$c]} | sed 's/ / · /g')" "$m" \
+    "$(printf '%.0f' "$(echo "$n / $m" | bc -l)" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')" "$target" "${ratio:+×$ratio}" "$result" "$rss" "$(median "${CPU[$c]}")" "$(loads "$c")"
 }
 row ref "reference: psql \\copy > /dev/null"
 row ref_gzip "reference: psql \\copy \\| gzip"
@@ -156,7 +158,7 @@ row gzip "≥ 4× ref_gzip" ref_gzip 4
 row zstd "≥ 0.8× ref" ref 0.8
 row parquet "≥ 0.6× ref" ref 0.6
 [[ -n ${T[parquet]:-} && -n ${T[two_step]:-} ]] &&
-  echo "| parquet vs two_step | | | | ≥ 1× two_step | ×$(printf '%.2f' "$(echo "$(med two_step) / $(med parquet)" | bc -l)") | $(verdict "$(echo "$(med two_step) / $(med parquet)" | bc -l)" 1) | | |"
+  echo "| parquet vs two_step | | | | ≥ 1× two_step | ×$(printf '%.2f' "$(echo "$(med two_step) / $(med parquet)" | bc -l)") | $(verdict "$(echo "$(med two_step) / $(med parquet)" | bc -l)" 1) | | | |"
 row text_off "(PARALLEL OFF, informative)" ref -
 row text_x4 "RSS ≤ 256 MiB at 4× rows"
 row parquet_x4 "RSS ≤ 256 MiB at 4× rows"
