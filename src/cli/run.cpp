@@ -38,24 +38,34 @@ void write_report(const job::Report& report, const std::string& where) {
 // run writes nothing, not even this.
 void report_refused_config(const Error& e, const job::Values& values) {
   auto it = values.find("report");
-  if (it == values.end()) return;
+  if (it == values.end()) {
+    return;
+  }
   const auto* where = std::get_if<std::string>(&it->second);
-  if (where == nullptr || where->empty()) return;
+  if (where == nullptr || where->empty()) {
+    return;
+  }
   if (auto dry = values.find("dry_run"); dry != values.end()) {
-    if (const auto* b = std::get_if<bool>(&dry->second); b != nullptr && *b) return;
+    if (const auto* b = std::get_if<bool>(&dry->second); b != nullptr && *b) {
+      return;
+    }
   }
   job::Report report;
   report.status = "failed";
   report.error = e.what();
   report.exit_code = e.exit_code();
   if (auto to = values.find("to"); to != values.end()) {
-    if (const auto* s = std::get_if<std::string>(&to->second)) report.destination = *s;
+    if (const auto* s = std::get_if<std::string>(&to->second)) {
+      report.destination = *s;
+    }
   }
   write_report(report, *where);
 }
 
 int run(const job::ConfigFlags& flags, bool verbose) {
-  if (verbose) log::set_level(log::Level::kDebug);
+  if (verbose) {
+    log::set_level(log::Level::kDebug);
+  }
   job::Values values;
   job::JobConfig cfg;
   try {
@@ -88,11 +98,15 @@ int run(const job::ConfigFlags& flags, bool verbose) {
     report.status = "failed";
     report.error = e.what();
     report.exit_code = e.exit_code();
-    if (cfg.report) write_report(report, *cfg.report);
+    if (cfg.report) {
+      write_report(report, *cfg.report);
+    }
     throw;
   }
   log::info("{}", job::summary(report));
-  if (cfg.report) write_report(report, *cfg.report);
+  if (cfg.report) {
+    write_report(report, *cfg.report);
+  }
   return 0;
 }
 

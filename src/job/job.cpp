@@ -4,6 +4,7 @@
 #include <libpq-fe.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -29,7 +30,8 @@ using Clock = std::chrono::steady_clock;
 
 // Runs `fn` as the named step: times it, records it in the report, logs it.
 template <typename Fn>
-auto step(Report& report, std::string name, std::string identity, std::string detail, Fn&& fn) {
+auto step(Report& report, const std::string& name, const std::string& identity,
+          const std::string& detail, Fn&& fn) {
   log::debug("{} {}{}", name, detail, identity.empty() ? "" : " as " + identity);
   auto start = Clock::now();
   auto record = [&] {
@@ -51,7 +53,9 @@ auto step(Report& report, std::string name, std::string identity, std::string de
 std::string conninfo_value(std::string_view v) {
   std::string out = "'";
   for (char c : v) {
-    if (c == '\\' || c == '\'') out += '\\';
+    if (c == '\\' || c == '\'') {
+      out += '\\';
+    }
     out += c;
   }
   return out + "'";
@@ -69,26 +73,38 @@ std::string with_overrides(const std::string& base, const JobConfig& job) {
   PQconninfoOption* opts = PQconninfoParse(base.c_str(), &err);
   if (opts == nullptr) {
     std::string msg = err ? pg::one_line(err) : "cannot parse";
-    if (err) PQfreemem(err);
+    if (err) {
+      PQfreemem(err);
+    }
     throw Error(ErrorKind::kUsage, "configure", "source", "not a libpq conninfo or URL: " + msg)
         .with_hint("write host=H port=P dbname=D user=U, or postgresql://U@H:P/D");
   }
   std::map<std::string, std::string> kv;
   for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
-    if (o->val != nullptr && *o->val != '\0') kv[o->keyword] = o->val;
+    if (o->val != nullptr && *o->val != '\0') {
+      kv[o->keyword] = o->val;
+    }
   }
   PQconninfoFree(opts);
-  if (job.database) kv["dbname"] = *job.database;
+  if (job.database) {
+    kv["dbname"] = *job.database;
+  }
   if (job.sslmode) {
     kv["sslmode"] = *job.sslmode;
   } else if (!kv.contains("sslmode") && !is_loopback(kv["host"])) {
     kv["sslmode"] = "require";
   }
-  if (!kv.contains("connect_timeout")) kv["connect_timeout"] = std::to_string(job.connect_timeout);
-  if (!kv.contains("application_name")) kv["application_name"] = "crossunload";
+  if (!kv.contains("connect_timeout")) {
+    kv["connect_timeout"] = std::to_string(job.connect_timeout);
+  }
+  if (!kv.contains("application_name")) {
+    kv["application_name"] = "crossunload";
+  }
   std::string out;
   for (const auto& [k, v] : kv) {
-    if (!kv.empty()) out += out.empty() ? "" : " ";
+    if (!kv.empty()) {
+      out += out.empty() ? "" : " ";
+    }
     out += k + "=" + conninfo_value(v);
   }
   return out;
@@ -112,7 +128,9 @@ std::string describe_provider(const aws::CredentialsProviderPtr& p) {
 // that has been used, else the provider's description ("profile dev", …).
 std::string known_identity(const aws::CredentialsProviderPtr& p) {
   if (auto* chain = dynamic_cast<aws::RoleChainProvider*>(p.get())) {
-    if (!chain->hops().empty()) return chain->hops().back().assumed_role_arn;
+    if (!chain->hops().empty()) {
+      return chain->hops().back().assumed_role_arn;
+    }
   }
   return describe_provider(p);
 }
@@ -125,7 +143,9 @@ auto naming_refused_identity(AwsContext& aws, const aws::CredentialsProviderPtr&
   try {
     return fn();
   } catch (const Error& e) {
-    if (e.kind() != ErrorKind::kAccess || !who) throw;
+    if (e.kind() != ErrorKind::kAccess || !who) {
+      throw;
+    }
     std::string id = known_identity(who);
     if (!id.starts_with("arn:")) {
       try {
@@ -133,10 +153,14 @@ auto naming_refused_identity(AwsContext& aws, const aws::CredentialsProviderPtr&
       } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): keep the description
       }
     }
-    if (id.empty() || std::string_view(e.what()).find(id) != std::string_view::npos) throw;
+    if (id.empty() || std::string_view(e.what()).find(id) != std::string_view::npos) {
+      throw;
+    }
     Error named(e.kind(), e.step(), e.resource() + " as " + id, e.message());
     named.with_aws(e.aws_code(), e.request_id());
-    if (!e.hint().empty()) named.with_hint(e.hint());
+    if (!e.hint().empty()) {
+      named.with_hint(e.hint());
+    }
     throw named;
   }
 }
@@ -144,8 +168,12 @@ auto naming_refused_identity(AwsContext& aws, const aws::CredentialsProviderPtr&
 std::int64_t last_unload_count(pg::Connection& conn) {
   PGresult* r = PQexec(conn.raw(), "select pg_last_unload_count()");
   std::unique_ptr<PGresult, decltype(&PQclear)> guard(r, PQclear);
-  if (PQresultStatus(r) != PGRES_TUPLES_OK) conn.throw_result_error(r, "read unload count");
-  if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) return -1;
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+    conn.throw_result_error(r, "read unload count");
+  }
+  if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
+    return -1;
+  }
   return std::stoll(PQgetvalue(r, 0, 0));
 }
 
@@ -158,14 +186,20 @@ void verify_objects(const unload::UnloadSpec& spec, AwsContext& aws,
   if (!d.s3) {
     namespace fs = std::filesystem;
     auto [dir, name] = std::pair{fs::path(d.prefix).parent_path(), fs::path(d.prefix).filename()};
-    if (dir.empty()) dir = ".";
+    if (dir.empty()) {
+      dir = ".";
+    }
     std::error_code ec;
     for (auto it = fs::recursive_directory_iterator(dir, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (!it->is_regular_file()) continue;
+      if (!it->is_regular_file()) {
+        continue;
+      }
       std::string p = it->path().string();
       std::string rel = fs::relative(it->path(), dir).string();
-      if (!rel.starts_with(name.string())) continue;
+      if (!rel.starts_with(name.string())) {
+        continue;
+      }
       if (p == manifest_key || it->path() == fs::path(manifest_key)) {
         report.manifest = p;
         continue;
@@ -182,7 +216,9 @@ void verify_objects(const unload::UnloadSpec& spec, AwsContext& aws,
       report.files.push_back({unload::object_url(d, o.key), o.size, std::nullopt});
     }
   }
-  for (const FileReport& f : report.files) report.bytes += f.bytes;
+  for (const FileReport& f : report.files) {
+    report.bytes += f.bytes;
+  }
   if (spec.manifest != unload::Manifest::kNone && !report.manifest) {
     throw Error(ErrorKind::kDestination, "verify", unload::object_url(d, manifest_key),
                 "UNLOAD finished but its manifest is not there")
@@ -209,7 +245,9 @@ class CancelQueryOnStop {
     CancelQueryOnStop* self;
     void operator()() const {
       char err[256];
-      if (self->cancel_) PQcancel(self->cancel_.get(), err, sizeof err);
+      if (self->cancel_) {
+        PQcancel(self->cancel_.get(), err, sizeof err);
+      }
     }
   };
   std::unique_ptr<PGcancel, decltype(&PQfreeCancel)> cancel_;
@@ -257,7 +295,9 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
     }
     std::string identity = describe_provider(reader);
     if (auto* chain = dynamic_cast<aws::RoleChainProvider*>(reader.get())) {
-      if (!chain->hops().empty()) identity = chain->hops().back().assumed_role_arn;
+      if (!chain->hops().empty()) {
+        identity = chain->hops().back().assumed_role_arn;
+      }
     }
     check_stop("read secret");
     aws::DatabaseSecret secret = step(report, "read secret", identity, *job.secret_id, [&] {
@@ -283,7 +323,9 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
   report.server = conn->server().version;
   bool redshift = conn->server().kind == pg::ServerKind::kRedshift;
   Mode mode = job.mode;
-  if (mode == Mode::kAuto) mode = redshift ? Mode::kServer : Mode::kClient;
+  if (mode == Mode::kAuto) {
+    mode = redshift ? Mode::kServer : Mode::kClient;
+  }
   report.mode = to_string(mode);
   log::debug("source is {} ({} mode)", redshift ? "Redshift" : "PostgreSQL", report.mode);
 
@@ -313,12 +355,16 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
       step(report, "unload", target.user, job.unload.destination,
            [&] { conn->execute(sql, "unload"); });
     } catch (const Error& e) {
-      if (!stop.stop_requested()) throw;
+      if (!stop.stop_requested()) {
+        throw;
+      }
       throw stopped("unload", job.unload.destination,
                     "the UNLOAD was cancelled on the cluster (" + e.message() + ")");
     }
     std::int64_t n = last_unload_count(*conn);
-    if (n >= 0) report.rows = static_cast<std::uint64_t>(n);
+    if (n >= 0) {
+      report.rows = static_cast<std::uint64_t>(n);
+    }
     auto reader = write_identity();
     step(report, "verify", describe_provider(reader), job.unload.destination, [&] {
       naming_refused_identity(aws, reader,
@@ -336,9 +382,13 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
         return naming_refused_identity(
             aws, to_s3_as, [&] { return client_unload(job.unload, *conn, aws, to_s3_as, stop); });
       });
-      if (to_s3_as) report.steps.back().identity = known_identity(to_s3_as);
+      if (to_s3_as) {
+        report.steps.back().identity = known_identity(to_s3_as);
+      }
     } catch (const Error& e) {
-      if (!stop.stop_requested() || e.message().starts_with("stopped before the deadline")) throw;
+      if (!stop.stop_requested() || e.message().starts_with("stopped before the deadline")) {
+        throw;
+      }
       throw stopped("unload", job.unload.destination,
                     "the query was cancelled (" + e.message() + ")");
     }
@@ -369,7 +419,7 @@ nlohmann::json to_json(const Report& r) {
   j["steps"] = nlohmann::json::array();
   for (const StepReport& s : r.steps) {
     j["steps"].push_back({{"name", s.name},
-                          {"ms", static_cast<std::int64_t>(s.ms + 0.5)},
+                          {"ms", static_cast<std::int64_t>(std::lround(s.ms))},
                           {"identity", s.identity},
                           {"resource", s.detail}});
   }
@@ -387,16 +437,24 @@ std::string summary(const Report& r) {
                               r.source, r.destination);
   s += r.rows ? fmt::format("{} rows, ", *r.rows) : std::string();
   s += fmt::format("{} files, {} bytes", r.files.size(), r.bytes);
-  if (r.manifest) s += ", manifest " + *r.manifest;
-  for (const StepReport& st : r.steps) s += fmt::format("\n  {:>8.1f} ms  {}", st.ms, st.name);
+  if (r.manifest) {
+    s += ", manifest " + *r.manifest;
+  }
+  for (const StepReport& st : r.steps) {
+    s += fmt::format("\n  {:>8.1f} ms  {}", st.ms, st.name);
+  }
   return s;
 }
 
 std::string describe_plan(const JobConfig& job, const aws::Environment& env) {
   std::string out = "crossunload run — plan (dry run: nothing is read or written)\n";
   auto own = [&] {
-    if (auto p = env.get("AWS_PROFILE")) return "profile " + *p;
-    if (env.get("AWS_ACCESS_KEY_ID")) return std::string("environment keys");
+    if (auto p = env.get("AWS_PROFILE")) {
+      return "profile " + *p;
+    }
+    if (env.get("AWS_ACCESS_KEY_ID")) {
+      return std::string("environment keys");
+    }
     return std::string("default credential chain");
   }();
   int n = 1;
