@@ -26,11 +26,13 @@ void add_infra(CLI::App& app, Runner& selected) {
   cmd->callback([&selected, config, out] {
     selected = [config, out]() -> int {
       infra::InfraParams p = infra::load_infra_params(*config);
-      for (const auto& f : infra::write_infra(p, *out))
+      for (const auto& f : infra::write_infra(p, *out)) {
         std::printf("%s\n", (std::filesystem::path(*out) / f).string().c_str());
-      if (!p.code_s3_bucket)
+      }
+      if (!p.code_s3_bucket) {
         std::fprintf(stderr,
                      "note: no [infra] code_s3_bucket: the DEV template has no Lambda function\n");
+      }
       return 0;
     };
   });

@@ -31,10 +31,14 @@ lambda::Handler job_handler() {
 }  // namespace
 
 void bootstrap_argv(int& argc, char**& argv) {
-  if (argc < 1 || !argv[0]) return;
+  if (argc < 1 || !argv[0]) {
+    return;
+  }
   const char* base = std::strrchr(argv[0], '/');
   base = base ? base + 1 : argv[0];
-  if (std::strcmp(base, "bootstrap") != 0 || argc > 1) return;
+  if (std::strcmp(base, "bootstrap") != 0 || argc > 1) {
+    return;
+  }
   static char lambda_word[] = "lambda";
   static char* args[] = {argv[0], lambda_word, nullptr};
   argc = 2;
@@ -56,7 +60,9 @@ void add_lambda(CLI::App& app, Runner& selected) {
     selected = [max]() -> int {
       log::set_json(true);
       lambda::RuntimeOptions options = lambda::RuntimeOptions::from_environment();
-      if (*max > 0) options.max_invocations = *max;
+      if (*max > 0) {
+        options.max_invocations = *max;
+      }
       lambda::Runtime runtime(options);
       lambda::Handler handler;
       try {

@@ -16,8 +16,9 @@ namespace {
 
 pugi::xml_document parse_xml(std::string_view xml, const char* what) {
   pugi::xml_document doc;
-  if (!doc.load_buffer(xml.data(), xml.size()))
+  if (!doc.load_buffer(xml.data(), xml.size())) {
     throw Error(ErrorKind::kOther, what, "", "the response is not XML");
+  }
   return doc;
 }
 
@@ -35,14 +36,20 @@ std::optional<StackInfo> parse_describe_stacks(std::string_view xml) {
                     .child("DescribeStacksResult")
                     .child("Stacks")
                     .child("member");
-  if (!member) return std::nullopt;
+  if (!member) {
+    return std::nullopt;
+  }
   StackInfo s;
   s.name = text(member, "StackName");
   s.id = text(member, "StackId");
   s.status = text(member, "StackStatus");
   s.status_reason = text(member, "StackStatusReason");
-  for (auto t : member.child("Tags").children("member")) s.tags[text(t, "Key")] = text(t, "Value");
-  if (s.status == "DELETE_COMPLETE") return std::nullopt;
+  for (auto t : member.child("Tags").children("member")) {
+    s.tags[text(t, "Key")] = text(t, "Value");
+  }
+  if (s.status == "DELETE_COMPLETE") {
+    return std::nullopt;
+  }
   return s;
 }
 
@@ -50,10 +57,13 @@ std::vector<StackResource> parse_list_stack_resources(std::string_view xml, std:
   auto doc = parse_xml(xml, "list stack resources");
   auto result = doc.child("ListStackResourcesResponse").child("ListStackResourcesResult");
   std::vector<StackResource> out;
-  for (auto m : result.child("StackResourceSummaries").children("member"))
+  for (auto m : result.child("StackResourceSummaries").children("member")) {
     out.push_back({text(m, "LogicalResourceId"), text(m, "PhysicalResourceId"),
                    text(m, "ResourceType"), text(m, "ResourceStatus")});
-  if (next) *next = text(result, "NextToken");
+  }
+  if (next) {
+    *next = text(result, "NextToken");
+  }
   return out;
 }
 
@@ -64,7 +74,9 @@ std::vector<ObjectVersion> parse_list_object_versions(std::string_view xml, std:
   std::vector<ObjectVersion> out;
   for (auto n : root.children()) {
     std::string name = n.name();
-    if (name != "Version" && name != "DeleteMarker") continue;
+    if (name != "Version" && name != "DeleteMarker") {
+      continue;
+    }
     ObjectVersion v;
     v.key = text(n, "Key");
     v.version_id = text(n, "VersionId");
@@ -87,8 +99,9 @@ std::string delete_versions_body(const std::vector<ObjectVersion>& versions, std
   for (std::size_t i = begin; i < end && i < versions.size(); ++i) {
     auto o = del.append_child("Object");
     o.append_child("Key").text() = versions[i].key.c_str();
-    if (!versions[i].version_id.empty())
+    if (!versions[i].version_id.empty()) {
       o.append_child("VersionId").text() = versions[i].version_id.c_str();
+    }
   }
   std::ostringstream out;
   doc.save(out, "", pugi::format_raw | pugi::format_no_declaration);
@@ -118,8 +131,9 @@ std::optional<StackInfo> CloudFormation::describe_stack(const std::string& name)
   } catch (const aws::AwsError& e) {
     // "Stack with id X does not exist" is a ValidationError: the stack is already gone.
     if (e.info().code == "ValidationError" &&
-        e.info().message.find("does not exist") != std::string::npos)
+        e.info().message.find("does not exist") != std::string::npos) {
       return std::nullopt;
+    }
     throw;
   }
 }
@@ -129,7 +143,9 @@ std::vector<StackResource> CloudFormation::list_resources(const std::string& nam
   std::string next;
   do {
     std::string params = "&StackName=" + form_encode(name);
-    if (!next.empty()) params += "&NextToken=" + form_encode(next);
+    if (!next.empty()) {
+      params += "&NextToken=" + form_encode(next);
+    }
     auto page = parse_list_stack_resources(call("ListStackResources", params, name), &next);
     all.insert(all.end(), page.begin(), page.end());
   } while (!next.empty());
@@ -177,9 +193,13 @@ std::vector<ObjectVersion> S3Versions::list(const std::string& bucket,
     r.path = path(bucket);
     // Query parameters in canonical (sorted) order.
     r.query = "";
-    if (!key_marker.empty()) r.query += "key-marker=" + form_encode(key_marker) + "&";
+    if (!key_marker.empty()) {
+      r.query += "key-marker=" + form_encode(key_marker) + "&";
+    }
     r.query += "prefix=" + form_encode(prefix);
-    if (!version_marker.empty()) r.query += "&version-id-marker=" + form_encode(version_marker);
+    if (!version_marker.empty()) {
+      r.query += "&version-id-marker=" + form_encode(version_marker);
+    }
     r.query += "&versions=";
     r.step = "list object versions";
     r.resource = aws::s3_url(bucket, prefix);
@@ -208,10 +228,11 @@ void S3Versions::remove(const std::string& bucket,
     std::string answer = client.send(r).body;
     pugi::xml_document doc;
     if (doc.load_buffer(answer.data(), answer.size())) {
-      if (auto err = doc.child("DeleteResult").child("Error"))
+      if (auto err = doc.child("DeleteResult").child("Error")) {
         throw Error(ErrorKind::kDestination, "delete object versions",
                     aws::s3_url(bucket, text(err, "Key")), text(err, "Message"))
             .with_aws(text(err, "Code"), "");
+      }
     }
   }
 }

@@ -31,7 +31,9 @@ namespace {
 struct Fd {
   int fd = -1;
   ~Fd() {
-    if (fd >= 0) ::close(fd);
+    if (fd >= 0) {
+      ::close(fd);
+    }
   }
 };
 
@@ -52,7 +54,9 @@ int tcp_connect(const sockaddr* addr, socklen_t len, int timeout_ms, std::string
   int n = ::poll(&p, 1, timeout_ms);
   int err = 0;
   socklen_t elen = sizeof err;
-  if (n == 1) ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
+  if (n == 1) {
+    ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
+  }
   if (n != 1 || err != 0) {
     *why = n == 0 ? fmt::format("no answer within {} ms", timeout_ms)
                   : std::strerror(err ? err : errno);
@@ -66,7 +70,9 @@ int tcp_connect(const sockaddr* addr, socklen_t len, int timeout_ms, std::string
 std::string conninfo_value(const std::string& v) {
   std::string out = "'";
   for (char c : v) {
-    if (c == '\'' || c == '\\') out += '\\';
+    if (c == '\'' || c == '\\') {
+      out += '\\';
+    }
     out += c;
   }
   return out + "'";
@@ -135,11 +141,12 @@ int run_doctor(const InfraParams& p, std::FILE* out) {
         try {
           r = StsClient(sts, own).assume_role(req, me.arn);
         } catch (Error& e) {
-          if (e.kind() == ErrorKind::kAccess)
+          if (e.kind() == ErrorKind::kAccess) {
             e.with_hint(fmt::format(
                 "{}'s trust policy must allow {} with sts:ExternalId \"{}\", and {}'s own "
                 "policy must allow sts:AssumeRole on it (crossunload infra generates both)",
                 p.secret_role_name, me.arn, p.external_id, me.arn));
+          }
           throw;
         }
         secret_creds = fixed_credentials(r.credentials, r.assumed_role_arn);
@@ -154,11 +161,14 @@ int run_doctor(const InfraParams& p, std::FILE* out) {
       ResolvedEndpoint ep = endpoint("secretsmanager");
       SecretsManagerClient sm({ep.signing_name, ep.region, ep.url}, secret_creds);
       SecretValue v = sm.get_secret_value({.secret_id = p.secret_id});
-      if (!v.string)
+      if (!v.string) {
         throw Error(ErrorKind::kUsage, "read secret", p.secret_id, "the secret has no SecretString")
             .with_hint("store the connection as JSON: host, port, dbname, username, password");
+      }
       db = parse_database_secret(*v.string, p.secret_id);
-      if (p.database) db.dbname = *p.database;
+      if (p.database) {
+        db.dbname = *p.database;
+      }
       return fmt::format("{} (user {}, {}:{}/{})", v.arn.empty() ? p.secret_id : v.arn, db.username,
                          db.host, db.port, db.dbname);
     });
@@ -170,11 +180,12 @@ int run_doctor(const InfraParams& p, std::FILE* out) {
       hints.ai_socktype = SOCK_STREAM;
       addrinfo* res = nullptr;
       int rc = ::getaddrinfo(db.host.c_str(), std::to_string(db.port).c_str(), &hints, &res);
-      if (rc != 0)
+      if (rc != 0) {
         throw Error(ErrorKind::kSource, "resolve host", db.host, ::gai_strerror(rc))
             .with_hint(
                 "from a peered VPC, enable DNS resolution of the peer's private names "
                 "on the peering connection, or put the cluster's IP in the secret");
+      }
       std::string list;
       for (addrinfo* a = res; a; a = a->ai_next) {
         sockaddr_storage s{};
@@ -183,8 +194,9 @@ int run_doctor(const InfraParams& p, std::FILE* out) {
         char host[NI_MAXHOST];
         if (::getnameinfo(a->ai_addr, a->ai_addrlen, host, sizeof host, nullptr, 0,
                           NI_NUMERICHOST) == 0 &&
-            list.find(host) == std::string::npos)
+            list.find(host) == std::string::npos) {
           list += (list.empty() ? "" : ", ") + std::string(host);
+        }
       }
       ::freeaddrinfo(res);
       return fmt::format("{} -> {}", db.host, list);
@@ -195,7 +207,9 @@ int run_doctor(const InfraParams& p, std::FILE* out) {
       std::string why;
       for (auto& [s, len] : addrs) {
         sock.fd = tcp_connect(reinterpret_cast<const sockaddr*>(&s), len, 5000, &why);
-        if (sock.fd >= 0) return fmt::format("TCP connection to {} accepted", where);
+        if (sock.fd >= 0) {
+          return fmt::format("TCP connection to {} accepted", where);
+        }
       }
       throw Error(ErrorKind::kSource, "connect", where, why)
           .with_hint(fmt::format(
@@ -213,19 +227,24 @@ int run_doctor(const InfraParams& p, std::FILE* out) {
       timeval tv{5, 0};
       ::setsockopt(sock.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
       if (::send(sock.fd, req, sizeof req, MSG_NOSIGNAL) != 8 ||
-          ::recv(sock.fd, &answer, 1, 0) != 1)
+          ::recv(sock.fd, &answer, 1, 0) != 1) {
         throw Error(ErrorKind::kSource, "tls", where, "no answer to PostgreSQL's SSLRequest")
             .with_hint("is this a PostgreSQL or Redshift port?");
+      }
       bool needs = sslmode == "require" || sslmode == "verify-ca" || sslmode == "verify-full";
-      if (answer == 'S') return fmt::format("the server offers TLS (sslmode {})", sslmode);
-      if (answer == 'N' && !needs)
+      if (answer == 'S') {
+        return fmt::format("the server offers TLS (sslmode {})", sslmode);
+      }
+      if (answer == 'N' && !needs) {
         return fmt::format("the server has no TLS; sslmode {} allows that", sslmode);
-      if (answer == 'N')
+      }
+      if (answer == 'N') {
         throw Error(ErrorKind::kSource, "tls", where,
                     fmt::format("the server does not offer TLS but sslmode is {}", sslmode))
             .with_hint(
                 "Redshift always offers TLS: check host and port; sslmode = \"disable\" "
                 "only for a local test server");
+      }
       throw Error(ErrorKind::kSource, "tls", where,
                   fmt::format("unexpected answer '{}' to SSLRequest", answer))
           .with_hint("is this a PostgreSQL or Redshift port?");
@@ -271,7 +290,9 @@ int run_doctor(const InfraParams& p, std::FILE* out) {
       ResolvedEndpoint ep = endpoint("s3");
       S3Options o;
       o.region = p.region;
-      if (ep.configured) o.endpoint_url = ep.url;
+      if (ep.configured) {
+        o.endpoint_url = ep.url;
+      }
       S3Client s3(o, dest_creds);
       if (server_mode) {
         auto objects = s3.list_objects(p.bucket, p.prefix);

@@ -23,24 +23,36 @@ Error usage(const std::string& origin, const std::string& key, const std::string
 std::optional<std::string> get_string(const toml::table& t, std::string_view key,
                                       const std::string& origin, const std::string& where) {
   const toml::node* n = t.get(key);
-  if (!n) return std::nullopt;
-  if (auto s = n->value<std::string>()) return *s;
+  if (!n) {
+    return std::nullopt;
+  }
+  if (auto s = n->value<std::string>()) {
+    return *s;
+  }
   throw usage(origin, where + std::string(key), "must be a string");
 }
 
 std::optional<bool> get_bool(const toml::table& t, std::string_view key, const std::string& origin,
                              const std::string& where) {
   const toml::node* n = t.get(key);
-  if (!n) return std::nullopt;
-  if (auto b = n->value<bool>()) return *b;
+  if (!n) {
+    return std::nullopt;
+  }
+  if (auto b = n->value<bool>()) {
+    return *b;
+  }
   throw usage(origin, where + std::string(key), "must be true or false");
 }
 
 std::optional<int> get_int(const toml::table& t, std::string_view key, const std::string& origin,
                            const std::string& where) {
   const toml::node* n = t.get(key);
-  if (!n) return std::nullopt;
-  if (auto i = n->value<int64_t>(); i && *i >= 0 && *i <= 1'000'000) return static_cast<int>(*i);
+  if (!n) {
+    return std::nullopt;
+  }
+  if (auto i = n->value<int64_t>(); i && *i >= 0 && *i <= 1'000'000) {
+    return static_cast<int>(*i);
+  }
   throw usage(origin, where + std::string(key), "must be a non-negative integer");
 }
 
@@ -50,13 +62,17 @@ std::vector<std::string> get_list(const toml::table& t, std::string_view key,
                                   const std::string& origin, const std::string& where) {
   std::vector<std::string> out;
   const toml::node* n = t.get(key);
-  if (!n) return out;
+  if (!n) {
+    return out;
+  }
   auto add_csv = [&](const std::string& s) {
     std::stringstream ss(s);
     for (std::string item; std::getline(ss, item, ',');) {
       auto b = item.find_first_not_of(" \t");
       auto e = item.find_last_not_of(" \t");
-      if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+      if (b != std::string::npos) {
+        out.push_back(item.substr(b, e - b + 1));
+      }
     }
   };
   if (auto s = n->value<std::string>()) {
@@ -64,7 +80,9 @@ std::vector<std::string> get_list(const toml::table& t, std::string_view key,
   } else if (const toml::array* a = n->as_array()) {
     for (const auto& el : *a) {
       auto s2 = el.value<std::string>();
-      if (!s2) throw usage(origin, where + std::string(key), "must be a list of strings");
+      if (!s2) {
+        throw usage(origin, where + std::string(key), "must be a list of strings");
+      }
       add_csv(*s2);
     }
   } else {
@@ -81,9 +99,10 @@ RoleArn parse_role_arn(const std::string& arn, const std::string& origin, const 
   static const std::regex re(
       R"(^arn:(aws[a-z-]*):iam::(\d{12}):role/(?:[\w+=,.@/-]*/)?([\w+=,.@-]{1,64})$)");
   std::smatch m;
-  if (!std::regex_match(arn, m, re))
+  if (!std::regex_match(arn, m, re)) {
     throw usage(origin, key, fmt::format("'{}' is not an IAM role ARN", arn))
         .with_hint("expected arn:aws:iam::<12-digit account>:role/<name>");
+  }
   return {m[1], m[2], m[3]};
 }
 
@@ -105,13 +124,17 @@ std::string InfraParams::role_arn(const std::string& account, const std::string&
 }
 
 std::string InfraParams::secret_policy_arn() const {
-  if (secret_id.rfind("arn:", 0) == 0) return secret_id;
+  if (secret_id.rfind("arn:", 0) == 0) {
+    return secret_id;
+  }
   return fmt::format("arn:{}:secretsmanager:{}:{}:secret:{}-??????", partition, region,
                      prod_account_id, secret_id);
 }
 
 std::string InfraParams::secret_name() const {
-  if (secret_id.rfind("arn:", 0) != 0) return secret_id;
+  if (secret_id.rfind("arn:", 0) != 0) {
+    return secret_id;
+  }
   auto pos = secret_id.find(":secret:");
   return pos == std::string::npos ? secret_id : secret_id.substr(pos + 8);
 }
@@ -132,17 +155,22 @@ InfraParams parse_infra_params(std::string_view toml_text, const std::string& or
   }
   const toml::table empty;
   const toml::table* infra = root["infra"].as_table();
-  if (root.get("infra") && !infra) throw usage(origin, "infra", "must be a table ([infra])");
-  if (!infra) infra = &empty;
+  if (root.get("infra") && !infra) {
+    throw usage(origin, "infra", "must be a table ([infra])");
+  }
+  if (!infra) {
+    infra = &empty;
+  }
   const std::string I = "infra.";
 
   InfraParams p;
   p.region = get_string(root, "region", origin, "").value_or("");
 
   if (auto to = get_string(root, "to", origin, "")) {
-    if (to->rfind("s3://", 0) != 0)
+    if (to->rfind("s3://", 0) != 0) {
       throw usage(origin, "to", fmt::format("'{}' is not an s3:// URL", *to))
           .with_hint("the infrastructure is for an S3 destination: to = \"s3://bucket/prefix\"");
+    }
     std::string rest = to->substr(5);
     auto slash = rest.find('/');
     p.bucket = rest.substr(0, slash);
@@ -153,11 +181,17 @@ InfraParams parse_infra_params(std::string_view toml_text, const std::string& or
   p.external_id = get_string(root, "external_id", origin, "").value_or("");
 
   // Accounts and names come from the job's ARNs; [infra] may state them too, and must agree.
-  if (auto id = get_string(*infra, "dev_account_id", origin, I)) p.dev_account_id = *id;
-  if (auto id = get_string(*infra, "prod_account_id", origin, I)) p.prod_account_id = *id;
+  if (auto id = get_string(*infra, "dev_account_id", origin, I)) {
+    p.dev_account_id = *id;
+  }
+  if (auto id = get_string(*infra, "prod_account_id", origin, I)) {
+    p.prod_account_id = *id;
+  }
   bool partition_set = false;
   auto take_partition = [&](const RoleArn& r) {
-    if (!partition_set) p.partition = r.partition;
+    if (!partition_set) {
+      p.partition = r.partition;
+    }
     partition_set = true;
   };
   if (auto arn = get_string(root, "secret_role_arn", origin, "")) {
@@ -168,12 +202,13 @@ InfraParams parse_infra_params(std::string_view toml_text, const std::string& or
     p.secret_via_role = true;
   }
   auto chain = get_list(root, "iam_role", origin, "");
-  if (!chain.empty() && chain.size() != 2)
+  if (!chain.empty() && chain.size() != 2) {
     throw usage(origin, "iam_role",
                 fmt::format("has {} roles; the pattern's chain has two", chain.size()))
         .with_hint(
             "iam_role = [\"arn:…:role/CrossAccount-S3-Write-Role\" (PROD), "
             "\"arn:…:role/S3-Write-Role\" (DEV)]");
+  }
   if (chain.size() == 2) {
     RoleArn first = parse_role_arn(chain[0], origin, "iam_role[0]");
     RoleArn second = parse_role_arn(chain[1], origin, "iam_role[1]");
@@ -184,7 +219,9 @@ InfraParams parse_infra_params(std::string_view toml_text, const std::string& or
     p.write_role_name = second.name;
   }
 
-  if (auto kms = get_string(root, "kms_key_id", origin, "")) p.kms_key_arn = *kms;
+  if (auto kms = get_string(root, "kms_key_id", origin, "")) {
+    p.kms_key_arn = *kms;
+  }
   p.job_write_role = get_string(root, "write_role_arn", origin, "");
   if (p.job_write_role) {
     RoleArn w = parse_role_arn(*p.job_write_role, origin, "write_role_arn");
@@ -201,51 +238,88 @@ InfraParams parse_infra_params(std::string_view toml_text, const std::string& or
   }
   p.sslmode = get_string(root, "sslmode", origin, "");
   p.database = get_string(root, "database", origin, "");
-  if (auto m = get_string(root, "mode", origin, "")) p.mode = *m;
-  if (auto v = get_string(*infra, "secret_kms_key_arn", origin, I)) p.secret_kms_key_arn = *v;
-  if (auto v = get_string(*infra, "lambda_role_name", origin, I)) p.lambda_role_name = *v;
-  if (auto v = get_string(*infra, "stack_name", origin, I)) p.stack_name = *v;
-  if (auto v = get_string(*infra, "function_name", origin, I)) p.function_name = *v;
-  if (auto v = get_string(*infra, "code_s3_bucket", origin, I)) p.code_s3_bucket = *v;
-  if (auto v = get_string(*infra, "code_s3_key", origin, I)) p.code_s3_key = *v;
-  if (auto v = get_int(*infra, "lambda_timeout_seconds", origin, I)) p.lambda_timeout_seconds = *v;
-  if (auto v = get_int(*infra, "lambda_memory_mb", origin, I)) p.lambda_memory_mb = *v;
-  if (auto v = get_int(*infra, "log_retention_days", origin, I)) p.log_retention_days = *v;
+  if (auto m = get_string(root, "mode", origin, "")) {
+    p.mode = *m;
+  }
+  if (auto v = get_string(*infra, "secret_kms_key_arn", origin, I)) {
+    p.secret_kms_key_arn = *v;
+  }
+  if (auto v = get_string(*infra, "lambda_role_name", origin, I)) {
+    p.lambda_role_name = *v;
+  }
+  if (auto v = get_string(*infra, "stack_name", origin, I)) {
+    p.stack_name = *v;
+  }
+  if (auto v = get_string(*infra, "function_name", origin, I)) {
+    p.function_name = *v;
+  }
+  if (auto v = get_string(*infra, "code_s3_bucket", origin, I)) {
+    p.code_s3_bucket = *v;
+  }
+  if (auto v = get_string(*infra, "code_s3_key", origin, I)) {
+    p.code_s3_key = *v;
+  }
+  if (auto v = get_int(*infra, "lambda_timeout_seconds", origin, I)) {
+    p.lambda_timeout_seconds = *v;
+  }
+  if (auto v = get_int(*infra, "lambda_memory_mb", origin, I)) {
+    p.lambda_memory_mb = *v;
+  }
+  if (auto v = get_int(*infra, "log_retention_days", origin, I)) {
+    p.log_retention_days = *v;
+  }
   p.subnet_ids = get_list(*infra, "subnet_ids", origin, I);
   p.security_group_ids = get_list(*infra, "security_group_ids", origin, I);
   p.lambda_cidrs = get_list(*infra, "lambda_cidrs", origin, I);
-  if (auto v = get_string(*infra, "redshift_security_group_id", origin, I))
+  if (auto v = get_string(*infra, "redshift_security_group_id", origin, I)) {
     p.redshift_security_group_id = *v;
-  if (auto v = get_int(*infra, "redshift_port", origin, I)) p.redshift_port = *v;
-  if (auto v = get_string(*infra, "redshift_cluster_id", origin, I)) p.redshift_cluster_id = *v;
+  }
+  if (auto v = get_int(*infra, "redshift_port", origin, I)) {
+    p.redshift_port = *v;
+  }
+  if (auto v = get_string(*infra, "redshift_cluster_id", origin, I)) {
+    p.redshift_cluster_id = *v;
+  }
   p.create_secret = get_bool(*infra, "create_secret", origin, I).value_or(false);
-  if (auto v = get_string(*infra, "secret_host", origin, I)) p.secret_host = *v;
-  if (auto v = get_string(*infra, "secret_dbname", origin, I)) p.secret_dbname = *v;
-  if (auto v = get_string(*infra, "secret_username", origin, I)) p.secret_username = *v;
+  if (auto v = get_string(*infra, "secret_host", origin, I)) {
+    p.secret_host = *v;
+  }
+  if (auto v = get_string(*infra, "secret_dbname", origin, I)) {
+    p.secret_dbname = *v;
+  }
+  if (auto v = get_string(*infra, "secret_username", origin, I)) {
+    p.secret_username = *v;
+  }
 
   // A bare KMS key id is made an ARN in the account that owns it: the bucket's (DEV) for
   // the objects, the secret's (PROD) for the secret. An alias cannot name a key in an IAM
   // policy's Resource.
   auto key_arn = [&](std::optional<std::string>& key, const std::string& account,
                      const std::string& name) {
-    if (!key || key->rfind("arn:", 0) == 0) return;
-    if (key->rfind("alias/", 0) == 0)
+    if (!key || key->rfind("arn:", 0) == 0) {
+      return;
+    }
+    if (key->rfind("alias/", 0) == 0) {
       throw usage(origin, name, fmt::format("'{}' is an alias", *key))
           .with_hint("IAM policies need the key's id or ARN, not an alias");
+    }
     key = fmt::format("arn:{}:kms:{}:{}:key/{}", p.partition, p.region, account, *key);
   };
   key_arn(p.kms_key_arn, p.dev_account_id, "kms_key_id");
   key_arn(p.secret_kms_key_arn, p.prod_account_id, "infra.secret_kms_key_arn");
 
-  if (p.create_secret && p.secret_id.empty()) p.secret_id = p.stack_name + "-redshift";
+  if (p.create_secret && p.secret_id.empty()) {
+    p.secret_id = p.stack_name + "-redshift";
+  }
   validate(p, origin);
   return p;
 }
 
 InfraParams load_infra_params(const std::filesystem::path& job_file) {
   std::ifstream in(job_file, std::ios::binary);
-  if (!in)
+  if (!in) {
     throw Error(ErrorKind::kUsage, "read job file", job_file.string(), "cannot open the file");
+  }
   std::stringstream ss;
   ss << in.rdbuf();
   return parse_infra_params(ss.str(), job_file.string());
@@ -263,7 +337,9 @@ void validate(const InfraParams& p, const std::string& origin) {
 
   auto need = [&](bool ok, const std::string& key, const std::string& message,
                   const std::string& hint) {
-    if (!ok) throw usage(origin, key, message).with_hint(hint);
+    if (!ok) {
+      throw usage(origin, key, message).with_hint(hint);
+    }
   };
   need(std::regex_match(p.dev_account_id, account), "infra.dev_account_id",
        p.dev_account_id.empty() ? "missing" : "'" + p.dev_account_id + "' is not 12 digits",
@@ -290,16 +366,18 @@ void validate(const InfraParams& p, const std::string& origin) {
        p.external_id.empty() ? "missing" : "has characters IAM does not allow",
        "SM-Read-Role's trust policy requires it: external_id = \"<2-1224 characters>\"");
   for (const auto* n :
-       {&p.lambda_role_name, &p.secret_role_name, &p.redshift_role_name, &p.write_role_name})
+       {&p.lambda_role_name, &p.secret_role_name, &p.redshift_role_name, &p.write_role_name}) {
     need(std::regex_match(*n, role_name), "role name", "'" + *n + "' is not a valid role name",
          "1-64 letters, digits or +=,.@_-");
+  }
   need(std::regex_match(p.stack_name, stack), "infra.stack_name",
        "'" + p.stack_name + "' is not a valid stack name", "letters, digits and dashes");
   need(std::regex_match(p.function_name, function), "infra.function_name",
        "'" + p.function_name + "' is not a valid function name", "letters, digits, _ and -");
-  for (const auto& k : {p.kms_key_arn, p.secret_kms_key_arn})
+  for (const auto& k : {p.kms_key_arn, p.secret_kms_key_arn}) {
     need(!k || std::regex_match(*k, key_arn), "kms key",
          "'" + k.value_or("") + "' is not a key ARN", "arn:aws:kms:<region>:<account>:key/<id>");
+  }
   static const int kRetentions[] = {1,   3,   5,   7,   14,   30,   60,   90,   120,  150,  180,
                                     365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653};
   need(std::find(std::begin(kRetentions), std::end(kRetentions), p.log_retention_days) !=

@@ -24,15 +24,18 @@ std::string account_root(const InfraParams& p, const std::string& account) {
 }
 
 json secret_resource(const InfraParams& p, Target target) {
-  if (target == Target::kTemplate && p.create_secret) return json{{"Ref", "Secret"}};
+  if (target == Target::kTemplate && p.create_secret) {
+    return json{{"Ref", "Secret"}};
+  }
   return p.secret_policy_arn();
 }
 
 // ListBucket is granted on the bucket but only for listings under the prefix.
 json list_prefix(const InfraParams& p, const std::string& sid) {
   json st = allow(sid, "s3:ListBucket", p.bucket_arn());
-  if (!p.prefix.empty())
+  if (!p.prefix.empty()) {
     st["Condition"] = {{"StringLike", {{"s3:prefix", json::array({p.prefix + "*"})}}}};
+  }
   return st;
 }
 
@@ -139,16 +142,21 @@ std::vector<RoleDoc> dev_roles(const InfraParams& p, Target /*target*/) {
     // After Redshift has written, the job checks the objects exist (listing, manifest).
     json verify = json::array({list_prefix(p, "ListUnderThePrefix"),
                                allow("ReadUnderThePrefix", "s3:GetObject", p.objects_arn())});
-    if (p.kms_key_arn)
+    if (p.kms_key_arn) {
       verify.push_back(allow("DecryptWithTheUnloadKey", "kms:Decrypt", *p.kms_key_arn));
+    }
     lr.policies.push_back({"verify-unloaded-objects", document(std::move(verify))});
   }
   if (p.in_vpc()) {
     const std::string ec2 =
         fmt::format("arn:{}:ec2:{}:{}:", p.partition, p.region, p.dev_account_id);
     json create = json::array({ec2 + "network-interface/*"});
-    for (const auto& s : p.subnet_ids) create.push_back(ec2 + "subnet/" + s);
-    for (const auto& g : p.security_group_ids) create.push_back(ec2 + "security-group/" + g);
+    for (const auto& s : p.subnet_ids) {
+      create.push_back(ec2 + "subnet/" + s);
+    }
+    for (const auto& g : p.security_group_ids) {
+      create.push_back(ec2 + "security-group/" + g);
+    }
     lr.policies.push_back(
         {"vpc-network-interfaces",
          document(json::array(
@@ -192,14 +200,17 @@ std::vector<RoleDoc> dev_roles(const InfraParams& p, Target /*target*/) {
   json write_actions = json::array({"s3:PutObject", "s3:AbortMultipartUpload", "s3:GetObject"});
   // The job's clean_path; and in client mode the job itself deletes the objects of a run
   // that failed half-way (all or nothing), which Redshift does on its own side.
-  if (p.allow_delete || p.lambda_uses_write_role()) write_actions.push_back("s3:DeleteObject");
+  if (p.allow_delete || p.lambda_uses_write_role()) {
+    write_actions.push_back("s3:DeleteObject");
+  }
   json write = json::array({allow("WriteUnderThePrefix", write_actions, p.objects_arn()),
                             list_prefix(p, "ListUnderThePrefix"),
                             allow("FindTheBucketRegion", "s3:GetBucketLocation", p.bucket_arn())});
-  if (p.kms_key_arn)
+  if (p.kms_key_arn) {
     write.push_back(allow("UseOnlyTheUnloadKey",
                           json::array({"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"}),
                           *p.kms_key_arn));
+  }
   wr.policies.push_back({"write-under-prefix", document(std::move(write))});
   roles.push_back(std::move(wr));
   return roles;

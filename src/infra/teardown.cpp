@@ -22,7 +22,9 @@ aws::ServiceEndpoint endpoint_for(const char* service, const InfraParams& p,
                                   const aws::Environment& env, const aws::SharedConfig& cfg,
                                   bool* configured = nullptr) {
   aws::ResolvedEndpoint ep = aws::resolve_endpoint(service, p.region, env, cfg);
-  if (configured) *configured = ep.configured;
+  if (configured) {
+    *configured = ep.configured;
+  }
   return {ep.signing_name, ep.region, ep.url};
 }
 
@@ -38,11 +40,12 @@ int run_teardown(const InfraParams& p, const TeardownOptions& options, std::FILE
   aws::CallerIdentity me =
       aws::StsClient(endpoint_for("sts", p, env, cfg), creds).get_caller_identity();
   const bool dev = me.account == p.dev_account_id;
-  if (!dev && me.account != p.prod_account_id)
+  if (!dev && me.account != p.prod_account_id) {
     throw Error(ErrorKind::kUsage, "teardown", me.arn,
                 fmt::format("these credentials are for account {}, neither DEV ({}) nor PROD ({})",
                             me.account, p.dev_account_id, p.prod_account_id))
         .with_hint("run teardown once with DEV credentials and once with PROD credentials");
+  }
   const std::string stack = dev ? p.dev_stack() : p.prod_stack();
   fmt::print(out, "teardown in {} account {} as {}{}\n", dev ? "DEV" : "PROD", me.account, me.arn,
              options.dry_run ? " (dry run: nothing is deleted)" : "");
@@ -55,19 +58,21 @@ int run_teardown(const InfraParams& p, const TeardownOptions& options, std::FILE
     fmt::print(out, "  stack {}: not found (already deleted)\n", stack);
   } else {
     auto tag = info->tags.find(kStackTag);
-    if (tag == info->tags.end() || tag->second != stack)
+    if (tag == info->tags.end() || tag->second != stack) {
       throw Error(ErrorKind::kUsage, "teardown", info->id,
                   fmt::format("the stack has no tag {}={}: crossunload did not create it",
                               kStackTag, stack))
           .with_hint(
               "teardown deletes only stacks deployed with that tag (docs/deploy.md); "
               "delete this one yourself if it is yours");
+    }
     resources = cfn.list_resources(stack);
     fmt::print(out, "  stack {} ({}): delete it and its {} resources\n", stack, info->status,
                resources.size());
-    for (const auto& r : resources)
+    for (const auto& r : resources) {
       fmt::print(out, "    {:<36} {}\n", r.type,
                  r.physical_id.empty() ? r.logical_id : r.physical_id);
+    }
   }
 
   std::vector<ObjectVersion> versions;
@@ -92,13 +97,16 @@ int run_teardown(const InfraParams& p, const TeardownOptions& options, std::FILE
       fmt::print(out, "  data {}: delete {} object versions and {} delete markers ({} bytes)\n",
                  where, versions.size() - markers, markers, bytes);
     }
-    if (p.kms_key_arn)
+    if (p.kms_key_arn) {
       fmt::print(out, "  KMS key {}: left alone (not created by crossunload)\n", *p.kms_key_arn);
+    }
   } else if (!p.create_secret) {
     fmt::print(out, "  secret {}: left alone (not created by crossunload)\n", p.secret_name());
   }
   fmt::print(out, "  VPC peering: left alone (not created by crossunload)\n");
-  if (options.dry_run) return 0;
+  if (options.dry_run) {
+    return 0;
+  }
 
   // 2. Act: data first (the stack's roles are not needed for it), then the stack.
   if (s3 && !versions.empty()) {
@@ -113,15 +121,19 @@ int run_teardown(const InfraParams& p, const TeardownOptions& options, std::FILE
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(options.wait_seconds);
     for (;;) {
       std::optional<StackInfo> now = cfn.describe_stack(stack);
-      if (!now) break;
-      if (now->status == "DELETE_FAILED")
+      if (!now) {
+        break;
+      }
+      if (now->status == "DELETE_FAILED") {
         throw Error(ErrorKind::kOther, "delete stack", now->id,
                     fmt::format("DELETE_FAILED: {}", now->status_reason))
             .with_hint("fix what the reason names and run teardown again (it is safe to re-run)");
-      if (std::chrono::steady_clock::now() > until)
+      }
+      if (std::chrono::steady_clock::now() > until) {
         throw Error(ErrorKind::kOther, "delete stack", now->id,
                     fmt::format("still {} after {} s", now->status, options.wait_seconds))
             .with_hint("run teardown again later (it is safe to re-run)");
+      }
       std::this_thread::sleep_for(std::chrono::seconds(2));
     }
     fmt::print(out, ": deleted\n");

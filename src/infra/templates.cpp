@@ -21,8 +21,9 @@ json tags(const std::string& stack) {
 
 json role_resource(const RoleDoc& r, const std::string& stack) {
   json policies = json::array();
-  for (const auto& pol : r.policies)
+  for (const auto& pol : r.policies) {
     policies.push_back({{"PolicyName", pol.name}, {"PolicyDocument", pol.document}});
+  }
   return {{"Type", "AWS::IAM::Role"},
           {"Properties",
            {{"RoleName", r.name},
@@ -55,9 +56,10 @@ void write_file(const std::filesystem::path& path, const json& value) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << value.dump(2) << '\n';
   out.close();
-  if (ec || !out)
+  if (ec || !out) {
     throw Error(ErrorKind::kDestination, "write infrastructure", path.string(),
                 ec ? ec.message() : "cannot write the file");
+  }
 }
 
 }  // namespace
@@ -86,7 +88,9 @@ json prod_template(const InfraParams& p) {
                     {"PasswordLength", 32},
                     {"ExcludeCharacters", "\"'@/\\` "}}},
                   {"Tags", tags(stack)}};
-    if (p.secret_kms_key_arn) props["KmsKeyId"] = *p.secret_kms_key_arn;
+    if (p.secret_kms_key_arn) {
+      props["KmsKeyId"] = *p.secret_kms_key_arn;
+    }
     t["Resources"]["Secret"] = {{"Type", "AWS::SecretsManager::Secret"}, {"Properties", props}};
     t["Outputs"]["SecretArn"] = {{"Description", "ARN of the connection secret"},
                                  {"Value", {{"Ref", "Secret"}}}};
@@ -138,9 +142,10 @@ json dev_template(const InfraParams& p) {
                   {"MemorySize", p.lambda_memory_mb},
                   {"Environment", {{"Variables", {{"CU_LOG_JSON", "1"}}}}},
                   {"Tags", tags(stack)}};
-    if (p.in_vpc())
+    if (p.in_vpc()) {
       props["VpcConfig"] = {{"SubnetIds", p.subnet_ids},
                             {"SecurityGroupIds", p.security_group_ids}};
+    }
     t["Resources"]["Function"] = {{"Type", "AWS::Lambda::Function"},
                                   {"DependsOn", json::array({"LogGroup"})},
                                   {"Properties", props}};
@@ -162,8 +167,9 @@ std::vector<std::string> write_infra(const InfraParams& p, const std::filesystem
                                     std::pair{std::string("dev"), dev_roles(p)}}) {
     for (const auto& r : roles) {
       put(fmt::format("policies/{}/{}.trust.json", side, r.name), r.trust);
-      for (const auto& pol : r.policies)
+      for (const auto& pol : r.policies) {
         put(fmt::format("policies/{}/{}.{}.json", side, r.name, pol.name), pol.document);
+      }
     }
   }
   return written;

@@ -27,7 +27,9 @@ struct Response {
 };
 
 std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : s) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
   return s;
 }
 
@@ -60,7 +62,9 @@ struct Runtime::Http {
   explicit Http(const std::string& api) : base("http://" + api + kPrefix) {
     static const bool once = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }();
     curl = once ? curl_easy_init() : nullptr;
-    if (!curl) throw Error(ErrorKind::kOther, "lambda runtime", api, "cannot initialise libcurl");
+    if (!curl) {
+      throw Error(ErrorKind::kOther, "lambda runtime", api, "cannot initialise libcurl");
+    }
   }
   ~Http() { curl_easy_cleanup(curl); }
   Http(const Http&) = delete;
@@ -90,15 +94,19 @@ struct Runtime::Http {
       headers = curl_slist_append(headers, "Content-Type: application/json");
       headers = curl_slist_append(headers, "Expect:");
     }
-    if (!error_type.empty())
+    if (!error_type.empty()) {
       headers =
           curl_slist_append(headers, ("Lambda-Runtime-Function-Error-Type: " + error_type).c_str());
+    }
     guard.reset(headers);
-    if (headers) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    if (headers) {
+      curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    }
     CURLcode rc = curl_easy_perform(curl);
-    if (rc != CURLE_OK)
+    if (rc != CURLE_OK) {
       throw Error(ErrorKind::kOther, "lambda runtime", url, curl_easy_strerror(rc))
           .with_hint("AWS_LAMBDA_RUNTIME_API must name the Runtime API's host:port");
+    }
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
     return r;
   }
@@ -107,18 +115,20 @@ struct Runtime::Http {
 RuntimeOptions RuntimeOptions::from_environment() {
   RuntimeOptions o;
   const char* api = std::getenv("AWS_LAMBDA_RUNTIME_API");
-  if (!api || !*api)
+  if (!api || !*api) {
     throw Error(ErrorKind::kUsage, "lambda runtime", "AWS_LAMBDA_RUNTIME_API", "not set")
         .with_hint(
             "crossunload lambda runs inside AWS Lambda, or against a local Runtime API "
             "emulator: AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001");
+  }
   o.api = api;
   if (const char* m = std::getenv("CU_LAMBDA_STOP_MARGIN_MS"); m && *m) {
     char* end = nullptr;
     long v = std::strtol(m, &end, 10);
-    if (*end || v < 0)
+    if (*end || v < 0) {
       throw Error(ErrorKind::kUsage, "lambda runtime", "CU_LAMBDA_STOP_MARGIN_MS",
                   fmt::format("'{}' is not a number of milliseconds", m));
+    }
     o.stop_margin = std::chrono::milliseconds(v);
   }
   return o;
@@ -165,7 +175,9 @@ class Watchdog {
           std::condition_variable_any cv;
           std::unique_lock lock(m);
           cv.wait_until(lock, self, when, [] { return false; });
-          if (!self.stop_requested()) stop.request_stop();
+          if (!self.stop_requested()) {
+            stop.request_stop();
+          }
         }) {}
 
  private:
@@ -177,33 +189,37 @@ class Watchdog {
 void Runtime::report_init_error(const std::string& type, const std::string& message) {
   const std::string body = error_body(type, message);
   Response r = http_->call("POST", "/init/error", &body, type, 30);
-  if (r.status / 100 != 2)
+  if (r.status / 100 != 2) {
     log::error("lambda runtime: init/error answered HTTP {}: {}", r.status, r.body);
+  }
 }
 
 int Runtime::run(const Handler& handler) {
   for (int served = 0; !options_.max_invocations || served < *options_.max_invocations; ++served) {
     Response next = http_->call("GET", "/invocation/next", nullptr, "", 0);
-    if (next.status != 200)
+    if (next.status != 200) {
       throw Error(ErrorKind::kOther, "lambda runtime", http_->base + "/invocation/next",
                   fmt::format("HTTP {}: {}", next.status, next.body));
+    }
     Invocation inv;
     inv.request_id = next.headers["lambda-runtime-aws-request-id"];
     inv.function_arn = next.headers["lambda-runtime-invoked-function-arn"];
     inv.trace_id = next.headers["lambda-runtime-trace-id"];
-    if (inv.request_id.empty())
+    if (inv.request_id.empty()) {
       throw Error(ErrorKind::kOther, "lambda runtime", http_->base + "/invocation/next",
                   "no Lambda-Runtime-Aws-Request-Id header");
+    }
     const std::string& deadline = next.headers["lambda-runtime-deadline-ms"];
     char* end = nullptr;
     long long ms = std::strtoll(deadline.c_str(), &end, 10);
     inv.deadline = deadline.empty() || *end
                        ? std::chrono::system_clock::now() + std::chrono::minutes(15)
                        : std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
-    if (inv.trace_id.empty())
+    if (inv.trace_id.empty()) {
       ::unsetenv("_X_AMZN_TRACE_ID");
-    else
+    } else {
       ::setenv("_X_AMZN_TRACE_ID", inv.trace_id.c_str(), 1);
+    }
 
     std::stop_source stop;
     inv.stop = stop.get_token();
@@ -255,9 +271,10 @@ int Runtime::run(const Handler& handler) {
       log::error("invocation {} failed: {}: {}", inv.request_id, type, message);
       const std::string body = error_body(type, message);
       Response r = http_->call("POST", path + "/error", &body, type, 30);
-      if (r.status / 100 != 2)
+      if (r.status / 100 != 2) {
         throw Error(ErrorKind::kOther, "lambda runtime", http_->base + path + "/error",
                     fmt::format("HTTP {}: {}", r.status, r.body));
+      }
     }
   }
   return 0;
