@@ -135,9 +135,23 @@ std::string known_identity(const aws::CredentialsProviderPtr& p) {
   return describe_provider(p);
 }
 
+// The ARN `p` acts as, for the report and messages: known_identity, or — when the provider
+// only has a description ("profile dev", "environment", the Lambda's container) — STS
+// GetCallerIdentity, which needs no permission. Best effort: the description if STS does
+// not answer.
+std::string identity_arn(AwsContext& aws, const aws::CredentialsProviderPtr& p) {
+  std::string id = known_identity(p);
+  if (!id.starts_with("arn:")) {
+    try {
+      id = aws.sts(p).get_caller_identity().arn;
+    } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): keep the description
+    }
+  }
+  return id;
+}
+
 // Runs `fn`, which calls AWS as `who`. When AWS refuses, the error's resource gets
-// "as <identity>" (the ARN; STS is asked when the provider does not know it), so the
-// message names who was refused: S3's AccessDenied does not.
+// "as <identity ARN>", so the message names who was refused: S3's AccessDenied does not.
 template <typename Fn>
 auto naming_refused_identity(AwsContext& aws, const aws::CredentialsProviderPtr& who, Fn&& fn) {
   try {
@@ -146,13 +160,7 @@ auto naming_refused_identity(AwsContext& aws, const aws::CredentialsProviderPtr&
     if (e.kind() != ErrorKind::kAccess || !who) {
       throw;
     }
-    std::string id = known_identity(who);
-    if (!id.starts_with("arn:")) {
-      try {
-        id = aws.sts(who).get_caller_identity().arn;
-      } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): keep the description
-      }
-    }
+    std::string id = identity_arn(aws, who);
     if (id.empty() || std::string_view(e.what()).find(id) != std::string_view::npos) {
       throw;
     }
@@ -291,6 +299,7 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
                                         .external_id = job.external_id.value_or("")}});
       step(report, "assume role", describe_provider(reader), *job.secret_role_arn,
            [&] { chain->get(); });
+      report.steps.back().identity = identity_arn(aws, reader);  // who assumed it
       reader = chain;
     }
     std::string identity = describe_provider(reader);
@@ -370,7 +379,7 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
       naming_refused_identity(aws, reader,
                               [&] { verify_objects(job.unload, aws, reader, report); });
     });
-    report.steps.back().identity = known_identity(reader);
+    report.steps.back().identity = identity_arn(aws, reader);
   } else {
     ClientUnloadResult r;
     // To S3 the objects are written as the write identity (the connect step names the
@@ -383,7 +392,7 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
             aws, to_s3_as, [&] { return client_unload(job.unload, *conn, aws, to_s3_as, stop); });
       });
       if (to_s3_as) {
-        report.steps.back().identity = known_identity(to_s3_as);
+        report.steps.back().identity = identity_arn(aws, to_s3_as);
       }
     } catch (const Error& e) {
       if (!stop.stop_requested() || e.message().starts_with("stopped before the deadline")) {
