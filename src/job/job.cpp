@@ -286,6 +286,18 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
     }
   };
 
+  // Our own ARN is asked of STS at most once per run (assume role's caller, the writer).
+  std::string own_arn;
+  auto arn_of = [&](const aws::CredentialsProviderPtr& p) {
+    if (p != aws.own()) {
+      return identity_arn(aws, p);
+    }
+    if (own_arn.empty()) {
+      own_arn = identity_arn(aws, p);
+    }
+    return own_arn;
+  };
+
   // 1. Where the data is: a conninfo, or a secret read through a role.
   std::string conninfo;
   if (job.source) {
@@ -299,7 +311,7 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
                                         .external_id = job.external_id.value_or("")}});
       step(report, "assume role", describe_provider(reader), *job.secret_role_arn,
            [&] { chain->get(); });
-      report.steps.back().identity = identity_arn(aws, reader);  // who assumed it
+      report.steps.back().identity = arn_of(reader);  // who assumed it
       reader = chain;
     }
     std::string identity = describe_provider(reader);
@@ -379,7 +391,7 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
       naming_refused_identity(aws, reader,
                               [&] { verify_objects(job.unload, aws, reader, report); });
     });
-    report.steps.back().identity = identity_arn(aws, reader);
+    report.steps.back().identity = arn_of(reader);
   } else {
     ClientUnloadResult r;
     // To S3 the objects are written as the write identity (the connect step names the
@@ -392,7 +404,7 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
             aws, to_s3_as, [&] { return client_unload(job.unload, *conn, aws, to_s3_as, stop); });
       });
       if (to_s3_as) {
-        report.steps.back().identity = identity_arn(aws, to_s3_as);
+        report.steps.back().identity = arn_of(to_s3_as);
       }
     } catch (const Error& e) {
       if (!stop.stop_requested() || e.message().starts_with("stopped before the deadline")) {
