@@ -1,6 +1,7 @@
 #include "engine/partition_spool.h"
 
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -127,6 +128,10 @@ void PartitionSpool::replay(size_t id, const std::function<void(std::string_view
       done += static_cast<uint64_t>(n);
     }
     rows_of(chunk);
+    // Give the disk back as partitions are written, so the spool and the output it
+    // becomes are not both on disk in full (whole blocks only; best effort).
+    (void)::fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(c.offset),
+                      static_cast<off_t>(c.size));
   }
   rows_of(p.buffer);
   buffered_ -= p.buffer.size();

@@ -305,12 +305,13 @@ class SliceRouter {
     next_ = (next_ + 1) % workers_.size();
     any_ = true;
   }
-  void finish() {
+  // `failed`: the run is being abandoned, so no empty zero-row file is made for it.
+  void finish(bool failed = false) {
     // Every worker is finished (and joined) even when one failed, then the first failure.
     std::exception_ptr first;
     for (size_t i = 0; i < workers_.size(); ++i) {
       try {
-        workers_[i]->finish(i == 0 && !any_);
+        workers_[i]->finish(i == 0 && !any_ && !failed);
       } catch (...) {
         if (!first) first = std::current_exception();
       }
@@ -779,7 +780,7 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
         }
       } catch (...) {
         try {
-          router.finish();
+          router.finish(/*failed=*/true);
         } catch (...) {  // NOLINT(bugprone-empty-catch): the first error is the one reported
         }
         throw;

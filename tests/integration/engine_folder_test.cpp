@@ -307,7 +307,10 @@ TEST_F(EngineFolder, FixedWidthVenueByNameAndIndex) {
          q("select " + pad("venueid", 3) + " || " + pad("venuename", 39) + " || " +
            pad("venuecity", 16) + " || " + pad("venuestate", 2) + " || " + pad("venueseats", 6) +
            " from venue"));
-  ASSERT_NE(want.find("Montr\xc3\xa9" "al"), std::string::npos) << "a multi-byte value";
+  ASSERT_NE(want.find("Montr\xc3\xa9"
+                      "al"),
+            std::string::npos)
+      << "a multi-byte value";
   for (const char* widths :
        {"venueid:3,venuename:39,venuecity:16,venuestate:2,venueseats:6", "0:3,1:39,2:16,3:2,4:6"}) {
     SCOPED_TRACE(widths);
@@ -356,6 +359,26 @@ TEST_F(EngineFolder, FixedWidthPartitioned) {
   auto r = run(s);
   EXPECT_EQ(r.files.size(), 11u);
   EXPECT_EQ(sh("cat " + q((dir_ / "fwp" / "catid=1" / "0000_part_00").string())), "MLB         \n");
+}
+
+// When the partitions that must wait cannot (no room or no folder for the spool), the
+// unload fails naming the folder and TMPDIR, and leaves nothing in the destination.
+TEST_F(EngineFolder, SpoolFailureLeavesNothing) {
+  unload::UnloadSpec s;
+  s.select = "select g, g % 20 as p, md5(g::text) as h from generate_series(1, 20000) g";
+  s.destination = (dir_ / "sp").string();
+  s.format = unload::Format::kCsv;
+  s.partition_by = unload::PartitionBy{{"p"}, false};
+  const std::string missing = (dir_ / "no-such-folder").string();
+  try {
+    run(s, {.max_open_partitions = 2, .spool_dir = missing, .spool_memory = 4096});
+    FAIL() << "the spool has no folder";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kOther) << e.what();
+    EXPECT_NE(std::string(e.what()).find(missing), std::string::npos) << e.what();
+    EXPECT_NE(e.hint().find("TMPDIR"), std::string::npos) << e.hint();
+  }
+  EXPECT_EQ(listing(), std::vector<std::string>{});
 }
 
 }  // namespace
