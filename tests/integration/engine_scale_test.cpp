@@ -1,8 +1,8 @@
 // engine::run_unload at the sizes issue 5 names, into a local folder, read back by DuckDB
 // and compared with PostgreSQL's own answer: 10,000 partitions with rows arriving mixed
 // (one folder and one file each), partitioned output identical byte for byte whether a
-// partition's rows waited on disk or not, a 100 MB text value (checksums by PostgreSQL's
-// md5() and DuckDB's), and a 1,000-column result in every format.
+// partition's rows waited on disk or not, a 100 MB text value in text, CSV, JSON and Parquet
+// (checksums by PostgreSQL's md5() and DuckDB's), and a 1,000-column result in every format.
 //
 // Needs the local stack (scripts/test): CU_PG_CONNINFO, CU_PG_BIN, CU_DUCKDB.
 
@@ -174,7 +174,7 @@ TEST_F(EngineScale, SpooledPartitionsAreByteIdenticalToDirectOnes) {
   }
 }
 
-TEST_F(EngineScale, HundredMegabyteValueRoundTripsInTextCsvAndParquet) {
+TEST_F(EngineScale, HundredMegabyteValueRoundTripsInEveryFormat) {
   // 100 MiB: md5 hex repeated, with a quote, a delimiter and a line break every 64 KiB
   // in the CSV case so the quoting path runs on the whole value.
   const std::string text_query = "select 1 as id, repeat(md5('crossunload'), 3276800) as v";
@@ -218,6 +218,14 @@ TEST_F(EngineScale, HundredMegabyteValueRoundTripsInTextCsvAndParquet) {
             pg_md5(csv_query));
 
   s.select = text_query;
+  s.format = unload::Format::kJson;
+  s.destination = (dir_ / "json_").string();
+  f = one_file(run(s));
+  EXPECT_EQ(duck_md5("read_json('" + f +
+                     "', format = 'newline_delimited', maximum_object_size = 200000000, "
+                     "columns = {'id': 'INT', 'v': 'VARCHAR'})"),
+            want);
+
   s.format = unload::Format::kParquet;
   s.destination = (dir_ / "parquet_").string();
   f = one_file(run(s));
