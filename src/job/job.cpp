@@ -386,6 +386,11 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
     if (n >= 0) {
       report.rows = static_cast<std::uint64_t>(n);
     }
+    if (stop.stop_requested()) {
+      // The cluster wrote before the stop; the job cannot delete what Redshift wrote.
+      throw stopped("verify", job.unload.destination,
+                    "the UNLOAD finished but was not verified; its objects stay under the prefix");
+    }
     auto reader = write_identity();
     step(report, "verify", describe_provider(reader), job.unload.destination, [&] {
       naming_refused_identity(aws, reader,

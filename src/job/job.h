@@ -63,8 +63,9 @@ std::string summary(const Report& report);
 // `stop` (the Lambda deadline's stop margin): once requested, no new step starts, the
 // running query is cancelled on the server (PQcancel), the engine aborts its uploads and
 // deletes the objects of this run, no manifest is written, and a cu::Error whose message
-// starts with "stopped before the deadline" is thrown. A run that finished just as the stop
-// came is undone the same way, so a stopped run never leaves objects behind.
+// starts with "stopped before the deadline" is thrown. A client-mode run that finished just
+// as the stop came is undone the same way, so it never leaves objects behind; a server-mode
+// UNLOAD that finished before the stop stays (the job cannot delete what Redshift wrote).
 Report run_job(const JobConfig& job, const aws::Environment& env, Report* partial = nullptr,
                std::stop_token stop = {});
 
