@@ -139,13 +139,10 @@ std::vector<RoleDoc> dev_roles(const InfraParams& p, Target /*target*/) {
                            document(json::array({allow("AssumeOnlyTheDevWriteRole",
                                                        "sts:AssumeRole", p.write_role_arn())}))});
   } else {
-    // After Redshift has written, the job checks the objects exist (listing, manifest).
-    json verify = json::array({list_prefix(p, "ListUnderThePrefix"),
-                               allow("ReadUnderThePrefix", "s3:GetObject", p.objects_arn())});
-    if (p.kms_key_arn) {
-      verify.push_back(allow("DecryptWithTheUnloadKey", "kms:Decrypt", *p.kms_key_arn));
-    }
-    lr.policies.push_back({"verify-unloaded-objects", document(std::move(verify))});
+    // After Redshift has written, the job checks the objects (and the manifest) are there
+    // by listing the prefix; it reads no object, so no s3:GetObject and no kms:Decrypt.
+    lr.policies.push_back(
+        {"verify-unloaded-objects", document(json::array({list_prefix(p, "ListUnderThePrefix")}))});
   }
   if (p.in_vpc()) {
     const std::string ec2 =

@@ -10,14 +10,14 @@
 //   PROD CrossAccount-S3-Write-Role trusted by redshift.amazonaws.com; may assume only the
 //                                  DEV S3-Write-Role.
 //   DEV  CrossAccount-SM-Read-Role  the Lambda's execution role: may assume only
-//                                  SM-Read-Role, write its own log group, list/read the
+//                                  SM-Read-Role, write its own log group, list the
 //                                  unloaded objects (verification), manage its VPC ENIs.
 //   DEV  S3-Write-Role             trusted by the PROD Redshift role only; may write under
 //                                  the bucket's prefix and use the one KMS key.
 // With the job's write_role_arn (client mode: the job writes, not Redshift) the Lambda role
 // may also assume S3-Write-Role, S3-Write-Role trusts it too and may delete under the
 // prefix (a failed client-mode run removes its objects), and the Lambda role loses its own
-// S3/KMS read access (the job then verifies as the write role).
+// S3 listing (the job then verifies as the write role).
 // Cross-account trusts name the other account's root as principal and narrow it with
 // `aws:PrincipalArn`: IAM rejects a trust policy naming a role that does not exist yet, and
 // the two accounts' roles trust each other, so either stack could not be created first.

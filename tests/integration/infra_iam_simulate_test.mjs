@@ -185,7 +185,7 @@ test('S3-Write-Role writes only under the bucket prefix, with the one key', asyn
   await denied({ who, action: 'kms:ScheduleKeyDeletion', resource: KEY, resourceAccount: DEV, identityPolicies: ids, resourcePolicy: KEY_POLICY })
 })
 
-test('The Lambda execution role: its own logs, verification reads, its VPC interfaces', async () => {
+test('The Lambda execution role: its own logs, verification listing, its VPC interfaces', async () => {
   const lt = trust('dev', 'CrossAccount-SM-Read-Role')
   await allowed({ who: 'lambda.amazonaws.com', action: 'sts:AssumeRole', resource: LAMBDA_ROLE, resourceAccount: DEV, resourcePolicy: lt })
   await denied({ who: 'ec2.amazonaws.com', action: 'sts:AssumeRole', resource: LAMBDA_ROLE, resourceAccount: DEV, resourcePolicy: lt })
@@ -198,11 +198,13 @@ test('The Lambda execution role: its own logs, verification reads, its VPC inter
   await allowed(req('logs:PutLogEvents', stream('/aws/lambda/crossunload-unload')))
   await allowed(req('logs:CreateLogStream', stream('/aws/lambda/crossunload-unload')))
   await denied(req('logs:PutLogEvents', stream('/aws/lambda/another')))
-  await allowed(req('s3:GetObject', `arn:aws:s3:::${BUCKET}/${PREFIX}manifest`))
+  // Verification lists under the prefix and reads nothing.
   await allowed(req('s3:ListBucket', `arn:aws:s3:::${BUCKET}`, { 's3:prefix': PREFIX }))
-  await allowed({ ...req('kms:Decrypt', KEY), resourcePolicy: KEY_POLICY })
+  await denied(req('s3:ListBucket', `arn:aws:s3:::${BUCKET}`, { 's3:prefix': 'tickit/' }))
+  await denied(req('s3:ListBucket', `arn:aws:s3:::another-bucket`, { 's3:prefix': PREFIX }))
+  await denied(req('s3:GetObject', `arn:aws:s3:::${BUCKET}/${PREFIX}manifest`))
+  await denied({ ...req('kms:Decrypt', KEY), resourcePolicy: KEY_POLICY })
   await denied(req('s3:PutObject', `arn:aws:s3:::${BUCKET}/${PREFIX}x`)) // Redshift writes, not the Lambda
-  await denied(req('s3:GetObject', `arn:aws:s3:::${BUCKET}/other`))
   await denied({ ...req('kms:Encrypt', KEY), resourcePolicy: KEY_POLICY })
   await denied({ ...req('secretsmanager:GetSecretValue', SECRET), resourceAccount: PROD }) // only via SM-Read-Role
   const ec2 = `arn:aws:ec2:${REGION}:${DEV}:`

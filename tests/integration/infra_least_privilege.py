@@ -85,10 +85,6 @@ REASONS = {
     ("client", "S3-Write-Role", "FindTheBucketRegion"): REGION_GIVEN,
     ("client", "S3-Write-Role", "UseOnlyTheUnloadKey"): NO_KMS,
     ("server", "CrossAccount-SM-Read-Role", "WriteOnlyItsOwnLogGroup"): LOGS,
-    ("server", "CrossAccount-SM-Read-Role", "ReadUnderThePrefix"):
-        "the job's verification lists the objects and reads none (kept for the manifest)",
-    ("server", "CrossAccount-SM-Read-Role", "DecryptWithTheUnloadKey"):
-        "the job's verification reads no object, and moto would not call KMS",
     ("server", "S3-Write-Role", "FindTheBucketRegion"): REGION_GIVEN,
     ("server", "S3-Write-Role", "UseOnlyTheUnloadKey"): NO_KMS,
 }

@@ -175,7 +175,12 @@ TEST(DevRoles, LambdaRoleAssumesOnlySecretReadRoleAndStarOnlyForEc2Describe) {
             json::array({"arn:aws:ec2:eu-central-1:111111111111:network-interface/*",
                          "arn:aws:ec2:eu-central-1:111111111111:subnet/subnet-1",
                          "arn:aws:ec2:eu-central-1:111111111111:security-group/sg-1"}));
-  EXPECT_EQ(statement(lr, "ReadUnderThePrefix").at("Action"), "s3:GetObject");
+  // Verification lists the prefix and reads nothing: no GetObject, no KMS.
+  EXPECT_EQ(statement(lr, "ListUnderThePrefix").at("Action"), "s3:ListBucket");
+  for (const auto& s : all_statements(lr)) {
+    EXPECT_THAT(s.at("Action").dump(), testing::Not(testing::HasSubstr("s3:GetObject")));
+    EXPECT_THAT(s.at("Action").dump(), testing::Not(testing::HasSubstr("kms:")));
+  }
 }
 
 TEST(DevRoles, WithoutVpcThereIsNoStarAtAll) {
