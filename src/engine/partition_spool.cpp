@@ -27,7 +27,9 @@ bool get_varint(std::string_view in, size_t& pos, uint64_t& v) {
   for (int shift = 0; pos < in.size() && shift < 64; shift += 7) {
     auto b = static_cast<unsigned char>(in[pos++]);
     v |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if (!(b & 0x80)) return true;
+    if (!(b & 0x80)) {
+      return true;
+    }
   }
   return false;
 }
@@ -43,7 +45,9 @@ PartitionSpool::PartitionSpool(PartitionSpoolOptions options)
 }
 
 PartitionSpool::~PartitionSpool() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0) {
+    ::close(fd_);
+  }
 }
 
 void PartitionSpool::fail(const std::string& what, int err) const {
@@ -65,7 +69,9 @@ void PartitionSpool::append(size_t id, std::string_view row) {
   put_varint(row.size(), p.buffer);
   p.buffer.append(row);
   buffered_ += p.buffer.size() - before;
-  if (buffered_ >= memory_bytes_) spill_all();
+  if (buffered_ >= memory_bytes_) {
+    spill_all();
+  }
 }
 
 void PartitionSpool::write_at_end(std::string_view bytes) {
@@ -77,14 +83,18 @@ void PartitionSpool::write_at_end(std::string_view bytes) {
       // Filesystems without O_TMPFILE: a named file, unlinked before anything is written.
       std::string path = dir_ + "/.crossunload-spool-XXXXXX";
       fd_ = ::mkostemp(path.data(), O_CLOEXEC);
-      if (fd_ < 0) fail("cannot create a temporary file", errno);
+      if (fd_ < 0) {
+        fail("cannot create a temporary file", errno);
+      }
       ::unlink(path.c_str());
     }
   }
   while (!bytes.empty()) {
     ssize_t n = ::pwrite(fd_, bytes.data(), bytes.size(), static_cast<off_t>(file_size_));
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR) {
+        continue;
+      }
       fail("cannot write the temporary file", errno);
     }
     bytes.remove_prefix(static_cast<size_t>(n));
@@ -94,7 +104,9 @@ void PartitionSpool::write_at_end(std::string_view bytes) {
 
 void PartitionSpool::spill_all() {
   for (Partition& p : parts_) {
-    if (p.buffer.empty()) continue;
+    if (p.buffer.empty()) {
+      continue;
+    }
     p.chunks.push_back({file_size_, p.buffer.size()});
     write_at_end(p.buffer);
     // Keep no capacity: with thousands of partitions, idle buffers would add up.
@@ -123,8 +135,12 @@ void PartitionSpool::replay(size_t id, const std::function<void(std::string_view
     while (done < c.size) {
       ssize_t n =
           ::pread(fd_, chunk.data() + done, c.size - done, static_cast<off_t>(c.offset + done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) fail("cannot read the temporary file", n < 0 ? errno : EIO);
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        fail("cannot read the temporary file", n < 0 ? errno : EIO);
+      }
       done += static_cast<uint64_t>(n);
     }
     rows_of(chunk);

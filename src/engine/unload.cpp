@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -45,7 +46,9 @@ void for_each_copy_line(std::string& pending, std::string_view chunk, Row& row) 
   size_t pos = 0;
   while (pos < chunk.size()) {
     size_t nl = chunk.find('\n', pos);
-    if (nl == std::string_view::npos) break;
+    if (nl == std::string_view::npos) {
+      break;
+    }
     row(chunk.substr(pos, nl - pos));
     pos = nl + 1;
   }
@@ -128,27 +131,39 @@ class FileStream {
     if (writer_ && rows_ > 0 && writer_->bytes_written() + out.size() > ctx_.max_file_size) {
       finish();
     }
-    if (!writer_) start(&comp);
+    if (!writer_) {
+      start(&comp);
+    }
     writer_->write(out);
     rows_ += rows;
   }
 
   void write_batch(const format::ColumnBatch& batch) {
-    if (parquet_ && rows_ > 0 && parquet_->estimated_file_size() >= ctx_.max_file_size) finish();
-    if (!writer_) start(nullptr);
+    if (parquet_ && rows_ > 0 && parquet_->estimated_file_size() >= ctx_.max_file_size) {
+      finish();
+    }
+    if (!writer_) {
+      start(nullptr);
+    }
     parquet_->write(batch);
     rows_ += batch.num_rows();
   }
 
   // Ensures a file exists even without rows (zero-row unload).
   void touch(format::BlockCompressor* comp) {
-    if (!writer_) start(comp);
+    if (!writer_) {
+      start(comp);
+    }
   }
 
   // Commits the current file, if any.
   void finish() {
-    if (!writer_) return;
-    if (parquet_) parquet_->close();
+    if (!writer_) {
+      return;
+    }
+    if (parquet_) {
+      parquet_->close();
+    }
     parquet_.reset();
     sink_.reset();
     uint64_t bytes = writer_->commit();
@@ -217,7 +232,9 @@ class SliceWorker {
   }
   ~SliceWorker() {
     close_queue();
-    if (thread_.joinable()) thread_.join();
+    if (thread_.joinable()) {
+      thread_.join();
+    }
   }
   SliceWorker(const SliceWorker&) = delete;
   SliceWorker& operator=(const SliceWorker&) = delete;
@@ -226,7 +243,9 @@ class SliceWorker {
   void push(Block b) {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return queue_.size() < kQueueDepth || failure_; });
-    if (failure_) std::rethrow_exception(failure_);
+    if (failure_) {
+      std::rethrow_exception(failure_);
+    }
     queue_.push_back(std::move(b));
     cv_.notify_all();
   }
@@ -236,7 +255,9 @@ class SliceWorker {
     touch_ = touch;
     close_queue();
     thread_.join();
-    if (failure_) std::rethrow_exception(failure_);
+    if (failure_) {
+      std::rethrow_exception(failure_);
+    }
   }
 
   bool failed() {
@@ -260,7 +281,9 @@ class SliceWorker {
         {
           std::unique_lock lock(mu_);
           cv_.wait(lock, [&] { return !queue_.empty() || closed_; });
-          if (queue_.empty()) break;
+          if (queue_.empty()) {
+            break;
+          }
           b = std::move(queue_.front());
           queue_.pop_front();
           cv_.notify_all();
@@ -271,7 +294,9 @@ class SliceWorker {
           stream_.write_block(b.data, b.rows, comp_);
         }
       }
-      if (touch_) stream_.touch(&comp_);
+      if (touch_) {
+        stream_.touch(&comp_);
+      }
       stream_.finish();
     } catch (...) {
       std::lock_guard lock(mu_);
@@ -313,10 +338,14 @@ class SliceRouter {
       try {
         workers_[i]->finish(i == 0 && !any_ && !failed);
       } catch (...) {
-        if (!first) first = std::current_exception();
+        if (!first) {
+          first = std::current_exception();
+        }
       }
     }
-    if (first) std::rethrow_exception(first);
+    if (first) {
+      std::rethrow_exception(first);
+    }
   }
 
  private:
@@ -382,8 +411,12 @@ class PartitionRouter {
                      const std::vector<size_t>& keep) {
     Part& p = get(folder);
     if (p.stream) {
-      if (!p.batch) p.batch = std::make_unique<format::ColumnBatch>(ctx_.parquet_columns);
-      for (size_t j = 0; j < keep.size(); ++j) copy_value(b.column(keep[j]), r, p.batch->column(j));
+      if (!p.batch) {
+        p.batch = std::make_unique<format::ColumnBatch>(ctx_.parquet_columns);
+      }
+      for (size_t j = 0; j < keep.size(); ++j) {
+        copy_value(b.column(keep[j]), r, p.batch->column(j));
+      }
       put_batch_row(p);
     } else {
       record_.clear();
@@ -394,7 +427,9 @@ class PartitionRouter {
 
   void finish() {
     for (auto& [folder, p] : parts_) {
-      if (p.stream) close(p);
+      if (p.stream) {
+        close(p);
+      }
     }
     if (!spooled_.empty()) {
       cu::log::info(
@@ -431,7 +466,9 @@ class PartitionRouter {
 
   Part& get(const std::string& folder) {
     auto it = parts_.find(folder);
-    if (it != parts_.end()) return it->second;
+    if (it != parts_.end()) {
+      return it->second;
+    }
     it = parts_.emplace(folder, Part{}).first;
     Part& p = it->second;
     if (open_ < max_open_) {
@@ -446,7 +483,9 @@ class PartitionRouter {
   void put_encoded(Part& p, std::string_view encoded) {
     p.buffer.append(encoded);
     ++p.rows;
-    if (p.buffer.size() >= block_bytes_) flush(p);
+    if (p.buffer.size() >= block_bytes_) {
+      flush(p);
+    }
   }
   void put_batch_row(Part& p) {
     if (p.batch->num_rows() >= kPartitionBatchRows) {
@@ -455,7 +494,9 @@ class PartitionRouter {
     }
   }
   void flush(Part& p) {
-    if (p.buffer.empty()) return;
+    if (p.buffer.empty()) {
+      return;
+    }
     p.stream->write_block(p.buffer, p.rows, comp_);
     p.buffer.clear();
     p.rows = 0;
@@ -463,7 +504,9 @@ class PartitionRouter {
   // Writes what is left and commits the partition's last file; frees its memory.
   void close(Part& p) {
     flush(p);
-    if (p.batch && p.batch->num_rows() > 0) p.stream->write_batch(*p.batch);
+    if (p.batch && p.batch->num_rows() > 0) {
+      p.stream->write_batch(*p.batch);
+    }
     p.stream->finish();
     p.stream.reset();
     p.batch.reset();
@@ -485,7 +528,9 @@ class PartitionRouter {
 // A typed value as partition folders spell it (PostgreSQL's text forms; docs/formats.md).
 std::optional<std::string> partition_text(const format::Column& c, size_t r) {
   using K = format::ValueKind;
-  if (c.is_null(r)) return std::nullopt;
+  if (c.is_null(r)) {
+    return std::nullopt;
+  }
   std::string s;
   switch (c.type().kind) {
     case K::kBool:
@@ -516,7 +561,9 @@ std::optional<std::string> partition_text(const format::Column& c, size_t r) {
       auto b = c.bytes_at(r);
       static constexpr char kHex[] = "0123456789abcdef";
       for (size_t i = 0; i < b.size(); ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) s += '-';
+        if (i == 4 || i == 6 || i == 8 || i == 10) {
+          s += '-';
+        }
         s += kHex[static_cast<unsigned char>(b[i]) >> 4];
         s += kHex[static_cast<unsigned char>(b[i]) & 15];
       }
@@ -573,7 +620,9 @@ std::string manifest_json(const std::vector<UnloadedFile>& files,
     total_rows += records;
     out += "    {\"url\":" + nlohmann::json(f.url).dump() +
            ", \"meta\": { \"content_length\": " + std::to_string(f.bytes);
-    if (verbose) out += ", \"record_count\": " + std::to_string(records);
+    if (verbose) {
+      out += ", \"record_count\": " + std::to_string(records);
+    }
     out += " }}";
     out += i + 1 < files.size() ? ",\n" : "\n";
   }
@@ -600,7 +649,9 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
   auto start = Clock::now();
   unload::UnloadSpec spec = spec_in;
   unload::validate(spec, {.for_redshift = false});
-  if (spec.master_symmetric_key) unsupported("MASTER_SYMMETRIC_KEY");
+  if (spec.master_symmetric_key) {
+    unsupported("MASTER_SYMMETRIC_KEY");
+  }
   const bool parquet = spec.format == unload::Format::kParquet;
   const bool json = spec.format == unload::Format::kJson;
   if (parquet && spec.compression != unload::Compression::kNone) {
@@ -610,7 +661,9 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
   unload::Destination dest = sink::parse_destination(spec.destination);
   std::string prefix = dest.prefix;
   const bool partitioned = spec.partition_by.has_value();
-  if (partitioned && !prefix.empty() && prefix.back() != '/') prefix += '/';
+  if (partitioned && !prefix.empty() && prefix.back() != '/') {
+    prefix += '/';
+  }
 
   UnloadResult result;
   auto t = Clock::now();
@@ -652,15 +705,22 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
   std::unique_ptr<format::JsonWriter> json_writer;
   if (parquet || json) {
     std::vector<pg::ResultColumn> rc;
-    for (const auto& c : columns) rc.push_back({c.name, c.type_oid, c.type_modifier});
+    rc.reserve(columns.size());
+    for (const auto& c : columns) {
+      rc.push_back({c.name, c.type_oid, c.type_modifier});
+    }
     all_types = pg::describe_columns(rc);
     for (size_t i = 0; i < all_types.size(); ++i) {
-      if (kept(i)) data_types.push_back(all_types[i]);
+      if (kept(i)) {
+        data_types.push_back(all_types[i]);
+      }
     }
     if (parquet) {
       format::parquet::check_columns(data_types);
       ctx.parquet_columns = data_types;
-      if (spec.row_group_size) ctx.parquet_options.row_group_size = *spec.row_group_size;
+      if (spec.row_group_size) {
+        ctx.parquet_options.row_group_size = *spec.row_group_size;
+      }
       ctx.max_file_size = std::max(kParquetUnit, ctx.max_file_size / kParquetUnit * kParquetUnit);
     } else {
       json_writer = std::make_unique<format::JsonWriter>(data_types);
@@ -669,23 +729,32 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
     format::DelimitedOptions o;
     o.format = spec.format == unload::Format::kCsv ? format::DelimitedFormat::kCsv
                                                    : format::DelimitedFormat::kText;
-    if (spec.delimiter && !spec.delimiter->empty()) o.delimiter = (*spec.delimiter)[0];
+    if (spec.delimiter && !spec.delimiter->empty()) {
+      o.delimiter = (*spec.delimiter)[0];
+    }
     o.null_as = spec.null_as.value_or("");
     o.header = spec.header;
     o.escape = spec.escape;
     o.addquotes = spec.addquotes;
     format::validate(o);
-    if (spec.fixedwidth) o.format = format::DelimitedFormat::kFixedWidth;
+    if (spec.fixedwidth) {
+      o.format = format::DelimitedFormat::kFixedWidth;
+    }
     std::vector<format::OutputColumn> out_cols;
     std::vector<size_t> out_idx;
     for (size_t i = 0; i < columns.size(); ++i) {
-      if (!kept(i)) continue;
+      if (!kept(i)) {
+        continue;
+      }
       out_cols.push_back({columns[i].name, value_class_of(columns[i].type_oid)});
       out_idx.push_back(i);
     }
     if (spec.fixedwidth) {
       std::vector<std::string> names;
-      for (const auto& c : columns) names.push_back(c.name);
+      names.reserve(columns.size());
+      for (const auto& c : columns) {
+        names.push_back(c.name);
+      }
       std::vector<uint32_t> widths =
           format::resolve_fixed_widths(unload::parse_fixedwidth(*spec.fixedwidth), names, out_idx);
       for (size_t j = 0; j < out_cols.size(); ++j) {
@@ -700,7 +769,9 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
       }
     }
     encoder = format::make_delimited_encoder(o, out_cols);
-    if (o.header) encoder->encode_header(ctx.header_bytes);
+    if (o.header) {
+      encoder->encode_header(ctx.header_bytes);
+    }
   }
 
   // Redshift's "not empty" rule, or CLEANPATH.
@@ -708,7 +779,10 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
   if (!existing.empty()) {
     if (spec.clean_path) {
       std::vector<std::string> keys;
-      for (auto& o : existing) keys.push_back(o.key);
+      keys.reserve(existing.size());
+      for (auto& o : existing) {
+        keys.push_back(o.key);
+      }
       store.remove(keys);
       cu::log::info("CLEANPATH: deleted {} object(s) under {}", keys.size(), store.url(prefix));
     } else if (!spec.allow_overwrite) {
@@ -756,7 +830,9 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
           block.data.reserve(options.block_bytes + (64 << 10));
           source.copy_out(copy_text,
                           [&](std::string_view chunk) { for_each_copy_line(pending, chunk, row); });
-          if (block.rows > 0) router.push(std::move(block));
+          if (block.rows > 0) {
+            router.push(std::move(block));
+          }
         } else {
           Block block;
           pg::CopyBinaryDecoder decoder(all_types, [&](const format::ColumnBatch& b) {
@@ -776,7 +852,9 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
           });
           source.copy_out(copy_binary, [&](std::string_view chunk) { decoder.feed(chunk); });
           decoder.finish();
-          if (block.rows > 0) router.push(std::move(block));
+          if (block.rows > 0) {
+            router.push(std::move(block));
+          }
         }
       } catch (...) {
         try {
@@ -790,7 +868,9 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
       PartitionRouter router(ctx, max_open, partition_block,
                              {.dir = options.spool_dir, .memory_bytes = options.spool_memory});
       std::vector<unload::PartitionValue> values(part_idx.size());
-      for (size_t k = 0; k < part_idx.size(); ++k) values[k].column = columns[part_idx[k]].name;
+      for (size_t k = 0; k < part_idx.size(); ++k) {
+        values[k].column = columns[part_idx[k]].name;
+      }
       if (encoder) {
         std::vector<std::string_view> raw;
         std::string data_row, encoded, pending;
@@ -801,7 +881,9 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
           for (;;) {
             size_t tab = r.find('\t', p);
             raw.push_back(r.substr(p, tab == std::string_view::npos ? tab : tab - p));
-            if (tab == std::string_view::npos) break;
+            if (tab == std::string_view::npos) {
+              break;
+            }
             p = tab + 1;
           }
           for (size_t k = 0; k < part_idx.size(); ++k) {
@@ -816,8 +898,12 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
             data_row.clear();
             bool first = true;
             for (size_t i = 0; i < raw.size(); ++i) {
-              if (is_part[i]) continue;
-              if (!first) data_row += '\t';
+              if (is_part[i]) {
+                continue;
+              }
+              if (!first) {
+                data_row += '\t';
+              }
               first = false;
               data_row.append(raw[i]);
             }
@@ -832,7 +918,9 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
       } else {
         std::vector<size_t> keep;
         for (size_t i = 0; i < all_types.size(); ++i) {
-          if (kept(i)) keep.push_back(i);
+          if (kept(i)) {
+            keep.push_back(i);
+          }
         }
         format::ColumnBatch one(data_types);
         std::string out;
@@ -846,8 +934,9 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
               router.add_typed_row(folder, b, r, keep);
             } else {
               one.clear();
-              for (size_t j = 0; j < keep.size(); ++j)
+              for (size_t j = 0; j < keep.size(); ++j) {
                 copy_value(b.column(keep[j]), r, one.column(j));
+              }
               out.clear();
               json_writer->write_row(one, 0, out);
               router.add_row(folder, out);
@@ -864,8 +953,12 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
     std::vector<std::string> keys;
     {
       std::lock_guard lock(ctx.mu);
-      for (auto* w : ctx.open) w->abort();
-      for (const auto& f : ctx.committed) keys.push_back(f.key);
+      for (auto* w : ctx.open) {
+        w->abort();
+      }
+      for (const auto& f : ctx.committed) {
+        keys.push_back(f.key);
+      }
     }
     std::string cleanup;
     try {
@@ -906,7 +999,9 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
       w->commit();
     } catch (const Error& e) {
       std::vector<std::string> keys;
-      for (const auto& f : result.files) keys.push_back(f.key);
+      for (const auto& f : result.files) {
+        keys.push_back(f.key);
+      }
       try {
         store.remove(keys);
       } catch (...) {  // NOLINT(bugprone-empty-catch): reported below as the first error
@@ -930,7 +1025,7 @@ nlohmann::json to_json(const UnloadResult& r) {
   for (const auto& f : r.files) {
     files.push_back({{"url", f.url}, {"bytes", f.bytes}, {"rows", f.rows}});
   }
-  auto ms = [](double sec) { return static_cast<int64_t>(sec * 1000.0 + 0.5); };
+  auto ms = [](double sec) { return static_cast<int64_t>(std::llround(sec * 1000.0)); };
   nlohmann::json j = {{"files", files},
                       {"rows", r.rows},
                       {"bytes", r.bytes},
@@ -939,7 +1034,9 @@ nlohmann::json to_json(const UnloadResult& r) {
                        {{"describe", ms(r.describe_seconds)},
                         {"unload", ms(r.unload_seconds)},
                         {"total", ms(r.total_seconds)}}}};
-  if (!r.manifest_url.empty()) j["manifest"] = r.manifest_url;
+  if (!r.manifest_url.empty()) {
+    j["manifest"] = r.manifest_url;
+  }
   return j;
 }
 

@@ -23,12 +23,20 @@ void validate(const DelimitedOptions& o) {
   }
   if (o.format == DelimitedFormat::kFixedWidth) {
     // Spec §1.3: FIXEDWIDTH is not combinable with DELIMITER or HEADER (nor ADDQUOTES).
-    if (o.delimiter) fail("FIXEDWIDTH cannot be used with DELIMITER");
-    if (o.header) fail("FIXEDWIDTH cannot be used with HEADER");
-    if (o.addquotes) fail("FIXEDWIDTH cannot be used with ADDQUOTES");
+    if (o.delimiter) {
+      fail("FIXEDWIDTH cannot be used with DELIMITER");
+    }
+    if (o.header) {
+      fail("FIXEDWIDTH cannot be used with HEADER");
+    }
+    if (o.addquotes) {
+      fail("FIXEDWIDTH cannot be used with ADDQUOTES");
+    }
   }
   unsigned char d = static_cast<unsigned char>(o.effective_delimiter());
-  if (d >= 0x80) fail("DELIMITER must be a single ASCII character");
+  if (d >= 0x80) {
+    fail("DELIMITER must be a single ASCII character");
+  }
   if (d == '\n' || d == '\r' || d == '\0') {
     fail(fmt::format("DELIMITER cannot be the byte 0x{:02x}: it would split records", d));
   }
@@ -42,9 +50,15 @@ void validate(const DelimitedOptions& o) {
 
 std::string_view redshift_value(ValueClass value_class, std::string_view v) {
   if (value_class == ValueClass::kFloat && !v.empty() && (v[0] == 'N' || v.back() == 'y')) {
-    if (v == "NaN") return "nan";
-    if (v == "Infinity") return "inf";
-    if (v == "-Infinity") return "-inf";
+    if (v == "NaN") {
+      return "nan";
+    }
+    if (v == "Infinity") {
+      return "inf";
+    }
+    if (v == "-Infinity") {
+      return "-inf";
+    }
   } else if (value_class == ValueClass::kBinary && v.starts_with("\\x")) {
     v.remove_prefix(2);
   }

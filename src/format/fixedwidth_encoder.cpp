@@ -13,7 +13,9 @@ bool escapes(char c) { return c == '\n' || c == '\r' || c == '\\'; }
 
 void append_escaped(std::string_view v, std::string& out) {
   for (char c : v) {
-    if (escapes(c)) out += '\\';
+    if (escapes(c)) {
+      out += '\\';
+    }
     out += c;
   }
 }
@@ -61,7 +63,9 @@ void FixedWidthEncoder::encode_row(std::string_view copy_row, std::string& out) 
       if (v.size() > col.width) {
         // Spec §5.5: a NULL string wider than the column is an empty field in a
         // non-character column and an error in a character column.
-        if (character) too_wide(i, v.size(), "the NULL AS string");
+        if (character) {
+          too_wide(i, v.size(), "the NULL AS string");
+        }
         v = {};
       }
     } else {
@@ -71,7 +75,9 @@ void FixedWidthEncoder::encode_row(std::string_view copy_row, std::string& out) 
         append_escaped(v, scratch_);
         v = scratch_;
       }
-      if (v.size() > col.width) too_wide(i, v.size(), "a value");
+      if (v.size() > col.width) {
+        too_wide(i, v.size(), "a value");
+      }
     }
     out.append(v);
     out.append(col.width - v.size(), ' ');

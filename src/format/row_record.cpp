@@ -41,7 +41,9 @@ void put_raw(T v, std::string& out) {
 
 template <typename T>
 T get_raw(std::string_view& in) {
-  if (in.size() < sizeof(T)) truncated();
+  if (in.size() < sizeof(T)) {
+    truncated();
+  }
   T v;
   std::memcpy(&v, in.data(), sizeof(T));
   in.remove_prefix(sizeof(T));
@@ -87,7 +89,9 @@ void append_row_record(const ColumnBatch& batch, size_t row, const std::vector<s
 void read_row_record(std::string_view& in, ColumnBatch& dst) {
   for (size_t c = 0; c < dst.num_columns(); ++c) {
     Column& col = dst.column(c);
-    if (in.empty()) truncated();
+    if (in.empty()) {
+      truncated();
+    }
     char flag = in[0];
     in.remove_prefix(1);
     if (flag == '\1') {
@@ -107,13 +111,19 @@ void read_row_record(std::string_view& in, ColumnBatch& dst) {
       case Slot::kBytes: {
         uint64_t n = 0;
         for (int shift = 0;; shift += 7) {
-          if (in.empty() || shift >= 64) truncated();
+          if (in.empty() || shift >= 64) {
+            truncated();
+          }
           auto b = static_cast<unsigned char>(in[0]);
           in.remove_prefix(1);
           n |= static_cast<uint64_t>(b & 0x7f) << shift;
-          if (!(b & 0x80)) break;
+          if (!(b & 0x80)) {
+            break;
+          }
         }
-        if (n > in.size()) truncated();
+        if (n > in.size()) {
+          truncated();
+        }
         col.append_bytes(in.substr(0, n));
         in.remove_prefix(n);
         break;

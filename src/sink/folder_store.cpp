@@ -39,11 +39,13 @@ struct CreatedFolders {
   ~CreatedFolders() {
     std::sort(dirs.begin(), dirs.end(),
               [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
-    for (const std::string& d : dirs) ::rmdir(d.c_str());
+    for (const std::string& d : dirs) {
+      ::rmdir(d.c_str());
+    }
   }
 };
 
-class FolderWriter : public ObjectWriter {
+class FolderWriter final : public ObjectWriter {
  public:
   FolderWriter(std::string path, std::shared_ptr<CreatedFolders> folders)
       : path_(std::move(path)), folders_(std::move(folders)) {
@@ -53,18 +55,24 @@ class FolderWriter : public ObjectWriter {
     // empty folder behind either (removed only while empty: another writer's files stay).
     for (fs::path p = dir; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
       created_dirs_.push_back(p.string());
-      if (p == p.parent_path()) break;
+      if (p == p.parent_path()) {
+        break;
+      }
     }
     {
       std::lock_guard lock(folders_->mu);
       folders_->dirs.insert(folders_->dirs.end(), created_dirs_.begin(), created_dirs_.end());
     }
     fs::create_directories(dir, ec);
-    if (ec) fail(path_, "cannot create the folder " + dir, ec.value());
+    if (ec) {
+      fail(path_, "cannot create the folder " + dir, ec.value());
+    }
     temp_ = (dir == "/" ? "" : dir) + "/" + std::string(kTempMark) + std::to_string(::getpid()) +
             "-" + std::to_string(g_counter++) + "-" + name;
     fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd_ < 0) fail(path_, "cannot create a file", errno);
+    if (fd_ < 0) {
+      fail(path_, "cannot create a file", errno);
+    }
   }
   ~FolderWriter() override { abort(); }
 
@@ -72,7 +80,9 @@ class FolderWriter : public ObjectWriter {
     while (!bytes.empty()) {
       ssize_t n = ::write(fd_, bytes.data(), bytes.size());
       if (n < 0) {
-        if (errno == EINTR) continue;
+        if (errno == EINTR) {
+          continue;
+        }
         fail(path_, "cannot write", errno);
       }
       bytes.remove_prefix(static_cast<size_t>(n));
@@ -83,7 +93,9 @@ class FolderWriter : public ObjectWriter {
   uint64_t commit() override {
     int fd = fd_;
     fd_ = -1;
-    if (::close(fd) != 0) fail(path_, "cannot close", errno);
+    if (::close(fd) != 0) {
+      fail(path_, "cannot close", errno);
+    }
     if (::rename(temp_.c_str(), path_.c_str()) != 0) {
       int err = errno;
       ::unlink(temp_.c_str());
@@ -94,12 +106,18 @@ class FolderWriter : public ObjectWriter {
   }
 
   void abort() noexcept override {
-    if (committed_) return;
-    if (fd_ >= 0) ::close(fd_);
+    if (committed_) {
+      return;
+    }
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
     fd_ = -1;
     ::unlink(temp_.c_str());
-    for (const std::string& d : created_dirs_) ::rmdir(d.c_str());  // deepest first
-    committed_ = true;                                              // nothing left to do
+    for (const std::string& d : created_dirs_) {
+      ::rmdir(d.c_str());  // deepest first
+    }
+    committed_ = true;  // nothing left to do
   }
 
   uint64_t bytes_written() const override { return bytes_; }
@@ -120,7 +138,9 @@ class FolderStore : public ObjectStore {
     std::vector<StoredObject> out;
     auto [dir, name] = split_prefix(prefix);
     std::error_code ec;
-    if (!fs::is_directory(dir, ec)) return out;
+    if (!fs::is_directory(dir, ec)) {
+      return out;
+    }
     // Keys are spelled like the prefix: "dir/…" with the folder as the prefix gave it.
     std::string base = prefix.substr(0, prefix.size() - name.size());
     for (auto it = fs::recursive_directory_iterator(dir, ec);
@@ -130,17 +150,27 @@ class FolderStore : public ObjectStore {
       std::string rel = it->path().lexically_relative(dir).generic_string();
       std::error_code entry_ec;
       if (rel.rfind(name, 0) != 0) {
-        if (it->is_directory(entry_ec) && name.rfind(rel, 0) != 0) it.disable_recursion_pending();
+        if (it->is_directory(entry_ec) && name.rfind(rel, 0) != 0) {
+          it.disable_recursion_pending();
+        }
         continue;
       }
       std::string leaf = it->path().filename().string();
-      if (leaf.rfind(kTempMark, 0) == 0) continue;
-      if (!it->is_regular_file(entry_ec)) continue;
+      if (leaf.rfind(kTempMark, 0) == 0) {
+        continue;
+      }
+      if (!it->is_regular_file(entry_ec)) {
+        continue;
+      }
       uint64_t size = it->file_size(entry_ec);
-      if (entry_ec) continue;
+      if (entry_ec) {
+        continue;
+      }
       out.push_back({base + rel, size});
     }
-    if (ec) fail(prefix, "cannot list the folder " + dir, ec.value());
+    if (ec) {
+      fail(prefix, "cannot list the folder " + dir, ec.value());
+    }
     std::sort(out.begin(), out.end(),
               [](const StoredObject& a, const StoredObject& b) { return a.key < b.key; });
     return out;
@@ -152,7 +182,9 @@ class FolderStore : public ObjectStore {
 
   void remove(const std::vector<std::string>& keys) override {
     for (const auto& k : keys) {
-      if (::unlink(k.c_str()) != 0 && errno != ENOENT) fail(k, "cannot delete", errno);
+      if (::unlink(k.c_str()) != 0 && errno != ENOENT) {
+        fail(k, "cannot delete", errno);
+      }
     }
   }
 
@@ -167,9 +199,13 @@ class FolderStore : public ObjectStore {
 
 std::pair<std::string, std::string> split_prefix(std::string_view prefix) {
   auto slash = prefix.rfind('/');
-  if (slash == std::string_view::npos) return {".", std::string(prefix)};
+  if (slash == std::string_view::npos) {
+    return {".", std::string(prefix)};
+  }
   std::string dir(prefix.substr(0, slash));
-  if (dir.empty()) dir = "/";
+  if (dir.empty()) {
+    dir = "/";
+  }
   return {dir, std::string(prefix.substr(slash + 1))};
 }
 

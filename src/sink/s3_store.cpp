@@ -8,7 +8,7 @@
 namespace cu::sink {
 namespace {
 
-class S3Writer : public ObjectWriter {
+class S3Writer final : public ObjectWriter {
  public:
   S3Writer(aws::S3Client& s3, const std::string& bucket, std::string key,
            aws::MultipartWriterOptions options)
@@ -22,7 +22,9 @@ class S3Writer : public ObjectWriter {
     return r.bytes;
   }
   void abort() noexcept override {
-    if (done_) return;
+    if (done_) {
+      return;
+    }
     done_ = true;
     try {
       writer_.abort();
@@ -45,7 +47,9 @@ class S3Store : public ObjectStore {
 
   std::vector<StoredObject> list(const std::string& prefix) override {
     std::vector<StoredObject> out;
-    for (auto& o : s3_.list_objects(bucket_, prefix)) out.push_back({o.key, o.size});
+    for (auto& o : s3_.list_objects(bucket_, prefix)) {
+      out.push_back({o.key, o.size});
+    }
     return out;
   }
 
@@ -60,7 +64,9 @@ class S3Store : public ObjectStore {
   }
 
   void remove(const std::vector<std::string>& keys) override {
-    if (!keys.empty()) s3_.delete_objects(bucket_, keys);
+    if (!keys.empty()) {
+      s3_.delete_objects(bucket_, keys);
+    }
   }
 
   std::string url(const std::string& key) const override { return aws::s3_url(bucket_, key); }
