@@ -253,6 +253,9 @@ ErrorKind classify(const AwsErrorInfo& info, ErrorKind fallback, bool validation
 namespace {
 
 std::string hint_for(const AwsErrorInfo& info) {
+  if (!info.hint.empty()) {
+    return info.hint;
+  }
   const std::string& c = info.code;
   if (c == "AccessDenied" || c == "AccessDeniedException" || c == "Forbidden" ||
       c == "UnauthorizedOperation" || c == "KMS.AccessDeniedException" ||

@@ -37,6 +37,9 @@ struct AwsErrorInfo {
   std::string message{};    // AWS's message, or a description of the HTTP status
   std::string request_id{};
   HeaderList headers{};  // of the response, for callers that need more (x-amz-bucket-region)
+  // Set when the failure is below AWS and its cause is known (an untrusted certificate):
+  // replaces the hint the code or status would give.
+  std::string hint{};
 };
 
 // Parses an error response of any of the three shapes (XML S3, XML Query, JSON). Tolerates

@@ -151,17 +151,62 @@ const CaBundle& ca_bundle() {
   return bundle;
 }
 
-bool is_tls_trust_failure(CURLcode code) {
-  return code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE ||
-         code == CURLE_SSL_CERTPROBLEM;
+// The CA bundle in use, as a user would name it: "the CA bundle /x.pem (from AWS_CA_BUNDLE)".
+std::string describe_bundle(const CaBundle& ca) {
+  if (ca.path.empty()) {
+    return "the system's CA store";
+  }
+  return fmt::format("the CA bundle {} (from {})", ca.path, ca.origin);
 }
 
-bool reached_server(CURLcode code) {
-  return code != CURLE_COULDNT_CONNECT && code != CURLE_COULDNT_RESOLVE_HOST &&
-         code != CURLE_COULDNT_RESOLVE_PROXY;
+// How to trust the server instead, for the bundle that refused it.
+std::string tls_trust_hint(CURLcode code, const CaBundle& ca) {
+  if (code == CURLE_SSL_CERTPROBLEM) {
+    return "libcurl could not use the local client certificate (SSL_CERTPROBLEM); check the TLS "
+           "settings of the environment. Not retried: every attempt would fail the same way";
+  }
+  std::string what =
+      code == CURLE_SSL_CACERT_BADFILE || code == CURLE_SSL_CRL_BADFILE
+          ? fmt::format("{} could not be loaded (is it a PEM file?)", describe_bundle(ca))
+          : fmt::format("{} does not trust the server's certificate", describe_bundle(ca));
+  std::string how;
+  if (ca.path.empty()) {
+    how =
+        "set AWS_CA_BUNDLE (or ca_bundle in the profile) to a PEM file holding the CA that "
+        "signed the endpoint's certificate";
+  } else if (ca.origin == "AWS_CA_BUNDLE") {
+    how =
+        "point AWS_CA_BUNDLE at a PEM file holding the CA that signed the endpoint's "
+        "certificate, or unset it to use the profile's ca_bundle or the system's store";
+  } else {
+    how = fmt::format(
+        "change ca_bundle at {} to a PEM file holding the CA that signed the endpoint's "
+        "certificate (AWS_CA_BUNDLE, when set, takes precedence), or remove it to use the "
+        "system's store",
+        ca.origin);
+  }
+  return fmt::format("{}; {}. Not retried: every attempt would fail the same way", what, how);
 }
 
 }  // namespace
+
+TransportFailure classify_transport_failure(int curl_code) {
+  switch (static_cast<CURLcode>(curl_code)) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return TransportFailure::kNoConnection;
+    case CURLE_PEER_FAILED_VERIFICATION:  // also CURLE_SSL_CACERT, its old name
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+      return TransportFailure::kTlsTrust;
+    default:
+      return TransportFailure::kMayHaveReachedServer;
+  }
+}
 
 std::string host_header_of(std::string_view url) {
   auto scheme_end = url.find("://");
@@ -299,17 +344,13 @@ HttpResponse HttpClient::send(const HttpRequest& req, const HttpBody* body, cons
   }
   if (rc != CURLE_OK) {
     std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
-    if (is_tls_trust_failure(rc)) {
-      detail += ca.path.empty()
-                    ? " (TLS: the server's certificate is not trusted by the system's CA store; "
-                      "set AWS_CA_BUNDLE or the profile's ca_bundle to a PEM file with its CA)"
-                    : fmt::format(
-                          " (TLS: the server's certificate is not trusted by the CA "
-                          "bundle {} from {})",
-                          ca.path, ca.origin);
+    std::string hint;
+    if (classify_transport_failure(rc) == TransportFailure::kTlsTrust) {
+      detail += fmt::format(" (TLS, trusting {})", describe_bundle(ca));
+      hint = tls_trust_hint(rc, ca);
     }
-    throw TransportError(rc, reached_server(rc),
-                         fmt::format("{} {}: {}", m, host_header_of(req.url), detail));
+    throw TransportError(rc, fmt::format("{} {}: {}", m, host_header_of(req.url), detail),
+                         std::move(hint));
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   return response;

@@ -9,9 +9,10 @@
 //   HttpResponse r = http.send(HttpRequest{"GET", "http://127.0.0.1:5000/", {}, ""});
 //   if (r.status == 200) use(r.body);
 //
-// A transport failure (refused, reset, timed out) throws TransportError; any HTTP status,
-// including 4xx/5xx, is returned. TLS trusts the CA bundle the AWS CLI would: the file
-// AWS_CA_BUNDLE names, else the selected profile's `ca_bundle`, else the system's store.
+// A transport failure (refused, reset, timed out, untrusted certificate) throws
+// TransportError; any HTTP status, including 4xx/5xx, is returned. TLS trusts the CA bundle the AWS
+// CLI would: the file AWS_CA_BUNDLE names, else the selected profile's `ca_bundle`, else the
+// system's store.
 
 #include <chrono>
 #include <cstdint>
@@ -20,6 +21,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "aws/error.h"
 #include "aws/sigv4.h"
@@ -59,20 +61,34 @@ struct HttpOptions {
   bool verify_tls = true;
 };
 
+// How the retry loop must treat a libcurl failure. Refused connections and unresolved names
+// never reached the server; resets and timeouts may have; a certificate the CA bundle does
+// not trust (or a bundle libcurl cannot load) fails the same way on every attempt, so
+// retrying only delays the error and buries its cause under "try again later".
+enum class TransportFailure { kNoConnection, kMayHaveReachedServer, kTlsTrust };
+TransportFailure classify_transport_failure(int curl_code);
+
 // The connection failed or broke before a complete response arrived.
 class TransportError : public std::runtime_error {
  public:
-  TransportError(int curl_code, bool may_have_reached_server, const std::string& what)
+  TransportError(int curl_code, const std::string& what, std::string hint = {})
       : std::runtime_error(what),
         curl_code_(curl_code),
-        may_have_reached_server_(may_have_reached_server) {}
+        failure_(classify_transport_failure(curl_code)),
+        hint_(std::move(hint)) {}
   int curl_code() const { return curl_code_; }
   // False when no connection was made (refused, DNS): the server cannot have acted.
-  bool may_have_reached_server() const { return may_have_reached_server_; }
+  bool may_have_reached_server() const { return failure_ != TransportFailure::kNoConnection; }
+  // True when another attempt cannot succeed (TLS trust): the caller must not retry.
+  bool permanent() const { return failure_ == TransportFailure::kTlsTrust; }
+  // What the user should change, for permanent failures: the CA bundle in use and how to
+  // pick another. Empty otherwise.
+  const std::string& hint() const { return hint_; }
 
  private:
   int curl_code_;
-  bool may_have_reached_server_;
+  TransportFailure failure_;
+  std::string hint_;
 };
 
 class HttpClient {

@@ -98,8 +98,10 @@ HttpResponse ServiceClient::send(const ServiceRequest& r) const {
       info.service = endpoint_.service;
       info.operation = r.operation;
       info.message = e.what();
+      info.hint = e.hint();
       outcome.transport_error = true;
       outcome.request_may_have_reached_server = e.may_have_reached_server();
+      outcome.permanent = e.permanent();
     }
     outcome.code = info.code;
 
@@ -114,7 +116,10 @@ HttpResponse ServiceClient::send(const ServiceRequest& r) const {
       if (attempt > 1) {
         info.message += fmt::format(" (gave up after {} attempts)", attempt);
       }
-      throw to_error(info, r.step, r.resource, r.error_kind, r.validation_is_usage);
+      // An untrusted certificate is fixed in the configuration (the CA bundle), not by the
+      // destination or the source.
+      throw to_error(info, r.step, r.resource, outcome.permanent ? ErrorKind::kUsage : r.error_kind,
+                     r.validation_is_usage);
     }
     log::debug("{}:{} attempt {} failed ({}{}{}), retrying in {} ms", endpoint_.service,
                r.operation, attempt, info.status ? fmt::format("HTTP {} ", info.status) : "",

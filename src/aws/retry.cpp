@@ -47,6 +47,9 @@ bool is_transient_code(std::string_view code) {
 }
 
 bool is_retryable(const AttemptOutcome& o, bool idempotent) {
+  if (o.transport_error && o.permanent) {
+    return false;
+  }
   bool throttled = o.status == 429 || is_throttling_code(o.code);
   if (throttled) {
     return true;  // the server refused to act: safe for any request

@@ -45,6 +45,7 @@ struct AttemptOutcome {
   std::string_view code;  // AWS error code, may be empty
   bool transport_error = false;
   bool request_may_have_reached_server = true;  // false for "connection refused"/DNS
+  bool permanent = false;  // no retry can help: the CA bundle does not trust the server
 };
 
 // Throttling codes: SlowDown, Throttling, ThrottlingException, RequestLimitExceeded, …
@@ -53,7 +54,8 @@ bool is_throttling_code(std::string_view code);
 bool is_transient_code(std::string_view code);
 
 // Whether another attempt may help. A non-idempotent request is retried only when the
-// server cannot have acted on it: throttled, or never connected.
+// server cannot have acted on it: throttled, or never connected. A permanent transport
+// failure (TLS trust) is never retried.
 bool is_retryable(const AttemptOutcome& outcome, bool idempotent);
 
 // Tracks one request's retries: its start time and the attempts made.
