@@ -34,7 +34,9 @@ AWS_PROFILE=lambda aws s3 cp --quiet - "s3://$bucket/drop/keep_000" <<<"another 
   cu_fail "cannot put the neighbour object"
 
 # About 150 MB of text: long enough to be stopped half-way, in 5 MB objects.
-q="select s.*, g from sales s cross join generate_series(1, 12) g"
+# The run's tag in the query tells its backend from other tests' crossunload sessions.
+tag="run$sfx"
+q="select s.*, g, '$tag' as run from sales s cross join generate_series(1, 12) g"
 out="$CU_STACK_DIR/job"
 env -u PGPASSFILE -u PGPASSWORD AWS_PROFILE=lambda "$CROSSUNLOAD" run --mode client \
   --region "$CU_PAT_REGION" --secret-id "$CU_PAT_SECRET_ID" \
@@ -49,7 +51,8 @@ backend="" objects=0
 for ((i = 0; i < 600; i++)); do
   kill -0 "$job" 2>/dev/null || break
   backend=$(cu_psql "$CU_PG_DATABASE" -Atc "select pid from pg_stat_activity
-    where application_name = 'crossunload' and state = 'active' and query ilike 'copy%'")
+    where application_name = 'crossunload' and state = 'active' and query ilike 'copy%'
+      and query like '%$tag%'")
   if [[ -n $backend ]]; then
     objects=$(moto_s3 objects "$bucket" "$key" | wc -l)
     ((objects > 0)) && break
@@ -58,7 +61,7 @@ for ((i = 0; i < 600; i++)); do
 done
 kill -0 "$job" 2>/dev/null ||
   cu_fail "the job ended before it could be interrupted: $(cat "$out.err")"
-[[ -n $backend ]] || cu_fail "no active backend with application_name = crossunload"
+[[ -n $backend ]] || cu_fail "no active backend with application_name = crossunload running the query"
 [[ $(wc -w <<<"$backend") == 1 ]] || cu_fail "more than one crossunload backend: $backend"
 ((objects > 0)) || cu_fail "no object of the run appeared in 60 s"
 cu_assert_eq "$(cu_psql "$CU_PG_DATABASE" -Atc "select pg_terminate_backend($backend)")" "t" \
