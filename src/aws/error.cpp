@@ -240,6 +240,60 @@ bool is_validation_code(std::string_view code) {
   return std::find(kCodes.begin(), kCodes.end(), code) != kCodes.end();
 }
 
+bool is_authorization_code(std::string_view code) {
+  static constexpr std::array<std::string_view, 5> kCodes = {
+      "AccessDenied", "AccessDeniedException", "KMS.AccessDeniedException", "UnauthorizedOperation",
+      "Forbidden"};
+  return std::find(kCodes.begin(), kCodes.end(), code) != kCodes.end();
+}
+
+std::string iam_action(std::string_view service, std::string_view operation) {
+  // S3's operations whose IAM action has another name (Service Authorization Reference,
+  // "API operations defined by Amazon S3"); every other S3 operation we could call
+  // (GetBucketLocation, GetBucketVersioning, …) is authorized by its own name.
+  struct Mapping {
+    std::string_view operation, action;
+  };
+  static constexpr std::array<Mapping, 15> kS3 = {{
+      {"ListObjectsV2", "ListBucket"},
+      {"ListObjects", "ListBucket"},
+      {"HeadBucket", "ListBucket"},
+      {"ListObjectVersions", "ListBucketVersions"},
+      {"ListMultipartUploads", "ListBucketMultipartUploads"},
+      {"ListParts", "ListMultipartUploadParts"},
+      {"ListBuckets", "ListAllMyBuckets"},
+      {"CreateMultipartUpload", "PutObject"},
+      {"UploadPart", "PutObject"},
+      {"UploadPartCopy", "PutObject"},
+      {"CompleteMultipartUpload", "PutObject"},
+      {"CopyObject", "PutObject"},
+      {"HeadObject", "GetObject"},
+      {"DeleteObjects", "DeleteObject"},
+      {"GetBucketLifecycleConfiguration", "GetLifecycleConfiguration"},
+  }};
+  if (service == "s3") {
+    for (const auto& m : kS3) {
+      if (m.operation == operation) {
+        return fmt::format("s3:{}", m.action);
+      }
+    }
+  }
+  return fmt::format("{}:{}", service, operation);
+}
+
+std::string refused_action(const AwsErrorInfo& info) {
+  if (info.operation.empty()) {
+    return info.service;
+  }
+  // Secrets Manager decrypts with the secret's KMS key as the caller: the refusal is KMS's.
+  if (info.code == "DecryptionFailure") {
+    return fmt::format("kms:Decrypt ({})", info.operation);
+  }
+  std::string action = iam_action(info.service, info.operation);
+  std::string_view name = std::string_view(action).substr(action.find(':') + 1);
+  return name == info.operation ? action : fmt::format("{} ({})", action, info.operation);
+}
+
 ErrorKind classify(const AwsErrorInfo& info, ErrorKind fallback, bool validation_is_usage) {
   if (is_access_code(info.code) || (info.status == 403 && info.code.empty())) {
     return ErrorKind::kAccess;
@@ -257,14 +311,15 @@ std::string hint_for(const AwsErrorInfo& info) {
     return info.hint;
   }
   const std::string& c = info.code;
-  if (c == "AccessDenied" || c == "AccessDeniedException" || c == "Forbidden" ||
-      c == "UnauthorizedOperation" || c == "KMS.AccessDeniedException" ||
-      c == "DecryptionFailure") {
+  if (is_authorization_code(c) || c == "DecryptionFailure") {
+    std::string action = c == "DecryptionFailure" ? std::string("kms:Decrypt")
+                                                  : iam_action(info.service, info.operation);
     return fmt::format(
-        "the identity in use may not call {}:{} on this resource; check its IAM policy (and for "
-        "AssumeRole the role's trust policy and external id); 'crossunload whoami' shows the "
+        "the identity in use may not perform {} on this resource: its IAM policy (and any "
+        "bucket, key or organization policy) must allow {}{}; 'crossunload whoami' shows the "
         "identity at each hop",
-        info.service, info.operation);
+        refused_action(info), action,
+        info.service == "sts" ? " and the role's trust policy must let it in (external id)" : "");
   }
   if (c == "InvalidClientTokenId" || c == "InvalidAccessKeyId" ||
       c == "UnrecognizedClientException") {
@@ -299,7 +354,11 @@ std::string hint_for(const AwsErrorInfo& info) {
 }
 
 std::string describe(const AwsErrorInfo& info) {
-  std::string where = info.operation.empty() ? info.service : info.service + ":" + info.operation;
+  // A refusal names what the policy must allow; any other failure names the call made.
+  std::string where = is_authorization_code(info.code) || info.code == "DecryptionFailure"
+                          ? refused_action(info)
+                      : info.operation.empty() ? info.service
+                                               : info.service + ":" + info.operation;
   if (info.status > 0) {
     return fmt::format("{} ({}, HTTP {})", info.message, where, info.status);
   }

@@ -57,6 +57,20 @@ bool is_access_code(std::string_view code);
 // Codes that mean the request itself (or the resource it names) is wrong.
 bool is_validation_code(std::string_view code);
 
+// Codes that mean a policy refused the call (AccessDenied, AccessDeniedException,
+// UnauthorizedOperation, …), as opposed to credentials AWS could not authenticate.
+bool is_authorization_code(std::string_view code);
+
+// The IAM action a policy must allow for `operation` of `service`, as the Service
+// Authorization Reference maps them: iam_action("s3", "ListObjectsV2") == "s3:ListBucket",
+// iam_action("sts", "AssumeRole") == "sts:AssumeRole". S3 is the service whose actions are
+// not named after its operations; elsewhere the action is "<service>:<operation>".
+std::string iam_action(std::string_view service, std::string_view operation);
+
+// What the error message names for a refused call: the IAM action, followed by the operation
+// when the names differ ("s3:ListBucket (ListObjectsV2)", "sts:AssumeRole").
+std::string refused_action(const AwsErrorInfo& info);
+
 // An AWS failure as cu::Error, with the protocol details kept for callers that branch on
 // them (a 404 from HeadObject, a 301 from the wrong region).
 class AwsError : public Error {
@@ -74,7 +88,9 @@ class AwsError : public Error {
 ErrorKind classify(const AwsErrorInfo& info, ErrorKind fallback, bool validation_is_usage = true);
 
 // Builds the error users see: "<step> <resource>: <message> (<service>:<operation>, HTTP
-// <status>) [<code>] (request id <id>); hint: …" with a hint for the common codes.
+// <status>) [<code>] (request id <id>); hint: …" with a hint for the common codes. When a
+// policy refused the call, the IAM action replaces <service>:<operation>:
+// "Access Denied (s3:ListBucket (ListObjectsV2), HTTP 403) [AccessDenied]".
 AwsError to_error(const AwsErrorInfo& info, std::string step, std::string resource,
                   ErrorKind fallback, bool validation_is_usage = true);
 

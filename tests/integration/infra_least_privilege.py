@@ -52,22 +52,22 @@ sys.stdout.reconfigure(line_buffering=True)
 endpoint, work, facts = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 DEV, PROD, REGION, BUCKET = facts["dev"], facts["prod"], facts["region"], facts["bucket"]
 
-# (mode, role, Sid) -> what the job's error must name when the statement is gone: the
-# refused call as service:Operation (the IAM action itself, except S3's ListObjectsV2,
-# which IAM authorizes as s3:ListBucket: moto's S3 says only "Access Denied", so the error
-# names the call made), or for the chain Redshift assumes, Redshift's own wording.
+# (mode, role, Sid) -> what the job's error must name when the statement is gone: the IAM
+# action the policy must allow, followed by the S3 call when their names differ (moto's S3
+# says only "Access Denied"; IAM authorizes ListObjectsV2 as s3:ListBucket), or for the
+# chain Redshift assumes, Redshift's own wording.
 NEEDED = {
     ("client", "CrossAccount-SM-Read-Role", "AssumeOnlyTheProdSecretReadRole"): "sts:AssumeRole",
     ("client", "CrossAccount-SM-Read-Role", "AssumeOnlyTheDevWriteRole"): "sts:AssumeRole",
     ("client", "SM-Read-Role", "ReadOnlyTheConnectionSecret"): "secretsmanager:GetSecretValue",
     ("client", "S3-Write-Role", "WriteUnderThePrefix"): "s3:PutObject",
-    ("client", "S3-Write-Role", "ListUnderThePrefix"): "s3:ListObjectsV2",
+    ("client", "S3-Write-Role", "ListUnderThePrefix"): "s3:ListBucket (ListObjectsV2)",
     ("server", "CrossAccount-SM-Read-Role", "AssumeOnlyTheProdSecretReadRole"): "sts:AssumeRole",
-    ("server", "CrossAccount-SM-Read-Role", "ListUnderThePrefix"): "s3:ListObjectsV2",
+    ("server", "CrossAccount-SM-Read-Role", "ListUnderThePrefix"): "s3:ListBucket (ListObjectsV2)",
     ("server", "SM-Read-Role", "ReadOnlyTheConnectionSecret"): "secretsmanager:GetSecretValue",
     ("server", "CrossAccount-S3-Write-Role", "AssumeOnlyTheDevWriteRole"): "is not authorized to assume IAM Role",
     ("server", "S3-Write-Role", "WriteUnderThePrefix"): "s3:PutObject",
-    ("server", "S3-Write-Role", "ListUnderThePrefix"): "s3:ListObjectsV2",
+    ("server", "S3-Write-Role", "ListUnderThePrefix"): "s3:ListBucket (ListObjectsV2)",
 }
 # Failures after Redshift wrote: the objects stay (the job verifies Redshift's output; it
 # never deletes it). Every other failure must leave nothing under the run's prefix.
