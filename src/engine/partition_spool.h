@@ -15,8 +15,9 @@
 // `memory_bytes`, then every buffer is appended to the file as one chunk and the partition
 // remembers where its chunks are. Nothing ever has a name on disk, so nothing is left
 // behind on success, failure or a crash; the disk it needs is the rows' own size plus
-// 1–5 bytes of framing per row, given back (hole punching) as partitions are replayed. Memory: `memory_bytes` of buffers plus ~40 bytes per
-// partition and 16 per chunk. Not thread-safe.
+// 1–5 bytes of framing per row, given back (hole punching) as partitions are replayed.
+// Memory: `memory_bytes` of buffers plus ~40 bytes per partition and 16 per chunk. Not
+// thread-safe.
 //
 // Errors: cu::Error(kOther, "spool partitions", <dir>, …) when the file cannot be created,
 // written (disk full) or read, with a hint naming TMPDIR.
