@@ -25,15 +25,21 @@ void error(fmt::format_string<Args...> f, Args&&... args) {
 }
 template <typename... Args>
 void warn(fmt::format_string<Args...> f, Args&&... args) {
-  if (level() >= Level::kWarn) write(Level::kWarn, fmt::format(f, std::forward<Args>(args)...));
+  if (level() >= Level::kWarn) {
+    write(Level::kWarn, fmt::format(f, std::forward<Args>(args)...));
+  }
 }
 template <typename... Args>
 void info(fmt::format_string<Args...> f, Args&&... args) {
-  if (level() >= Level::kInfo) write(Level::kInfo, fmt::format(f, std::forward<Args>(args)...));
+  if (level() >= Level::kInfo) {
+    write(Level::kInfo, fmt::format(f, std::forward<Args>(args)...));
+  }
 }
 template <typename... Args>
 void debug(fmt::format_string<Args...> f, Args&&... args) {
-  if (level() >= Level::kDebug) write(Level::kDebug, fmt::format(f, std::forward<Args>(args)...));
+  if (level() >= Level::kDebug) {
+    write(Level::kDebug, fmt::format(f, std::forward<Args>(args)...));
+  }
 }
 
 }  // namespace cu::log
