@@ -4,17 +4,24 @@
 # may not sts:AssumeRole DEV S3-Write-Role. The UNLOAD through the gateway must fail with
 # Redshift's "is not authorized to assume IAM Role <arn>" naming the second role, SQLSTATE
 # 42501, and write nothing. Then a chain that works but targets a bucket S3-Write-Role may
-# not write: an error naming the bucket, nothing written. Enforcement is switched off again
-# at exit (other tests share the moto_server).
+# not write: an error naming the bucket, nothing written. Enforcement is global to a
+# moto_server, so all of this runs on a PRIVATE moto_server of this test (stopped at exit):
+# the stack's shared one never sees enforcement, whatever runs beside this test.
 source "$(dirname "$0")/../support/testlib.sh"
 cu_require_stack CU_PG_PASSWORD CU_PG_DATABASE
 [[ -x "${CROSSUNLOAD:-}" ]] || cu_fail "CROSSUNLOAD (the built executable) is not set; run through ctest"
 command -v aws >/dev/null || cu_fail "awscli is missing (scripts/install-deps installs it)"
 
+# A private moto_server: stack.sh's start function, its clean-up (moto, then the gateway
+# pattern.sh registers) run by our own trap (the existing CU_STACK_DIR keeps stack.sh from
+# installing its traps). stack_start_moto replaces CU_MOTO_ENDPOINT for everything below.
+export CU_STACK_DIR
 CU_STACK_DIR=$(cu_tmpdir)
-_cleanup=()
-stack_on_exit() { _cleanup+=("$*"); }
-trap 'for c in "${_cleanup[@]}"; do eval "$c" || true; done; rm -rf "$CU_TMP"' EXIT
+source "$CU_SOURCE_DIR/scripts/lib/stack.sh"
+trap 'stack_cleanup; rm -rf "$CU_TMP"' EXIT
+shared_moto=$CU_MOTO_ENDPOINT
+CU_MOTO_AUTH_COUNT=inf stack_start_moto || cu_fail "cannot start a private moto_server (log above)"
+[[ $CU_MOTO_ENDPOINT != "$shared_moto" ]] || cu_fail "the private moto_server is the shared one"
 source "$CU_SOURCE_DIR/scripts/lib/pattern.sh"
 
 enforce() {
@@ -33,7 +40,6 @@ c.meta.events.register("before-sign.*.*",
 c.create_bucket(Bucket=sys.argv[2])
 PY
 pattern_start_gateway
-stack_on_exit "curl -s -X POST -H 'Content-Type: text/plain' --data inf '$CU_MOTO_ENDPOINT/moto-api/reset-auth' >/dev/null"
 enforce 0
 
 gw_psql() {
@@ -78,4 +84,16 @@ print(c.list_objects_v2(Bucket=sys.argv[2]).get("KeyCount", 0) +
 PY
 )
 cu_assert_eq "$n" "0" "objects and multipart uploads left in s3://$other_bucket"
+# The shared moto_server saw none of it: still open (a call with unknown keys succeeds)
+# and without this run's buckets.
+shared=$(python3 - "$shared_moto" "$sfx" <<'PY'
+import sys, boto3
+c = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1",
+                 aws_access_key_id="nobody", aws_secret_access_key="nobody")
+c.meta.events.register("before-sign.*.*",
+    lambda request, **_: request.headers.__setitem__("x-moto-account-id", "111111111111"))
+print(sum(b["Name"].endswith(sys.argv[2]) for b in c.list_buckets()["Buckets"]))
+PY
+) || cu_fail "the shared moto_server refused a call with unknown keys (IAM enforcement on?)"
+cu_assert_eq "$shared" "0" "buckets of this run in the shared moto_server"
 cu_note "ok: a refused hop and a refused bucket fail with 42501, nothing written"
