@@ -153,7 +153,7 @@ row() {
     result=$( (($(echo "${RSS[$c]} <= $cap * 1024" | bc))) && echo PASS || echo MISS)
   fi
   printf '| %s | %s | %.2f | %s | %s | %s | %s | %s | %s | %s |\n' "$c" "$(echo ${T[$c]} | sed 's/ / · /g')" "$m" \
-    "$(printf '%.0f' "$(echo "$n / $m" | bc -l)" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')" "$target" "${ratio:+×$ratio}" "$result" "$rss" "$(median "${CPU[$c]}")" "$(loads "$c")"
+    "$(printf '%.0f' "$(echo "$n / $m" | bc -l)" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')" "$target" "${ratio:+×$ratio}" "$result" "$rss" "$(printf '%.2f' "$(median "${CPU[$c]}")")" "$(loads "$c")"
 }
 row ref "reference: psql \\copy > /dev/null"
 row ref_gzip "reference: psql \\copy \\| gzip"
