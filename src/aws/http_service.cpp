@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "aws/retry_config.h"
 #include "base/log.h"
 
 namespace cu::aws {
@@ -16,6 +17,11 @@ ServiceClient::ServiceClient(ServiceEndpoint endpoint, CredentialsProviderPtr cr
       retry_(retry),
       retry_env_(RetryEnv::system()),
       http_(http) {
+  if (!retry_.max_attempts) {
+    // AWS_MAX_ATTEMPTS / max_attempts, as the CLI and SDKs honour them; a bad value throws
+    // here, before any request, as a configuration error.
+    retry_.max_attempts = configured_retry_settings().max_attempts;
+  }
   while (!endpoint_.endpoint.empty() && endpoint_.endpoint.back() == '/') {
     endpoint_.endpoint.pop_back();
   }

@@ -2,7 +2,8 @@
 // One AWS service endpoint as the rest of src/aws/ talks to it: every attempt is signed
 // (SigV4) with fresh credentials from the provider, retried with backoff when AWS or the
 // network says so (retry.h), and an error response becomes one AwsError naming the step
-// and resource the caller gives (error.h).
+// and resource the caller gives (error.h). A policy without max_attempts gets the process's
+// AWS_MAX_ATTEMPTS / profile max_attempts (retry_config.h), else RetryPolicy's default.
 //
 //   ServiceClient sts({"sts", "eu-west-1", "https://sts.eu-west-1.amazonaws.com"}, provider);
 //   ServiceRequest r;

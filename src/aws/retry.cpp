@@ -74,7 +74,7 @@ Backoff::Backoff(RetryPolicy policy, RetryEnv env)
 
 std::optional<std::chrono::milliseconds> Backoff::next_delay(int attempt, bool throttled) {
   using std::chrono::milliseconds;
-  if (attempt >= policy_.max_attempts) {
+  if (attempt >= policy_.attempts()) {
     return std::nullopt;
   }
   milliseconds base = throttled ? policy_.throttle_base_delay : policy_.base_delay;

@@ -21,13 +21,17 @@
 namespace cu::aws {
 
 struct RetryPolicy {
-  int max_attempts = 6;  // first try included
+  static constexpr int kDefaultMaxAttempts = 6;
+  // First try included. Unset: what AWS_MAX_ATTEMPTS / the profile's max_attempts say
+  // (retry_config.h; ServiceClient fills it in), else kDefaultMaxAttempts.
+  std::optional<int> max_attempts{};
   std::chrono::milliseconds base_delay{100};
   std::chrono::milliseconds throttle_base_delay{500};  // throttling backs off harder
   std::chrono::milliseconds max_delay{20'000};
   std::chrono::milliseconds max_total{120'000};  // no new attempt would start after this
 
   static RetryPolicy none() { return RetryPolicy{1, {}, {}, {}, {}}; }
+  int attempts() const { return max_attempts.value_or(kDefaultMaxAttempts); }
 };
 
 // The effects the retry loop needs; tests inject fakes.
