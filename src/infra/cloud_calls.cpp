@@ -216,7 +216,9 @@ void S3Versions::remove(const std::string& bucket,
   for (std::size_t i = 0; i < versions.size(); i += 1000) {
     std::string body = delete_versions_body(versions, i, i + 1000);
     aws::ServiceRequest r;
-    r.operation = "DeleteObjects";
+    // The API call is DeleteObjects, but with version ids IAM checks s3:DeleteObjectVersion
+    // for each key (s3:DeleteObject is not enough): a refusal must name the action to allow.
+    r.operation = "DeleteObjectVersion";
     r.method = "POST";
     r.path = path(bucket);
     r.query = "delete=";
@@ -225,13 +227,26 @@ void S3Versions::remove(const std::string& bucket,
     r.step = "delete object versions";
     r.resource = aws::s3_url(bucket, versions[i].key);
     r.error_kind = ErrorKind::kDestination;
-    std::string answer = client.send(r).body;
+    aws::HttpResponse answer = client.send(r);
     pugi::xml_document doc;
-    if (doc.load_buffer(answer.data(), answer.size())) {
+    if (doc.load_buffer(answer.body.data(), answer.body.size())) {
       if (auto err = doc.child("DeleteResult").child("Error")) {
-        throw Error(ErrorKind::kDestination, "delete object versions",
-                    aws::s3_url(bucket, text(err, "Key")), text(err, "Message"))
-            .with_aws(text(err, "Code"), "");
+        std::string code = text(err, "Code");
+        std::string url = aws::s3_url(bucket, text(err, "Key"));
+        std::string request_id = answer.header("x-amz-request-id");
+        if (aws::is_access_code(code)) {
+          // S3 answers 200 and refuses keys one by one: a refused key is an access error
+          // naming the IAM action, as a refused request is.
+          aws::AwsErrorInfo info;
+          info.service = "s3";
+          info.operation = r.operation;
+          info.code = code;
+          info.message = text(err, "Message");
+          info.request_id = request_id;
+          throw aws::to_error(info, r.step, url, ErrorKind::kDestination);
+        }
+        throw Error(ErrorKind::kDestination, r.step, url, text(err, "Message"))
+            .with_aws(code, request_id);
       }
     }
   }

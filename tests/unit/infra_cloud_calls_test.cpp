@@ -2,6 +2,9 @@
 // API reference, S3 ListObjectVersions / DeleteObjects examples), written out here.
 #include <gtest/gtest.h>
 
+#include "aws/credentials.h"
+#include "aws_credentials_loopback.h"
+#include "base/error.h"
 #include "infra/cloud_calls.h"
 
 namespace {
@@ -73,6 +76,73 @@ TEST(CloudCalls, DeleteBodyNamesEveryVersionAndEscapesKeys) {
             R"(<Object><Key>a&amp;b&lt;c</Key><VersionId>v1</VersionId></Object>)"
             R"(<Object><Key>d</Key><VersionId>v2</VersionId></Object></Delete>)");
   EXPECT_EQ(form_encode("a b/c"), "a%20b%2Fc");
+}
+
+// Deleting versions: the call is DeleteObjects with version ids, and IAM checks
+// s3:DeleteObjectVersion for it (Amazon S3 API reference, DeleteObjects, "Permissions": "If
+// you specify the versionId ... s3:DeleteObjectVersion"), not s3:DeleteObject. A refusal,
+// of the whole request (HTTP 403) or of one key in a 200 answer, is exit 3 naming that
+// action. The server is a loopback stand-in that answers as S3 documents it.
+class S3VersionsRefusal : public ::testing::Test {
+ protected:
+  static std::string error_of(cu_test::LoopbackServer& server) {
+    S3Versions s3({"s3", "us-east-1", server.url()},
+                  cu::aws::static_credentials({"AKIDEXAMPLE", "secret", "", {}, "test"}),
+                  /*path_style=*/true);
+    try {
+      s3.remove("bucket", {{"p/a", "v1", 0, false}, {"p/b", "null", 0, true}});
+    } catch (const cu::Error& e) {
+      exit_code = e.exit_code();
+      return e.what();
+    }
+    return "no error";
+  }
+  static inline int exit_code = 0;
+};
+
+TEST_F(S3VersionsRefusal, RefusedRequestNamesDeleteObjectVersion) {
+  cu_test::LoopbackServer server([](const cu_test::SeenRequest&) {
+    return cu_test::Reply{403,
+                          "<Error><Code>AccessDenied</Code><Message>Access Denied</Message>"
+                          "<RequestId>REQ403</RequestId></Error>"};
+  });
+  std::string what = error_of(server);
+  EXPECT_EQ(exit_code, 3) << what;
+  EXPECT_NE(what.find("(s3:DeleteObjectVersion, HTTP 403)"), std::string::npos) << what;
+  EXPECT_NE(what.find("must allow s3:DeleteObjectVersion;"), std::string::npos) << what;
+  EXPECT_NE(what.find("REQ403"), std::string::npos) << what;
+  ASSERT_EQ(server.seen().size(), 1u);  // a refusal is not retried
+  EXPECT_EQ(server.seen()[0].method, "POST");
+  EXPECT_EQ(server.seen()[0].target, "/bucket/?delete=");
+  EXPECT_NE(server.seen()[0].body.find("<VersionId>v1</VersionId>"), std::string::npos);
+}
+
+TEST_F(S3VersionsRefusal, RefusedKeyInA200AnswerNamesDeleteObjectVersion) {
+  cu_test::LoopbackServer server([](const cu_test::SeenRequest&) {
+    return cu_test::Reply{200,
+                          R"(<?xml version="1.0" encoding="UTF-8"?>
+<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+  <Error><Key>p/b</Key><VersionId>null</VersionId><Code>AccessDenied</Code><Message>Access Denied</Message></Error>
+</DeleteResult>)"};
+  });
+  std::string what = error_of(server);
+  EXPECT_EQ(exit_code, 3) << what;
+  EXPECT_NE(what.find("s3://bucket/p/b"), std::string::npos) << what;
+  EXPECT_NE(what.find("(s3:DeleteObjectVersion)"), std::string::npos) << what;
+  EXPECT_NE(what.find("[AccessDenied]"), std::string::npos) << what;
+}
+
+TEST_F(S3VersionsRefusal, OtherKeyErrorIsTheDestinations) {
+  cu_test::LoopbackServer server([](const cu_test::SeenRequest&) {
+    return cu_test::Reply{200,
+                          R"(<DeleteResult><Error><Key>p/a</Key><VersionId>v1</VersionId>)"
+                          R"(<Code>InternalError</Code><Message>We encountered an internal error. )"
+                          R"(Please try again.</Message></Error></DeleteResult>)"};
+  });
+  std::string what = error_of(server);
+  EXPECT_EQ(exit_code, 5) << what;
+  EXPECT_NE(what.find("delete object versions s3://bucket/p/a"), std::string::npos) << what;
+  EXPECT_NE(what.find("[InternalError]"), std::string::npos) << what;
 }
 
 }  // namespace
