@@ -64,6 +64,13 @@ void register_passwords_in(std::string_view s) {
 
 }  // namespace
 
+bool lost_without_reason(std::string_view libpq_message) {
+  return libpq_message.find("server closed the connection unexpectedly") !=
+             std::string_view::npos &&
+         libpq_message.find("FATAL:") == std::string_view::npos &&
+         libpq_message.find("ERROR:") == std::string_view::npos;
+}
+
 std::string Target::describe() const {
   std::string h = host.empty() ? "localhost" : host;
   return h + ":" + (port.empty() ? "5432" : port) + "/" + dbname;
@@ -215,7 +222,16 @@ void Connection::throw_result_error(const void* res, std::string_view step) cons
     if (const char* s = PQresultErrorField(r, PG_DIAG_SQLSTATE)) sqlstate = s;
     if (const char* h = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT)) hint = h;
   }
-  if (msg.empty()) msg = one_line(conn_ ? PQerrorMessage(conn_) : "no result");
+  if (msg.empty()) {
+    msg = one_line(conn_ ? PQerrorMessage(conn_) : "no result");
+    // The server's reason, when it sent one, is the result's own message above (57P01 for
+    // pg_terminate_backend). A backend ended while blocked writing rows to us sends none:
+    // PostgreSQL drops the message so as not to block again (ProcessClientWriteInterrupt),
+    // and libpq's words suggest a crash, which is the least likely cause.
+    if (conn_ && PQstatus(conn_) == CONNECTION_BAD && lost_without_reason(msg)) {
+      msg = std::string(kLostWithoutReason);
+    }
+  }
   ErrorKind kind = ErrorKind::kSource;
   if (sqlstate.starts_with("28") || sqlstate == "42501") kind = ErrorKind::kAccess;
   if (!sqlstate.empty()) msg += " (SQLSTATE " + sqlstate + ")";

@@ -65,6 +65,20 @@ ErrorKind classify_connect_failure(std::string_view libpq_message);
 // Collapses libpq's multi-line messages ("…failed: …\n\tIs the server running…") into one.
 std::string one_line(std::string_view message);
 
+// What a failure says when the server closed the connection without sending a reason
+// (no ErrorResponse before the socket closed). PostgreSQL sends none when it ends a
+// backend that is blocked writing rows to a client slower than the query (the usual state
+// of a long unload when pg_terminate_backend or a fast shutdown comes), so the reason is only
+// in the server's log.
+inline constexpr std::string_view kLostWithoutReason =
+    "the server closed the connection unexpectedly and sent no reason (PostgreSQL sends none "
+    "when it ends a session that is blocked sending rows, e.g. pg_terminate_backend or a "
+    "shutdown; the server's log says why)";
+
+// True when libpq's message says the connection was lost and holds no message of the
+// server's (a "FATAL:" or "ERROR:" line libpq read before the socket closed).
+bool lost_without_reason(std::string_view libpq_message);
+
 class Connection {
  public:
   // Connects (connect timeout 10 s unless the conninfo sets one; application_name
