@@ -123,8 +123,14 @@ class ContainerProvider : public CredentialsProvider {
         }
       } catch (const std::exception& e) {
         if (attempt == 3) {
-          throw cu::Error(cu::ErrorKind::kAccess, "read container credentials", url_,
-                          fmt::format("no answer: {}", e.what()));
+          // The endpoint the platform configured does not answer: a network failure (exit
+          // 1), not a refusal of the credentials.
+          throw cu::Error(
+              cu::ErrorKind::kOther, "read container credentials", url_,
+              fmt::format("could not connect to {} (gave up after 3 attempts): {}", url_, e.what()))
+              .with_hint(
+                  "the container credentials endpoint (AWS_CONTAINER_CREDENTIALS_*_URI) "
+                  "does not answer: is the agent running?");
         }
       }
     }

@@ -350,7 +350,7 @@ HttpResponse HttpClient::send(const HttpRequest& req, const HttpBody* body, cons
       hint = tls_trust_hint(rc, ca);
     }
     throw TransportError(rc, fmt::format("{} {}: {}", m, host_header_of(req.url), detail),
-                         std::move(hint));
+                         std::move(hint), detail);
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   return response;

@@ -71,12 +71,17 @@ TransportFailure classify_transport_failure(int curl_code);
 // The connection failed or broke before a complete response arrived.
 class TransportError : public std::runtime_error {
  public:
-  TransportError(int curl_code, const std::string& what, std::string hint = {})
+  // `what`: "POST host:port: <detail>"; `detail`: libcurl's words alone (defaults to `what`).
+  TransportError(int curl_code, const std::string& what, std::string hint = {},
+                 std::string detail = {})
       : std::runtime_error(what),
         curl_code_(curl_code),
         failure_(classify_transport_failure(curl_code)),
-        hint_(std::move(hint)) {}
+        hint_(std::move(hint)),
+        detail_(detail.empty() ? what : std::move(detail)) {}
   int curl_code() const { return curl_code_; }
+  // What went wrong, without the request line: "Connection refused".
+  const std::string& detail() const { return detail_; }
   // False when no connection was made (refused, DNS): the server cannot have acted.
   bool may_have_reached_server() const { return failure_ != TransportFailure::kNoConnection; }
   // True when another attempt cannot succeed (TLS trust): the caller must not retry.
@@ -89,6 +94,7 @@ class TransportError : public std::runtime_error {
   int curl_code_;
   TransportFailure failure_;
   std::string hint_;
+  std::string detail_;
 };
 
 class HttpClient {

@@ -10,6 +10,27 @@
 
 namespace cu::aws {
 
+namespace {
+
+// The kind of a failure AWS did not decide: an untrusted certificate is fixed in the
+// configuration (the CA bundle), not by the destination or the source; a network failure,
+// a 5xx or throttling is no authorization failure even for a call whose refusals are
+// (STS's), so it leaves kAccess for kOther. Access codes are kAccess whatever this says
+// (classify()).
+ErrorKind failure_kind(ErrorKind requested, const AttemptOutcome& outcome, bool throttled) {
+  if (outcome.transport_error && outcome.permanent) {
+    return ErrorKind::kUsage;
+  }
+  bool transient = outcome.transport_error || outcome.status >= 500 || throttled ||
+                   is_transient_code(outcome.code);
+  if (transient && requested == ErrorKind::kAccess) {
+    return ErrorKind::kOther;
+  }
+  return requested;
+}
+
+}  // namespace
+
 ServiceClient::ServiceClient(ServiceEndpoint endpoint, CredentialsProviderPtr credentials,
                              RetryPolicy retry, HttpOptions http)
     : endpoint_(std::move(endpoint)),
@@ -103,8 +124,19 @@ HttpResponse ServiceClient::send(const ServiceRequest& r) const {
     } catch (const TransportError& e) {
       info.service = endpoint_.service;
       info.operation = r.operation;
-      info.message = e.what();
-      info.hint = e.hint();
+      if (e.permanent()) {
+        info.message = e.what();  // names the CA bundle that refused the certificate
+        info.hint = e.hint();
+      } else {
+        info.message =
+            fmt::format("could not connect to {}{}: {}", endpoint_.endpoint,
+                        e.may_have_reached_server() ? " (no complete answer)" : "", e.detail());
+        info.hint = fmt::format(
+            "a network failure, not a refusal by AWS: check that {} is reachable from here "
+            "(DNS, proxy, firewall, VPC endpoint; the region and AWS_ENDPOINT_URL* choose the "
+            "address); AWS_MAX_ATTEMPTS sets how many attempts a request gets",
+            endpoint_.endpoint);
+      }
       outcome.transport_error = true;
       outcome.request_may_have_reached_server = e.may_have_reached_server();
       outcome.permanent = e.permanent();
@@ -122,9 +154,7 @@ HttpResponse ServiceClient::send(const ServiceRequest& r) const {
       if (attempt > 1) {
         info.message += fmt::format(" (gave up after {} attempts)", attempt);
       }
-      // An untrusted certificate is fixed in the configuration (the CA bundle), not by the
-      // destination or the source.
-      throw to_error(info, r.step, r.resource, outcome.permanent ? ErrorKind::kUsage : r.error_kind,
+      throw to_error(info, r.step, r.resource, failure_kind(r.error_kind, outcome, throttled),
                      r.validation_is_usage);
     }
     log::debug("{}:{} attempt {} failed ({}{}{}), retrying in {} ms", endpoint_.service,

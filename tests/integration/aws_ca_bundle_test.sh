@@ -97,6 +97,7 @@ rm -f "$work/port.drop"
 dropped=$(($(connections) - before))
 [[ $rc != 0 ]] || cu_fail "whoami succeeded against a server that drops every connection: $out"
 ((dropped > 1)) || cu_fail "a dropped connection was not retried ($dropped attempt): $out"
+cu_assert_eq "$rc" "1" "exit code for dropped connections (a network failure, not access denied)"
 cu_note "dropped connections (transient): $dropped attempts, exit $rc"
 
 # 1. No bundle: the self-signed certificate is not trusted. Not transient: one attempt, and

@@ -4,7 +4,8 @@
 # then the selected profile, else crossunload's default of 6. A local HTTP server that
 # closes every connection at once (a transient network failure, always retried) logs one
 # line per TCP connection, so the log counts the attempts `crossunload whoami` makes for its
-# STS GetCallerIdentity call. A value that is not a positive integer (or a retry mode other
+# STS GetCallerIdentity call; when they are spent, whoami exits 1 (a network failure, not
+# the 3 of an authorization failure) saying it could not connect to the endpoint. A value that is not a positive integer (or a retry mode other
 # than legacy/standard/adaptive) is a configuration error: exit 2, naming the variable or
 # the file and line, before any connection.
 # Needs no stack: only loopback and python3.
@@ -56,14 +57,28 @@ attempts_of() {
 # 1. AWS_MAX_ATTEMPTS=2: the first attempt and one retry.
 attempts_of AWS_MAX_ATTEMPTS=2
 cu_assert_eq "$attempts" "2" "connections with AWS_MAX_ATTEMPTS=2"
-[[ $rc != 0 ]] || cu_fail "whoami succeeded against a server that drops every connection: $out"
 [[ "$out" == *"gave up after 2 attempts"* ]] || cu_fail "the error does not say it tried twice: $out"
+# A network failure is not an authorization failure: exit 1 (other), not 3, and the message
+# names the endpoint it could not reach.
+cu_assert_eq "$rc" "1" "exit code when every connection is dropped"
+[[ "$out" == *"could not connect to $endpoint"* ]] ||
+  cu_fail "the error does not say it could not connect to $endpoint: $out"
 cu_note "AWS_MAX_ATTEMPTS=2: $attempts attempts, exit $rc: $(echo "$out" | grep error:)"
 
 # 2. AWS_MAX_ATTEMPTS=1: no retry at all.
 attempts_of AWS_MAX_ATTEMPTS=1
 cu_assert_eq "$attempts" "1" "connections with AWS_MAX_ATTEMPTS=1"
 [[ "$out" != *"gave up after"* ]] || cu_fail "one attempt reported as retries: $out"
+cu_assert_eq "$rc" "1" "exit code when the only connection is dropped"
+
+# 2b. Nothing listening at all (connection refused): exit 1 too, naming the endpoint.
+gone=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+rc=0
+out=$(endpoint="http://127.0.0.1:$gone" whoami AWS_MAX_ATTEMPTS=2) || rc=$?
+cu_assert_eq "$rc" "1" "exit code when nothing listens at the endpoint"
+[[ "$out" == *"could not connect to http://127.0.0.1:$gone"* ]] ||
+  cu_fail "the error does not name the unreachable endpoint: $out"
+cu_note "nothing listening (exit $rc): $(echo "$out" | grep error:)"
 
 # 3. The profile's max_attempts, and the selected profile's only.
 cat >"$work/config" <<'INI'
