@@ -78,7 +78,11 @@ class TransportError : public std::runtime_error {
         curl_code_(curl_code),
         failure_(classify_transport_failure(curl_code)),
         hint_(std::move(hint)),
-        detail_(detail.empty() ? what : std::move(detail)) {}
+        detail_(std::move(detail)) {
+    if (detail_.empty()) {
+      detail_ = what;
+    }
+  }
   int curl_code() const { return curl_code_; }
   // What went wrong, without the request line: "Connection refused".
   const std::string& detail() const { return detail_; }
