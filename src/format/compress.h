@@ -1,7 +1,7 @@
 #pragma once
 // Block compression for UNLOAD's GZIP, ZSTD and BZIP2 options. Each call compresses one
 // block of whole records into one complete, independent member — a gzip member
-// (libdeflate), a zstd frame, a bzip2 stream — and a file is the concatenation of its
+// (ISA-L igzip), a zstd frame, a bzip2 stream — and a file is the concatenation of its
 // blocks' members, which gzip, zstd, bzip2, DuckDB and Redshift's COPY all read as one
 // stream. Independent members are what let the engine compress blocks on several threads
 // and cut files at exact compressed sizes for MAXFILESIZE.
@@ -22,8 +22,9 @@ namespace cu::format {
 
 class BlockCompressor {
  public:
-  // level < 0: the codec's default as crossunload uses it (gzip 6 like gzip(1)… but through
-  // libdeflate; zstd 3; bzip2 9).
+  // level < 0: the codec's default as crossunload uses it (gzip: igzip level 1, levels
+  // above igzip's 3 are taken as 3; zstd 1; bzip2 9). The gzip and zstd defaults are set by
+  // the throughput targets (docs/formats.md).
   explicit BlockCompressor(unload::Compression codec, int level = -1);
   ~BlockCompressor();
   BlockCompressor(const BlockCompressor&) = delete;

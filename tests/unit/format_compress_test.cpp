@@ -1,5 +1,5 @@
 // BlockCompressor: each block is one complete member, and members concatenated decode as
-// one stream with the reference decoders (zlib for gzip — not libdeflate, which writes it —,
+// one stream with the reference decoders (zlib for gzip — not ISA-L, which writes it —,
 // libzstd's streaming decoder, libbz2's streaming decoder).
 #include <bzlib.h>
 #include <gtest/gtest.h>
@@ -99,6 +99,26 @@ TEST(BlockCompressor, GzipMembersConcatenateIntoOneStream) {
   c.compress(big, out);
   c.compress("", out);
   EXPECT_EQ(gunzip_all(out), "1|a\n2|b\n" + big);
+}
+
+// Random bytes do not compress: igzip must fall back to stored blocks within the output
+// bound at every level it offers, and levels above igzip's 3 still give valid gzip.
+TEST(BlockCompressor, GzipIncompressibleBlocksAtEveryLevel) {
+  std::string noise;
+  uint64_t x = 0x9e3779b97f4a7c15ULL;
+  for (size_t i = 0; i < (2u << 20) + 17; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    noise += static_cast<char>(x >> 56);
+  }
+  for (int level : {0, 1, 2, 3, 6, 9}) {
+    BlockCompressor c(unload::Compression::kGzip, level);
+    std::string out;
+    c.compress(noise, out);
+    c.compress("tail\n", out);
+    EXPECT_EQ(gunzip_all(out), noise + "tail\n") << "level " << level;
+  }
 }
 
 TEST(BlockCompressor, ZstdFramesConcatenate) {
