@@ -259,7 +259,8 @@ HttpResponse HttpClient::send(const HttpRequest& req, const HttpBody* body, cons
     if (!l) {
       throw Error(ErrorKind::kOther, "http", "", "out of memory");
     }
-    headers.release();
+    // The list grew in place (l is its head): hand ownership over without freeing it.
+    static_cast<void>(headers.release());
     headers.reset(l);
   };
   bool has_content_type = false;
@@ -270,7 +271,10 @@ HttpResponse HttpClient::send(const HttpRequest& req, const HttpBody* body, cons
     if (strcasecmp(k.c_str(), "content-type") == 0) {
       has_content_type = true;
     }
-    add_header(v.empty() ? k + ";" : k + ": " + v);  // "Name;" sends an empty value
+    std::string line = k;
+    line += v.empty() ? ";" : ": ";  // "Name;" sends an empty value
+    line += v;
+    add_header(line);
   }
   add_header("Expect:");  // no 100-continue round trip before each part
   if (!has_content_type) {
