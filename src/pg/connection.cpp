@@ -23,7 +23,9 @@ using ResultPtr = std::unique_ptr<PGresult, ResultClear>;
 
 std::string option(const PQconninfoOption* opts, std::string_view key) {
   for (auto* o = opts; o && o->keyword; ++o) {
-    if (key == o->keyword && o->val) return o->val;
+    if (key == o->keyword && o->val) {
+      return o->val;
+    }
   }
   return {};
 }
@@ -45,13 +47,19 @@ void register_passwords_in(std::string_view s) {
   for (auto pos = s.find("password"); pos != std::string_view::npos;
        pos = s.find("password", pos + 8)) {
     auto eq = s.find_first_not_of(" \t", pos + 8);
-    if (eq == std::string_view::npos || s[eq] != '=') continue;
+    if (eq == std::string_view::npos || s[eq] != '=') {
+      continue;
+    }
     auto v = s.find_first_not_of(" \t", eq + 1);
-    if (v == std::string_view::npos) break;
+    if (v == std::string_view::npos) {
+      break;
+    }
     std::string value;
     if (s[v] == '\'') {
       for (auto i = v + 1; i < s.size() && s[i] != '\''; ++i) {
-        if (s[i] == '\\' && i + 1 < s.size()) ++i;
+        if (s[i] == '\\' && i + 1 < s.size()) {
+          ++i;
+        }
         value += s[i];
       }
     } else {
@@ -78,7 +86,9 @@ std::string Target::describe() const {
 
 Target parse_target(std::string_view conninfo) {
   register_passwords_in(conninfo);
-  if (const char* pw = std::getenv("PGPASSWORD")) register_secret(pw);
+  if (const char* pw = std::getenv("PGPASSWORD")) {
+    register_secret(pw);
+  }
 
   Target t;
   t.conninfo = std::string(conninfo);
@@ -97,7 +107,9 @@ Target parse_target(std::string_view conninfo) {
     return v.empty() ? option(defaults.get(), key) : v;
   };
   t.host = value("host");
-  if (t.host.empty()) t.host = value("hostaddr");
+  if (t.host.empty()) {
+    t.host = value("hostaddr");
+  }
   t.port = value("port");
   // libpq only checks the port when connecting; a typo there is a usage error, not an
   // unreachable database. (Several hosts give a comma list.)
@@ -108,7 +120,9 @@ Target parse_target(std::string_view conninfo) {
   }
   t.user = value("user");
   t.dbname = value("dbname");
-  if (t.dbname.empty()) t.dbname = t.user;
+  if (t.dbname.empty()) {
+    t.dbname = t.user;
+  }
   std::string pw = option(parsed.get(), "password");
   t.password_in_conninfo = !pw.empty();
   register_secret(pw);
@@ -127,7 +141,9 @@ ErrorKind classify_connect_failure(std::string_view m) {
        {"password authentication failed", "authentication failed", "no password supplied",
         "password is required", "pg_hba.conf rejects", "no pg_hba.conf entry",
         "does not have CONNECT privilege", "permission denied for database"}) {
-    if (m.find(needle) != std::string_view::npos) return ErrorKind::kAccess;
+    if (m.find(needle) != std::string_view::npos) {
+      return ErrorKind::kAccess;
+    }
   }
   if (m.find("role \"") != std::string_view::npos &&
       m.find("does not exist") != std::string_view::npos) {
@@ -144,7 +160,9 @@ std::string one_line(std::string_view message) {
       space = !out.empty();
       continue;
     }
-    if (space) out += ' ';
+    if (space) {
+      out += ' ';
+    }
     space = false;
     out += c;
   }
@@ -156,8 +174,12 @@ Connection::Connection(const Target& target) : target_(target) {
                         nullptr};
   const char* values[] = {"10", target_.conninfo.c_str(), "crossunload", "UTF8", nullptr};
   conn_ = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
-  if (!conn_) throw Error(ErrorKind::kOther, "connect", target_.describe(), "out of memory");
-  if (const char* pw = PQpass(conn_)) register_secret(pw);
+  if (!conn_) {
+    throw Error(ErrorKind::kOther, "connect", target_.describe(), "out of memory");
+  }
+  if (const char* pw = PQpass(conn_)) {
+    register_secret(pw);
+  }
   if (PQstatus(conn_) != CONNECTION_OK) {
     std::string msg = one_line(PQerrorMessage(conn_));
     PQfinish(conn_);
@@ -174,7 +196,9 @@ Connection::Connection(const Target& target) : target_(target) {
   cu::log::debug("connected to {} as {}", target_.describe(), target_.user);
 
   ResultPtr v(PQexec(conn_, "select version()"));
-  if (PQresultStatus(v.get()) != PGRES_TUPLES_OK) throw_result_error(v.get(), "detect server");
+  if (PQresultStatus(v.get()) != PGRES_TUPLES_OK) {
+    throw_result_error(v.get(), "detect server");
+  }
   server_.version = PQntuples(v.get()) > 0 ? PQgetvalue(v.get(), 0, 0) : "";
   server_.kind = detect_server(server_.version);
   cu::log::debug("server: {}", server_.version);
@@ -191,20 +215,28 @@ Connection::Connection(const Target& target) : target_(target) {
 }
 
 Connection::~Connection() {
-  if (conn_) PQfinish(conn_);
+  if (conn_) {
+    PQfinish(conn_);
+  }
 }
 
 void Connection::execute(const std::string& sql, std::string_view step) {
   ResultPtr r(PQexec(conn_, sql.c_str()));
   auto st = PQresultStatus(r.get());
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) throw_result_error(r.get(), step);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+    throw_result_error(r.get(), step);
+  }
 }
 
 std::vector<Column> Connection::describe(const std::string& query) {
   ResultPtr p(PQprepare(conn_, "", query.c_str(), 0, nullptr));
-  if (PQresultStatus(p.get()) != PGRES_COMMAND_OK) throw_result_error(p.get(), "query");
+  if (PQresultStatus(p.get()) != PGRES_COMMAND_OK) {
+    throw_result_error(p.get(), "query");
+  }
   ResultPtr d(PQdescribePrepared(conn_, ""));
-  if (PQresultStatus(d.get()) != PGRES_COMMAND_OK) throw_result_error(d.get(), "query");
+  if (PQresultStatus(d.get()) != PGRES_COMMAND_OK) {
+    throw_result_error(d.get(), "query");
+  }
   std::vector<Column> cols;
   int n = PQnfields(d.get());
   cols.reserve(n);
@@ -218,9 +250,15 @@ void Connection::throw_result_error(const void* res, std::string_view step) cons
   auto* r = static_cast<const PGresult*>(res);
   std::string msg, sqlstate, hint;
   if (r) {
-    if (const char* p = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)) msg = p;
-    if (const char* s = PQresultErrorField(r, PG_DIAG_SQLSTATE)) sqlstate = s;
-    if (const char* h = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT)) hint = h;
+    if (const char* p = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)) {
+      msg = p;
+    }
+    if (const char* s = PQresultErrorField(r, PG_DIAG_SQLSTATE)) {
+      sqlstate = s;
+    }
+    if (const char* h = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT)) {
+      hint = h;
+    }
   }
   if (msg.empty()) {
     msg = one_line(conn_ ? PQerrorMessage(conn_) : "no result");
@@ -233,10 +271,16 @@ void Connection::throw_result_error(const void* res, std::string_view step) cons
     }
   }
   ErrorKind kind = ErrorKind::kSource;
-  if (sqlstate.starts_with("28") || sqlstate == "42501") kind = ErrorKind::kAccess;
-  if (!sqlstate.empty()) msg += " (SQLSTATE " + sqlstate + ")";
+  if (sqlstate.starts_with("28") || sqlstate == "42501") {
+    kind = ErrorKind::kAccess;
+  }
+  if (!sqlstate.empty()) {
+    msg += " (SQLSTATE " + sqlstate + ")";
+  }
   Error e(kind, std::string(step), target_.describe(), one_line(msg));
-  if (!hint.empty()) e.with_hint(one_line(hint));
+  if (!hint.empty()) {
+    e.with_hint(one_line(hint));
+  }
   throw e;
 }
 

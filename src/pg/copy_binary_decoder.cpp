@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <bit>
+#include <cstddef>
 #include <cstring>
 
 #include "base/error.h"
@@ -49,16 +50,24 @@ struct NumericHeader {
 };
 
 bool read_numeric(std::string_view b, NumericHeader* h) {
-  if (b.size() < 8) return false;
+  if (b.size() < 8) {
+    return false;
+  }
   h->ndigits = static_cast<int16_t>(be16(b.data()));
   h->weight = static_cast<int16_t>(be16(b.data() + 2));
   h->sign = be16(b.data() + 4);
   h->dscale = static_cast<int16_t>(be16(b.data() + 6));
   h->digits = b.data() + 8;
-  if (h->ndigits < 0 || h->dscale < 0) return false;
-  if (b.size() != 8 + 2 * static_cast<size_t>(h->ndigits)) return false;
+  if (h->ndigits < 0 || h->dscale < 0) {
+    return false;
+  }
+  if (b.size() != 8 + 2 * static_cast<size_t>(h->ndigits)) {
+    return false;
+  }
   for (int i = 0; i < h->ndigits; ++i) {
-    if (be16(h->digits + 2 * i) > 9999) return false;
+    if (be16(h->digits + 2 * static_cast<std::ptrdiff_t>(i)) > 9999) {
+      return false;
+    }
   }
   return true;
 }
@@ -204,7 +213,9 @@ std::vector<ColumnType> describe_columns(const std::vector<ResultColumn>& column
   std::string bad;
   for (size_t i = 0; i < columns.size(); ++i) {
     if (!describe_column(columns[i], &types[i])) {
-      if (!bad.empty()) bad += ", ";
+      if (!bad.empty()) {
+        bad += ", ";
+      }
       bad += fmt::format("\"{}\" ({})", columns[i].name, type_name(columns[i].type_oid));
     }
   }
@@ -218,7 +229,9 @@ std::vector<ColumnType> describe_columns(const std::vector<ResultColumn>& column
 
 std::string numeric_to_text(std::string_view binary) {
   NumericHeader h;
-  if (!read_numeric(binary, &h)) bad_numeric();
+  if (!read_numeric(binary, &h)) {
+    bad_numeric();
+  }
   switch (h.sign) {
     case kNumericNaN:
       return "NaN";
@@ -232,9 +245,13 @@ std::string numeric_to_text(std::string_view binary) {
     default:
       bad_numeric();
   }
-  auto digit = [&](int i) -> int { return i >= 0 && i < h.ndigits ? be16(h.digits + 2 * i) : 0; };
+  auto digit = [&](int i) -> int {
+    return i >= 0 && i < h.ndigits ? be16(h.digits + 2 * static_cast<std::ptrdiff_t>(i)) : 0;
+  };
   std::string out;
-  if (h.sign == kNumericNeg) out += '-';
+  if (h.sign == kNumericNeg) {
+    out += '-';
+  }
   // Integer part: digit groups 0..weight, the first without leading zeros.
   if (h.weight < 0) {
     out += '0';
@@ -285,9 +302,13 @@ constexpr __int128 kPow10[] = {
 };
 
 __int128 pow10(int n) {
-  if (n <= 18) return kPow10[n];
+  if (n <= 18) {
+    return kPow10[n];
+  }
   __int128 v = kPow10[18];
-  for (int i = 18; i < n; ++i) v *= 10;
+  for (int i = 18; i < n; ++i) {
+    v *= 10;
+  }
   return v;
 }
 
@@ -306,7 +327,9 @@ void CopyBinaryDecoder::fail(const std::string& message) const {
 }
 
 void CopyBinaryDecoder::feed(std::string_view chunk) {
-  if (chunk.empty()) return;
+  if (chunk.empty()) {
+    return;
+  }
   if (pending_.empty()) {
     size_t used = parse(chunk.data(), chunk.size());
     pending_.assign(chunk.data() + used, chunk.size() - used);
@@ -322,8 +345,12 @@ void CopyBinaryDecoder::finish() {
     fail(state_ == State::kHeader ? "stream ended before the binary COPY header"
                                   : "stream ended without the binary COPY trailer");
   }
-  if (!pending_.empty()) fail("bytes after the binary COPY trailer");
-  if (batch_.num_rows() > 0) flush_batch();
+  if (!pending_.empty()) {
+    fail("bytes after the binary COPY trailer");
+  }
+  if (batch_.num_rows() > 0) {
+    flush_batch();
+  }
 }
 
 bool CopyBinaryDecoder::parse_header(const char* data, size_t size, size_t* used) {
@@ -337,10 +364,16 @@ bool CopyBinaryDecoder::parse_header(const char* data, size_t size, size_t* used
     fail("not a binary COPY stream (bad signature)");
   }
   uint32_t flags = be32(data + 11);
-  if (flags & kFlagOids) fail("binary COPY stream includes OIDs, which is not supported");
-  if (flags & 0xffff0000u & ~kFlagOids) fail("binary COPY header has unknown critical flags");
+  if (flags & kFlagOids) {
+    fail("binary COPY stream includes OIDs, which is not supported");
+  }
+  if (flags & 0xffff0000u & ~kFlagOids) {
+    fail("binary COPY header has unknown critical flags");
+  }
   uint32_t ext = be32(data + 15);
-  if (size < kHeaderFixed + ext) return false;
+  if (size < kHeaderFixed + ext) {
+    return false;
+  }
   *used = kHeaderFixed + ext;
   return true;
 }
@@ -349,13 +382,17 @@ size_t CopyBinaryDecoder::parse(const char* data, size_t size) {
   size_t pos = 0;
   if (state_ == State::kHeader) {
     size_t used = 0;
-    if (!parse_header(data, size, &used)) return 0;
+    if (!parse_header(data, size, &used)) {
+      return 0;
+    }
     pos = used;
     state_ = State::kTuples;
   }
   const size_t ncols = types_.size();
   while (state_ == State::kTuples) {
-    if (size - pos < 2) break;
+    if (size - pos < 2) {
+      break;
+    }
     int16_t nfields = static_cast<int16_t>(be16(data + pos));
     if (nfields == -1) {
       state_ = State::kDone;
@@ -375,7 +412,9 @@ size_t CopyBinaryDecoder::parse(const char* data, size_t size) {
       }
       int32_t len = static_cast<int32_t>(be32(data + p));
       p += 4;
-      if (len < -1) fail(fmt::format("negative field length {}", len));
+      if (len < -1) {
+        fail(fmt::format("negative field length {}", len));
+      }
       if (len > 0) {
         if (size - p < static_cast<size_t>(len)) {
           complete = false;
@@ -384,7 +423,9 @@ size_t CopyBinaryDecoder::parse(const char* data, size_t size) {
         p += len;
       }
     }
-    if (!complete) break;
+    if (!complete) {
+      break;
+    }
     p = pos + 2;
     for (size_t c = 0; c < ncols; ++c) {
       int32_t len = static_cast<int32_t>(be32(data + p));
@@ -402,7 +443,9 @@ size_t CopyBinaryDecoder::parse(const char* data, size_t size) {
       flush_batch();
     }
   }
-  if (state_ == State::kDone && pos < size) fail("bytes after the binary COPY trailer");
+  if (state_ == State::kDone && pos < size) {
+    fail("bytes after the binary COPY trailer");
+  }
   return pos;
 }
 
@@ -481,7 +524,9 @@ void CopyBinaryDecoder::decode_field(size_t col, const char* p, int32_t len) {
       return;
     case ValueKind::kDecimal: {
       NumericHeader h;
-      if (!read_numeric(std::string_view(p, len), &h)) bad_numeric();
+      if (!read_numeric(std::string_view(p, len), &h)) {
+        bad_numeric();
+      }
       if (h.sign != kNumericPos && h.sign != kNumericNeg) {
         fail(fmt::format("column \"{}\": numeric {} cannot be held as DECIMAL({},{})", type.name,
                          numeric_to_text(std::string_view(p, len)), type.precision, type.scale));
@@ -489,10 +534,12 @@ void CopyBinaryDecoder::decode_field(size_t col, const char* p, int32_t len) {
       // value = sum(d[i] * 10000^(weight-i)); unscaled = value * 10^scale.
       __int128 v = 0;
       for (int i = 0; i < h.ndigits; ++i) {
-        __int128 d = be16(h.digits + 2 * i);
+        __int128 d = be16(h.digits + 2 * static_cast<std::ptrdiff_t>(i));
         int exp10 = 4 * (h.weight - i) + type.scale;
         if (exp10 >= 0) {
-          if (exp10 > 38) fail(fmt::format("column \"{}\": numeric out of range", type.name));
+          if (exp10 > 38) {
+            fail(fmt::format("column \"{}\": numeric out of range", type.name));
+          }
           v += d * pow10(exp10);
         } else if (exp10 > -4) {
           v += d / pow10(-exp10);  // digits below the declared scale are zero

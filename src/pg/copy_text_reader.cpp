@@ -21,7 +21,9 @@ CopyTextReader::CopyTextReader(Connection& conn, const std::string& query) : con
   ResultPtr r(PQgetResult(conn_.raw()));
   if (PQresultStatus(r.get()) != PGRES_COPY_OUT) {
     // Drain whatever follows so the connection stays usable.
-    while (PGresult* more = PQgetResult(conn_.raw())) PQclear(more);
+    while (PGresult* more = PQgetResult(conn_.raw())) {
+      PQclear(more);
+    }
     conn_.throw_result_error(r.get(), "unload");
   }
   active_ = true;
@@ -29,38 +31,54 @@ CopyTextReader::CopyTextReader(Connection& conn, const std::string& query) : con
 
 CopyTextReader::~CopyTextReader() {
   release();
-  if (!active_) return;
+  if (!active_) {
+    return;
+  }
   if (PGcancel* cancel = PQgetCancel(conn_.raw())) {
     char err[256];
     PQcancel(cancel, err, sizeof err);
     PQfreeCancel(cancel);
   }
   char* buf = nullptr;
-  while (PQgetCopyData(conn_.raw(), &buf, 0) > 0) PQfreemem(buf);
-  while (PGresult* more = PQgetResult(conn_.raw())) PQclear(more);
+  while (PQgetCopyData(conn_.raw(), &buf, 0) > 0) {
+    PQfreemem(buf);
+  }
+  while (PGresult* more = PQgetResult(conn_.raw())) {
+    PQclear(more);
+  }
 }
 
 void CopyTextReader::release() {
-  if (buffer_) PQfreemem(buffer_);
+  if (buffer_) {
+    PQfreemem(buffer_);
+  }
   buffer_ = nullptr;
 }
 
 bool CopyTextReader::next(std::string_view& row) {
   release();
-  if (!active_) return false;
+  if (!active_) {
+    return false;
+  }
   int n = PQgetCopyData(conn_.raw(), &buffer_, 0);
   if (n > 0) {
     ++rows_;
     size_t len = static_cast<size_t>(n);
-    if (buffer_[len - 1] == '\n') --len;
+    if (buffer_[len - 1] == '\n') {
+      --len;
+    }
     row = std::string_view(buffer_, len);
     return true;
   }
   active_ = false;
   ResultPtr r(PQgetResult(conn_.raw()));
   bool ok = n == -1 && PQresultStatus(r.get()) == PGRES_COMMAND_OK;
-  while (PGresult* more = PQgetResult(conn_.raw())) PQclear(more);
-  if (!ok) conn_.throw_result_error(r.get(), "unload");
+  while (PGresult* more = PQgetResult(conn_.raw())) {
+    PQclear(more);
+  }
+  if (!ok) {
+    conn_.throw_result_error(r.get(), "unload");
+  }
   return false;
 }
 

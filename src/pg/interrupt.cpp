@@ -35,7 +35,9 @@ CancelOnSignal::CancelOnSignal(Connection& conn) {
 CancelOnSignal::~CancelOnSignal() {
   sigaction(SIGINT, &g_old_int, nullptr);
   sigaction(SIGTERM, &g_old_term, nullptr);
-  if (PGcancel* c = g_cancel.exchange(nullptr)) PQfreeCancel(c);
+  if (PGcancel* c = g_cancel.exchange(nullptr)) {
+    PQfreeCancel(c);
+  }
 }
 
 bool CancelOnSignal::interrupted() { return g_interrupted; }

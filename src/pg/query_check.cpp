@@ -36,7 +36,9 @@ struct Scanner {
         int depth = 1;
         i += 2;
         while (depth > 0) {
-          if (i + 1 >= s.size()) reject("unterminated /* comment");
+          if (i + 1 >= s.size()) {
+            reject("unterminated /* comment");
+          }
           if (s[i] == '/' && s[i + 1] == '*') {
             ++depth;
             i += 2;
@@ -59,12 +61,15 @@ struct Scanner {
     char c = s[i];
     bool escape_string = (c == 'E' || c == 'e') && i + 1 < s.size() && s[i + 1] == '\'' &&
                          (i == 0 || !ident_char(s[i - 1]));
-    if (escape_string) ++i, c = '\'';
+    if (escape_string) {
+      ++i, c = '\'';
+    }
     if (c == '\'' || c == '"') {
       char q = c;
       for (++i;; ++i) {
-        if (i >= s.size())
+        if (i >= s.size()) {
           reject(q == '\'' ? "unterminated string literal" : "unterminated quoted identifier");
+        }
         if (escape_string && s[i] == '\\') {
           ++i;
           continue;
@@ -84,17 +89,23 @@ struct Scanner {
       if (close != std::string_view::npos) {
         auto tag = s.substr(i, close - i + 1);
         bool valid = true;
-        for (char t : tag.substr(1, tag.size() - 2)) valid = valid && ident_char(t) && t != '$';
+        for (char t : tag.substr(1, tag.size() - 2)) {
+          valid = valid && ident_char(t) && t != '$';
+        }
         if (valid) {
           auto end = s.find(tag, close + 1);
-          if (end == std::string_view::npos) reject("unterminated dollar-quoted string");
+          if (end == std::string_view::npos) {
+            reject("unterminated dollar-quoted string");
+          }
           i = end + tag.size();
           return;
         }
       }
     }
     if (ident_char(c)) {
-      while (i < s.size() && ident_char(s[i])) ++i;
+      while (i < s.size() && ident_char(s[i])) {
+        ++i;
+      }
       return;
     }
     ++i;
@@ -102,9 +113,13 @@ struct Scanner {
 };
 
 bool keyword_is(std::string_view word, std::string_view kw) {
-  if (word.size() != kw.size()) return false;
+  if (word.size() != kw.size()) {
+    return false;
+  }
   for (size_t k = 0; k < word.size(); ++k) {
-    if (std::tolower(static_cast<unsigned char>(word[k])) != kw[k]) return false;
+    if (std::tolower(static_cast<unsigned char>(word[k])) != kw[k]) {
+      return false;
+    }
   }
   return true;
 }
@@ -114,8 +129,12 @@ bool keyword_is(std::string_view word, std::string_view kw) {
 std::string checked_select(std::string_view sql) {
   Scanner sc{sql};
   // First keyword, after any opening parentheses.
-  while (sc.skip_blank() && sql[sc.i] == '(') ++sc.i;
-  if (sc.i >= sql.size()) reject("the query is empty");
+  while (sc.skip_blank() && sql[sc.i] == '(') {
+    ++sc.i;
+  }
+  if (sc.i >= sql.size()) {
+    reject("the query is empty");
+  }
   size_t start = sc.i;
   sc.token();
   std::string_view first = sql.substr(start, sc.i - start);
@@ -133,7 +152,9 @@ std::string checked_select(std::string_view sql) {
       ++sc.i;
       continue;
     }
-    if (after_semicolon) reject("the query holds more than one statement");
+    if (after_semicolon) {
+      reject("the query holds more than one statement");
+    }
     sc.token();
     end = sc.i;
   }

@@ -46,7 +46,9 @@ class Reader {
   }
   std::string_view cstr() {
     size_t end = s_.find('\0', pos_);
-    if (end == std::string_view::npos) malformed(what_, "string without terminating NUL");
+    if (end == std::string_view::npos) {
+      malformed(what_, "string without terminating NUL");
+    }
     auto v = s_.substr(pos_, end - pos_);
     pos_ = end + 1;
     return v;
@@ -61,7 +63,9 @@ class Reader {
 
  private:
   void need(size_t n) {
-    if (s_.size() - pos_ < n) malformed(what_, "message shorter than its fields");
+    if (s_.size() - pos_ < n) {
+      malformed(what_, "message shorter than its fields");
+    }
   }
   std::string_view s_;
   std::string_view what_;
@@ -87,7 +91,9 @@ void put_cstr(std::string& out, std::string_view s) {
 class Builder {
  public:
   explicit Builder(char type) {
-    if (type != 0) out_.push_back(type);
+    if (type != 0) {
+      out_.push_back(type);
+    }
     start_ = out_.size();
     put_u32(out_, 0);
   }
@@ -113,7 +119,9 @@ class Builder {
   }
   std::string done() {
     uint32_t len = static_cast<uint32_t>(out_.size() - start_);
-    for (int i = 0; i < 4; ++i) out_[start_ + i] = static_cast<char>(len >> (24 - 8 * i));
+    for (int i = 0; i < 4; ++i) {
+      out_[start_ + i] = static_cast<char>(len >> (24 - 8 * i));
+    }
     return std::move(out_);
   }
 
@@ -128,8 +136,12 @@ std::string notice_or_error(char type, std::string_view severity, std::string_vi
   Builder b(type);
   b.byte('S').cstr(severity).byte('V').cstr(severity).byte('C').cstr(sqlstate);
   b.byte('M').cstr(message);
-  if (!detail.empty()) b.byte('D').cstr(detail);
-  if (!hint.empty()) b.byte('H').cstr(hint);
+  if (!detail.empty()) {
+    b.byte('D').cstr(detail);
+  }
+  if (!hint.empty()) {
+    b.byte('H').cstr(hint);
+  }
   b.byte('\0');
   return b.done();
 }
@@ -150,13 +162,17 @@ void Framer::feed(std::string_view bytes) {
 std::optional<Message> Framer::next() {
   std::string_view avail(buf_.data() + pos_, buf_.size() - pos_);
   size_t header = mode_ == Mode::kTyped ? 5 : 4;
-  if (avail.size() < header) return std::nullopt;
+  if (avail.size() < header) {
+    return std::nullopt;
+  }
   uint32_t len = get_u32(avail, header - 4);
   if (len < 4 || len > kMaxMessageLength) {
     malformed("message", fmt::format("invalid message length {}", len));
   }
   size_t total = header - 4 + static_cast<size_t>(len);
-  if (avail.size() < total) return std::nullopt;
+  if (avail.size() < total) {
+    return std::nullopt;
+  }
   Message m;
   m.type = mode_ == Mode::kTyped ? avail[0] : '\0';
   m.raw = avail.substr(0, total);
@@ -176,7 +192,9 @@ std::string Framer::take_buffered() {
 
 std::string StartupPacket::parameter(std::string_view name) const {
   for (const auto& [k, v] : parameters) {
-    if (k == name) return v;
+    if (k == name) {
+      return v;
+    }
   }
   return {};
 }
@@ -205,7 +223,9 @@ StartupPacket parse_startup(const Message& m) {
       p.kind = StartupKind::kStartup;
       while (!r.done()) {
         auto name = r.cstr();
-        if (name.empty()) break;  // the terminating NUL of the list
+        if (name.empty()) {
+          break;  // the terminating NUL of the list
+        }
         auto value = r.cstr();
         p.parameters.emplace_back(std::string(name), std::string(value));
       }
@@ -224,7 +244,9 @@ Parse parse_parse(const Message& m) {
   p.statement = r.cstr();
   p.query = r.cstr();
   int16_t n = r.i16();
-  for (int i = 0; i < n; ++i) p.parameter_types.push_back(r.u32());
+  for (int i = 0; i < n; ++i) {
+    p.parameter_types.push_back(r.u32());
+  }
   return p;
 }
 
@@ -234,20 +256,30 @@ Bind parse_bind(const Message& m) {
   b.portal = r.cstr();
   b.statement = r.cstr();
   int16_t nformats = r.i16();
-  for (int i = 0; i < nformats; ++i) r.i16();
+  for (int i = 0; i < nformats; ++i) {
+    r.i16();
+  }
   int16_t nparams = r.i16();
   for (int i = 0; i < nparams; ++i) {
     int32_t len = r.i32();
-    if (len > 0) r.bytes(static_cast<size_t>(len));
+    if (len > 0) {
+      r.bytes(static_cast<size_t>(len));
+    }
   }
   int16_t nresults = r.i16();
-  for (int i = 0; i < nresults; ++i) b.result_formats.push_back(r.i16());
+  for (int i = 0; i < nresults; ++i) {
+    b.result_formats.push_back(r.i16());
+  }
   return b;
 }
 
 int16_t Bind::result_format(size_t i) const {
-  if (result_formats.empty()) return 0;
-  if (result_formats.size() == 1) return result_formats[0];
+  if (result_formats.empty()) {
+    return 0;
+  }
+  if (result_formats.size() == 1) {
+    return result_formats[0];
+  }
   return i < result_formats.size() ? result_formats[i] : 0;
 }
 
@@ -255,7 +287,9 @@ Describe parse_describe(const Message& m) {
   Reader r(m.body, "Describe");
   Describe d;
   d.what = r.byte();
-  if (d.what != 'S' && d.what != 'P') malformed("Describe", "target must be 'S' or 'P'");
+  if (d.what != 'S' && d.what != 'P') {
+    malformed("Describe", "target must be 'S' or 'P'");
+  }
   d.name = r.cstr();
   return d;
 }
@@ -279,7 +313,9 @@ BackendKeyData parse_backend_key_data(const Message& m) {
 char parse_ready_for_query(const Message& m) {
   Reader r(m.body, "ReadyForQuery");
   char s = r.byte();
-  if (s != 'I' && s != 'T' && s != 'E') malformed("ReadyForQuery", "unknown transaction status");
+  if (s != 'I' && s != 'T' && s != 'E') {
+    malformed("ReadyForQuery", "unknown transaction status");
+  }
   return s;
 }
 
@@ -297,7 +333,9 @@ std::pair<std::string_view, std::string_view> parse_parameter_status(const Messa
 
 std::string ErrorFields::get(char code) const {
   for (const auto& [c, v] : fields) {
-    if (c == code) return v;
+    if (c == code) {
+      return v;
+    }
   }
   return {};
 }
@@ -307,7 +345,9 @@ ErrorFields parse_error_fields(const Message& m) {
   ErrorFields f;
   while (!r.done()) {
     char code = r.byte();
-    if (code == '\0') break;
+    if (code == '\0') {
+      break;
+    }
     f.fields.emplace_back(code, std::string(r.cstr()));
   }
   return f;
@@ -316,7 +356,9 @@ ErrorFields parse_error_fields(const Message& m) {
 std::vector<Column> parse_row_description(const Message& m) {
   Reader r(m.body, "RowDescription");
   int16_t n = r.i16();
-  if (n < 0) malformed("RowDescription", "negative column count");
+  if (n < 0) {
+    malformed("RowDescription", "negative column count");
+  }
   std::vector<Column> cols(static_cast<size_t>(n));
   for (auto& c : cols) {
     c.name = std::string(r.cstr());
@@ -333,7 +375,9 @@ std::vector<Column> parse_row_description(const Message& m) {
 std::vector<std::optional<std::string_view>> parse_data_row(const Message& m) {
   Reader r(m.body, "DataRow");
   int16_t n = r.i16();
-  if (n < 0) malformed("DataRow", "negative column count");
+  if (n < 0) {
+    malformed("DataRow", "negative column count");
+  }
   std::vector<std::optional<std::string_view>> values;
   values.reserve(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
@@ -354,7 +398,9 @@ CopyResponse parse_copy_response(const Message& m) {
   CopyResponse c;
   c.overall_format = static_cast<int8_t>(r.byte());
   int16_t n = r.i16();
-  for (int i = 0; i < n; ++i) c.column_formats.push_back(r.i16());
+  for (int i = 0; i < n; ++i) {
+    c.column_formats.push_back(r.i16());
+  }
   return c;
 }
 
@@ -363,7 +409,9 @@ CopyResponse parse_copy_response(const Message& m) {
 std::string startup_message(const std::vector<std::pair<std::string, std::string>>& params) {
   Builder b(0);
   b.u32(kProtocolVersion3);
-  for (const auto& [k, v] : params) b.cstr(k).cstr(v);
+  for (const auto& [k, v] : params) {
+    b.cstr(k).cstr(v);
+  }
   b.byte('\0');
   return b.done();
 }
@@ -380,7 +428,9 @@ std::string parse(std::string_view statement, std::string_view sql,
                   const std::vector<uint32_t>& parameter_types) {
   Builder b(fe::kParse);
   b.cstr(statement).cstr(sql).i16(static_cast<int16_t>(parameter_types.size()));
-  for (auto t : parameter_types) b.u32(t);
+  for (auto t : parameter_types) {
+    b.u32(t);
+  }
   return b.done();
 }
 
@@ -466,7 +516,9 @@ std::string notice_response(std::string_view severity, std::string_view sqlstate
 
 std::string error_response(const ErrorFields& fields) {
   Builder b(be::kErrorResponse);
-  for (const auto& [c, v] : fields.fields) b.byte(c).cstr(v);
+  for (const auto& [c, v] : fields.fields) {
+    b.byte(c).cstr(v);
+  }
   b.byte('\0');
   return b.done();
 }
@@ -479,7 +531,9 @@ std::string no_data() { return Builder(be::kNoData).done(); }
 std::string parameter_description(const std::vector<uint32_t>& types) {
   Builder b(be::kParameterDescription);
   b.i16(static_cast<int16_t>(types.size()));
-  for (auto t : types) b.u32(t);
+  for (auto t : types) {
+    b.u32(t);
+  }
   return b.done();
 }
 

@@ -39,7 +39,9 @@ constexpr const char* kServerReason = "terminating connection due to administrat
 
 std::string psql_value(const std::string& sql) {
   std::string out = test::psql(" -At -c " + q(sql));
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) {
+    out.pop_back();
+  }
   return out;
 }
 
