@@ -66,7 +66,7 @@ ErrorKind classify_connect_failure(std::string_view libpq_message);
 std::string one_line(std::string_view message);
 
 // What a failure says when the server closed the connection without sending a reason
-// (no ErrorResponse before the socket closed). PostgreSQL sends none when it ends a
+// (no ErrorResponse before the socket closed). PostgreSQL usually sends none when it ends a
 // backend that is blocked writing rows to a client slower than the query (the usual state
 // of a long unload when pg_terminate_backend or a fast shutdown comes), so the reason is only
 // in the server's log.

@@ -6,9 +6,9 @@
 //   both COPY readers (pg::CopyTextReader and the engine's PgCopySource, which the job
 //   uses) must carry that message and SQLSTATE, exit code 4.
 // - blocked sending rows to a client that is not reading (wait_event ClientWrite):
-//   PostgreSQL sends no reason at all (postgres.c, ProcessClientWriteInterrupt sets
-//   whereToSendOutput = DestNone so as not to block again). The error must say that the
-//   server closed the connection and sent no reason, exit code 4.
+//   PostgreSQL usually sends no reason at all (postgres.c, ProcessClientWriteInterrupt
+//   sets whereToSendOutput = DestNone so as not to block again). The error must then say
+//   that the server closed the connection and sent no reason, exit code 4.
 //
 // The expected words are PostgreSQL's own (errcodes.txt: 57P01 admin_shutdown; the
 // message of ProcessInterrupts) and the server's state is read from pg_stat_activity, so
@@ -45,22 +45,34 @@ std::string psql_value(const std::string& sql) {
   return out;
 }
 
-// Waits (up to 30 s) until backend `pid` shows `wait_event`, then terminates it from another
-// session. Returns what happened, for the assertion message.
-std::string terminate_when(int pid, const std::string& wait_event) {
+// Waits (up to 30 s) until backend `pid` has shown `wait_event` with the same COPY progress
+// (pg_stat_progress_copy.tuples_processed) `settle` times in a row, then terminates it
+// from another session. Returns what happened, for the assertion message. Settling
+// matters for ClientWrite: while the kernel still grows our receive buffer the backend
+// goes in and out of its blocked write, and one that is between writes does send its
+// reason; once the buffers are full and we read nothing, it stays blocked.
+std::string terminate_when(int pid, const std::string& wait_event, int settle) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  std::string seen;
+  const std::string id = std::to_string(pid);
+  std::string seen, last;
+  int same = 0;
   while (std::chrono::steady_clock::now() < deadline) {
-    seen = psql_value("select coalesce(wait_event, '-') from pg_stat_activity where pid = " +
-                      std::to_string(pid));
-    if (seen == wait_event) {
-      std::string t = psql_value("select pg_terminate_backend(" + std::to_string(pid) + ")");
+    seen = psql_value(
+        "select coalesce(a.wait_event, '-') || ' ' || coalesce(p.tuples_processed::text, '-') "
+        "from pg_stat_activity a left join pg_stat_progress_copy p using (pid) where a.pid = " +
+        id);
+    same = seen.starts_with(wait_event + " ") && seen == last ? same + 1 : 1;
+    if (!seen.starts_with(wait_event + " ")) {
+      same = 0;
+    }
+    last = seen;
+    if (same >= settle) {
+      std::string t = psql_value("select pg_terminate_backend(" + id + ")");
       return t == "t" ? "terminated" : "pg_terminate_backend answered " + t;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(std::chrono::milliseconds(settle > 1 ? 200 : 50));
   }
-  return "backend " + std::to_string(pid) + " never showed wait_event " + wait_event +
-         " (last: " + seen + ")";
+  return "backend " + id + " never settled in wait_event " + wait_event + " (last: " + seen + ")";
 }
 
 class PgTerminate : public ::testing::Test {
@@ -80,7 +92,7 @@ constexpr const char* kSleepingQuery = "select g, pg_sleep(60) from generate_ser
 
 TEST_F(PgTerminate, TextReaderCarriesTheServersReason) {
   std::string monitor;
-  std::thread killer([&] { monitor = terminate_when(pid_, "PgSleep"); });
+  std::thread killer([&] { monitor = terminate_when(pid_, "PgSleep", 1); });
   try {
     pg::CopyTextReader reader(*conn_, kSleepingQuery);
     std::string_view row;
@@ -101,7 +113,7 @@ TEST_F(PgTerminate, TextReaderCarriesTheServersReason) {
 
 TEST_F(PgTerminate, EngineCopySourceCarriesTheServersReason) {
   std::string monitor;
-  std::thread killer([&] { monitor = terminate_when(pid_, "PgSleep"); });
+  std::thread killer([&] { monitor = terminate_when(pid_, "PgSleep", 1); });
   engine::PgCopySource source(*conn_);
   uint64_t chunks = 0;
   try {
@@ -124,29 +136,56 @@ TEST_F(PgTerminate, EngineCopySourceCarriesTheServersReason) {
 // About 100 MB of rows: far more than the socket buffers, so the backend blocks in
 // ClientWrite as soon as we stop reading.
 constexpr const char* kLargeQuery = "select g, repeat('x', 1000) from generate_series(1, 100000) g";
+constexpr const char* kNoReason =
+    "the server closed the connection unexpectedly and sent no reason";
 
-TEST_F(PgTerminate, BlockedBackendSendsNoReasonAndTheErrorSaysSo) {
-  pg::CopyTextReader reader(*conn_, kLargeQuery);
+// One blocked-backend termination on a new session: the error's text (exit code, step and
+// the two admissible forms are asserted here).
+std::string terminate_blocked_copy() {
+  pg::Connection conn(pg::parse_target(env("CU_PG_CONNINFO")));
+  int pid = PQbackendPID(conn.raw());
+  pg::CopyTextReader reader(conn, kLargeQuery);
   std::string_view row;
-  ASSERT_TRUE(reader.next(row));  // streaming; now stop reading until the server blocks
-  std::string monitor = terminate_when(pid_, "ClientWrite");
-  ASSERT_EQ(monitor, "terminated");
+  EXPECT_TRUE(reader.next(row));  // streaming; now stop reading until the server blocks
+  std::string monitor = terminate_when(pid, "ClientWrite", 3);
+  EXPECT_EQ(monitor, "terminated");
   try {
     while (reader.next(row)) {
     }
-    FAIL() << "the COPY ended normally after " << reader.rows() << " rows";
+    ADD_FAILURE() << "the COPY ended normally after " << reader.rows() << " rows";
+    return {};
   } catch (const Error& e) {
     std::string what = e.what();
     EXPECT_LT(reader.rows(), 100000u) << what;
     EXPECT_EQ(e.exit_code(), 4) << what;
     EXPECT_EQ(e.step(), "unload") << what;
-    EXPECT_NE(what.find("the server closed the connection unexpectedly and sent no reason"),
-              std::string::npos)
+    EXPECT_TRUE(what.find(kNoReason) != std::string::npos ||
+                what.find(std::string(kServerReason) + " (SQLSTATE 57P01)") != std::string::npos)
         << what;
-    EXPECT_NE(what.find("pg_terminate_backend"), std::string::npos) << what;
     // libpq's "terminated abnormally" guess (a crash) is not repeated.
     EXPECT_EQ(what.find("abnormally"), std::string::npos) << what;
+    return what;
   }
+}
+
+// PostgreSQL usually sends nothing from a blocked write (about 4 times in 5 here; now and
+// then the backend still gets its FATAL out, which the error then carries). Up to five
+// sessions are terminated until one shows the no-reason case; each must give one of the
+// two forms with exit code 4.
+TEST(PgTerminateBlocked, NoReasonFromTheServerAndTheErrorSaysSo) {
+  std::string seen;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    std::string what = terminate_blocked_copy();
+    if (::testing::Test::HasFailure()) {
+      return;
+    }
+    if (what.find(kNoReason) != std::string::npos) {
+      EXPECT_NE(what.find("pg_terminate_backend"), std::string::npos) << what;
+      return;
+    }
+    seen += what + "\n";
+  }
+  FAIL() << "every blocked backend sent its reason; errors:\n" << seen;
 }
 
 TEST(LostWithoutReason, OnlyWhenLibpqReadNoServerMessage) {
