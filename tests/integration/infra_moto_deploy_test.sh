@@ -4,12 +4,20 @@
 # what they say: every role with the generated trust policy, inline policies and tags, the
 # Lambda function (provided.al2023, its role, its VPC subnets), the log group with its
 # retention and tags, the cluster security group's ingress rules; DeleteStack removes them.
-# Names carry a per-run suffix so the test can share moto with others.
+# It uses a private moto_server: after CloudFormation has created a Lambda function and its
+# VPC resources, moto 5's /moto-api/data.json answers 500, which tests that read moto's state
+# from there (run_cross_account_test's scan for issued session keys) cannot survive.
 # (moto does not create AWS::SecretsManager::Secret nor enforce trust policies or
 # conditions: those are covered by infra_cfn_lint_test.sh and infra_iam_simulate_test.mjs.)
 source "$(dirname "$0")/../support/testlib.sh"
 cu_require_stack
 [[ -n "${CROSSUNLOAD:-}" ]] || cu_fail "CROSSUNLOAD is not set; run this test through ctest (scripts/test)"
+
+CU_STACK_DIR=$(cu_tmpdir)
+source "$CU_SOURCE_DIR/scripts/lib/stack.sh"
+stack_start_moto || cu_fail "the private moto_server did not start"
+md_moto_pid=$(cat "$CU_STACK_DIR/moto/pid")
+trap '_stack_stop_moto "$md_moto_pid"; rm -rf "$CU_TMP"' EXIT
 
 work=$(cu_tmpdir)
 sfx="t$$"
