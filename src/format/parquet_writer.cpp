@@ -322,7 +322,8 @@ class ParquetWriter::ColumnWriter {
         page_defs_.push_back(1);
         add_value(value_bytes(column, row, buf));
       }
-      if ((page_defs_.size() & 127) == 0 && page_estimate() >= options_.page_size) {
+      if (page_defs_.size() >= options_.page_values ||
+          ((page_defs_.size() & 127) == 0 && page_estimate() >= options_.page_size)) {
         finish_page();
       }
     }
@@ -331,6 +332,15 @@ class ParquetWriter::ColumnWriter {
   // Encoded bytes held for the open row group.
   uint64_t buffered_bytes() const {
     return chunk_uncompressed_ + page_estimate() + (dict_count_ ? dict_plain_.size() : 0);
+  }
+
+  // Bytes this column holds for the open row group, encoded or not: its compressed pages, the
+  // open page's buffers and the dictionary with its hash table (which, on repetitive data,
+  // far outweighs the encoded bytes that `buffered_bytes` counts).
+  uint64_t memory_bytes() const {
+    return chunk_.size() + page_defs_.size() + page_values_.size() + page_bools_.size() +
+           page_indices_.size() * 4 + dict_plain_.size() + dict_end_.size() * 4 +
+           dict_hash_.size() * 8 + slots_.size() * 8;
   }
 
   void finish_page() {
@@ -686,9 +696,14 @@ void ParquetWriter::write(const ColumnBatch& batch) {
   for (size_t i = 0; i < writers_.size(); ++i) writers_[i]->append(batch.column(i));
   rows_ += batch.num_rows();
   group_rows_ += batch.num_rows();
-  uint64_t buffered = 0;
-  for (const auto& w : writers_) buffered += w->buffered_bytes();
-  if (buffered >= options_.row_group_size) flush_row_group();
+  uint64_t buffered = 0, memory = 0;
+  for (const auto& w : writers_) {
+    buffered += w->buffered_bytes();
+    memory += w->memory_bytes();
+  }
+  if (buffered >= options_.row_group_size || memory >= options_.row_group_memory) {
+    flush_row_group();
+  }
 }
 
 void ParquetWriter::flush_row_group() {

@@ -14,7 +14,10 @@
 //
 // Memory: only the current row group is held, as compressed pages per column (plus one
 // open page and one dictionary per column); it is written out when it reaches
-// `row_group_size` bytes of encoded data.
+// `row_group_size` bytes of encoded data. A page closes at `page_size` encoded bytes or
+// `page_values` values, whichever comes first, so the open pages stay small even when
+// values encode to a fraction of a byte; a row group also closes when what it holds in
+// memory (dictionaries included) reaches `row_group_memory`.
 
 #include <cstdint>
 #include <memory>
@@ -49,9 +52,16 @@ class StringByteSink : public ByteSink {
 
 struct ParquetOptions {
   parquet::Codec codec = parquet::Codec::kSnappy;
-  int compression_level = -1;                  // codec default (ZSTD 3, GZIP 6)
-  uint64_t row_group_size = 32ull << 20;       // ROWGROUPSIZE: encoded bytes per row group
-  uint64_t page_size = 1ull << 20;             // encoded bytes per data page
+  int compression_level = -1;             // codec default (ZSTD 3, GZIP 6)
+  uint64_t row_group_size = 32ull << 20;  // ROWGROUPSIZE: encoded bytes per row group
+  uint64_t page_size = 1ull << 20;        // encoded bytes per data page
+  // Values per data page, at most (parquet-mr's default). The open page keeps ~5 bytes per
+  // value whatever they encode to, so on repetitive data that dictionary + RLE shrink to
+  // almost nothing, a page closed on encoded size alone would hold millions of values.
+  uint64_t page_values = 20000;
+  // Memory the open row group may hold (compressed pages, open pages, dictionaries and their
+  // hash tables) before it is written out, even short of `row_group_size` encoded bytes.
+  uint64_t row_group_memory = 40ull << 20;
   uint64_t dictionary_page_size = 1ull << 20;  // dictionary larger than this → PLAIN
   bool dictionary = true;
   std::string created_by = std::string("crossunload version ") + kVersion;

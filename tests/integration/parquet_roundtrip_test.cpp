@@ -419,5 +419,21 @@ TEST_F(ParquetRoundTrip, FooterRowGroupsAndStatistics) {
   }
 }
 
+// Each row four times in a row: dictionary + RLE shrink the values to almost nothing, so
+// pages close on their value count (small here, to have many per chunk), not their encoded
+// size; rows, row groups and statistics must read back as PostgreSQL has them.
+TEST_F(ParquetRoundTrip, PagesClosedOnValueCount) {
+  format::ParquetOptions o;
+  o.row_group_size = 1 << 20;
+  o.page_values = 1000;
+  std::string table = "(select s.* from sales s cross join generate_series(1, 4)) rep";
+  std::string query = "select * from " + table + " order by salesid";
+  std::string path = (dir_ / "sales_rep.parquet").string();
+  auto result = test::unload_parquet(*pg_, query, path, o);
+  expect_same_rows(*pg_, pg_->describe(query), query, false, duckdb_rows({"rows", path}));
+  check_footer(*pg_, table, "salesid", path);
+  EXPECT_GT(result.row_groups, 0u);
+}
+
 }  // namespace
 }  // namespace cu
