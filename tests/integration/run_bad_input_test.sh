@@ -13,23 +13,10 @@
 # A query that is not one SELECT is refused in run_errors_test.sh, the same rules' exact
 # texts in tests/unit/unload_validate_test.cpp and aws_secrets_test.cpp.
 source "$(dirname "$0")/../support/testlib.sh"
-cu_require_stack CU_PG_PASSWORD CU_PG_DATABASE
-[[ -x "${CROSSUNLOAD:-}" ]] || cu_fail "CROSSUNLOAD (the built executable) is not set; run through ctest"
-command -v jq >/dev/null || cu_fail "jq is missing (scripts/install-deps installs it)"
-python3 -c 'import boto3' 2>/dev/null || cu_fail "python3 boto3 is missing (scripts/install-deps)"
-
-CU_STACK_DIR=$(cu_tmpdir)
-_cleanup=()
-stack_on_exit() { _cleanup+=("$*"); }
-trap 'for c in "${_cleanup[@]}"; do eval "$c" || true; done; rm -rf "$CU_TMP"' EXIT
-source "$CU_SOURCE_DIR/scripts/lib/pattern.sh"
-moto_s3() { python3 "$CU_SOURCE_DIR/tests/support/moto_s3.py" "$@"; }
+source "$CU_SOURCE_DIR/tests/support/pattern_world.sh"
 
 sfx="-bad$$$RANDOM"
-pattern_setup "$sfx" || cu_fail "cannot build the pattern's accounts in moto"
-python3 "$CU_SOURCE_DIR/scripts/lib/pattern_setup.py" "$CU_MOTO_ENDPOINT" secret \
-  "$CU_PG_HOST" "$CU_PG_PORT" "$CU_PG_DATABASE" "$CU_PG_USER" --suffix="$sfx" >/dev/null ||
-  cu_fail "cannot create the PROD secret"
+cu_pattern_world "$sfx"
 
 # bad_secret NAME TEXT: a PROD secret whose SecretString is TEXT with @PW@ replaced by the
 # database password (through the environment, never argv). SM-Read-Role may read

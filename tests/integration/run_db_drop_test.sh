@@ -8,23 +8,10 @@
 # open (ListMultipartUploads), no manifest — and an object another run put next to the
 # prefix is still there.
 source "$(dirname "$0")/../support/testlib.sh"
-cu_require_stack CU_PG_PASSWORD CU_PG_DATABASE
-[[ -x "${CROSSUNLOAD:-}" ]] || cu_fail "CROSSUNLOAD (the built executable) is not set; run through ctest"
-command -v jq >/dev/null || cu_fail "jq is missing (scripts/install-deps installs it)"
-python3 -c 'import boto3' 2>/dev/null || cu_fail "python3 boto3 is missing (scripts/install-deps)"
-
-CU_STACK_DIR=$(cu_tmpdir)
-_cleanup=()
-stack_on_exit() { _cleanup+=("$*"); }
-trap 'for c in "${_cleanup[@]}"; do eval "$c" || true; done; rm -rf "$CU_TMP"' EXIT
-source "$CU_SOURCE_DIR/scripts/lib/pattern.sh"
-moto_s3() { python3 "$CU_SOURCE_DIR/tests/support/moto_s3.py" "$@"; }
+source "$CU_SOURCE_DIR/tests/support/pattern_world.sh"
 
 sfx="-drop$$$RANDOM"
-pattern_setup "$sfx" || cu_fail "cannot build the pattern's accounts in moto"
-python3 "$CU_SOURCE_DIR/scripts/lib/pattern_setup.py" "$CU_MOTO_ENDPOINT" secret \
-  "$CU_PG_HOST" "$CU_PG_PORT" "$CU_PG_DATABASE" "$CU_PG_USER" --suffix="$sfx" >/dev/null ||
-  cu_fail "cannot create the PROD secret"
+cu_pattern_world "$sfx"
 bucket=$CU_PAT_BUCKET
 key="drop/run_"
 prefix="s3://$bucket/$key"

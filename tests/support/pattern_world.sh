@@ -1,0 +1,28 @@
+# Sourced (after testlib.sh) by the tests that run `crossunload run` against the pattern's
+# two accounts in the stack's shared moto_server: checks what they need, gives them a
+# clean-up list that runs at exit (stack_on_exit, as scripts/lib/pattern.sh expects),
+# moto_s3 (tests/support/moto_s3.py) and
+#
+#   cu_pattern_world SUFFIX   # pattern_setup SUFFIX (roles, users, DEV bucket: CU_PAT_*)
+#                             # plus the PROD secret pointing at the stack's PostgreSQL
+#
+# Every name carries SUFFIX, so the tests can share moto with each other. The database
+# password reaches pattern_setup.py through the environment (CU_PG_PASSWORD), never argv.
+cu_require_stack CU_PG_PASSWORD CU_PG_DATABASE
+[[ -x "${CROSSUNLOAD:-}" ]] || cu_fail "CROSSUNLOAD (the built executable) is not set; run through ctest"
+command -v jq >/dev/null || cu_fail "jq is missing (scripts/install-deps installs it)"
+python3 -c 'import boto3' 2>/dev/null || cu_fail "python3 boto3 is missing (scripts/install-deps)"
+
+CU_STACK_DIR=$(cu_tmpdir)
+_cleanup=()
+stack_on_exit() { _cleanup+=("$*"); }
+trap 'for c in "${_cleanup[@]}"; do eval "$c" || true; done; rm -rf "$CU_TMP"' EXIT
+source "$CU_SOURCE_DIR/scripts/lib/pattern.sh"
+moto_s3() { python3 "$CU_SOURCE_DIR/tests/support/moto_s3.py" "$@"; }
+
+cu_pattern_world() {
+  pattern_setup "$1" || cu_fail "cannot build the pattern's accounts in moto"
+  python3 "$CU_SOURCE_DIR/scripts/lib/pattern_setup.py" "$CU_MOTO_ENDPOINT" secret \
+    "$CU_PG_HOST" "$CU_PG_PORT" "$CU_PG_DATABASE" "$CU_PG_USER" --suffix="$1" >/dev/null ||
+    cu_fail "cannot create the PROD secret"
+}
