@@ -1,22 +1,25 @@
 # Sourced (after testlib.sh) by the tests that run `crossunload run` against the pattern's
-# two accounts in the stack's shared moto_server: checks what they need, gives them a
-# clean-up list that runs at exit (stack_on_exit, as scripts/lib/pattern.sh expects),
+# two accounts in a moto_server of their own: checks what they need, starts that moto,
+# gives them a clean-up list that runs at exit (stack_on_exit, scripts/lib/stack.sh),
 # moto_s3 (tests/support/moto_s3.py) and
 #
 #   cu_pattern_world SUFFIX   # pattern_setup SUFFIX (roles, users, DEV bucket: CU_PAT_*)
 #                             # plus the PROD secret pointing at the stack's PostgreSQL
 #
-# Every name carries SUFFIX, so the tests can share moto with each other. The database
+# Every name carries SUFFIX, as in the tests that share the stack's moto. The database
 # password reaches pattern_setup.py through the environment (CU_PG_PASSWORD), never argv.
 cu_require_stack CU_PG_PASSWORD CU_PG_DATABASE
 [[ -x "${CROSSUNLOAD:-}" ]] || cu_fail "CROSSUNLOAD (the built executable) is not set; run through ctest"
 command -v jq >/dev/null || cu_fail "jq is missing (scripts/install-deps installs it)"
 python3 -c 'import boto3' 2>/dev/null || cu_fail "python3 boto3 is missing (scripts/install-deps)"
 
+# A private moto_server: the shared one may hold what other tests left (after CloudFormation
+# has created a Lambda function, moto 5's /moto-api/data.json answers 500, and the secret scan
+# reads the keys moto issued from there).
 CU_STACK_DIR=$(cu_tmpdir)
-_cleanup=()
-stack_on_exit() { _cleanup+=("$*"); }
-trap 'for c in "${_cleanup[@]}"; do eval "$c" || true; done; rm -rf "$CU_TMP"' EXIT
+source "$CU_SOURCE_DIR/scripts/lib/stack.sh"
+trap 'stack_cleanup; rm -rf "$CU_TMP"' EXIT
+stack_start_moto 2>/dev/null || cu_fail "the private moto_server did not start"
 source "$CU_SOURCE_DIR/scripts/lib/pattern.sh"
 moto_s3() { python3 "$CU_SOURCE_DIR/tests/support/moto_s3.py" "$@"; }
 
