@@ -40,6 +40,26 @@ enum class ValueKind : uint8_t {
   kBytes,        // bytes: raw (bytea)
 };
 
+// Which vector of a ColumnBatch holds values of a kind (the comments above name it).
+enum class Storage { kInts, kDoubles, kDecimals, kBytes };
+inline Storage storage_of(ValueKind k) {
+  switch (k) {
+    case ValueKind::kFloat32:
+    case ValueKind::kFloat64:
+      return Storage::kDoubles;
+    case ValueKind::kDecimal:
+      return Storage::kDecimals;
+    case ValueKind::kNumericText:
+    case ValueKind::kText:
+    case ValueKind::kJson:
+    case ValueKind::kUuid:
+    case ValueKind::kBytes:
+      return Storage::kBytes;
+    default:
+      return Storage::kInts;
+  }
+}
+
 // What a column holds: its result name, in-memory kind and, for decimals, the declared
 // precision and scale. The binary COPY decoder derives it from PostgreSQL's type OID and
 // modifier (pg::describe_column); writers map it to their own types.
@@ -70,17 +90,17 @@ class Column {
   void append_null() {
     nulls_.push_back(1);
     ++null_count_;
-    switch (slot()) {
-      case Slot::kInts:
+    switch (storage_of(type_.kind)) {
+      case Storage::kInts:
         ints_.push_back(0);
         break;
-      case Slot::kDoubles:
+      case Storage::kDoubles:
         doubles_.push_back(0);
         break;
-      case Slot::kDecimals:
+      case Storage::kDecimals:
         decimals_.push_back(0);
         break;
-      case Slot::kBytes:
+      case Storage::kBytes:
         offsets_.push_back(static_cast<uint32_t>(arena_.size()));
         break;
     }
@@ -120,25 +140,6 @@ class Column {
   }
 
  private:
-  enum class Slot { kInts, kDoubles, kDecimals, kBytes };
-  Slot slot() const {
-    switch (type_.kind) {
-      case ValueKind::kFloat32:
-      case ValueKind::kFloat64:
-        return Slot::kDoubles;
-      case ValueKind::kDecimal:
-        return Slot::kDecimals;
-      case ValueKind::kNumericText:
-      case ValueKind::kText:
-      case ValueKind::kJson:
-      case ValueKind::kUuid:
-      case ValueKind::kBytes:
-        return Slot::kBytes;
-      default:
-        return Slot::kInts;
-    }
-  }
-
   ColumnType type_;
   std::vector<uint8_t> nulls_;
   size_t null_count_ = 0;

@@ -7,26 +7,6 @@
 namespace cu::format {
 namespace {
 
-enum class Slot { kInt, kDouble, kDecimal, kBytes };
-
-Slot slot_of(ValueKind k) {
-  switch (k) {
-    case ValueKind::kFloat32:
-    case ValueKind::kFloat64:
-      return Slot::kDouble;
-    case ValueKind::kDecimal:
-      return Slot::kDecimal;
-    case ValueKind::kNumericText:
-    case ValueKind::kText:
-    case ValueKind::kJson:
-    case ValueKind::kUuid:
-    case ValueKind::kBytes:
-      return Slot::kBytes;
-    default:
-      return Slot::kInt;
-  }
-}
-
 template <typename T>
 void put_raw(T v, std::string& out) {
   char b[sizeof(T)];
@@ -61,17 +41,17 @@ void append_row_record(const ColumnBatch& batch, size_t row, const std::vector<s
       continue;
     }
     out += '\0';
-    switch (slot_of(col.type().kind)) {
-      case Slot::kInt:
+    switch (storage_of(col.type().kind)) {
+      case Storage::kInts:
         put_raw<int64_t>(col.int_at(row), out);
         break;
-      case Slot::kDouble:
+      case Storage::kDoubles:
         put_raw<double>(col.double_at(row), out);
         break;
-      case Slot::kDecimal:
+      case Storage::kDecimals:
         put_raw<__int128>(col.decimal_at(row), out);
         break;
-      case Slot::kBytes: {
+      case Storage::kBytes: {
         std::string_view b = col.bytes_at(row);
         uint64_t n = b.size();
         while (n >= 0x80) {
@@ -98,17 +78,17 @@ void read_row_record(std::string_view& in, ColumnBatch& dst) {
       col.append_null();
       continue;
     }
-    switch (slot_of(col.type().kind)) {
-      case Slot::kInt:
+    switch (storage_of(col.type().kind)) {
+      case Storage::kInts:
         col.append_int(get_raw<int64_t>(in));
         break;
-      case Slot::kDouble:
+      case Storage::kDoubles:
         col.append_double(get_raw<double>(in));
         break;
-      case Slot::kDecimal:
+      case Storage::kDecimals:
         col.append_decimal(get_raw<__int128>(in));
         break;
-      case Slot::kBytes: {
+      case Storage::kBytes: {
         uint64_t n = 0;
         for (int shift = 0;; shift += 7) {
           if (in.empty() || shift >= 64) {
