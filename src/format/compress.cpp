@@ -52,7 +52,8 @@ BlockCompressor::BlockCompressor(unload::Compression codec, int level)
     case unload::Compression::kZstd:
       state_->zstd = ZSTD_createCCtx();
       if (!state_->zstd) fail("zstd", "cannot allocate a compressor");
-      ZSTD_CCtx_setParameter(state_->zstd, ZSTD_c_compressionLevel, level_ < 0 ? 3 : level_);
+      ZSTD_CCtx_setParameter(state_->zstd, ZSTD_c_compressionLevel,
+                             level_ < 0 ? kZstdDefaultLevel : level_);
       ZSTD_CCtx_setParameter(state_->zstd, ZSTD_c_checksumFlag, 1);
       break;
     default:

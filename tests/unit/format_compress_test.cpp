@@ -131,6 +131,39 @@ TEST(BlockCompressor, ZstdFramesConcatenate) {
   EXPECT_EQ(unzstd_all(out), "x\n" + big);
 }
 
+// The default level is zstd's level 1 (docs/formats.md): the frame equals the one
+// libzstd's one-shot API writes at level 1 with a checksum, and differs from level 3's.
+TEST(BlockCompressor, ZstdDefaultIsLevelOne) {
+  // Rows like TICKIT's sales: numbers from a fixed LCG, so the levels' matchers differ.
+  std::string block;
+  uint32_t x = 12345;
+  while (block.size() < (1u << 20)) {
+    for (int col = 0; col < 8; ++col) {
+      x = x * 1103515245u + 12345u;
+      block += std::to_string((x >> 8) % (col < 4 ? 50000 : 500)) + (col < 7 ? "|" : "\n");
+    }
+  }
+  auto reference = [&](int level) {
+    ZSTD_CCtx* z = ZSTD_createCCtx();
+    ZSTD_CCtx_setParameter(z, ZSTD_c_compressionLevel, level);
+    ZSTD_CCtx_setParameter(z, ZSTD_c_checksumFlag, 1);
+    std::string out(ZSTD_compressBound(block.size()), '\0');
+    size_t n = ZSTD_compress2(z, out.data(), out.size(), block.data(), block.size());
+    ZSTD_freeCCtx(z);
+    EXPECT_FALSE(ZSTD_isError(n));
+    out.resize(n);
+    return out;
+  };
+  std::string level1 = reference(1);
+  ASSERT_NE(level1, reference(3)) << "the sample must tell the levels apart";
+  std::string ours;
+  BlockCompressor(unload::Compression::kZstd).compress(block, ours);
+  EXPECT_EQ(ours, level1);
+  std::string explicit3;
+  BlockCompressor(unload::Compression::kZstd, 3).compress(block, explicit3);
+  EXPECT_EQ(explicit3, reference(3));
+}
+
 TEST(BlockCompressor, Bzip2StreamsConcatenate) {
   BlockCompressor c(unload::Compression::kBzip2);
   std::string out;
