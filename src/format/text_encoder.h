@@ -21,6 +21,7 @@ class TextEncoder final : public RowEncoder {
 
  private:
   void put_value(std::string_view value, bool escape, std::string& out) const;
+  bool append_verbatim(std::string_view copy_row, std::string& out) const;
 
   DelimitedOptions options_;
   char delimiter_;
@@ -28,6 +29,10 @@ class TextEncoder final : public RowEncoder {
   std::array<bool, 256> special_{};  // bytes ESCAPE puts a backslash before
   std::string escaped_null_;         // NULL AS as written in an escaped character column
   CopyTextFields fields_;
+  // Rows without a backslash (no NULL, no escaped byte) are COPY's bytes with TAB turned
+  // into the delimiter, unless ADDQUOTES or a float column (NaN → nan) needs a rewrite;
+  // under ESCAPE the row must not hold the delimiter either.
+  bool verbatim_ok_ = false;
 };
 
 }  // namespace cu::format

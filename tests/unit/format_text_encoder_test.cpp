@@ -107,6 +107,25 @@ TEST(TextEncoder, MultiByteUtf8PassesThrough) {
   EXPECT_EQ(encode(escape(), chars(2), {"ü€😀\t日本|語"}), "ü€😀|日本\\|語\n");
 }
 
+TEST(TextEncoder, PlainRowsBesideRowsThatNeedWork) {
+  // Rows with nothing to escape and no NULL, interleaved with rows that have either: every
+  // row follows the same rules whichever way the encoder takes (§5.1).
+  DelimitedOptions o = escape();
+  o.delimiter = ',';
+  EXPECT_EQ(encode(o, chars(3), {"a\tb c\t1", "x,y\t\\N\tz", "p\tq\tr", "\\N\t\t"}),
+            "a,b c,1\nx\\,y,,z\np,q,r\n,,\n");
+  DelimitedOptions tab;
+  tab.delimiter = '\t';
+  EXPECT_EQ(encode(tab, chars(2), {"a b\tc", "d\t\\N"}), "a b\tc\nd\t\n");
+  // A float column is never copied blindly: NaN and Infinity have Redshift spellings.
+  EXPECT_EQ(encode(text(), {{"f", VC::kFloat}, {"n", VC::kNumber}}, {"NaN\t1", "1.5\t2"}),
+            "nan|1\n1.5|2\n");
+  // Under ADDQUOTES every value is wrapped, plain rows too (§5.1).
+  DelimitedOptions q;
+  q.addquotes = true;
+  EXPECT_EQ(encode(q, chars(2), {"a\tb"}), "\"a\"|\"b\"\n");
+}
+
 TEST(TextEncoder, AddquotesWrapsEveryValueNumbersToo) {
   // §5.1: "1","Hello, World"; embedded quotes are not doubled.
   DelimitedOptions o;
