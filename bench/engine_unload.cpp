@@ -1,15 +1,24 @@
-// engine_unload: one engine::run_unload from PostgreSQL into a folder, for
+// engine_unload: one engine::run_unload from PostgreSQL into a folder or an S3 prefix, for
 // bench/engine_unload.sh. Prints the result as JSON with the process's peak RSS.
 //
 //   engine_unload CONNINFO QUERY DEST [text|csv|json|parquet] [none|gzip|zstd|bzip2]
 //                 [on|off] [PARTITION_COLUMN]
+//
+// DEST `s3://bucket/prefix` goes through the product's S3 store with the region, endpoint
+// (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL) and credentials resolved from the environment
+// as `crossunload run` resolves its own (job::AwsContext, the default chain).
 #include <sys/resource.h>
 
 #include <iostream>
+#include <memory>
+#include <optional>
 
+#include "aws/config_file.h"
+#include "aws/s3.h"
 #include "base/error.h"
 #include "engine/copy_source.h"
 #include "engine/unload.h"
+#include "job/aws_context.h"
 #include "pg/connection.h"
 #include "sink/object_store.h"
 
@@ -39,7 +48,17 @@ int main(int argc, char** argv) {
     s.allow_overwrite = true;
     pg::Connection conn(pg::parse_target(argv[1]));
     engine::PgCopySource source(conn);
-    auto store = sink::make_folder_store();
+    unload::Destination dest = sink::parse_destination(s.destination);
+    std::optional<job::AwsContext> aws_ctx;
+    std::unique_ptr<aws::S3Client> s3;
+    std::unique_ptr<sink::ObjectStore> store;
+    if (dest.s3) {
+      aws_ctx.emplace(aws::Environment::from_process(), std::nullopt);
+      s3 = aws_ctx->s3(aws_ctx->own());
+      store = sink::make_s3_store(*s3, dest.bucket);
+    } else {
+      store = sink::make_folder_store();
+    }
     engine::UnloadResult r = engine::run_unload(s, source, *store);
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);

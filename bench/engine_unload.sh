@@ -11,6 +11,19 @@
 #          load change on the shared machine hits both sides; the figures are medians.
 # Set CU_BENCH_ONLY="text gzip" etc. to run some cases only (names as in the table).
 #
+# S3 destination: CU_BENCH_S3=1 runs s3_text (unpartitioned text, in every round),
+# s3_part1000_csv and s3_part1000_parquet (1,000 partitions, once) into a private
+# moto_server (scripts/lib/stack.sh's stack_start_moto) instead of the folder cases; they
+# can also be named in CU_BENCH_ONLY beside folder cases. Each run's objects are counted
+# and summed by ListObjectsV2 (bench/lib/s3_keys.py, boto3) against the run's own report,
+# no multipart upload may stay open, the partitioned cases must show 1,000 `p=N/` folders;
+# then the objects are deleted (moto holds everything in memory). moto's own peak RSS is
+# printed apart: it is the emulator's, not ours.
+#
+# PostgreSQL: with CU_PG_HOST / CU_PG_PORT set (and PGPASSFILE), that running server is
+# used instead of starting bench_pg.sh's own (e.g. `set -a; source /tmp/prof/benchpg.env;
+# set +a` for a benchmark server someone keeps up, or inside `scripts/with-stack` at scale 1).
+#
 # Output: progress on stderr, then a Markdown table (medians, ratio against each target,
 # PASS/MISS, peak RSS of the whole process and its CPU time, user + system, from
 # /usr/bin/time; for the references the CPU of psql and gzip; load averages seen).
@@ -31,6 +44,9 @@ grep -q 'CMAKE_BUILD_TYPE:STRING=Release' "$here/$BUILD/CMakeCache.txt" ||
   exit 1
 }
 source "$here/bench/lib/bench_pg.sh"
+# Our own temp folder and exit traps, also inside scripts/with-stack (whose stack folder
+# would otherwise be reused without traps, and whose moto folder our moto would share).
+unset CU_STACK_DIR
 bench_pg_start
 bench_pg_tickit "$SCALE" bench_sales
 db=bench_sales
@@ -41,15 +57,39 @@ stack_on_exit "rm -rf '$out'"
 
 rows=$(eval "$psql" -At -c "'select count(*) from sales'")
 echo "sales: $(bench_pg_describe $db); $rows rows" >&2
-want() { [[ -z ${CU_BENCH_ONLY:-} || " $CU_BENCH_ONLY " == *" $1 "* ]]; }
+S3_CASES="s3_text s3_part1000_csv s3_part1000_parquet"
+[[ ${CU_BENCH_S3:-0} == 1 && -z ${CU_BENCH_ONLY:-} ]] && CU_BENCH_ONLY=$S3_CASES
+want() {
+  if [[ -z ${CU_BENCH_ONLY:-} ]]; then
+    [[ $1 != s3_* ]]
+  else
+    [[ " $CU_BENCH_ONLY " == *" $1 "* ]]
+  fi
+}
+
+# The S3 cases write to s3://bench/run/ in a moto_server of our own, with the endpoint and
+# static keys given to the engine the way `crossunload run` reads them.
+s3_keys() { python3 "$here/bench/lib/s3_keys.py" "$@"; }
+moto_pid=""
+moto_hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$moto_pid/status"; }
+if want s3_text || want s3_part1000_csv || want s3_part1000_parquet; then
+  stack_start_moto
+  moto_pid=$(cat "$CU_STACK_DIR/moto/pid")
+  echo "moto_server: $CU_MOTO_ENDPOINT, pid $moto_pid ($(cat "/proc/$moto_pid/comm"))" >&2
+  unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE
+  export AWS_ACCESS_KEY_ID=bench-key AWS_SECRET_ACCESS_KEY=bench-secret-key AWS_REGION=us-east-1
+  export AWS_ENDPOINT_URL_S3=$CU_MOTO_ENDPOINT AWS_EC2_METADATA_DISABLED=true AWS_PAGER=""
+  aws --endpoint-url "$CU_MOTO_ENDPOINT" s3api create-bucket --bucket bench >/dev/null
+fi
 
 # measure NAME EXPECTED_ROWS CMD...: one timed run; appends the wall time, peak RSS and
 # the 1-minute load average to the case's lists. Engine runs print their result as JSON,
 # whose row count must be the expected one (a benchmark of a wrong answer is no figure).
-declare -A T RSS LOAD CPU
+declare -A T RSS LOAD CPU MOTO
 measure() {
   local name=$1 expect=$2
   shift 2
+  [[ $name == s3_* ]] && s3_keys clear bench run/
   rm -rf "$out/e" "$out/two.csv" "$out/two.parquet" "$out/ref.gz"
   mkdir -p "$out/e"
   sync
@@ -67,12 +107,36 @@ measure() {
     }
   fi
   [[ $name == text ]] && BYTES=$(find "$out/e" -type f -printf '%s\n' | awk '{s += $1} END {print s}')
-  [[ $name == *part1000* ]] && FILES[$name]=$(find "$out/e" -type f | wc -l)
+  [[ $name == part1000* ]] && FILES[$name]=$(find "$out/e" -type f | wc -l)
+  [[ $name == s3_* ]] && s3_check "$name"
   T[$name]+="$secs "
   RSS[$name]=$(((${RSS[$name]:-0} > kib) ? ${RSS[$name]:-0} : kib))
   LOAD[$name]+="$load "
   CPU[$name]+="$(echo "$user + $sys" | bc) "
   printf '  %-16s %7.2f s  %6.1f MiB  cpu %5.2f s  load %s\n' "$name" "$secs" "$(echo "$kib / 1024" | bc -l)" "$(echo "$user + $sys" | bc)" "$load" >&2
+}
+# What an S3 run left: as many objects and bytes as it reported, no upload left open, 1,000
+# partition folders for the part1000 cases. Then moto's peak so far, and the objects go.
+s3_check() {
+  local name=$1 sum objects files
+  sum=$(s3_keys summary bench run/)
+  objects=$(jq -r .objects <<<"$sum")
+  files=$(jq -r .files "$out/stdout")
+  fail() {
+    echo "$name: $1 (moto: $sum; run: $(jq -c '{rows, files, bytes}' "$out/stdout"))" >&2
+    exit 1
+  }
+  ((objects > 0)) || fail "no object written"
+  [[ $objects == "$files" ]] || fail "$objects objects listed, $files files reported"
+  [[ $(jq -r .bytes <<<"$sum") == "$(jq -r .bytes "$out/stdout")" ]] || fail "listed bytes differ from reported bytes"
+  [[ $(jq -r .open_uploads <<<"$sum") == 0 ]] || fail "multipart uploads left open"
+  if [[ $name == *part1000* ]]; then
+    [[ $(jq -r .partitions <<<"$sum") == 1000 ]] || fail "not 1,000 partition folders"
+  fi
+  FILES[$name]=$objects
+  MOTO[$name]=$(moto_hwm_kib)
+  echo "  $name: $objects objects, $(jq -r .bytes <<<"$sum") bytes in moto; moto_server peak RSS so far $((MOTO[$name] / 1024)) MiB" >&2
+  s3_keys clear bench run/
 }
 declare -A FILES
 BYTES=0
@@ -92,6 +156,7 @@ for ((r = 1; r <= RUNS; r++)); do
   want two_step && measure two_step - bash -c "$psql -c \"\\\\copy (select * from sales) to '$out/two.csv' with (format csv)\" &&
     $CU_DUCKDB exec \"COPY (SELECT * FROM read_csv('$out/two.csv')) TO '$out/two.parquet' (FORMAT parquet)\""
   want text_off && engine text_off "$rows" "${sales[@]}" text none off
+  want s3_text && engine s3_text "$rows" "select * from sales" "s3://bench/run/x_" text none
 done
 
 # Memory at 4x the table: the table streamed four times over, nothing more generated (the
@@ -105,9 +170,11 @@ want parquet_x4_rep && engine parquet_x4_rep $((rows * 4)) \
   "select s.* from sales s cross join generate_series(1, 4)" "$out/e/x_" parquet none
 
 # Last, with whatever partitioned writer is on main now: 1,000 partitions.
-if want part1000_csv || want part1000_parquet; then
+if want part1000_csv || want part1000_parquet || want s3_part1000_csv || want s3_part1000_parquet; then
   eval "$psql" -c "'create table if not exists sales1000 as select s.*, salesid % 1000 as p from sales s'" \
     -c "'vacuum (freeze, analyze) sales1000'" 2>/dev/null
+fi
+if want part1000_csv || want part1000_parquet; then
   # A probe first: a writer that makes a file per row (or per block) of each partition
   # would take hours over 15 M rows; then the full case is reported as not measured.
   probe=$(eval "$psql" -At -c "'select count(*) from sales1000 where salesid <= 20000'")
@@ -121,6 +188,10 @@ if want part1000_csv || want part1000_parquet; then
     want part1000_parquet && engine part1000_parquet "$rows" "select * from sales1000" "$out/e/p" parquet none on p
   fi
 fi
+if [[ -z $PROBE_NOTE ]]; then
+  want s3_part1000_csv && engine s3_part1000_csv "$rows" "select * from sales1000" "s3://bench/run/p" csv none on p
+  want s3_part1000_parquet && engine s3_part1000_parquet "$rows" "select * from sales1000" "s3://bench/run/p" parquet none on p
+fi
 
 # ---- the table ----
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
@@ -130,7 +201,7 @@ loads() { tr ' ' '\n' <<<"${LOAD[$1]}" | grep . | sort -g | sed -n '1p;$p' | pas
 verdict() { (($(echo "$1 >= $2" | bc -l))) && echo PASS || echo MISS; }
 
 echo
-echo "bench/engine_unload.sh $SCALE $BUILD $RUNS — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $rows rows, text output $BYTES bytes"
+echo "bench/engine_unload.sh $SCALE $BUILD $RUNS — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $rows rows$( ((BYTES > 0)) && echo ", text output $BYTES bytes")"
 echo
 echo "| case | runs (s) | median (s) | rows/s | target | ratio | result | peak RSS (MiB) | CPU (s) | load |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
@@ -147,9 +218,9 @@ row() {
   fi
   local rss="" ; [[ $c == ref* || $c == two_step ]] || rss=$(mib "$c")
   [[ -n ${FILES[$c]:-} ]] && target+=" (${FILES[$c]} files)"
-  if [[ $c == *_x4* || $c == part1000* ]]; then
+  if [[ $c == *_x4* || $c == part1000* || $c == s3_* ]]; then
     local cap=256
-    [[ $c == part1000* ]] && cap=512
+    [[ $c == *part1000* ]] && cap=512
     result=$( (($(echo "${RSS[$c]} <= $cap * 1024" | bc))) && echo PASS || echo MISS)
   fi
   printf '| %s | %s | %.2f | %s | %s | %s | %s | %s | %s | %s |\n' "$c" "$(echo ${T[$c]} | sed 's/ / · /g')" "$m" \
@@ -171,6 +242,13 @@ row parquet_x4_rep "RSS ≤ 256 MiB at 4× rows, each row 4 times in a row"
 row part1000_csv "RSS ≤ 512 MiB, 1,000 partitions"
 row part1000_parquet "RSS ≤ 512 MiB, 1,000 partitions"
 row probe_part1000 "probe: salesid ≤ 20000, 1,000 partitions"
+row s3_text "RSS ≤ 256 MiB, text into S3 (moto)"
+row s3_part1000_csv "RSS ≤ 512 MiB, 1,000 partitions into S3 (moto)"
+row s3_part1000_parquet "RSS ≤ 512 MiB, 1,000 partitions into S3 (moto)"
+for c in $S3_CASES; do
+  [[ -n ${MOTO[$c]:-} ]] &&
+    echo "moto_server's own peak RSS after $c: $(echo "scale=1; ${MOTO[$c]} / 1024" | bc) MiB (the emulator's, since it started; not crossunload's)"
+done || true
 [[ -n ${PROBE_NOTE:-} ]] && echo "1,000 partitions: $PROBE_NOTE"
 for c in text gzip zstd parquet text_off; do
   [[ -n ${RSS[$c]:-} ]] && (($(echo "${RSS[$c]} > 256 * 1024" | bc))) && echo "peak RSS of $c above 256 MiB: MISS"

@@ -12,14 +12,25 @@
 #
 # The data folder is $CU_BENCH_PG_DIR (default /var/tmp/crossunload-bench-pg; several GB
 # at scale 90). Remove it with `bench/lib/bench_pg.sh drop` (or rm -rf once stopped).
-# Two benchmarks cannot use it at the same time: the second one stops with a message.
+# Two benchmarks cannot start it at the same time: the second one stops with a message.
+#
+# An already running server: with CU_PG_HOST and CU_PG_PORT set (and PGPASSFILE or
+# PGPASSWORD for CU_PG_USER, default cu), bench_pg_start uses that server instead, neither
+# starting nor stopping it — e.g. a benchmark PostgreSQL another session keeps up
+# (`set -a; source /tmp/prof/benchpg.env; set +a`) or `scripts/with-stack`'s. There
+# bench_pg_tickit generates a missing database but never drops one made at another scale.
 
 _BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$_BENCH_ROOT/scripts/lib/stack.sh"
 CU_BENCH_PG_DIR="${CU_BENCH_PG_DIR:-/var/tmp/crossunload-bench-pg}"
 
+_BENCH_PG_RUNNING=0
 bench_pg_start() {
   stack_init
+  if [[ -n ${CU_PG_HOST:-} && -n ${CU_PG_PORT:-} ]]; then
+    _bench_pg_use_running
+    return
+  fi
   local bin dir=$CU_BENCH_PG_DIR
   bin=$(_stack_find_pg_bin) || return 1
   export CU_PG_BIN="$bin"
@@ -109,6 +120,18 @@ EOF
   _stack_log "benchmark PostgreSQL on 127.0.0.1:$CU_PG_PORT (data kept in $dir/pg/data)"
 }
 
+_bench_pg_use_running() {
+  local bin
+  bin=${CU_PG_BIN:-$(_stack_find_pg_bin)} || return 1
+  export CU_PG_BIN=$bin CU_PG_USER=${CU_PG_USER:-cu}
+  _BENCH_PG_RUNNING=1
+  stack_psql postgres -At -c "select 1" >/dev/null || {
+    _stack_die "no answer from the PostgreSQL given by CU_PG_HOST=$CU_PG_HOST CU_PG_PORT=$CU_PG_PORT (user $CU_PG_USER)"
+    return 1
+  }
+  _stack_log "using the running PostgreSQL on $CU_PG_HOST:$CU_PG_PORT (CU_PG_*; not started or stopped here)"
+}
+
 _bench_pg_stop() {
   local data="$CU_BENCH_PG_DIR/pg/data"
   [[ -f "$data/postmaster.pid" ]] || return 0
@@ -128,6 +151,10 @@ bench_pg_tickit() {
     if [[ $have == "$scale" ]]; then
       _stack_log "database $db: TICKIT scale $scale from an earlier run, kept"
       return 0
+    fi
+    if ((_BENCH_PG_RUNNING)); then
+      _stack_die "database $db on the running server $CU_PG_HOST:$CU_PG_PORT holds TICKIT scale ${have:-unknown}, not $scale; not dropping someone else's data (ask for scale ${have:-?}, or unset CU_PG_HOST to use a private server)"
+      return 1
     fi
   fi
   _stack_log "generating TICKIT scale $scale into $db (minutes at scale 90)"
