@@ -21,12 +21,17 @@ class CsvEncoder final : public RowEncoder {
 
  private:
   void put_value(std::string_view value, std::string& out) const;
+  bool append_verbatim(std::string_view copy_row, std::string& out) const;
 
   DelimitedOptions options_;
   char delimiter_;
   std::vector<OutputColumn> columns_;
   std::array<bool, 256> needs_quotes_{};
   CopyTextFields fields_;
+  // Rows without a backslash (no NULL, nothing escaped), a '"', the delimiter or an empty
+  // value need no quoting: they are COPY's bytes with TAB turned into the delimiter. Not
+  // with a NULL AS string (values equal to it are quoted) or float columns (NaN → nan).
+  bool verbatim_ok_ = false;
 };
 
 }  // namespace cu::format

@@ -82,6 +82,25 @@ TEST(CsvEncoder, NullAsAndValuesThatLookLikeIt) {
   EXPECT_EQ(encode(csv(), {{"a", VC::kCharacter}}, {"NULL"}), "NULL\n");
 }
 
+TEST(CsvEncoder, PlainRowsBesideRowsThatNeedQuoting) {
+  // Rows that need nothing interleaved with rows holding an empty value (first, middle,
+  // last), a quote, the delimiter or a NULL: each follows §5.2 whichever way it is encoded.
+  auto cols =
+      std::vector<OutputColumn>{{"a", VC::kCharacter}, {"b", VC::kCharacter}, {"c", VC::kNumber}};
+  EXPECT_EQ(encode(csv(), cols,
+                   {"x y\tz\t1", "\tz\t2", "x\t\t3", "x\tz\t", "q\"\tz\t4", "a,b\tz\t5",
+                    "\\N\tz\t6", "p\tq\t7"}),
+            "x y,z,1\n\"\",z,2\nx,\"\",3\nx,z,\"\"\n\"q\"\"\",z,4\n\"a,b\",z,5\n,z,6\np,q,7\n");
+  DelimitedOptions tab = csv();
+  tab.delimiter = '\t';
+  EXPECT_EQ(encode(tab, cols, {"a,b\tz\t1", "x\t\t2"}), "a,b\tz\t1\nx\t\"\"\t2\n");
+  // With NULL AS every value is compared with it; a float column has Redshift spellings.
+  DelimitedOptions na = csv();
+  na.null_as = "z";
+  EXPECT_EQ(encode(na, cols, {"x\tz\t1"}), "x,\"z\",1\n");
+  EXPECT_EQ(encode(csv(), {{"f", VC::kFloat}}, {"Infinity", "2.5"}), "inf\n2.5\n");
+}
+
 TEST(CsvEncoder, HeaderPassesThroughQuoting) {
   DelimitedOptions o = csv();
   o.header = true;
