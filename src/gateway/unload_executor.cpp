@@ -2,19 +2,29 @@
 
 #include <mutex>
 
-#include "gateway/folder_executor.h"
+#include "base/error.h"
 
 namespace cu::gateway {
 namespace {
 
 std::mutex factory_mutex;
 
-std::unique_ptr<UnloadExecutor> folder_executor() {
-  return std::make_unique<FolderUnloadExecutor>();
-}
+// The default until the product installs its engine (install_engine_executor).
+class NoExecutor : public UnloadExecutor {
+ public:
+  std::uint64_t execute(std::string_view, const SessionInfo&, UpstreamSession&) override {
+    throw Error(ErrorKind::kUsage, "unload", "gateway",
+                "this gateway has no UNLOAD executor installed")
+        .with_hint(
+            "`crossunload gateway` installs the output engine; a program embedding the "
+            "gateway calls gateway::install_engine_executor() or set_executor_factory()");
+  }
+};
+
+std::unique_ptr<UnloadExecutor> no_executor() { return std::make_unique<NoExecutor>(); }
 
 UnloadExecutorFactory& factory() {
-  static UnloadExecutorFactory f = folder_executor;
+  static UnloadExecutorFactory f = no_executor;
   return f;
 }
 
@@ -22,7 +32,7 @@ UnloadExecutorFactory& factory() {
 
 void set_executor_factory(UnloadExecutorFactory f) {
   std::lock_guard lock(factory_mutex);
-  factory() = f ? std::move(f) : UnloadExecutorFactory(folder_executor);
+  factory() = f ? std::move(f) : UnloadExecutorFactory(no_executor);
 }
 
 std::unique_ptr<UnloadExecutor> make_executor() {

@@ -22,7 +22,8 @@
 // One executor is made per client session (make_executor()), and used by that session's
 // thread only. The factory hook is where the product's engine (format writers, role chain,
 // S3) plugs in: `crossunload gateway` installs EngineUnloadExecutor (engine_executor.h);
-// without that, the library's default is FolderUnloadExecutor (folder_executor.h).
+// without that, the library's default refuses every UNLOAD (a gateway that wrote files by
+// any other path than the engine would not write Redshift's bytes).
 
 #include <cstdint>
 #include <functional>
@@ -83,7 +84,7 @@ using UnloadExecutorFactory = std::function<std::unique_ptr<UnloadExecutor>()>;
 // function restores the default.
 void set_executor_factory(UnloadExecutorFactory factory);
 
-// An executor from the current factory (FolderUnloadExecutor unless replaced).
+// An executor from the current factory (one that refuses every UNLOAD unless replaced).
 std::unique_ptr<UnloadExecutor> make_executor();
 
 }  // namespace cu::gateway

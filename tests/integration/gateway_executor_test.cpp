@@ -4,6 +4,7 @@
 // Needs the local stack (scripts/test or scripts/with-stack): fails without it.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "base/error.h"
@@ -123,6 +124,19 @@ TEST_F(GatewayExecutorTest, ExecutorErrorsBecomeSqlstatesAndTheStreamStaysInStep
   EXPECT_EQ(sqlstate(r.get()), "58030");
   EXPECT_NE(std::string(PQerrorMessage(c.get())).find("disk full"), std::string::npos);
   EXPECT_EQ(PQtransactionStatus(c.get()), PQTRANS_IDLE);
+  EXPECT_EQ(one_value(c.get(), "select 'in step'"), "in step");
+}
+
+TEST_F(GatewayExecutorTest, WithoutAnInstalledExecutorUnloadIsRefusedAndNothingRuns) {
+  gw::set_executor_factory(nullptr);  // sessions opened from now on get the library default
+  auto c = connect(env_, gateway_->port());
+  ASSERT_EQ(PQstatus(c.get()), CONNECTION_OK) << PQerrorMessage(c.get());
+  auto r = exec(c.get(), "unload ('select 1') to '/tmp/never_'");
+  EXPECT_EQ(PQresultStatus(r.get()), PGRES_FATAL_ERROR);
+  std::string msg = PQerrorMessage(c.get());
+  EXPECT_NE(msg.find("no UNLOAD executor installed"), std::string::npos) << msg;
+  EXPECT_FALSE(std::filesystem::exists("/tmp/never_000"));
+  EXPECT_FALSE(std::filesystem::exists("/tmp/never_0000_part_00"));
   EXPECT_EQ(one_value(c.get(), "select 'in step'"), "in step");
 }
 
