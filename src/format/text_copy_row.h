@@ -28,8 +28,9 @@ class CopyTextFields {
 
   // The next field; false after the last. `value` is valid until the next call.
   bool next(std::string_view& value, bool& is_null) {
-    if (done_) { return false;
-}
+    if (done_) {
+      return false;
+    }
     size_t tab = rest_.find('\t');
     std::string_view raw = rest_.substr(0, tab);
     if (tab == std::string_view::npos) {
