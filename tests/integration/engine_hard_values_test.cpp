@@ -16,17 +16,19 @@
 //    a backslash before a real LF or CR gives that LF or CR (COPY's line reader skips the
 //    byte after any backslash, its field reader keeps it). The partition key of text files
 //    without INCLUDE is the folder name un-escaped here (%XX, Hive's rule).
+//  - JSON, a second time: PostgreSQL's json type (it keeps the text, so numbers compare
+//    digit for digit: numeric(38,10) extremes, numeric(p,s) scale).
 //
 // Expected values come from PostgreSQL in a session set as Redshift prints (UTC, ISO dates)
 // and from the spec where a format renders a value on purpose: floats' NaN/±Infinity as
 // nan/inf/-inf (spec §5.1), booleans t/f (§5.1), bytea as hex (VARBYTE, §5.6), NULL and ''
 // alike in text without ADDQUOTES (§5.1), a character column's NULL AS written escaped under
 // ESCAPE (docs/formats.md), NULL and '' partition values → __HIVE_DEFAULT_PARTITION__ (§4.5,
-// docs/formats.md OPEN-10). JSON numbers are compared as numbers (DuckDB parses them into
-// doubles), nested JSON as JSON, JSON null as NULL (docs/formats.md "JSON").
+// docs/formats.md OPEN-10). Through DuckDB JSON numbers are compared as numbers (it parses
+// them into doubles); nested JSON as JSON, a nested JSON null as NULL (docs/formats.md).
 //
 // Needs the local stack (scripts/test): CU_PG_CONNINFO, CU_PG_BIN, CU_DUCKDB; gzip, zstd
-// and bzip2 on PATH.
+// and bzip2 on PATH. A failing run keeps its files and says where (CU_KEEP=1: always).
 
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
@@ -224,7 +226,7 @@ class EngineHardValues : public ::testing::Test {
   }
   void TearDown() override {
     if (pg_) pg_->exec("drop table if exists " + table_);
-    if (HasFailure()) {
+    if (HasFailure() || std::getenv("CU_KEEP")) {
       std::cerr << "engine_hard_values: the files are kept in " << dir_ << "\n";
     } else {
       fs::remove_all(dir_);
@@ -400,6 +402,9 @@ class EngineHardValues : public ::testing::Test {
         EXPECT_EQ(path.parent_path().parent_path(), c.root / "p") << f;
         std::string folder = path.parent_path().filename().string();
         EXPECT_TRUE(folder.starts_with("pk=")) << f;
+        // One file per partition, named as the one slice's first part (§4.5), or serially
+        // with PARALLEL OFF (§4.2).
+        EXPECT_EQ(stem, c.parallel ? "0000_part_00" : "000") << f;
         folders.insert(folder);
       }
     }
@@ -622,7 +627,41 @@ class EngineHardValues : public ::testing::Test {
     return !x.is_discarded() && x == y;
   }
 
-  void compare(const Case& c, const Rows& got, const Rows& want) {
+  // JSON read by PostgreSQL: each line as json, which keeps its text, so ->> gives a number
+  // exactly as written (every digit, the scale) and a string decoded; nested JSON verbatim.
+  Rows read_json_with_postgres(const Case& c) {
+    const bool key_in_file = c.partitioning != Partitioning::kKey;
+    pg_->exec("drop table if exists hv_lines; create temp table hv_lines (l text)");
+    std::string select = "select ";
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      if (!key_in_file && i + 1 == columns_.size()) break;
+      std::string key = sql_string(columns_[i].name);
+      select += (i ? ", " : "") +
+                (is_json_type(columns_[i].type_oid)
+                     ? "nullif(((l::json) -> " + key + ")::text, 'null')"  // nested, verbatim
+                     : "(l::json) ->> " + key);
+    }
+    select += " from hv_lines";
+    Rows out;
+    for (const auto& f : c.files) {
+      pg_->exec("truncate hv_lines");
+      // One field per line: JSON lines hold no raw LF, \x01 or \x02.
+      copy_in("copy hv_lines from stdin with (format csv, quote e'\\x01', delimiter e'\\x02')",
+              sh(decompress_cmd(c.compression) + q(f)));
+      for (auto& row : pg_query(select)) {
+        if (!key_in_file) {
+          std::string folder = fs::path(f).parent_path().filename().string();
+          row.push_back(unescape_hive(folder.substr(folder.find('=') + 1)));
+        }
+        add_row(c, out, std::move(row));
+      }
+    }
+    return out;
+  }
+
+  // `exact_numbers`: JSON numerics digit for digit (a reader that keeps them), else as
+  // doubles (DuckDB).
+  void compare(const Case& c, const Rows& got, const Rows& want, bool exact_numbers = false) {
     const Variant& v = *c.variant;
     EXPECT_EQ(got.size(), want.size()) << c.name << ": rows read back";
     for (const auto& [id, w] : want) {
@@ -647,7 +686,8 @@ class EngineHardValues : public ::testing::Test {
         } else if ((v.format == unload::Format::kJson || v.format == unload::Format::kParquet) &&
                    is_float(oid)) {
           ok = same_number(*g[i], *w[i]);
-        } else if (v.format == unload::Format::kJson && oid == pg::oid::kNumeric) {
+        } else if (v.format == unload::Format::kJson && oid == pg::oid::kNumeric &&
+                   !exact_numbers) {
           // DuckDB parses JSON numbers into doubles (docs/formats.md: numeric(38,10) extremes
           // round); the exact digits are tested in format_json_test.
           ok = same_number(*g[i], *w[i]);
@@ -708,6 +748,11 @@ TEST_F(EngineHardValues, EveryFormatCompressionParallelAndPartitioning) {
   for (const auto& c : cases) {
     if (c.variant->format != unload::Format::kText) continue;
     compare(c, read_text_with_postgres(c), expected_for(c));
+  }
+  // PostgreSQL's jsonb for JSON as well: numeric(38,10) extremes digit for digit.
+  for (const auto& c : cases) {
+    if (c.variant->format != unload::Format::kJson) continue;
+    compare(c, read_json_with_postgres(c), expected_for(c), true);
   }
   EXPECT_EQ(cases.size(), 7u * 4 * 2 * 3 + 2 * 3);
 }
