@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <list>
 #include <map>
 #include <memory>
@@ -381,6 +382,123 @@ void copy_value(const format::Column& src, size_t r, format::Column& dst) {
   }
 }
 
+// Runs the partitions' block work (compression, Parquet encoding, writes and uploads) on
+// worker threads while the caller goes on reading COPY. A FileStream is used by one thread
+// at a time and its files must keep the rows' order, so each partition has a Strand: its
+// tasks run one after the other, in submission order; different partitions run in
+// parallel. Memory stays bounded: submit() blocks while the tasks waiting or running hold
+// `max_bytes` or more. The first failure is rethrown by the next submit() or wait(), and
+// the tasks still queued then are dropped (their FileStreams abort their objects).
+class StrandPool {
+ public:
+  using Task = std::function<void(format::BlockCompressor&)>;
+  struct Strand {
+    std::deque<std::pair<Task, size_t>> tasks;  // with the bytes each one holds
+    bool scheduled = false;
+  };
+
+  StrandPool(unsigned threads, unload::Compression codec, size_t max_bytes)
+      : max_bytes_(max_bytes) {
+    for (unsigned i = 0; i < std::max(1u, threads); ++i) {
+      comps_.push_back(std::make_unique<format::BlockCompressor>(codec));
+    }
+    for (auto& c : comps_) {
+      threads_.emplace_back([this, comp = c.get()] { run(*comp); });
+    }
+  }
+  ~StrandPool() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    work_cv_.notify_all();
+    for (auto& t : threads_) {
+      t.join();
+    }
+    for (Strand* s : ready_) {
+      s->tasks.clear();
+    }
+  }
+  StrandPool(const StrandPool&) = delete;
+  StrandPool& operator=(const StrandPool&) = delete;
+
+  void submit(Strand& s, Task task, size_t bytes) {
+    std::unique_lock lock(mu_);
+    done_cv_.wait(lock, [&] { return held_ < max_bytes_ || failure_; });
+    if (failure_) {
+      std::rethrow_exception(failure_);
+    }
+    s.tasks.emplace_back(std::move(task), bytes);
+    held_ += bytes;
+    ++pending_;
+    if (!s.scheduled) {
+      s.scheduled = true;
+      ready_.push_back(&s);
+      work_cv_.notify_one();
+    }
+  }
+
+  // Returns once every submitted task has run (or was dropped after a failure).
+  void wait() {
+    std::unique_lock lock(mu_);
+    done_cv_.wait(lock, [&] { return pending_ == 0; });
+    if (failure_) {
+      std::rethrow_exception(failure_);
+    }
+  }
+
+ private:
+  void run(format::BlockCompressor& comp) {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      work_cv_.wait(lock, [&] { return stop_ || !ready_.empty(); });
+      if (stop_) {
+        return;
+      }
+      Strand* s = ready_.front();
+      ready_.pop_front();
+      while (!s->tasks.empty() && !stop_) {
+        auto [task, bytes] = std::move(s->tasks.front());
+        s->tasks.pop_front();
+        std::exception_ptr error;
+        if (!failure_) {
+          lock.unlock();
+          try {
+            task(comp);
+          } catch (...) {
+            error = std::current_exception();
+          }
+          task = nullptr;  // releases what the task held before the lock is taken again
+          lock.lock();
+        } else {
+          lock.unlock();
+          task = nullptr;  // a dropped close task aborts its partition's object here
+          lock.lock();
+        }
+        if (error && !failure_) {
+          failure_ = error;
+        }
+        held_ -= bytes;
+        --pending_;
+        done_cv_.notify_all();
+      }
+      s->scheduled = false;
+    }
+  }
+
+  size_t max_bytes_;
+  std::mutex mu_;
+  std::condition_variable work_cv_;
+  std::condition_variable done_cv_;
+  std::deque<Strand*> ready_;
+  size_t held_ = 0;
+  size_t pending_ = 0;
+  bool stop_ = false;
+  std::exception_ptr failure_;
+  std::vector<std::unique_ptr<format::BlockCompressor>> comps_;
+  std::vector<std::thread> threads_;
+};
+
 // Partitioned output: one stream of files per partition, in the rows' arrival order, with
 // memory bounded however many partitions there are. The first `max_open` partitions seen
 // get an open FileStream each; rows of every later one wait in a PartitionSpool (local
@@ -390,12 +508,12 @@ void copy_value(const format::Column& src, size_t r, format::Column& dst) {
 class PartitionRouter {
  public:
   PartitionRouter(RunContext& ctx, unsigned max_open, size_t block_bytes,
-                  PartitionSpoolOptions spool_options)
+                  PartitionSpoolOptions spool_options, unsigned threads)
       : ctx_(ctx),
         max_open_(std::max(1u, max_open)),
         block_bytes_(block_bytes),
-        comp_(ctx.spec.compression),
-        spool_(std::move(spool_options)) {}
+        spool_(std::move(spool_options)),
+        pool_(threads, ctx.spec.compression, kPoolBytes) {}
 
   // One encoded row (text, CSV, fixed width, JSON).
   void add_row(const std::string& folder, std::string_view encoded) {
@@ -452,16 +570,20 @@ class PartitionRouter {
       }
       close(p);
     }
+    pool_.wait();
   }
 
  private:
   static constexpr size_t kNotSpooled = static_cast<size_t>(-1);
+  // What blocks and batches waiting for (or in) the workers may hold at once.
+  static constexpr size_t kPoolBytes = 32ull << 20;
   struct Part {
     std::unique_ptr<FileStream> stream;  // set while the partition's files are written
     std::string buffer;                  // encoded rows not yet a block
     uint64_t rows = 0;
     std::unique_ptr<format::ColumnBatch> batch;  // Parquet rows not yet a batch
     size_t spool_id = kNotSpooled;
+    StrandPool::Strand strand;  // the partition's queue of work for the pool
   };
 
   Part& get(const std::string& folder) {
@@ -489,26 +611,46 @@ class PartitionRouter {
   }
   void put_batch_row(Part& p) {
     if (p.batch->num_rows() >= kPartitionBatchRows) {
-      p.stream->write_batch(*p.batch);
-      p.batch->clear();
+      submit_batch(p);
+      p.batch = std::make_unique<format::ColumnBatch>(ctx_.parquet_columns);
     }
+  }
+  void submit_batch(Part& p) {
+    const format::ColumnBatch& b = *p.batch;
+    size_t bytes = b.arena_bytes() + b.num_rows() * b.num_columns() * 17;
+    pool_.submit(
+        p.strand,
+        [s = p.stream.get(), batch = std::shared_ptr<format::ColumnBatch>(std::move(p.batch))](
+            format::BlockCompressor&) { s->write_batch(*batch); },
+        bytes);
   }
   void flush(Part& p) {
     if (p.buffer.empty()) {
       return;
     }
-    p.stream->write_block(p.buffer, p.rows, comp_);
-    p.buffer.clear();
+    size_t bytes = p.buffer.size();
+    pool_.submit(
+        p.strand,
+        [s = p.stream.get(), block = std::move(p.buffer),
+         rows = p.rows](format::BlockCompressor& comp) { s->write_block(block, rows, comp); },
+        bytes);
+    p.buffer = std::string();
+    p.buffer.reserve(block_bytes_ + block_bytes_ / 4);
     p.rows = 0;
   }
-  // Writes what is left and commits the partition's last file; frees its memory.
+  // Hands what is left to the pool, then the commit of the partition's last file, which
+  // owns the FileStream from then on; frees the partition's memory here.
   void close(Part& p) {
     flush(p);
     if (p.batch && p.batch->num_rows() > 0) {
-      p.stream->write_batch(*p.batch);
+      submit_batch(p);
     }
-    p.stream->finish();
-    p.stream.reset();
+    pool_.submit(
+        p.strand,
+        [s = std::shared_ptr<FileStream>(std::move(p.stream))](format::BlockCompressor&) {
+          s->finish();
+        },
+        0);
     p.batch.reset();
     std::string().swap(p.buffer);
   }
@@ -518,11 +660,11 @@ class PartitionRouter {
   unsigned max_open_;
   unsigned open_ = 0;
   size_t block_bytes_;
-  format::BlockCompressor comp_;
   PartitionSpool spool_;
   std::string record_;
   std::unordered_map<std::string, Part> parts_;
   std::vector<const std::string*> spooled_;  // in order of first row
+  StrandPool pool_;  // after parts_: stopped and joined before the Parts (and Strands) go
 };
 
 // A typed value as partition folders spell it (PostgreSQL's text forms; docs/formats.md).
@@ -866,7 +1008,10 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
       router.finish();
     } else {
       PartitionRouter router(ctx, max_open, partition_block,
-                             {.dir = options.spool_dir, .memory_bytes = options.spool_memory});
+                             {.dir = options.spool_dir, .memory_bytes = options.spool_memory},
+                             options.parallelism
+                                 ? options.parallelism
+                                 : std::max(2u, std::thread::hardware_concurrency()));
       std::vector<unload::PartitionValue> values(part_idx.size());
       for (size_t k = 0; k < part_idx.size(); ++k) {
         values[k].column = columns[part_idx[k]].name;
