@@ -37,12 +37,14 @@
 #include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <initializer_list>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/copy_source.h"
@@ -155,20 +157,35 @@ bool is_character(uint32_t oid) {
   }
 }
 
+// The pieces as one string (SQL made of names and literals).
+std::string cat(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (auto part : parts) {
+    out += part;
+  }
+  return out;
+}
+
 std::string ident(const std::string& name) {
   std::string out = "\"";
-  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  for (char c : name) {
+    out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  }
   return out + "\"";
 }
 std::string sql_string(const std::string& s) {
   std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+  for (char c : s) {
+    out += c == '\'' ? std::string("''") : std::string(1, c);
+  }
   return out + "'";
 }
 
 // For messages: control bytes visible, long values cut.
 std::string show(const Value& v) {
-  if (!v) return "NULL";
+  if (!v) {
+    return "NULL";
+  }
   std::string out = "'";
   for (unsigned char c : v->substr(0, 120)) {
     if (c == '\n') {
@@ -186,7 +203,9 @@ std::string show(const Value& v) {
 
 // Hive's un-escaping of a folder value: %XX is the byte XX; the default partition is NULL.
 Value unescape_hive(const std::string& v) {
-  if (v == "__HIVE_DEFAULT_PARTITION__") return std::nullopt;
+  if (v == "__HIVE_DEFAULT_PARTITION__") {
+    return std::nullopt;
+  }
   std::string out;
   for (size_t i = 0; i < v.size(); ++i) {
     if (v[i] == '%' && i + 2 < v.size() && std::isxdigit(static_cast<unsigned char>(v[i + 1])) &&
@@ -226,7 +245,9 @@ class EngineHardValues : public ::testing::Test {
     fs::create_directories(dir_);
   }
   void TearDown() override {
-    if (pg_) pg_->exec("drop table if exists " + table_);
+    if (pg_) {
+      pg_->exec("drop table if exists " + table_);
+    }
     if (HasFailure() || std::getenv("CU_KEEP")) {
       std::cerr << "engine_hard_values: the files are kept in " << dir_ << "\n";
     } else {
@@ -274,8 +295,12 @@ class EngineHardValues : public ::testing::Test {
     auto status = PQresultStatus(r);
     std::string m = PQresultErrorMessage(r);
     PQclear(r);
-    while ((r = PQgetResult(pg_->conn)) != nullptr) PQclear(r);
-    if (status != PGRES_COMMAND_OK) throw std::runtime_error(copy_sql + ": " + m);
+    while ((r = PQgetResult(pg_->conn)) != nullptr) {
+      PQclear(r);
+    }
+    if (status != PGRES_COMMAND_OK) {
+      throw std::runtime_error(copy_sql + ": " + m);
+    }
   }
 
   // PostgreSQL's answer, as the format should hold it (see the top of this file).
@@ -286,18 +311,20 @@ class EngineHardValues : public ::testing::Test {
       std::string x = ident(c.name);
       std::string e = x;  // the output function: char(n) keeps its blanks
       if (is_float(c.type_oid)) {
-        e = "case when " + x + " = 'NaN' then 'nan' when " + x + " = 'Infinity' then 'inf' when " +
-            x + " = '-Infinity' then '-inf' else " + x + "::text end";
+        e = cat({"case when ", x, " = 'NaN' then 'nan' when ", x, " = 'Infinity' then 'inf' when ",
+                 x, " = '-Infinity' then '-inf' else ", x, "::text end"});
       } else if (c.type_oid == pg::oid::kBytea) {
         e = "encode(" + x + ", 'hex')";
       } else if (c.type_oid == pg::oid::kBool) {
         e = v.format == unload::Format::kText || v.format == unload::Format::kCsv
-                ? "case when " + x + " then 't' when not " + x + " then 'f' end"
-                : "case when " + x + " then 'true' when not " + x + " then 'false' end";
+                ? cat({"case when ", x, " then 't' when not ", x, " then 'f' end"})
+                : cat({"case when ", x, " then 'true' when not ", x, " then 'false' end"});
       }
       if (v.format == unload::Format::kParquet) {
         // Parquet's typed values, in the canonical forms the DuckDB side prints.
-        if (c.type_oid == pg::oid::kDate) e = "(" + x + " - date '1970-01-01')::text";
+        if (c.type_oid == pg::oid::kDate) {
+          e = "(" + x + " - date '1970-01-01')::text";
+        }
         if (c.type_oid == pg::oid::kTimestamp || c.type_oid == pg::oid::kTimestamptz) {
           e = "(extract(epoch from " + x + ") * 1000000)::numeric(30,0)::text";
         }
@@ -326,7 +353,9 @@ class EngineHardValues : public ::testing::Test {
         }
       }
       // Without INCLUDE the key comes from the folder: NULL and '' share the default one.
-      if (p == Partitioning::kKey && row[key] == "") row[key] = std::nullopt;
+      if (p == Partitioning::kKey && row[key] == "") {
+        row[key] = std::nullopt;
+      }
       std::string id = *row[0];
       out[id] = std::move(row);
     }
@@ -369,7 +398,9 @@ class EngineHardValues : public ::testing::Test {
     auto store = sink::make_folder_store();
     auto r = engine::run_unload(s, *source_, *store, o);
     EXPECT_EQ(r.rows, 7u) << c.name;
-    for (const auto& f : r.files) c.files.push_back(f.key);
+    for (const auto& f : r.files) {
+      c.files.push_back(f.key);
+    }
     check_names(c);
     return c;
   }
@@ -378,7 +409,9 @@ class EngineHardValues : public ::testing::Test {
   void check_names(const Case& c) {
     std::set<std::string> on_disk, reported(c.files.begin(), c.files.end());
     for (const auto& e : fs::recursive_directory_iterator(c.root)) {
-      if (e.is_regular_file()) on_disk.insert(e.path().string());
+      if (e.is_regular_file()) {
+        on_disk.insert(e.path().string());
+      }
     }
     EXPECT_EQ(on_disk, reported) << c.name;
     std::string ext =
@@ -445,7 +478,9 @@ class EngineHardValues : public ::testing::Test {
     const bool key_in_file = c.partitioning != Partitioning::kKey;
     std::string cols;
     for (size_t i = 0; i < columns_.size(); ++i) {
-      if (!key_in_file && i + 1 == columns_.size()) break;
+      if (!key_in_file && i + 1 == columns_.size()) {
+        break;
+      }
       cols += (i ? ", " : "") + ident(columns_[i].name);
     }
     pg_->exec("drop table if exists hv_readback");
@@ -463,7 +498,7 @@ class EngineHardValues : public ::testing::Test {
     for (const auto& f : c.files) {
       pg_->exec("truncate hv_readback");
       std::string data = sh(decompress_cmd(c.compression) + q(f));
-      copy_in("copy hv_readback (" + cols + ") from stdin with (" + options + ")", data);
+      copy_in(cat({"copy hv_readback (", cols, ") from stdin with (", options, ")"}), data);
       Value folder_key;
       if (!key_in_file) {
         std::string folder = fs::path(f).parent_path().filename().string();
@@ -474,7 +509,9 @@ class EngineHardValues : public ::testing::Test {
         if (v.addquotes) {
           // Spec §5.1: every non-NULL field is wrapped in "…" (embedded quotes escaped).
           for (auto& field : row) {
-            if (!field) continue;
+            if (!field) {
+              continue;
+            }
             if (field->size() < 2 || field->front() != '"' || field->back() != '"') {
               ADD_FAILURE() << c.name << ": field not in quotes: " << show(field);
               continue;
@@ -485,13 +522,17 @@ class EngineHardValues : public ::testing::Test {
           if (v.header && row[0] == columns_[0].name) {
             ++headers;
             for (size_t i = 0; i < columns_.size(); ++i) {
-              if (!key_in_file && i + 1 == columns_.size()) continue;
+              if (!key_in_file && i + 1 == columns_.size()) {
+                continue;
+              }
               EXPECT_EQ(row[i], columns_[i].name) << c.name << ": header of " << f;
             }
             continue;
           }
         }
-        if (!key_in_file) row.back() = folder_key;
+        if (!key_in_file) {
+          row.back() = folder_key;
+        }
         add_row(c, out, std::move(row));
       }
       if (v.header && v.addquotes) {
@@ -540,7 +581,9 @@ class EngineHardValues : public ::testing::Test {
     std::string file_columns;  // the columns in the files, DuckDB list syntax
     std::string json_columns;
     for (size_t i = 0; i < columns_.size(); ++i) {
-      if (hive && i + 1 == columns_.size()) break;
+      if (hive && i + 1 == columns_.size()) {
+        break;
+      }
       file_columns += (i ? ", " : "") + sql_string(columns_[i].name);
       // Nested JSON as JSON (its text); as VARCHAR DuckDB would unquote a nested string.
       json_columns += (i ? ", " : "") + sql_string(columns_[i].name) +
@@ -575,7 +618,7 @@ class EngineHardValues : public ::testing::Test {
       if (v.format == unload::Format::kParquet) {
         switch (col.type_oid) {
           case pg::oid::kBool:
-            e = "case when " + x + " then 'true' when not " + x + " then 'false' end";
+            e = cat({"case when ", x, " then 'true' when not ", x, " then 'false' end"});
             break;
           case pg::oid::kDate:
             e = "cast(date_diff('day', DATE '1970-01-01', " + x + ") as varchar)";
@@ -591,7 +634,7 @@ class EngineHardValues : public ::testing::Test {
             break;
         }
       }
-      sql += ", " + e + " as " + x;
+      sql += cat({", ", e, " as ", x});
     }
     return sql + " from " + from;
   }
@@ -599,7 +642,9 @@ class EngineHardValues : public ::testing::Test {
   // Reads every case in one DuckDB process; rows by case name.
   std::map<std::string, Rows> read_with_duckdb(const std::vector<Case>& cases) {
     std::map<std::string, Rows> out;
-    if (cases.empty()) return out;
+    if (cases.empty()) {
+      return out;
+    }
     std::string sql;
     for (const auto& c : cases) {
       sql += (sql.empty() ? "" : " union all ") + duckdb_branch(c);
@@ -619,7 +664,9 @@ class EngineHardValues : public ::testing::Test {
     size_t start = 0;
     while (start < text.size()) {
       size_t nl = text.find('\n', start);
-      if (nl == std::string::npos) nl = text.size();
+      if (nl == std::string::npos) {
+        nl = text.size();
+      }
       auto j = nlohmann::json::parse(text.substr(start, nl - start));
       start = nl + 1;
       Row row;
@@ -641,7 +688,9 @@ class EngineHardValues : public ::testing::Test {
     return (std::isnan(x) && std::isnan(y)) || x == y;
   }
   static bool same_json(const std::string& a, const std::string& b) {
-    if (a == b) return true;
+    if (a == b) {
+      return true;
+    }
     auto x = nlohmann::json::parse(a, nullptr, false);
     auto y = nlohmann::json::parse(b, nullptr, false);
     return !x.is_discarded() && x == y;
@@ -654,7 +703,9 @@ class EngineHardValues : public ::testing::Test {
     pg_->exec("drop table if exists hv_lines; create temp table hv_lines (l text)");
     std::string select = "select ";
     for (size_t i = 0; i < columns_.size(); ++i) {
-      if (!key_in_file && i + 1 == columns_.size()) break;
+      if (!key_in_file && i + 1 == columns_.size()) {
+        break;
+      }
       std::string key = sql_string(columns_[i].name);
       select += (i ? ", " : "") +
                 (is_json_type(columns_[i].type_oid)
@@ -677,6 +728,15 @@ class EngineHardValues : public ::testing::Test {
       }
     }
     return out;
+  }
+
+  // Floats read from JSON or Parquet are compared as numbers (their text is the reader's);
+  // so are JSON numerics read by DuckDB, which parses them into doubles (docs/formats.md:
+  // numeric(38,10) extremes round) — the PostgreSQL reader compares their digits.
+  static bool as_number(unload::Format f, uint32_t oid, bool exact_numbers) {
+    bool typed = f == unload::Format::kJson || f == unload::Format::kParquet;
+    return (typed && is_float(oid)) ||
+           (f == unload::Format::kJson && oid == pg::oid::kNumeric && !exact_numbers);
   }
 
   // `exact_numbers`: JSON numerics digit for digit (a reader that keeps them), else as
@@ -703,13 +763,7 @@ class EngineHardValues : public ::testing::Test {
           ok = !g[i] == !w[i];
         } else if (v.format == unload::Format::kJson && is_json_type(oid)) {
           ok = same_json(*g[i], *w[i]);
-        } else if ((v.format == unload::Format::kJson || v.format == unload::Format::kParquet) &&
-                   is_float(oid)) {
-          ok = same_number(*g[i], *w[i]);
-        } else if (v.format == unload::Format::kJson && oid == pg::oid::kNumeric &&
-                   !exact_numbers) {
-          // DuckDB parses JSON numbers into doubles (docs/formats.md: numeric(38,10) extremes
-          // round); the exact digits are tested in format_json_test.
+        } else if (as_number(v.format, oid, exact_numbers)) {
           ok = same_number(*g[i], *w[i]);
         } else {
           ok = *g[i] == *w[i];
@@ -799,27 +853,39 @@ void EngineHardValues::read_back_and_compare(const std::vector<Case>& cases,
   auto expected_for = [&](const Case& c) -> const Rows& {
     auto key = std::make_pair(std::string(c.variant->name), c.partitioning);
     auto it = want.find(key);
-    if (it == want.end()) it = want.emplace(key, expected(*c.variant, c.partitioning)).first;
+    if (it == want.end()) {
+      it = want.emplace(key, expected(*c.variant, c.partitioning)).first;
+    }
     return it->second;
   };
   // DuckDB: one process per variant (a union of every case of it).
   for (const auto& v : of) {
-    if (v.format == unload::Format::kText) continue;
+    if (v.format == unload::Format::kText) {
+      continue;
+    }
     std::vector<Case> of_variant;
     for (const auto& c : cases) {
-      if (c.variant == &v) of_variant.push_back(c);
+      if (c.variant == &v) {
+        of_variant.push_back(c);
+      }
     }
     auto got = read_with_duckdb(of_variant);
-    for (const auto& c : of_variant) compare(c, got[c.name], expected_for(c));
+    for (const auto& c : of_variant) {
+      compare(c, got[c.name], expected_for(c));
+    }
   }
   // PostgreSQL's COPY for the text variants.
   for (const auto& c : cases) {
-    if (c.variant->format != unload::Format::kText) continue;
+    if (c.variant->format != unload::Format::kText) {
+      continue;
+    }
     compare(c, read_text_with_postgres(c), expected_for(c));
   }
   // PostgreSQL's json for JSON as well: numeric(38,10) extremes digit for digit.
   for (const auto& c : cases) {
-    if (c.variant->format != unload::Format::kJson) continue;
+    if (c.variant->format != unload::Format::kJson) {
+      continue;
+    }
     compare(c, read_json_with_postgres(c), expected_for(c), true);
   }
 }
