@@ -847,6 +847,47 @@ TEST_F(EngineHardValues, AwkwardColumnNames) {
   read_back_and_compare(cases, named);
 }
 
+// PARTITION BY a key of each type Redshift allows (spec §1.3) that the hard table holds:
+// text and CSV take the folder's value from COPY's text, JSON and Parquet render it from
+// the typed value; both must name the same folders, each PostgreSQL's text of the value
+// (docs/formats.md "Layout"), Hive-escaped, NULL and '' the default partition (§4.5).
+// Not here: REAL/DOUBLE and BOOLEAN keys, whose folders differ between the two paths today
+// (see the report of this test's commit).
+TEST_F(EngineHardValues, TypedPartitionKeysNameTheSameFoldersInEveryFormat) {
+  const Variant formats[] = {
+      {.name = "text", .format = unload::Format::kText, .escape = true},
+      {.name = "csv", .format = unload::Format::kCsv},
+      {.name = "json", .format = unload::Format::kJson},
+      {.name = "parquet", .format = unload::Format::kParquet},
+  };
+  for (const char* key : {"i2", "i4", "i8", "n38", "n5", "n18", "nu", "vc", "c", "d", "ts"}) {
+    SCOPED_TRACE(key);
+    std::set<Value> want;
+    for (auto& row : pg_query(cat({"select ", ident(key), " from ", table_}))) {
+      want.insert(row[0] == "" ? Value() : row[0]);
+    }
+    for (const auto& v : formats) {
+      unload::UnloadSpec s;
+      s.select = cat({"select id, ", ident(key), " from ", table_});
+      s.destination = (dir_ / "typed" / key / v.name).string();
+      s.format = v.format;
+      s.escape = v.escape;
+      s.parallel = false;
+      s.partition_by = unload::PartitionBy{{key}, false};
+      auto store = sink::make_folder_store();
+      auto r = engine::run_unload(s, *source_, *store, {});
+      EXPECT_EQ(r.rows, 7u);
+      std::set<Value> got;
+      for (const auto& f : r.files) {
+        std::string folder = fs::path(f.key).parent_path().filename().string();
+        ASSERT_TRUE(folder.starts_with(std::string(key) + "=")) << f.key;
+        got.insert(unescape_hive(folder.substr(folder.find('=') + 1)));
+      }
+      EXPECT_EQ(got, want) << v.name;
+    }
+  }
+}
+
 void EngineHardValues::read_back_and_compare(const std::vector<Case>& cases,
                                              const std::vector<Variant>& of) {
   std::map<std::pair<std::string, Partitioning>, Rows> want;
