@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -379,6 +380,39 @@ TEST_F(EngineFolder, SpoolFailureLeavesNothing) {
     EXPECT_NE(e.hint().find("TMPDIR"), std::string::npos) << e.hint();
   }
   EXPECT_EQ(listing(), std::vector<std::string>{});
+}
+
+// A partition whose folder cannot be made (a file is in the way) fails on a worker thread,
+// after other partitions' files were started and some rows spooled: the run fails naming
+// the path, and nothing of it stays — only the file that was there before.
+TEST_F(EngineFolder, PartitionWriteFailureOnAWorkerLeavesNothing) {
+  // p=2 has one of the 4 open files; p=7 is spooled and written at the end.
+  for (auto [format, blocked] : {std::pair{unload::Format::kCsv, "p=2"},
+                                 {unload::Format::kCsv, "p=7"},
+                                 {unload::Format::kParquet, "p=2"},
+                                 {unload::Format::kParquet, "p=7"}}) {
+    SCOPED_TRACE(std::string(blocked) + (format == unload::Format::kCsv ? " csv" : " parquet"));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "w");
+    { std::ofstream(dir_ / "w" / blocked) << "in the way\n"; }
+    unload::UnloadSpec s;
+    s.select = "select g, g % 20 as p, md5(g::text) as h from generate_series(1, 200000) g";
+    s.destination = (dir_ / "w").string();
+    s.format = format;
+    s.compression =
+        format == unload::Format::kCsv ? unload::Compression::kGzip : unload::Compression::kNone;
+    s.partition_by = unload::PartitionBy{{"p"}, false};
+    s.allow_overwrite = true;
+    try {
+      run(s, {.parallelism = 2, .max_open_partitions = 4, .spool_memory = 64 << 10});
+      FAIL() << blocked << " cannot be a folder";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kDestination) << e.what();
+      EXPECT_NE(std::string(e.what()).find(blocked), std::string::npos) << e.what();
+      EXPECT_NE(e.hint().find("deleted"), std::string::npos) << e.hint();
+    }
+    EXPECT_EQ(listing(), std::vector<std::string>{std::string("w/") + blocked});
+  }
 }
 
 }  // namespace
