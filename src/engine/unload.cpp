@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -667,7 +668,60 @@ class PartitionRouter {
   StrandPool pool_;  // after parts_: stopped and joined before the Parts (and Strands) go
 };
 
-// A typed value as partition folders spell it (PostgreSQL's text forms; docs/formats.md).
+// PostgreSQL's text of a real / double precision (float4out/float8out, PostgreSQL ≥ 12):
+// the shortest digits that read back to the same value, in fixed notation when the decimal
+// exponent e is -4 ≤ e < 6 (real) or < 15 (double precision), else d.ddde±XX; NaN and
+// [-]Infinity spelled out. Partition folders use it so the binary COPY path (JSON, Parquet)
+// names the same folders as the text path, which gets PostgreSQL's text itself.
+std::string pg_float_text(double v, bool real) {
+  if (std::isnan(v)) {
+    return "NaN";
+  }
+  if (std::isinf(v)) {
+    return v > 0 ? "Infinity" : "-Infinity";
+  }
+  char buf[64];
+  auto done = real ? std::to_chars(buf, buf + sizeof buf, static_cast<float>(v),
+                                   std::chars_format::scientific)
+                   : std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  std::string_view sci(buf, static_cast<size_t>(done.ptr - buf));  // -d.ddde±XX
+  std::string out;
+  if (sci.front() == '-') {
+    out += '-';
+    sci.remove_prefix(1);
+  }
+  size_t e = sci.find('e');
+  std::string digits(1, sci.front());
+  if (e > 1) {
+    digits.append(sci.substr(2, e - 2));
+  }
+  int exp = 0;
+  std::from_chars(sci.data() + e + 1 + (sci[e + 1] == '+' ? 1 : 0), sci.data() + sci.size(), exp);
+  if (exp < -4 || exp >= (real ? 6 : 15)) {
+    out += digits.front();
+    if (digits.size() > 1) {
+      out += '.';
+      out.append(digits, 1);
+    }
+    out += exp < 0 ? "e-" : "e+";
+    out += fmt::format("{:02d}", std::abs(exp));
+  } else if (exp < 0) {
+    out += "0.";
+    out.append(static_cast<size_t>(-exp - 1), '0');
+    out += digits;
+  } else if (static_cast<size_t>(exp) + 1 >= digits.size()) {
+    out += digits;
+    out.append(static_cast<size_t>(exp) + 1 - digits.size(), '0');
+  } else {
+    out.append(digits, 0, static_cast<size_t>(exp) + 1);
+    out += '.';
+    out.append(digits, static_cast<size_t>(exp) + 1);
+  }
+  return out;
+}
+
+// A typed value as partition folders spell it (PostgreSQL's text forms, booleans as
+// true/false as Hive writes them; docs/formats.md).
 std::optional<std::string> partition_text(const format::Column& c, size_t r) {
   using K = format::ValueKind;
   if (c.is_null(r)) {
@@ -682,8 +736,9 @@ std::optional<std::string> partition_text(const format::Column& c, size_t r) {
     case K::kInt64:
       return std::to_string(c.int_at(r));
     case K::kFloat32:
+      return pg_float_text(c.double_at(r), true);
     case K::kFloat64:
-      return fmt::format("{}", c.double_at(r));
+      return pg_float_text(c.double_at(r), false);
     case K::kDecimal:
       format::append_decimal(c.decimal_at(r), c.type().scale, s);
       return s;
@@ -816,21 +871,17 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
   std::vector<size_t> part_idx;
   std::vector<bool> is_part(columns.size(), false);
   if (partitioned) {
+    // Redshift's rules for keys (they exist, are of a key type, leave another column).
+    std::vector<unload::ResultColumn> described;
+    for (const auto& c : columns) {
+      described.push_back({c.name, pg::type_name(c.type_oid)});
+    }
+    unload::validate_partition_columns(spec, described);
     for (const auto& name : spec.partition_by->columns) {
       auto it = std::find_if(columns.begin(), columns.end(),
                              [&](const SourceColumn& c) { return c.name == name; });
-      if (it == columns.end()) {
-        throw Error(ErrorKind::kUsage, "validate options", name,
-                    fmt::format("PARTITION BY column \"{}\" is not in the query result", name));
-      }
       part_idx.push_back(static_cast<size_t>(it - columns.begin()));
       is_part[part_idx.back()] = true;
-    }
-    if (!spec.partition_by->include && part_idx.size() == columns.size()) {
-      throw Error(ErrorKind::kUsage, "validate options", "PARTITION BY",
-                  "every column of the query is a partition key; nothing would be left in the "
-                  "files")
-          .with_hint("add INCLUDE or select more columns");
     }
   }
   auto kept = [&](size_t i) { return !is_part[i] || !partitioned || spec.partition_by->include; };
@@ -1013,8 +1064,10 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
                                  ? options.parallelism
                                  : std::max(2u, std::thread::hardware_concurrency()));
       std::vector<unload::PartitionValue> values(part_idx.size());
+      std::vector<bool> part_bool(part_idx.size());
       for (size_t k = 0; k < part_idx.size(); ++k) {
         values[k].column = columns[part_idx[k]].name;
+        part_bool[k] = columns[part_idx[k]].type_oid == pg::oid::kBool;
       }
       if (encoder) {
         std::vector<std::string_view> raw;
@@ -1036,6 +1089,9 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
             bool is_null = false;
             fields.reset(raw[part_idx[k]]);
             fields.next(v, is_null);
+            if (!is_null && part_bool[k]) {
+              v = v == "t" ? "true" : "false";  // as the binary path and Hive spell them
+            }
             values[k].value = is_null ? std::nullopt : std::optional<std::string>(v);
           }
           std::string_view to_encode = r;

@@ -459,35 +459,38 @@ bool is_partition_key_type(const std::string& t) {
 
 }  // namespace
 
+void validate_partition_columns(const UnloadSpec& s, const std::vector<ResultColumn>& columns) {
+  if (!s.partition_by) {
+    return;
+  }
+  for (const auto& p : s.partition_by->columns) {
+    auto it = std::find_if(columns.begin(), columns.end(),
+                           [&p](const ResultColumn& c) { return c.name == p; });
+    if (it == columns.end()) {
+      reject("PARTITION BY", fmt::format("partition column \"{}\" is not in the query result", p));
+    }
+    if (!is_partition_key_type(base_type(it->type))) {
+      reject("PARTITION BY",
+             fmt::format("partition column \"{}\" has type {}, which cannot be a partition key", p,
+                         it->type),
+             "partition keys may be SMALLINT, INTEGER, BIGINT, DECIMAL, REAL, BOOLEAN, CHAR, "
+             "VARCHAR, DATE or TIMESTAMP");
+    }
+  }
+  std::set<std::string> parts(s.partition_by->columns.begin(), s.partition_by->columns.end());
+  bool other = std::any_of(columns.begin(), columns.end(),
+                           [&parts](const ResultColumn& c) { return !parts.count(c.name); });
+  if (!other) {
+    reject("PARTITION BY", "at least one column of the result must not be a partition column");
+  }
+}
+
 void validate_columns(const UnloadSpec& s, const std::vector<ResultColumn>& columns) {
   std::set<std::string> names;
   for (const auto& c : columns) {
     names.insert(c.name);
   }
-
-  if (s.partition_by) {
-    for (const auto& p : s.partition_by->columns) {
-      auto it = std::find_if(columns.begin(), columns.end(),
-                             [&p](const ResultColumn& c) { return c.name == p; });
-      if (it == columns.end()) {
-        reject("PARTITION BY",
-               fmt::format("partition column \"{}\" is not in the query result", p));
-      }
-      if (!is_partition_key_type(base_type(it->type))) {
-        reject("PARTITION BY",
-               fmt::format("partition column \"{}\" has type {}, which cannot be a partition key",
-                           p, it->type),
-               "partition keys may be SMALLINT, INTEGER, BIGINT, DECIMAL, REAL, BOOLEAN, CHAR, "
-               "VARCHAR, DATE or TIMESTAMP");
-      }
-    }
-    std::set<std::string> parts(s.partition_by->columns.begin(), s.partition_by->columns.end());
-    bool other = std::any_of(columns.begin(), columns.end(),
-                             [&parts](const ResultColumn& c) { return !parts.count(c.name); });
-    if (!other) {
-      reject("PARTITION BY", "at least one column of the result must not be a partition column");
-    }
-  }
+  validate_partition_columns(s, columns);
 
   if (s.format == Format::kJson && names.size() != columns.size()) {
     reject("JSON", "JSON keys must be unique: the query result has duplicate column names");

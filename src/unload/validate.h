@@ -53,4 +53,8 @@ struct ResultColumn {
 // columns; TIME/VARBYTE/GEOMETRY/HLLSKETCH columns only in text and CSV.
 void validate_columns(const UnloadSpec& spec, const std::vector<ResultColumn>& columns);
 
+// The PARTITION BY part of validate_columns (also what client mode checks: there the
+// engine writes Parquet/JSON of types Redshift lacks, but partition keys follow Redshift).
+void validate_partition_columns(const UnloadSpec& spec, const std::vector<ResultColumn>& columns);
+
 }  // namespace cu::unload

@@ -862,11 +862,17 @@ TEST_F(EngineHardValues, TypedPartitionKeysNameTheSameFoldersInEveryFormat) {
       {.name = "json", .format = unload::Format::kJson},
       {.name = "parquet", .format = unload::Format::kParquet},
   };
-  for (const char* key : {"i2", "i4", "i8", "n38", "n5", "n18", "nu", "vc", "c", "d", "ts"}) {
+  for (const char* key :
+       {"i2", "i4", "i8", "f4", "n38", "n5", "n18", "nu", "b", "vc", "c", "d", "ts"}) {
     SCOPED_TRACE(key);
     std::set<Value> want;
     for (auto& row : pg_query(cat({"select ", ident(key), " from ", table_}))) {
-      want.insert(row[0] == "" ? Value() : row[0]);
+      // Booleans are named true/false as Hive does (docs/formats.md), not t/f.
+      Value text = row[0];
+      if (std::string(key) == "b" && text && !text->empty()) {
+        text = *text == "t" ? "true" : "false";
+      }
+      want.insert(row[0] == "" ? Value() : text);
     }
     for (const auto& v : formats) {
       unload::UnloadSpec s;
@@ -887,6 +893,62 @@ TEST_F(EngineHardValues, TypedPartitionKeysNameTheSameFoldersInEveryFormat) {
       }
       EXPECT_EQ(got, want) << v.name;
     }
+  }
+}
+
+// REAL keys on the binary path (JSON, Parquet) are PostgreSQL's own text of the value:
+// shortest round-trip digits, fixed notation from 1e-4 up to below 1e6, exponent form
+// outside it, NaN and Infinity spelled out — the folders the text path names.
+TEST_F(EngineHardValues, RealPartitionKeysAreSpelledAsPostgreSQLDoes) {
+  const std::string t = table_ + "_real";
+  pg_->exec("drop table if exists " + t);
+  pg_->exec("create table " + t +
+            " as select row_number() over () as id, v::real as r from unnest(array["
+            "'0', '-0', '1', '-1.5', '100', '123456', '999999', '1e6', '1234567', '16777216', "
+            "'0.0001', '0.00012345', '1e-5', '3.4028235e38', '1.17549435e-38', '1e-45', "
+            "'0.1', '2.7182817', '-98765.43', 'NaN', 'Infinity', '-Infinity']) v");
+  std::set<Value> want;
+  for (auto& row : pg_query("select r from " + t)) {
+    want.insert(row[0]);
+  }
+  ASSERT_EQ(want.size(), 22u);  // 0 and -0 are two folders: PostgreSQL prints them apart
+  for (auto format : {unload::Format::kJson, unload::Format::kParquet, unload::Format::kCsv}) {
+    unload::UnloadSpec s;
+    s.select = "select id, r from " + t;
+    s.destination = (dir_ / "real" / std::to_string(static_cast<int>(format))).string();
+    s.format = format;
+    s.partition_by = unload::PartitionBy{{"r"}, false};
+    auto store = sink::make_folder_store();
+    auto r = engine::run_unload(s, *source_, *store, {});
+    std::set<Value> got;
+    for (const auto& f : r.files) {
+      std::string folder = fs::path(f.key).parent_path().filename().string();
+      got.insert(unescape_hive(folder.substr(folder.find('=') + 1)));
+    }
+    EXPECT_EQ(got, want) << static_cast<int>(format);
+  }
+  pg_->exec("drop table " + t);
+}
+
+// Keys of a type Redshift cannot partition by are refused before anything is written, in
+// client mode as on Redshift (spec §1.3: VARBYTE never; no TIMESTAMPTZ, JSON, UUID).
+TEST_F(EngineHardValues, PartitionKeysOfOtherTypesAreRefused) {
+  for (const char* key : {"by", "tstz", "j", "u", "f8"}) {
+    SCOPED_TRACE(key);
+    unload::UnloadSpec s;
+    s.select = cat({"select id, ", ident(key), " from ", table_});
+    s.destination = (dir_ / "refused" / key).string();
+    s.partition_by = unload::PartitionBy{{key}, false};
+    auto store = sink::make_folder_store();
+    try {
+      engine::run_unload(s, *source_, *store, {});
+      ADD_FAILURE() << "a " << key << " key was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kUsage) << e.what();
+      EXPECT_NE(std::string(e.what()).find("cannot be a partition key"), std::string::npos)
+          << e.what();
+    }
+    EXPECT_FALSE(fs::exists(dir_ / "refused" / key));
   }
 }
 
