@@ -11,6 +11,19 @@
 namespace cu::format::parquet {
 namespace {
 
+// Codec state kept per thread between pages: a zstd context and a libdeflate compressor
+// cost more to set up (tables of hundreds of KB) than to compress a small page.
+struct PageCodecs {
+  std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> zstd{nullptr, &ZSTD_freeCCtx};
+  std::unique_ptr<libdeflate_compressor, decltype(&libdeflate_free_compressor)> gzip{
+      nullptr, &libdeflate_free_compressor};
+  int gzip_level = -1;
+};
+PageCodecs& page_codecs() {
+  thread_local PageCodecs codecs;
+  return codecs;
+}
+
 void put_varint(uint64_t v, std::string* out) {
   while (v >= 0x80) {
     out->push_back(static_cast<char>((v & 0x7f) | 0x80));
@@ -112,10 +125,17 @@ void compress_page(Codec codec, int level, std::string_view in, std::string* out
       return;
     }
     case Codec::kZstd: {
+      auto& z = page_codecs().zstd;
+      if (!z) {
+        z.reset(ZSTD_createCCtx());
+        if (!z) {
+          throw Error(ErrorKind::kOther, "compress page", "ZSTD", "out of memory");
+        }
+      }
       size_t base = out->size();
       out->resize(base + ZSTD_compressBound(in.size()));
-      size_t n = ZSTD_compress(out->data() + base, out->size() - base, in.data(), in.size(),
-                               level < 0 ? 3 : level);
+      size_t n = ZSTD_compressCCtx(z.get(), out->data() + base, out->size() - base, in.data(),
+                                   in.size(), level < 0 ? 3 : level);
       if (ZSTD_isError(n)) {
         throw Error(ErrorKind::kOther, "compress page", "ZSTD", ZSTD_getErrorName(n));
       }
@@ -123,14 +143,23 @@ void compress_page(Codec codec, int level, std::string_view in, std::string* out
       return;
     }
     case Codec::kGzip: {
-      std::unique_ptr<libdeflate_compressor, decltype(&libdeflate_free_compressor)> c(
-          libdeflate_alloc_compressor(level < 0 ? 6 : level), &libdeflate_free_compressor);
-      if (!c) throw Error(ErrorKind::kOther, "compress page", "GZIP", "out of memory");
+      PageCodecs& codecs = page_codecs();
+      const int want = level < 0 ? 6 : level;
+      if (!codecs.gzip || codecs.gzip_level != want) {
+        codecs.gzip.reset(libdeflate_alloc_compressor(want));
+        codecs.gzip_level = want;
+      }
+      libdeflate_compressor* c = codecs.gzip.get();
+      if (!c) {
+        throw Error(ErrorKind::kOther, "compress page", "GZIP", "out of memory");
+      }
       size_t base = out->size();
-      out->resize(base + libdeflate_gzip_compress_bound(c.get(), in.size()));
-      size_t n = libdeflate_gzip_compress(c.get(), in.data(), in.size(), out->data() + base,
-                                          out->size() - base);
-      if (n == 0) throw Error(ErrorKind::kOther, "compress page", "GZIP", "output too small");
+      out->resize(base + libdeflate_gzip_compress_bound(c, in.size()));
+      size_t n =
+          libdeflate_gzip_compress(c, in.data(), in.size(), out->data() + base, out->size() - base);
+      if (n == 0) {
+        throw Error(ErrorKind::kOther, "compress page", "GZIP", "output too small");
+      }
       out->resize(base + n);
       return;
     }
