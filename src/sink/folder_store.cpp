@@ -25,6 +25,14 @@ namespace {
 constexpr std::string_view kTempMark = ".crossunload-";
 
 [[noreturn]] void fail(const std::string& path, const std::string& what, int err) {
+  if (err == ENAMETOOLONG) {
+    // The path is the resource already; repeating a long one in the message helps nobody.
+    throw Error(ErrorKind::kDestination, "write", path, std::strerror(err))
+        .with_hint(
+            "a folder or file name is longer than the file system allows (255 bytes per "
+            "name here); with PARTITION BY each value becomes a folder name — partition by a "
+            "shorter column or an expression of it");
+  }
   throw Error(ErrorKind::kDestination, "write", path, what + ": " + std::strerror(err))
       .with_hint("check that the folder exists or can be created and is writable");
 }

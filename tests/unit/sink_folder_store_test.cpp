@@ -120,5 +120,21 @@ TEST_F(FolderStoreTest, UnwritablePathIsADestinationErrorNamingIt) {
   }
 }
 
+TEST_F(FolderStoreTest, TooLongANameSaysSoOnceAndNothingIsLeft) {
+  const std::string value(300, 'v');  // a partition value longer than a name may be (255)
+  const std::string path = (root_ / ("p=" + value) / "0000_part_00").string();
+  try {
+    store_->open(path, {});
+    FAIL() << "a 302-byte folder name was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_code(), 5);
+    EXPECT_EQ(e.resource(), path);
+    EXPECT_EQ(std::string(e.what()).find(value), std::string(e.what()).rfind(value))
+        << "the long name appears more than once: " << e.what();
+    EXPECT_NE(e.hint().find("PARTITION BY"), std::string::npos) << e.hint();
+  }
+  EXPECT_EQ(tree(), std::vector<std::string>{});
+}
+
 }  // namespace
 }  // namespace cu::sink
