@@ -1,7 +1,5 @@
 #include "format/csv_encoder.h"
 
-#include <cstring>
-
 namespace cu::format {
 
 CsvEncoder::CsvEncoder(const DelimitedOptions& options, std::vector<OutputColumn> columns)
@@ -16,39 +14,6 @@ CsvEncoder::CsvEncoder(const DelimitedOptions& options, std::vector<OutputColumn
       verbatim_ok_ = false;
     }
   }
-}
-
-// The fast path of encode_row (most rows of most tables need no quoting at all).
-bool CsvEncoder::append_verbatim(std::string_view copy_row, std::string& out) const {
-  const char* row = copy_row.data();
-  size_t n = copy_row.size();
-  if (n == 0 || row[0] == '\t' || row[n - 1] == '\t') {
-    return false;  // an empty value
-  }
-  if (std::memchr(row, '\\', n) != nullptr || std::memchr(row, '"', n) != nullptr) {
-    return false;
-  }
-  if (delimiter_ != '\t' && std::memchr(row, delimiter_, n) != nullptr) {
-    return false;
-  }
-  size_t old = out.size();
-  out.append(copy_row);
-  char* p = out.data() + old;
-  const char d = delimiter_;
-  bool prev_tab = false;
-  bool empty_value = false;
-  for (size_t i = 0; i < n; ++i) {
-    bool tab = p[i] == '\t';
-    empty_value |= tab && prev_tab;
-    prev_tab = tab;
-    p[i] = tab ? d : p[i];
-  }
-  if (empty_value) {
-    out.resize(old);
-    return false;
-  }
-  out += '\n';
-  return true;
 }
 
 void CsvEncoder::put_value(std::string_view value, std::string& out) const {
@@ -90,7 +55,10 @@ void CsvEncoder::encode_header(std::string& out) {
 }
 
 void CsvEncoder::encode_row(std::string_view copy_row, std::string& out) {
-  if (verbatim_ok_ && append_verbatim(copy_row, out)) {
+  // Quotes and the delimiter need quoting, and an empty value is written "" (not NULL).
+  const char refused[] = {'"', delimiter_};
+  if (verbatim_ok_ &&
+      append_row_verbatim(copy_row, delimiter_, std::string_view(refused, 2), true, out)) {
     return;
   }
   fields_.reset(copy_row);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
+
 #include "base/error.h"
 #include "format/csv_encoder.h"
 #include "format/fixedwidth_encoder.h"
@@ -63,6 +65,34 @@ std::string_view redshift_value(ValueClass value_class, std::string_view v) {
     v.remove_prefix(2);
   }
   return v;
+}
+
+bool append_row_verbatim(std::string_view copy_row, char delimiter, std::string_view also_refused,
+                         bool no_empty, std::string& out) {
+  const char* row = copy_row.data();
+  size_t n = copy_row.size();
+  if (no_empty && (n == 0 || row[0] == '\t' || row[n - 1] == '\t' ||
+                   copy_row.find("\t\t") != std::string_view::npos)) {
+    return false;
+  }
+  if (std::memchr(row, '\\', n) != nullptr) {
+    return false;
+  }
+  for (char c : also_refused) {
+    if (c != '\t' && std::memchr(row, c, n) != nullptr) {
+      return false;
+    }
+  }
+  size_t old = out.size();
+  out.append(copy_row);
+  if (delimiter != '\t') {
+    char* p = out.data() + old;
+    for (size_t i = 0; i < n; ++i) {
+      p[i] = p[i] == '\t' ? delimiter : p[i];
+    }
+  }
+  out += '\n';
+  return true;
 }
 
 std::unique_ptr<RowEncoder> make_delimited_encoder(const DelimitedOptions& options,

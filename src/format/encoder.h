@@ -86,4 +86,12 @@ namespace cu::format {
 // is unloaded as hexadecimal, spec §5.6). Everything else is returned unchanged.
 std::string_view redshift_value(ValueClass value_class, std::string_view pg_text);
 
+// The encoders' fast path: a COPY text row none of whose values needs rewriting (no
+// backslash: no NULL, nothing escaped; the caller checks the rest) is appended as it is,
+// with the field-separating TABs turned into `delimiter`, plus the LF. Columns must have no
+// float (NaN is spelled nan); false, appending nothing, if the row holds `also_refused` or
+// (with `no_empty`) an empty value.
+bool append_row_verbatim(std::string_view copy_row, char delimiter, std::string_view also_refused,
+                         bool no_empty, std::string& out);
+
 }  // namespace cu::format

@@ -1,7 +1,5 @@
 #include "format/text_encoder.h"
 
-#include <cstring>
-
 namespace cu::format {
 
 TextEncoder::TextEncoder(const DelimitedOptions& options, std::vector<OutputColumn> columns)
@@ -28,30 +26,6 @@ TextEncoder::TextEncoder(const DelimitedOptions& options, std::vector<OutputColu
       verbatim_ok_ = false;
     }
   }
-}
-
-// The fast path of encode_row: most rows of most tables carry no NULL and no byte COPY
-// escapes, so Redshift's text is COPY's text with another delimiter.
-bool TextEncoder::append_verbatim(std::string_view copy_row, std::string& out) const {
-  const char* row = copy_row.data();
-  size_t n = copy_row.size();
-  if (std::memchr(row, '\\', n) != nullptr) {
-    return false;
-  }
-  if (options_.escape && delimiter_ != '\t' && std::memchr(row, delimiter_, n) != nullptr) {
-    return false;
-  }
-  size_t old = out.size();
-  out.append(copy_row);
-  if (delimiter_ != '\t') {
-    char* p = out.data() + old;
-    const char d = delimiter_;
-    for (size_t i = 0; i < n; ++i) {
-      p[i] = p[i] == '\t' ? d : p[i];
-    }
-  }
-  out += '\n';
-  return true;
 }
 
 void TextEncoder::put_value(std::string_view value, bool escape, std::string& out) const {
@@ -89,7 +63,11 @@ void TextEncoder::encode_header(std::string& out) {
 }
 
 void TextEncoder::encode_row(std::string_view copy_row, std::string& out) {
-  if (verbatim_ok_ && append_verbatim(copy_row, out)) {
+  // Under ESCAPE a delimiter in a value needs a backslash: such rows take the long way.
+  if (verbatim_ok_ &&
+      append_row_verbatim(copy_row, delimiter_,
+                          options_.escape ? std::string_view(&delimiter_, 1) : std::string_view(),
+                          false, out)) {
     return;
   }
   fields_.reset(copy_row);

@@ -21,7 +21,6 @@ class TextEncoder final : public RowEncoder {
 
  private:
   void put_value(std::string_view value, bool escape, std::string& out) const;
-  bool append_verbatim(std::string_view copy_row, std::string& out) const;
 
   DelimitedOptions options_;
   char delimiter_;
