@@ -12,11 +12,13 @@
 # Set CU_BENCH_ONLY="text gzip" etc. to run some cases only (names as in the table).
 #
 # S3 destination: CU_BENCH_S3=1 runs s3_text (unpartitioned text, in every round),
-# s3_part1000_csv and s3_part1000_parquet (1,000 partitions, once) into a private
+# s3_part1000_csv and s3_part1000_parquet (1,000 partitions, once), and s3_part8_csv (8
+# partitions of ~160 MB at scale 90: every open partition streams a multipart upload, the
+# part buffers' worst case; ~1.3 MB partitions above never fill a part) into a private
 # moto_server (scripts/lib/stack.sh's stack_start_moto) instead of the folder cases; they
 # can also be named in CU_BENCH_ONLY beside folder cases. Each run's objects are counted
 # and summed by ListObjectsV2 (bench/lib/s3_keys.py, boto3) against the run's own report,
-# no multipart upload may stay open, the partitioned cases must show 1,000 `p=N/` folders;
+# no multipart upload may stay open, the partitioned cases must show 1,000 (or 8) `p=N/` folders;
 # then the objects are deleted (moto holds everything in memory). moto's own peak RSS is
 # printed apart: it is the emulator's, not ours.
 #
@@ -57,7 +59,7 @@ stack_on_exit "rm -rf '$out'"
 
 rows=$(eval "$psql" -At -c "'select count(*) from sales'")
 echo "sales: $(bench_pg_describe $db); $rows rows" >&2
-S3_CASES="s3_text s3_part1000_csv s3_part1000_parquet"
+S3_CASES="s3_text s3_part1000_csv s3_part1000_parquet s3_part8_csv"
 [[ ${CU_BENCH_S3:-0} == 1 && -z ${CU_BENCH_ONLY:-} ]] && CU_BENCH_ONLY=$S3_CASES
 want() {
   if [[ -z ${CU_BENCH_ONLY:-} ]]; then
@@ -72,7 +74,7 @@ want() {
 s3_keys() { python3 "$here/bench/lib/s3_keys.py" "$@"; }
 moto_pid=""
 moto_hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$moto_pid/status"; }
-if want s3_text || want s3_part1000_csv || want s3_part1000_parquet; then
+if want s3_text || want s3_part1000_csv || want s3_part1000_parquet || want s3_part8_csv; then
   stack_start_moto
   moto_pid=$(cat "$CU_STACK_DIR/moto/pid")
   echo "moto_server: $CU_MOTO_ENDPOINT, pid $moto_pid ($(cat "/proc/$moto_pid/comm"))" >&2
@@ -130,8 +132,10 @@ s3_check() {
   [[ $objects == "$files" ]] || fail "$objects objects listed, $files files reported"
   [[ $(jq -r .bytes <<<"$sum") == "$(jq -r .bytes "$out/stdout")" ]] || fail "listed bytes differ from reported bytes"
   [[ $(jq -r .open_uploads <<<"$sum") == 0 ]] || fail "multipart uploads left open"
-  if [[ $name == *part1000* ]]; then
-    [[ $(jq -r .partitions <<<"$sum") == 1000 ]] || fail "not 1,000 partition folders"
+  if [[ $name == s3_part* ]]; then
+    local n=${name#s3_part}
+    n=${n%%_*}
+    [[ $(jq -r .partitions <<<"$sum") == "$n" ]] || fail "not $n partition folders"
   fi
   FILES[$name]=$objects
   MOTO[$name]=$(moto_hwm_kib)
@@ -192,6 +196,7 @@ if [[ -z $PROBE_NOTE ]]; then
   want s3_part1000_csv && engine s3_part1000_csv "$rows" "select * from sales1000" "s3://bench/run/p" csv none on p
   want s3_part1000_parquet && engine s3_part1000_parquet "$rows" "select * from sales1000" "s3://bench/run/p" parquet none on p
 fi
+want s3_part8_csv && engine s3_part8_csv "$rows" "select s.*, salesid % 8 as p from sales s" "s3://bench/run/p" csv none on p
 
 # ---- the table ----
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
@@ -220,7 +225,7 @@ row() {
   [[ -n ${FILES[$c]:-} ]] && target+=" (${FILES[$c]} files)"
   if [[ $c == *_x4* || $c == part1000* || $c == s3_* ]]; then
     local cap=256
-    [[ $c == *part1000* ]] && cap=512
+    [[ $c == *part1000* || $c == s3_part* ]] && cap=512
     result=$( (($(echo "${RSS[$c]} <= $cap * 1024" | bc))) && echo PASS || echo MISS)
   fi
   printf '| %s | %s | %.2f | %s | %s | %s | %s | %s | %s | %s |\n' "$c" "$(echo ${T[$c]} | sed 's/ / · /g')" "$m" \
@@ -245,6 +250,7 @@ row probe_part1000 "probe: salesid ≤ 20000, 1,000 partitions"
 row s3_text "RSS ≤ 256 MiB, text into S3 (moto)"
 row s3_part1000_csv "RSS ≤ 512 MiB, 1,000 partitions into S3 (moto)"
 row s3_part1000_parquet "RSS ≤ 512 MiB, 1,000 partitions into S3 (moto)"
+row s3_part8_csv "RSS ≤ 512 MiB, 8 partitions of multipart size into S3 (moto)"
 for c in $S3_CASES; do
   [[ -n ${MOTO[$c]:-} ]] &&
     echo "moto_server's own peak RSS after $c: $(echo "scale=1; ${MOTO[$c]} / 1024" | bc) MiB (the emulator's, since it started; not crossunload's)"
