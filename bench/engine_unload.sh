@@ -12,9 +12,10 @@
 # Set CU_BENCH_ONLY="text gzip" etc. to run some cases only (names as in the table).
 #
 # S3 destination: CU_BENCH_S3=1 runs s3_text (unpartitioned text, in every round),
-# s3_part1000_csv and s3_part1000_parquet (1,000 partitions, once), and s3_part8_csv (8
-# partitions of ~160 MB at scale 90: every open partition streams a multipart upload, the
-# part buffers' worst case; ~1.3 MB partitions above never fill a part) into a private
+# s3_part1000_csv and s3_part1000_parquet (1,000 partitions, once), and s3_part8_csv /
+# s3_part8_parquet (8 partitions of ~160 MB at scale 90: every open partition streams a
+# multipart upload — the part buffers' worst case, which the ~1.3 MB partitions above
+# never reach — beside Parquet's row groups) into a private
 # moto_server (scripts/lib/stack.sh's stack_start_moto) instead of the folder cases; they
 # can also be named in CU_BENCH_ONLY beside folder cases. Each run's objects are counted
 # and summed by ListObjectsV2 (bench/lib/s3_keys.py, boto3) against the run's own report,
@@ -23,8 +24,9 @@
 # printed apart: it is the emulator's, not ours.
 #
 # PostgreSQL: with CU_PG_HOST / CU_PG_PORT set (and PGPASSFILE), that running server is
-# used instead of starting bench_pg.sh's own (e.g. `set -a; source /tmp/prof/benchpg.env;
-# set +a` for a benchmark server someone keeps up, or inside `scripts/with-stack` at scale 1).
+# used instead of starting bench_pg.sh's own (e.g. `set -a; source <(grep =
+# /tmp/prof/benchpg.env); set +a` for a benchmark server someone keeps up, or inside
+# `scripts/with-stack` at scale 1).
 #
 # Output: progress on stderr, then a Markdown table (medians, ratio against each target,
 # PASS/MISS, peak RSS of the whole process and its CPU time, user + system, from
@@ -59,7 +61,7 @@ stack_on_exit "rm -rf '$out'"
 
 rows=$(eval "$psql" -At -c "'select count(*) from sales'")
 echo "sales: $(bench_pg_describe $db); $rows rows" >&2
-S3_CASES="s3_text s3_part1000_csv s3_part1000_parquet s3_part8_csv"
+S3_CASES="s3_text s3_part1000_csv s3_part1000_parquet s3_part8_csv s3_part8_parquet"
 [[ ${CU_BENCH_S3:-0} == 1 && -z ${CU_BENCH_ONLY:-} ]] && CU_BENCH_ONLY=$S3_CASES
 want() {
   if [[ -z ${CU_BENCH_ONLY:-} ]]; then
@@ -74,7 +76,7 @@ want() {
 s3_keys() { python3 "$here/bench/lib/s3_keys.py" "$@"; }
 moto_pid=""
 moto_hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$moto_pid/status"; }
-if want s3_text || want s3_part1000_csv || want s3_part1000_parquet || want s3_part8_csv; then
+if [[ " $(for c in $S3_CASES; do want "$c" && echo "$c"; done) " == *s3_* ]]; then
   stack_start_moto
   moto_pid=$(cat "$CU_STACK_DIR/moto/pid")
   echo "moto_server: $CU_MOTO_ENDPOINT, pid $moto_pid ($(cat "/proc/$moto_pid/comm"))" >&2
@@ -196,7 +198,9 @@ if [[ -z $PROBE_NOTE ]]; then
   want s3_part1000_csv && engine s3_part1000_csv "$rows" "select * from sales1000" "s3://bench/run/p" csv none on p
   want s3_part1000_parquet && engine s3_part1000_parquet "$rows" "select * from sales1000" "s3://bench/run/p" parquet none on p
 fi
-want s3_part8_csv && engine s3_part8_csv "$rows" "select s.*, salesid % 8 as p from sales s" "s3://bench/run/p" csv none on p
+for f in csv parquet; do
+  want s3_part8_$f && engine s3_part8_$f "$rows" "select s.*, salesid % 8 as p from sales s" "s3://bench/run/p" $f none on p
+done
 
 # ---- the table ----
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
@@ -251,6 +255,7 @@ row s3_text "RSS ≤ 256 MiB, text into S3 (moto)"
 row s3_part1000_csv "RSS ≤ 512 MiB, 1,000 partitions into S3 (moto)"
 row s3_part1000_parquet "RSS ≤ 512 MiB, 1,000 partitions into S3 (moto)"
 row s3_part8_csv "RSS ≤ 512 MiB, 8 partitions of multipart size into S3 (moto)"
+row s3_part8_parquet "RSS ≤ 512 MiB, 8 partitions of multipart size into S3 (moto)"
 for c in $S3_CASES; do
   [[ -n ${MOTO[$c]:-} ]] &&
     echo "moto_server's own peak RSS after $c: $(echo "scale=1; ${MOTO[$c]} / 1024" | bc) MiB (the emulator's, since it started; not crossunload's)"

@@ -17,7 +17,7 @@
 # An already running server: with CU_PG_HOST and CU_PG_PORT set (and PGPASSFILE or
 # PGPASSWORD for CU_PG_USER, default cu), bench_pg_start uses that server instead, neither
 # starting nor stopping it — e.g. a benchmark PostgreSQL another session keeps up
-# (`set -a; source /tmp/prof/benchpg.env; set +a`) or `scripts/with-stack`'s. There
+# (`set -a; source <(grep = /tmp/prof/benchpg.env); set +a`) or `scripts/with-stack`'s. There
 # bench_pg_tickit generates a missing database but never drops one made at another scale.
 
 _BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
