@@ -265,6 +265,9 @@ InfraParams parse_infra_params(std::string_view toml_text, const std::string& or
   if (auto v = get_int(*infra, "lambda_memory_mb", origin, I)) {
     p.lambda_memory_mb = *v;
   }
+  if (auto v = get_int(*infra, "lambda_ephemeral_mb", origin, I)) {
+    p.lambda_ephemeral_mb = *v;
+  }
   if (auto v = get_int(*infra, "log_retention_days", origin, I)) {
     p.log_retention_days = *v;
   }
@@ -389,6 +392,9 @@ void validate(const InfraParams& p, const std::string& origin) {
        "infra.lambda_timeout_seconds", "must be 1-900", "Lambda stops after 15 minutes");
   need(p.lambda_memory_mb >= 128 && p.lambda_memory_mb <= 10240, "infra.lambda_memory_mb",
        "must be 128-10240", "e.g. 1024");
+  need(p.lambda_ephemeral_mb >= 512 && p.lambda_ephemeral_mb <= 10240, "infra.lambda_ephemeral_mb",
+       "must be 512-10240",
+       "the function's /tmp; PARTITION BY into S3 spools most partitions there");
   need(p.subnet_ids.empty() == p.security_group_ids.empty(), "infra.subnet_ids",
        "subnet_ids and security_group_ids go together", "the Lambda's VPC needs both");
   need(!p.redshift_security_group_id || !p.lambda_cidrs.empty(), "infra.lambda_cidrs", "missing",

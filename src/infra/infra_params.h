@@ -46,6 +46,9 @@ struct InfraParams {
   std::string code_s3_key = "crossunload/function.zip";
   int lambda_timeout_seconds = 900;
   int lambda_memory_mb = 1024;
+  // /tmp of the function: a client-mode PARTITION BY into S3 keeps 7 partitions open and
+  // spools the rows of the others there (engine/partition_spool.h), up to the data's size.
+  int lambda_ephemeral_mb = 2048;
   int log_retention_days = 14;
 
   // VPC: the Lambda's subnets and security groups (DEV); the Redshift cluster's security

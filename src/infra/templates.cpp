@@ -140,6 +140,7 @@ json dev_template(const InfraParams& p) {
                   {"Code", {{"S3Bucket", *p.code_s3_bucket}, {"S3Key", p.code_s3_key}}},
                   {"Timeout", p.lambda_timeout_seconds},
                   {"MemorySize", p.lambda_memory_mb},
+                  {"EphemeralStorage", {{"Size", p.lambda_ephemeral_mb}}},
                   {"Environment", {{"Variables", {{"CU_LOG_JSON", "1"}}}}},
                   {"Tags", tags(stack)}};
     if (p.in_vpc()) {

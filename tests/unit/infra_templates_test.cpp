@@ -85,6 +85,8 @@ TEST(DevTemplate, HoldsTheFunctionItsLogGroupAndRolesAllTagged) {
   EXPECT_EQ(f.at("Runtime"), "provided.al2023");
   EXPECT_EQ(f.at("Architectures"), json::array({"x86_64"}));
   EXPECT_EQ(f.at("FunctionName"), "crossunload-unload");
+  // 2 GB of /tmp by default: room for PARTITION BY's spool (docs/deploy.md).
+  EXPECT_EQ(f.at("EphemeralStorage"), json({{"Size", 2048}}));
   EXPECT_EQ(f.at("Role"), json({{"Fn::GetAtt", {"LambdaRole", "Arn"}}}));
   EXPECT_EQ(f.at("Code"),
             json({{"S3Bucket", "dev-deploy-artifacts"}, {"S3Key", "crossunload/function.zip"}}));
