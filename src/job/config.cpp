@@ -64,6 +64,10 @@ const std::vector<KeyInfo>& key_table() {
       {"row_group_size", KeyType::kSize, "Parquet row group size, 32 MB .. 128 MB"},
       {"partition_by", KeyType::kList, "partition columns (repeat or comma-separate)"},
       {"partition_include", KeyType::kBool, "keep partition columns in the files"},
+      {"mask", KeyType::kMap,
+       "mask a column in the database: col=null|redact|redact:TEXT|hash|keep:N (repeat)"},
+      {"mask_salt", KeyType::kString,
+       "salt of the hash mask rule (secret; default: random per run)"},
       {"manifest", KeyType::kWord, "none | plain | verbose (bare flag: plain)"},
       {"encrypted", KeyType::kWord, "true | false | auto: UNLOAD's ENCRYPTED [AUTO]"},
       {"kms_key_id", KeyType::kString, "KMS key for SSE-KMS (needs encrypted)"},
@@ -107,6 +111,8 @@ const char* type_name(KeyType t) {
       return "a size such as \"256 MB\" or an integer number of MB";
     case KeyType::kWord:
       return "a word or true/false";
+    case KeyType::kMap:
+      return "a table of name = \"value\" strings, or name=value items";
   }
   return "?";
 }
@@ -216,6 +222,30 @@ std::vector<std::string> as_list(const KeyInfo& k, const Value& v) {
     return out;
   }
   ill_typed(k);
+}
+
+// kMap: "name=value" items (split at the first '='). One string may hold several items,
+// comma-separated; list items (a table's entries, repeated flags) are taken whole, so a
+// value may hold commas there.
+std::vector<std::pair<std::string, std::string>> as_map(const KeyInfo& k, const Value& v) {
+  std::vector<std::string> items;
+  if (const auto* s = std::get_if<std::string>(&v)) {
+    items = split_list(*s);
+  } else if (const auto* l = std::get_if<std::vector<std::string>>(&v)) {
+    items = *l;
+  } else {
+    ill_typed(k);
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& item : items) {
+    size_t eq = item.find('=');
+    if (eq == std::string::npos || trim(item.substr(0, eq)).empty()) {
+      bad(k.name, fmt::format("'{}' is not name=value", item),
+          fmt::format("e.g. {} email=hash", k.name));
+    }
+    out.emplace_back(trim(item.substr(0, eq)), trim(item.substr(eq + 1)));
+  }
+  return out;
 }
 
 std::uint64_t as_size(const KeyInfo& k, const Value& v) {
@@ -382,6 +412,16 @@ Values parse_toml(std::string_view text, std::string_view origin) {
         list.push_back(str->get());
       }
       out[key] = std::move(list);
+    } else if (const auto* t = node.as_table(); t && find_key(key)->type == KeyType::kMap) {
+      std::vector<std::string> items;
+      for (auto&& [name, item] : *t) {
+        const auto* str = item.as_string();
+        if (!str) {
+          bad(origin, fmt::format("'{}.{}' must be a string", key, name.str()));
+        }
+        items.push_back(std::string(name.str()) + "=" + str->get());
+      }
+      out[key] = std::move(items);
     } else {
       bad(origin, fmt::format("'{}' must be {}", key, type_name(find_key(key)->type)));
     }
@@ -424,6 +464,15 @@ Values parse_json_value(const nlohmann::json& doc, std::string_view origin) {
         list.push_back(item.get<std::string>());
       }
       out[key] = std::move(list);
+    } else if (v.is_object() && find_key(key)->type == KeyType::kMap) {
+      std::vector<std::string> items;
+      for (const auto& [name, item] : v.items()) {
+        if (!item.is_string()) {
+          bad(origin, fmt::format("'{}.{}' must be a string", key, name));
+        }
+        items.push_back(name + "=" + item.get<std::string>());
+      }
+      out[key] = std::move(items);
     } else {
       bad(origin, fmt::format("'{}' must be {}", key, type_name(find_key(key)->type)));
     }
@@ -525,6 +574,18 @@ JobConfig build(const Values& values) {
       }
     } else if (key == "partition_include") {
       partition_include = as_bool(k, v);
+    } else if (key == "mask") {
+      job.mask.clear();
+      for (const auto& [col, rule] : as_map(k, v)) {
+        if (job.mask.contains(col)) {
+          bad(key, fmt::format("column '{}' is masked twice", col));
+        }
+        job.mask[col] = unload::parse_mask_rule(rule, "mask." + col);
+      }
+    } else if (key == "mask_salt") {
+      job.mask_salt = as_string(k, v);
+      unload::check_mask_salt(*job.mask_salt);  // first: a bad salt is not a secret to keep
+      register_secret(*job.mask_salt);
     } else if (key == "manifest") {
       static const std::pair<const char*, unload::Manifest> kManifests[] = {
           {"none", unload::Manifest::kNone},

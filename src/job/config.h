@@ -24,6 +24,7 @@
 #include <variant>
 #include <vector>
 
+#include "unload/mask.h"
 #include "unload/unload_spec.h"
 
 namespace cu::job {
@@ -40,8 +41,9 @@ using Values = std::map<std::string, Value>;
 
 // kBool: true/false (a bare flag; `--no-<flag>` for false). kWord: a word that may also be
 // given as a bare flag meaning "true" (`--manifest` = plain, `--encrypted=auto`). kList: an
-// array or a comma-separated string. kSize: "256 MB", "6.2 GB", or an integer in MB.
-enum class KeyType { kString, kBool, kInt, kList, kSize, kWord };
+// array or a comma-separated string. kSize: "256 MB", "6.2 GB", or an integer in MB. kMap: a
+// TOML table / JSON object of strings, kept as "name=value" items (a repeatable flag).
+enum class KeyType { kString, kBool, kInt, kList, kSize, kWord, kMap };
 
 struct KeyInfo {
   const char* name;  // e.g. "query_file"; the flag is "--query-file"
@@ -87,6 +89,11 @@ struct JobConfig {
 
   // The UNLOAD: destination (`to`), authorization (`iam_role`), every option.
   unload::UnloadSpec unload;
+
+  // Columns masked in the source database before rows leave it (run_job wraps the query).
+  unload::MaskRules mask;
+  // The hash rule's salt (registered as a secret); unset = a random one per run.
+  std::optional<std::string> mask_salt;
 
   std::optional<std::string> report;  // file path, or "-" for stdout
   bool dry_run = false;

@@ -36,6 +36,10 @@ ConfigFlags::ConfigFlags(CLI::App& cmd) {
       case KeyType::kList:
         f.option = cmd.add_option(name, f.list, k.help)->delimiter(',');
         break;
+      case KeyType::kMap:
+        // No delimiter: a rule such as redact:TEXT may hold commas. Repeat the flag.
+        f.option = cmd.add_option(name, f.list, k.help)->type_name("NAME=VALUE");
+        break;
       case KeyType::kString:
       case KeyType::kInt:
       case KeyType::kSize:
@@ -72,6 +76,7 @@ Values ConfigFlags::values() const {
         out[key] = f.on;
         break;
       case KeyType::kList:
+      case KeyType::kMap:
         out[key] = f.list;
         break;
       case KeyType::kWord:

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <stop_token>
 
 #include "aws/s3.h"
@@ -19,7 +20,9 @@
 #include "job/aws_context.h"
 #include "job/client_unload.h"
 #include "pg/connection.h"
+#include "pg/copy_binary_decoder.h"
 #include "pg/query_check.h"
+#include "unload/mask.h"
 #include "unload/naming.h"
 #include "unload/render.h"
 
@@ -267,6 +270,50 @@ Error stopped(const std::string& step, const std::string& resource, const std::s
       .with_hint("give the function more time (its timeout), or unload less per run");
 }
 
+// The SQL name of a described column's type, with the length or precision the type modifier
+// holds where the mask's cast(null as …) should keep it.
+std::string sql_type(const pg::Column& c) {
+  const int mod = c.type_modifier - 4;  // VARHDRSZ
+  if (c.type_oid == pg::oid::kVarchar && mod >= 0) {
+    return fmt::format("character varying({})", mod);
+  }
+  if (c.type_oid == pg::oid::kBpchar && mod >= 0) {
+    return fmt::format("character({})", mod);
+  }
+  if (c.type_oid == pg::oid::kNumeric && mod >= 0) {
+    return fmt::format("numeric({},{})", (mod >> 16) & 0xffff, mod & 0xffff);
+  }
+  return pg::type_name(c.type_oid);
+}
+
+// 128 bits from the system's random source, as hex: a salt nobody can guess or recompute.
+std::string random_salt() {
+  std::random_device rd;
+  std::string out;
+  for (int i = 0; i < 4; ++i) {
+    out += fmt::format("{:08x}", static_cast<std::uint32_t>(rd()));
+  }
+  return out;
+}
+
+// The job's query with its masked columns rewritten in SQL, so that the source database
+// masks them before any row leaves it, in server mode (UNLOAD) and client mode (COPY) alike.
+std::string masked_query(const JobConfig& job, pg::Connection& conn, const std::string& salt,
+                         Report& report) {
+  std::string inner = pg::checked_select(job.unload.select);
+  std::vector<unload::ResultColumn> columns;
+  for (const pg::Column& c : conn.describe(inner)) {
+    columns.push_back({c.name, sql_type(c)});
+  }
+  std::string sql = unload::mask_select(inner, columns, job.mask, salt);
+  for (const auto& c : columns) {
+    if (auto it = job.mask.find(c.name); it != job.mask.end()) {
+      report.masked.emplace_back(c.name, unload::to_string(it->second));
+    }
+  }
+  return sql;
+}
+
 }  // namespace
 
 Report run_job(const JobConfig& job, const aws::Environment& env, Report* partial,
@@ -351,6 +398,18 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
   log::debug("source is {} ({} mode)", redshift ? "Redshift" : "PostgreSQL", report.mode);
 
   CancelQueryOnStop cancel_on_stop(*conn, stop);
+
+  // What is unloaded: the job's UNLOAD, its query masked when columns are to be masked.
+  unload::UnloadSpec spec = job.unload;
+  if (!job.mask.empty()) {
+    std::string salt = job.mask_salt ? *job.mask_salt : random_salt();
+    register_secret(salt);
+    report.mask_salt = job.mask_salt ? "given" : "random";
+    check_stop("mask");
+    spec.select = step(report, "mask", target.user, fmt::format("{} columns", job.mask.size()),
+                       [&] { return masked_query(job, *conn, salt, report); });
+    log::debug("masked query: {}", redact(spec.select));
+  }
   check_stop("unload");
   aws::CredentialsProviderPtr writer;
   auto write_identity = [&]() -> aws::CredentialsProviderPtr {
@@ -365,21 +424,20 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
   };
 
   if (mode == Mode::kServer) {
-    if (!job.unload.authorization) {
+    if (!spec.authorization) {
       throw Error(ErrorKind::kUsage, "configure", "iam_role",
                   "server mode sends UNLOAD to the cluster, which needs IAM_ROLE")
           .with_hint("set iam_role to the role chain the cluster assumes, or mode = \"client\"");
     }
-    report.unload_sql = unload::render_redacted(job.unload);
-    std::string sql = unload::render(job.unload);
+    report.unload_sql = unload::render_redacted(spec);
+    std::string sql = unload::render(spec);
     try {
-      step(report, "unload", target.user, job.unload.destination,
-           [&] { conn->execute(sql, "unload"); });
+      step(report, "unload", target.user, spec.destination, [&] { conn->execute(sql, "unload"); });
     } catch (const Error& e) {
       if (!stop.stop_requested()) {
         throw;
       }
-      throw stopped("unload", job.unload.destination,
+      throw stopped("unload", spec.destination,
                     "the UNLOAD was cancelled on the cluster (" + e.message() + ")");
     }
     std::int64_t n = last_unload_count(*conn);
@@ -388,25 +446,23 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
     }
     if (stop.stop_requested()) {
       // The cluster wrote before the stop; the job cannot delete what Redshift wrote.
-      throw stopped("verify", job.unload.destination,
+      throw stopped("verify", spec.destination,
                     "the UNLOAD finished but was not verified; its objects stay under the prefix");
     }
     auto reader = write_identity();
-    step(report, "verify", describe_provider(reader), job.unload.destination, [&] {
-      naming_refused_identity(aws, reader,
-                              [&] { verify_objects(job.unload, aws, reader, report); });
+    step(report, "verify", describe_provider(reader), spec.destination, [&] {
+      naming_refused_identity(aws, reader, [&] { verify_objects(spec, aws, reader, report); });
     });
     report.steps.back().identity = arn_of(reader);
   } else {
     ClientUnloadResult r;
     // To S3 the objects are written as the write identity (the connect step names the
     // database user); to a folder, by this process as that user.
-    auto to_s3_as =
-        unload::parse_destination(job.unload.destination).s3 ? write_identity() : nullptr;
+    auto to_s3_as = unload::parse_destination(spec.destination).s3 ? write_identity() : nullptr;
     try {
-      r = step(report, "unload", target.user, job.unload.destination, [&] {
+      r = step(report, "unload", target.user, spec.destination, [&] {
         return naming_refused_identity(
-            aws, to_s3_as, [&] { return client_unload(job.unload, *conn, aws, to_s3_as, stop); });
+            aws, to_s3_as, [&] { return client_unload(spec, *conn, aws, to_s3_as, stop); });
       });
       if (to_s3_as) {
         report.steps.back().identity = arn_of(to_s3_as);
@@ -415,8 +471,7 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
       if (!stop.stop_requested() || e.message().starts_with("stopped before the deadline")) {
         throw;
       }
-      throw stopped("unload", job.unload.destination,
-                    "the query was cancelled (" + e.message() + ")");
+      throw stopped("unload", spec.destination, "the query was cancelled (" + e.message() + ")");
     }
     report.rows = r.rows;
     report.bytes = r.bytes;
@@ -450,6 +505,13 @@ nlohmann::json to_json(const Report& r) {
                           {"resource", s.detail}});
   }
   j["unload_sql"] = r.unload_sql ? nlohmann::json(*r.unload_sql) : nlohmann::json(nullptr);
+  if (!r.masked.empty()) {
+    j["masked"] = nlohmann::json::object();
+    for (const auto& [column, rule] : r.masked) {
+      j["masked"][column] = rule;
+    }
+    j["mask_salt"] = r.mask_salt;
+  }
   if (r.error) {
     j["error"] = *r.error;
     j["exit_code"] = r.exit_code;
@@ -505,6 +567,14 @@ std::string describe_plan(const JobConfig& job, const aws::Environment& env) {
   if (job.mode != Mode::kClient && job.unload.authorization) {
     line("server mode: send to the cluster:\n     " + unload::render_redacted(job.unload));
     line("server mode: verify the objects under " + job.unload.destination + " as " + writer);
+  }
+  if (!job.mask.empty()) {
+    std::string cols;
+    for (const auto& [column, rule] : job.mask) {
+      cols += fmt::format("{}{}={}", cols.empty() ? "" : ", ", column, unload::to_string(rule));
+    }
+    line("mask in the database (the query is wrapped before it runs): " + cols +
+         (job.mask_salt ? "" : "; hash salt random for this run"));
   }
   if (job.mode != Mode::kServer) {
     line("client mode: COPY (query) TO STDOUT, write " +

@@ -50,7 +50,11 @@ struct Report {
   std::optional<std::string> manifest;  // URL of the manifest, when one was written
   std::vector<StepReport> steps;
   std::optional<std::string> unload_sql;  // server mode; credentials redacted
-  std::optional<std::string> error;       // the failure's one-line message
+  // Masked columns: column -> rule as written (never the salt).
+  std::vector<std::pair<std::string, std::string>> masked;
+  // "given" (mask_salt) or "random" (hashes of this run compare with no other run's).
+  std::string mask_salt;
+  std::optional<std::string> error;  // the failure's one-line message
   int exit_code = 0;
 };
 

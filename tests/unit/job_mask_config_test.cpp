@@ -1,0 +1,99 @@
+// The `mask` and `mask_salt` keys: a TOML table, a JSON object and repeated `--mask col=rule`
+// flags give the same rules; bad rules and salts are usage errors (exit 2) that never show
+// the salt; the salt is registered as a secret as soon as it is read.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "base/error.h"
+#include "base/redact.h"
+#include "job/config.h"
+#include "job/config_flags.h"
+
+namespace {
+
+using namespace cu::job;
+using cu::unload::MaskRule;
+
+const std::string kBase = "query = 'select 1'\nto = 'out/x_'\nsource = 'host=127.0.0.1 dbname=x'\n";
+
+std::map<std::string, std::string> rules_of(const JobConfig& j) {
+  std::map<std::string, std::string> out;
+  for (const auto& [col, rule] : j.mask) out[col] = cu::unload::to_string(rule);
+  return out;
+}
+
+const std::map<std::string, std::string> kWant = {
+    {"email", "hash"}, {"phone", "null"}, {"firstname", "keep:1"}, {"last, name", "redact:a,b"}};
+
+TEST(JobMaskConfig, TomlTableJsonObjectAndFlagsAgree) {
+  JobConfig t = build(parse_toml(kBase + R"(
+mask_salt = "pepper-and-salt"
+[mask]
+email = "hash"
+phone = "null"
+firstname = "keep:1"
+"last, name" = "redact:a,b"
+)",
+                                 "job.toml"));
+  EXPECT_EQ(rules_of(t), kWant);
+  EXPECT_EQ(t.mask_salt, "pepper-and-salt");
+
+  JobConfig j = build(parse_json(R"({"query": "select 1", "to": "out/x_",
+    "source": "host=127.0.0.1 dbname=x",
+    "mask": {"email": "hash", "phone": "null", "firstname": "keep:1", "last, name": "redact:a,b"}})"));
+  EXPECT_EQ(rules_of(j), kWant);
+  EXPECT_EQ(j.mask_salt, std::nullopt);
+
+  CLI::App app;
+  auto* cmd = app.add_subcommand("run");
+  ConfigFlags flags(*cmd);
+  app.parse(
+      "run --mask email=hash --mask phone=null --mask firstname=keep:1 "
+      "--mask 'last, name=redact:a,b'",
+      false);
+  Values v = parse_toml(kBase + "[mask]\nuserid = 'hash'\n", "job.toml");
+  overlay(v, flags.values());  // the flags' rules replace the file's
+  EXPECT_EQ(rules_of(build(v)), kWant);
+}
+
+TEST(JobMaskConfig, OneStringHoldsCommaSeparatedItems) {
+  JobConfig j = build(parse_toml(kBase + "mask = 'email=hash, phone = null'\n", "job.toml"));
+  EXPECT_EQ(rules_of(j),
+            (std::map<std::string, std::string>{{"email", "hash"}, {"phone", "null"}}));
+}
+
+std::string error_of(const std::string& toml) {
+  try {
+    build(parse_toml(kBase + toml, "job.toml"));
+  } catch (const cu::Error& e) {
+    EXPECT_EQ(e.exit_code(), 2) << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << "accepted: " << toml;
+  return "";
+}
+
+TEST(JobMaskConfig, BadRulesAndSaltsAreUsageErrors) {
+  EXPECT_EQ(error_of("[mask]\nemail = 'sha1'\n"),
+            "configure mask.email: 'sha1' is not a mask rule; hint: one of: null | redact | "
+            "redact:TEXT | hash | keep:N");
+  EXPECT_NE(error_of("[mask]\nemail = 'keep:-1'\n").find("keep:N needs N from 1"),
+            std::string::npos);
+  EXPECT_NE(error_of("[mask]\nemail = 1\n").find("'mask.email' must be a string"),
+            std::string::npos);
+  EXPECT_NE(error_of("mask = 'email'\n").find("'email' is not name=value"), std::string::npos);
+  EXPECT_NE(error_of("mask = ['email=hash', 'email=null']\n").find("masked twice"),
+            std::string::npos);
+  for (const char* salt : {"abc12", "has a space", "back\\slash"}) {
+    std::string msg = error_of(fmt::format("mask_salt = '{}'\n", salt));
+    EXPECT_NE(msg.find("mask_salt must be 8 to 256"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find("abc12"), std::string::npos) << msg;
+  }
+}
+
+TEST(JobMaskConfig, SaltIsRegisteredAsASecret) {
+  build(parse_toml(kBase + "mask_salt = 'nobody-may-see-this-salt'\n", "job.toml"));
+  EXPECT_EQ(cu::redact("x nobody-may-see-this-salt y"), "x *** y");
+}
+
+}  // namespace
