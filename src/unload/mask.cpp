@@ -110,7 +110,8 @@ std::string quote_identifier(std::string_view name) {
 
 std::string mask_select(std::string_view select, const std::vector<ResultColumn>& columns,
                         const MaskRules& rules, std::string_view salt) {
-  for (const auto& [name, rule] : rules) {
+  for (const auto& rule : rules) {
+    const std::string& name = rule.first;
     bool found = std::any_of(columns.begin(), columns.end(),
                              [&](const ResultColumn& c) { return c.name == name; });
     if (!found) {

@@ -14,19 +14,24 @@ namespace {
 using namespace cu::job;
 using cu::unload::MaskRule;
 
-const std::string kBase = "query = 'select 1'\nto = 'out/x_'\nsource = 'host=127.0.0.1 dbname=x'\n";
+constexpr const char* kBase =
+    "query = 'select 1'\nto = 'out/x_'\nsource = 'host=127.0.0.1 dbname=x'\n";
 
 std::map<std::string, std::string> rules_of(const JobConfig& j) {
   std::map<std::string, std::string> out;
-  for (const auto& [col, rule] : j.mask) out[col] = cu::unload::to_string(rule);
+  for (const auto& [col, rule] : j.mask) {
+    out[col] = cu::unload::to_string(rule);
+  }
   return out;
 }
 
-const std::map<std::string, std::string> kWant = {
-    {"email", "hash"}, {"phone", "null"}, {"firstname", "keep:1"}, {"last, name", "redact:a,b"}};
+std::map<std::string, std::string> want_rules() {
+  return {
+      {"email", "hash"}, {"phone", "null"}, {"firstname", "keep:1"}, {"last, name", "redact:a,b"}};
+}
 
 TEST(JobMaskConfig, TomlTableJsonObjectAndFlagsAgree) {
-  JobConfig t = build(parse_toml(kBase + R"(
+  JobConfig t = build(parse_toml(std::string(kBase) + R"(
 mask_salt = "pepper-and-salt"
 [mask]
 email = "hash"
@@ -35,13 +40,13 @@ firstname = "keep:1"
 "last, name" = "redact:a,b"
 )",
                                  "job.toml"));
-  EXPECT_EQ(rules_of(t), kWant);
+  EXPECT_EQ(rules_of(t), want_rules());
   EXPECT_EQ(t.mask_salt, "pepper-and-salt");
 
   JobConfig j = build(parse_json(R"({"query": "select 1", "to": "out/x_",
     "source": "host=127.0.0.1 dbname=x",
     "mask": {"email": "hash", "phone": "null", "firstname": "keep:1", "last, name": "redact:a,b"}})"));
-  EXPECT_EQ(rules_of(j), kWant);
+  EXPECT_EQ(rules_of(j), want_rules());
   EXPECT_EQ(j.mask_salt, std::nullopt);
 
   CLI::App app;
@@ -51,20 +56,21 @@ firstname = "keep:1"
       "run --mask email=hash --mask phone=null --mask firstname=keep:1 "
       "--mask 'last, name=redact:a,b'",
       false);
-  Values v = parse_toml(kBase + "[mask]\nuserid = 'hash'\n", "job.toml");
+  Values v = parse_toml(std::string(kBase) + "[mask]\nuserid = 'hash'\n", "job.toml");
   overlay(v, flags.values());  // the flags' rules replace the file's
-  EXPECT_EQ(rules_of(build(v)), kWant);
+  EXPECT_EQ(rules_of(build(v)), want_rules());
 }
 
 TEST(JobMaskConfig, OneStringHoldsCommaSeparatedItems) {
-  JobConfig j = build(parse_toml(kBase + "mask = 'email=hash, phone = null'\n", "job.toml"));
+  JobConfig j =
+      build(parse_toml(std::string(kBase) + "mask = 'email=hash, phone = null'\n", "job.toml"));
   EXPECT_EQ(rules_of(j),
             (std::map<std::string, std::string>{{"email", "hash"}, {"phone", "null"}}));
 }
 
 std::string error_of(const std::string& toml) {
   try {
-    build(parse_toml(kBase + toml, "job.toml"));
+    build(parse_toml(std::string(kBase) + toml, "job.toml"));
   } catch (const cu::Error& e) {
     EXPECT_EQ(e.exit_code(), 2) << e.what();
     return e.what();
@@ -92,7 +98,7 @@ TEST(JobMaskConfig, BadRulesAndSaltsAreUsageErrors) {
 }
 
 TEST(JobMaskConfig, SaltIsRegisteredAsASecret) {
-  build(parse_toml(kBase + "mask_salt = 'nobody-may-see-this-salt'\n", "job.toml"));
+  build(parse_toml(std::string(kBase) + "mask_salt = 'nobody-may-see-this-salt'\n", "job.toml"));
   EXPECT_EQ(cu::redact("x nobody-may-see-this-salt y"), "x *** y");
 }
 

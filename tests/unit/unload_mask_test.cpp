@@ -16,14 +16,18 @@ using cu::unload::MaskRules;
 using cu::unload::parse_mask_rule;
 using cu::unload::ResultColumn;
 
-const std::vector<ResultColumn> kUsers = {{"userid", "integer"},
-                                          {"firstname", "character varying(30)"},
-                                          {"email", "character varying(100)"},
-                                          {"phone", "character(14)"}};
+std::vector<ResultColumn> users() {
+  return {{"userid", "integer"},
+          {"firstname", "character varying(30)"},
+          {"email", "character varying(100)"},
+          {"phone", "character(14)"}};
+}
 
 MaskRules rules(std::initializer_list<std::pair<const char*, const char*>> items) {
   MaskRules out;
-  for (const auto& [col, rule] : items) out[col] = parse_mask_rule(rule, "mask");
+  for (const auto& [col, rule] : items) {
+    out[col] = parse_mask_rule(rule, "mask");
+  }
   return out;
 }
 
@@ -39,7 +43,7 @@ std::pair<int, std::string> error_of(const std::function<void()>& fn) {
 }
 
 TEST(Mask, EachRuleExactly) {
-  EXPECT_EQ(mask_select("select * from users", kUsers,
+  EXPECT_EQ(mask_select("select * from users", users(),
                         rules({{"phone", "null"},
                                {"firstname", "keep:1"},
                                {"email", "hash"},
@@ -52,7 +56,7 @@ TEST(Mask, EachRuleExactly) {
 }
 
 TEST(Mask, UnmaskedColumnsKeepOrderAndNames) {
-  EXPECT_EQ(mask_select("select 1", kUsers, rules({{"email", "redact:n/a"}}), "saltsalt"),
+  EXPECT_EQ(mask_select("select 1", users(), rules({{"email", "redact:n/a"}}), "saltsalt"),
             "select \"userid\", \"firstname\", cast('n/a' as varchar) as \"email\", \"phone\" "
             "from (\nselect 1\n) as cu_masked");
 }
@@ -68,14 +72,14 @@ TEST(Mask, QuotesIdentifiersAndLiterals) {
 
 TEST(Mask, TrailingCommentOfTheQueryCannotSwallowTheParenthesis) {
   EXPECT_EQ(
-      mask_select("select * from users -- all", kUsers, rules({{"email", "null"}}), "saltsalt"),
+      mask_select("select * from users -- all", users(), rules({{"email", "null"}}), "saltsalt"),
       "select \"userid\", \"firstname\", cast(null as character varying(100)) as \"email\", "
       "\"phone\" from (\nselect * from users -- all\n) as cu_masked");
 }
 
 TEST(Mask, UnknownColumnIsAUsageError) {
   auto [code, msg] = error_of([] {
-    mask_select("select 1", kUsers, rules({{"Email", "hash"}}), "saltsalt");
+    mask_select("select 1", users(), rules({{"Email", "hash"}}), "saltsalt");
   });
   EXPECT_EQ(code, 2);
   EXPECT_EQ(msg,
