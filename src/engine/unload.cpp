@@ -873,6 +873,7 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, CopySource& source,
   if (partitioned) {
     // Redshift's rules for keys (they exist, are of a key type, leave another column).
     std::vector<unload::ResultColumn> described;
+    described.reserve(columns.size());
     for (const auto& c : columns) {
       described.push_back({c.name, pg::type_name(c.type_oid)});
     }

@@ -154,7 +154,9 @@ class ColumnBatch {
  public:
   explicit ColumnBatch(const std::vector<ColumnType>& types) {
     columns_.reserve(types.size());
-    for (const auto& t : types) columns_.emplace_back(t);
+    for (const auto& t : types) {
+      columns_.emplace_back(t);
+    }
   }
 
   size_t num_columns() const { return columns_.size(); }
@@ -164,11 +166,15 @@ class ColumnBatch {
   // Bytes held in string arenas, the part of a batch that is not bounded by its row count.
   size_t arena_bytes() const {
     size_t n = 0;
-    for (const auto& c : columns_) n += c.arena_bytes();
+    for (const auto& c : columns_) {
+      n += c.arena_bytes();
+    }
     return n;
   }
   void clear() {
-    for (auto& c : columns_) c.clear();
+    for (auto& c : columns_) {
+      c.clear();
+    }
   }
 
  private:

@@ -37,7 +37,9 @@ constexpr size_t kMaxLiteralGroups = 63;  // keeps the run header one byte, as A
 template <typename T>
 size_t run_length(const T* v, size_t i, size_t n) {
   size_t r = 1;
-  while (i + r < n && v[i + r] == v[i]) ++r;
+  while (i + r < n && v[i + r] == v[i]) {
+    ++r;
+  }
   return r;
 }
 
@@ -50,7 +52,9 @@ void encode(const T* v, size_t n, int bw, std::string* out) {
     if (run >= 8) {
       put_varint(static_cast<uint64_t>(run) << 1, out);
       uint32_t value = v[i];
-      for (int b = 0; b < value_bytes; ++b) out->push_back(static_cast<char>(value >> (8 * b)));
+      for (int b = 0; b < value_bytes; ++b) {
+        out->push_back(static_cast<char>(value >> (8 * b)));
+      }
       i += run;
       continue;
     }
@@ -60,7 +64,9 @@ void encode(const T* v, size_t n, int bw, std::string* out) {
     while (i < n && groups < kMaxLiteralGroups) {
       i = std::min(i + 8, n);
       ++groups;
-      if (i < n && i + 8 <= n && run_length(v, i, std::min(n, i + 8)) >= 8) break;
+      if (i < n && i + 8 <= n && run_length(v, i, std::min(n, i + 8)) >= 8) {
+        break;
+      }
     }
     put_varint((static_cast<uint64_t>(groups) << 1) | 1, out);
     uint64_t acc = 0;
@@ -108,7 +114,9 @@ void plain_encode_bools(const uint8_t* values, size_t count, std::string* out) {
       bit = 0;
     }
   }
-  if (bit > 0) out->push_back(static_cast<char>(byte));
+  if (bit > 0) {
+    out->push_back(static_cast<char>(byte));
+  }
 }
 
 void compress_page(Codec codec, int level, std::string_view in, std::string* out) {
