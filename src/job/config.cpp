@@ -67,7 +67,7 @@ const std::vector<KeyInfo>& key_table() {
       {"mask", KeyType::kMap,
        "mask a column in the database: col=null|redact|redact:TEXT|hash|keep:N (repeat)"},
       {"mask_salt", KeyType::kString,
-       "salt of the hash mask rule (secret; default: random per run)"},
+       "salt of the hash mask rule: a secret, give it in the job file (default: random per run)"},
       {"manifest", KeyType::kWord, "none | plain | verbose (bare flag: plain)"},
       {"encrypted", KeyType::kWord, "true | false | auto: UNLOAD's ENCRYPTED [AUTO]"},
       {"kms_key_id", KeyType::kString, "KMS key for SSE-KMS (needs encrypted)"},

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -564,17 +565,21 @@ std::string describe_plan(const JobConfig& job, const aws::Environment& env) {
   line("detect the server: Redshift → server mode, PostgreSQL → client mode (mode = " +
        std::string(to_string(job.mode)) + ")");
   std::string writer = job.write_role_arn ? *job.write_role_arn : own;
-  if (job.mode != Mode::kClient && job.unload.authorization) {
-    line("server mode: send to the cluster:\n     " + unload::render_redacted(job.unload));
-    line("server mode: verify the objects under " + job.unload.destination + " as " + writer);
-  }
   if (!job.mask.empty()) {
     std::string cols;
     for (const auto& [column, rule] : job.mask) {
       cols += fmt::format("{}{}={}", cols.empty() ? "" : ", ", column, unload::to_string(rule));
     }
-    line("mask in the database (the query is wrapped before it runs): " + cols +
-         (job.mask_salt ? "" : "; hash salt random for this run"));
+    bool salt_is_random =
+        !job.mask_salt && std::any_of(job.mask.begin(), job.mask.end(), [](const auto& m) {
+          return m.second.kind == unload::MaskRule::Kind::kHash;
+        });
+    line("mask in the database (the query below is wrapped before it runs): " + cols +
+         (salt_is_random ? "; hash salt random for this run" : ""));
+  }
+  if (job.mode != Mode::kClient && job.unload.authorization) {
+    line("server mode: send to the cluster:\n     " + unload::render_redacted(job.unload));
+    line("server mode: verify the objects under " + job.unload.destination + " as " + writer);
   }
   if (job.mode != Mode::kServer) {
     line("client mode: COPY (query) TO STDOUT, write " +
