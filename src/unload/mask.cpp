@@ -160,13 +160,13 @@ std::string mask_select(std::string_view select, const std::vector<ResultColumn>
         list += fmt::format("cast(null as {})", c.type);
         break;
       case MaskRule::Kind::kRedact:
-        list += fmt::format("cast({} as varchar)", quote_literal(r.text));
+        list += fmt::format("cast({} as varchar(65535))", quote_literal(r.text));
         break;
       case MaskRule::Kind::kHash:
-        list += fmt::format("md5({} || cast({} as varchar))", quote_literal(salt), col);
+        list += fmt::format("md5({} || cast({} as varchar(65535)))", quote_literal(salt), col);
         break;
       case MaskRule::Kind::kKeep:
-        list += fmt::format("left(cast({} as varchar), {}) || '***'", col, r.keep);
+        list += fmt::format("left(cast({} as varchar(65535)), {}) || '***'", col, r.keep);
         break;
     }
     list += " as " + col;

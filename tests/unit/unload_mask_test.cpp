@@ -49,24 +49,25 @@ TEST(Mask, EachRuleExactly) {
                                {"email", "hash"},
                                {"userid", "redact"}}),
                         "s4lt-s4lt"),
-            "select cast('***' as varchar) as \"userid\", "
-            "left(cast(\"firstname\" as varchar), 1) || '***' as \"firstname\", "
-            "md5('s4lt-s4lt' || cast(\"email\" as varchar)) as \"email\", "
+            "select cast('***' as varchar(65535)) as \"userid\", "
+            "left(cast(\"firstname\" as varchar(65535)), 1) || '***' as \"firstname\", "
+            "md5('s4lt-s4lt' || cast(\"email\" as varchar(65535))) as \"email\", "
             "cast(null as character(14)) as \"phone\" from (\nselect * from users\n) as cu_masked");
 }
 
 TEST(Mask, UnmaskedColumnsKeepOrderAndNames) {
-  EXPECT_EQ(mask_select("select 1", users(), rules({{"email", "redact:n/a"}}), "saltsalt"),
-            "select \"userid\", \"firstname\", cast('n/a' as varchar) as \"email\", \"phone\" "
-            "from (\nselect 1\n) as cu_masked");
+  EXPECT_EQ(
+      mask_select("select 1", users(), rules({{"email", "redact:n/a"}}), "saltsalt"),
+      "select \"userid\", \"firstname\", cast('n/a' as varchar(65535)) as \"email\", \"phone\" "
+      "from (\nselect 1\n) as cu_masked");
 }
 
 TEST(Mask, QuotesIdentifiersAndLiterals) {
   std::vector<ResultColumn> cols = {{"say \"hi\"", "text"}, {"Mixed Case", "integer"}};
   EXPECT_EQ(mask_select("select x", cols,
                         rules({{"say \"hi\"", "redact:it's"}, {"Mixed Case", "hash"}}), "o'salt-1"),
-            "select cast('it''s' as varchar) as \"say \"\"hi\"\"\", "
-            "md5('o''salt-1' || cast(\"Mixed Case\" as varchar)) as \"Mixed Case\" "
+            "select cast('it''s' as varchar(65535)) as \"say \"\"hi\"\"\", "
+            "md5('o''salt-1' || cast(\"Mixed Case\" as varchar(65535))) as \"Mixed Case\" "
             "from (\nselect x\n) as cu_masked");
 }
 
