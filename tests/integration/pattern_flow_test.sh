@@ -9,16 +9,7 @@
 # the objects; the report's fields; and no log or report holds the database password or a
 # secret key.
 source "$(dirname "$0")/../support/testlib.sh"
-cu_require_stack CU_PG_PASSWORD CU_PG_DATABASE
-[[ -x "${CROSSUNLOAD:-}" ]] || cu_fail "CROSSUNLOAD (the built executable) is not set; run through ctest"
-command -v aws >/dev/null || cu_fail "awscli is missing (scripts/install-deps installs it)"
-command -v jq >/dev/null || cu_fail "jq is missing (scripts/install-deps installs it)"
-
-CU_STACK_DIR=$(cu_tmpdir)
-_cleanup=()
-stack_on_exit() { _cleanup+=("$*"); }
-trap 'for c in "${_cleanup[@]}"; do eval "$c" || true; done; rm -rf "$CU_TMP"' EXIT
-source "$CU_SOURCE_DIR/scripts/lib/pattern.sh"
+source "$(dirname "$0")/../support/pattern_gateway.sh"
 
 sfx="-flow$$"
 pattern_setup "$sfx"

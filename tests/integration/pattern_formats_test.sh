@@ -6,15 +6,7 @@
 # gateway's --default-iam-role, which alone may not write the DEV bucket: Redshift-style
 # error naming the bucket, nothing written).
 source "$(dirname "$0")/../support/testlib.sh"
-cu_require_stack CU_PG_PASSWORD CU_PG_DATABASE
-[[ -x "${CROSSUNLOAD:-}" ]] || cu_fail "CROSSUNLOAD (the built executable) is not set; run through ctest"
-command -v aws >/dev/null || cu_fail "awscli is missing (scripts/install-deps installs it)"
-
-CU_STACK_DIR=$(cu_tmpdir)
-_cleanup=()
-stack_on_exit() { _cleanup+=("$*"); }
-trap 'for c in "${_cleanup[@]}"; do eval "$c" || true; done; rm -rf "$CU_TMP"' EXIT
-source "$CU_SOURCE_DIR/scripts/lib/pattern.sh"
+source "$(dirname "$0")/../support/pattern_gateway.sh"
 
 pattern_setup "-fmt$$"
 pattern_start_gateway
