@@ -189,7 +189,10 @@ TEST(DevRoles, WithoutVpcThereIsNoStarAtAll) {
   InfraParams p = cu::infra::parse_infra_params(job, "job.toml");
   for (auto roles : {cu::infra::dev_roles(p), cu::infra::prod_roles(p)})
     for (const auto& r : roles)
-      for (const auto& s : all_statements(r)) EXPECT_NE(s.at("Resource"), "*") << s.dump();
+      for (const auto& s : all_statements(r)) {
+        // As text: comparing the json with "*" trips GCC 12's -Warray-bounds at -O3.
+        EXPECT_NE(s.at("Resource").dump(), R"("*")") << s.dump();
+      }
 }
 
 // Client mode: the job (the Lambda role) assumes S3-Write-Role itself, writes with it and
