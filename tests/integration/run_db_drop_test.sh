@@ -20,10 +20,14 @@ prefix="s3://$bucket/$key"
 AWS_PROFILE=lambda aws s3 cp --quiet - "s3://$bucket/drop/keep_000" <<<"another run" ||
   cu_fail "cannot put the neighbour object"
 
-# About 150 MB of text: long enough to be stopped half-way, in 5 MB objects.
-# The run's tag in the query tells its backend from other tests' crossunload sessions.
+# About 150 MB of text in 5 MB objects, with a 20 s pause about half-way (at one row, in
+# whichever order PostgreSQL joins): a fast build would otherwise finish the whole COPY
+# between the moment the test sees the first object and pg_terminate_backend, and the run
+# would rightly succeed. The run's tag tells its backend from other tests' sessions.
 tag="run$sfx"
-q="select s.*, g, '$tag' as run from sales s cross join generate_series(1, 12) g"
+q="select s.*, g, '$tag' as run,
+  case when s.salesid = 100000 and g = 6 then (select 1 from pg_sleep(20)) end as pause
+  from sales s cross join generate_series(1, 12) g"
 out="$CU_STACK_DIR/job"
 env -u PGPASSFILE -u PGPASSWORD AWS_PROFILE=lambda "$CROSSUNLOAD" run --mode client \
   --region "$CU_PAT_REGION" --secret-id "$CU_PAT_SECRET_ID" \
