@@ -7,23 +7,15 @@
 # no object, report or message of the job.
 source "$(dirname "$0")/../support/testlib.sh"
 source "$(dirname "$0")/../support/pattern_gateway.sh"
+source "$(dirname "$0")/../support/mask_users.sh"
 
 sfx="-mask$$"
 pattern_setup "$sfx"
 pattern_start_gateway
 pattern_make_secret
 
-salt="cu-mask-salt-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 job="$CU_STACK_DIR/job.toml"
-cat >"$job" <<TOML
-mask_salt = "$salt"
-[mask]
-email = "hash"
-phone = "null"
-firstname = "keep:1"
-lastname = "redact"
-TOML
-chmod 600 "$job"
+mask_users_job "$job"
 
 query='select * from users'
 prefix="s3://$CU_PAT_BUCKET/masked/users_"
@@ -47,11 +39,7 @@ AWS_PROFILE=lambda aws s3 cp --recursive --quiet "s3://$CU_PAT_BUCKET/masked/" "
 files=("$dl"/*)
 ((${#files[@]} > 0)) || cu_fail "no objects under $prefix"
 
-likes="likesports, liketheatre, likeconcerts, likejazz, likeclassical, likeopera, likerock,
-  likevegas, likebroadway, likemusicals"
-want_q="select userid, username, substr(firstname, 1, 1) || '***', '***', city, state,
-  md5('$salt' || email), null, $likes from users"
-cu_pg_rows "$want_q" --sort >"$CU_STACK_DIR/want"
+cu_pg_rows "$(mask_users_want)" --sort >"$CU_STACK_DIR/want"
 cu_file_rows --format csv --sort "${files[@]}" >"$CU_STACK_DIR/got"
 cu_assert_eq "$(wc -l <"$CU_STACK_DIR/got" | tr -d ' ')" "$n" "rows in the DEV bucket"
 if ! cmp -s "$CU_STACK_DIR/want" "$CU_STACK_DIR/got"; then

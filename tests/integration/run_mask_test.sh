@@ -6,20 +6,12 @@
 # a column the query does not return, or an unknown rule, is a usage error (exit 2) that
 # writes nothing. The salt is in no file, report or message.
 source "$(dirname "$0")/../support/testlib.sh"
+source "$(dirname "$0")/../support/mask_users.sh"
 cu_require_stack
 [[ -x "${CROSSUNLOAD:-}" ]] || cu_fail "CROSSUNLOAD (the built executable) is not set; run through ctest"
 
 out=$(cu_tmpdir)
-salt="cu-mask-salt-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-# The salt comes from the job file: a process argument would show it to every local user.
-cat >"$out/job.toml" <<TOML
-mask_salt = "$salt"
-[mask]
-email = "hash"
-phone = "null"
-firstname = "keep:1"
-lastname = "redact"
-TOML
+mask_users_job "$out/job.toml"
 q="select * from users order by userid"
 
 "$CROSSUNLOAD" run --config "$out/job.toml" --source "$CU_PG_CONNINFO" --query "$q" \
@@ -32,11 +24,7 @@ want_header=$(cu_psql tickit -Atc "select string_agg(column_name, ',' order by o
 cu_assert_eq "$(head -n 1 "$out/data/users_000")" "$want_header" "header of the masked file"
 
 # PostgreSQL's answer to the rules written independently of crossunload's SQL.
-likes="likesports, liketheatre, likeconcerts, likejazz, likeclassical, likeopera, likerock,
-  likevegas, likebroadway, likemusicals"
-want_q="select userid, username, substr(firstname, 1, 1) || '***', '***', city, state,
-  md5('$salt' || email), null, $likes from users"
-cu_pg_rows "$want_q" --sort >"$out/want"
+cu_pg_rows "$(mask_users_want)" --sort >"$out/want"
 cu_file_rows --format csv --header --sort "$out/data/users_000" >"$out/got"
 count=$(cu_psql tickit -Atc "select count(*) from users")
 cu_assert_eq "$(wc -l <"$out/got" | tr -d ' ')" "$count" "rows read back"
