@@ -1,7 +1,7 @@
 #pragma once
 // AWS Signature Version 4: a pure function of (request, credentials, time, region,
 // service). No I/O: the HTTP client calls sign() just before sending. Tested file by file
-// against AWS's official vectors (shared/testdata/sigv4/).
+// against AWS's official vectors (tests/data/sigv4/).
 //
 //   cu::aws::HttpRequest req{"GET", "https://sts.us-east-1.amazonaws.com/?Action=…", {}, ""};
 //   cu::aws::SigningParams p{"us-east-1", "sts", std::chrono::system_clock::now()};

@@ -1,4 +1,4 @@
-// SigV4 against AWS's published vectors (../shared/testdata/sigv4, see its README.md): the
+// SigV4 against AWS's published vectors (tests/data/sigv4, see its README.md): the
 // classic suite (botocore's copy, header signing) and aws-c-auth's JSON suite (header and
 // query signing). Each case is one parameterized test named after its folder, so a failure
 // names the vector. Expected values are the suites' files, never our own output.
@@ -26,7 +26,7 @@ using cu::aws::SigningTrace;
 
 namespace {
 
-fs::path suite_root() { return fs::path(CU_SOURCE_DIR) / ".." / "shared" / "testdata" / "sigv4"; }
+fs::path suite_root() { return fs::path(CU_SOURCE_DIR) / "tests" / "data" / "sigv4"; }
 
 std::string read(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -181,7 +181,7 @@ std::vector<std::string> json_cases() {
 
 void fail_missing() {
   FAIL() << "SigV4 test vectors not found at " << suite_root().string()
-         << " (the read-only shared/testdata/sigv4 folder next to the repository)";
+         << " (tests/data/sigv4 of the repository)";
 }
 
 // ---------------------------------------------------------------------------------------
