@@ -33,7 +33,7 @@ Usage:
       never from the command line
 
 Set-up calls pick the account with moto's x-moto-account-id header. Moto does not check
-trust policies or conditions (docs: test-stack.md); they are written as AWS would need them.
+trust policies or conditions (docs/development.md#moto); they are written as AWS would need them.
 """
 import argparse
 import json
@@ -116,7 +116,7 @@ def topology(endpoint, sfx, negative):
                                        secret_arn_pattern),
                                  allow("secretsmanager:ListSecrets", "*")))
     # moto answers AssumeRole with a 500 under IAM enforcement when a trust policy names a
-    # Service principal (test-stack.md): the enforced tests trust the cluster user only.
+    # Service principal (docs/development.md#moto): the enforced tests trust the cluster user only.
     redshift_trust = doc(*([] if negative else [trust({"Service": "redshift.amazonaws.com"})]),
                          trust({"AWS": cluster_user}))
     iam_prod.create_role(RoleName=f"CrossAccount-S3-Write-Role{sfx}",

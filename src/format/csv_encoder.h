@@ -1,6 +1,6 @@
 #pragma once
-// Redshift's UNLOAD … CSV (spec §5.2): values separated by DELIMITER (','); a value is
-// enclosed in '"' when it holds the delimiter, '"', LF or CR, and an embedded '"' is
+// Redshift's UNLOAD … CSV (docs/redshift-unload.md#s5.2): values separated by DELIMITER (','); a
+// value is enclosed in '"' when it holds the delimiter, '"', LF or CR, and an embedded '"' is
 // doubled; NULL is the NULL AS string (empty by default), never quoted. Choices where the
 // spec is open (docs/formats.md): an empty string is written "" so it stays distinct from
 // NULL (OPEN-14), and a value equal to the NULL AS string is quoted for the same reason.

@@ -24,7 +24,8 @@ void validate(const DelimitedOptions& o) {
     fail("ESCAPE is not supported for UNLOAD to CSV");
   }
   if (o.format == DelimitedFormat::kFixedWidth) {
-    // Spec §1.3: FIXEDWIDTH is not combinable with DELIMITER or HEADER (nor ADDQUOTES).
+    // docs/redshift-unload.md#s1.3: FIXEDWIDTH is not combinable with DELIMITER or HEADER (nor
+    // ADDQUOTES).
     if (o.delimiter) {
       fail("FIXEDWIDTH cannot be used with DELIMITER");
     }

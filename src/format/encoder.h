@@ -28,7 +28,7 @@ namespace cu::format {
 // OutputColumn::width is then required.
 enum class DelimitedFormat { kText, kCsv, kFixedWidth };
 
-// The UNLOAD options that shape delimited output (spec §1.3, §5.1, §5.2).
+// The UNLOAD options that shape delimited output (docs/redshift-unload.md#s1.3, #s5.1, #s5.2).
 struct DelimitedOptions {
   DelimitedFormat format = DelimitedFormat::kText;
   char delimiter = 0;      // 0: the format's default, '|' for text, ',' for CSV
@@ -82,8 +82,9 @@ std::unique_ptr<RowEncoder> make_delimited_encoder(const DelimitedOptions& optio
 namespace cu::format {
 
 // PostgreSQL's text of a non-NULL value as Redshift spells it: floats' NaN, Infinity and
-// -Infinity become nan, inf, -inf (spec §5.1); bytea's "\x4142" becomes "4142" (VARBYTE
-// is unloaded as hexadecimal, spec §5.6). Everything else is returned unchanged.
+// -Infinity become nan, inf, -inf (docs/redshift-unload.md#s5.1); bytea's "\x4142" becomes "4142"
+// (VARBYTE is unloaded as hexadecimal, docs/redshift-unload.md#s5.6). Everything else is returned
+// unchanged.
 std::string_view redshift_value(ValueClass value_class, std::string_view pg_text);
 
 // The encoders' fast path: a COPY text row none of whose values needs rewriting (no

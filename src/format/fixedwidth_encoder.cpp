@@ -61,7 +61,7 @@ void FixedWidthEncoder::encode_row(std::string_view copy_row, std::string& out) 
     if (is_null) {
       v = escape ? std::string_view(escaped_null_) : std::string_view(options_.null_as);
       if (v.size() > col.width) {
-        // Spec §5.5: a NULL string wider than the column is an empty field in a
+        // docs/redshift-unload.md#s5.5: a NULL string wider than the column is an empty field in a
         // non-character column and an error in a character column.
         if (character) {
           too_wide(i, v.size(), "the NULL AS string");

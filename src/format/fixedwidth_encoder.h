@@ -1,7 +1,7 @@
 #pragma once
-// Redshift's UNLOAD … FIXEDWIDTH 'col:width,…' (spec §1.3, §5.1, §5.5): no delimiter; each
-// value left-aligned and right-padded with spaces to its column's width; records ended by
-// LF. A value longer than its width fails the unload — never truncated. NULL is written as
+// Redshift's UNLOAD … FIXEDWIDTH 'col:width,…' (docs/redshift-unload.md#s1.3, #s5.1, #s5.5): no
+// delimiter; each value left-aligned and right-padded with spaces to its column's width; records
+// ended by LF. A value longer than its width fails the unload — never truncated. NULL is written as
 // spaces, or as the NULL AS string padded to the width; a NULL AS string wider than the
 // column gives an all-space field in a non-character column and fails in a character
 // column. Widths count bytes (docs/formats.md says why). With ESCAPE, character values

@@ -1,10 +1,10 @@
 #pragma once
-// Redshift's default UNLOAD text format (spec §5.1): values separated by DELIMITER ('|'),
-// records ended by LF, NULL as the NULL AS string (empty by default). With ESCAPE, a
-// backslash goes before LF, CR, the delimiter and backslash in character columns — and
-// before '"' and '\'' when ADDQUOTES is on too; with ADDQUOTES every non-NULL value is
-// wrapped in '"'. Nothing is escaped without ESCAPE, exactly as Redshift does.
-// Use through format::make_delimited_encoder (encoder.h).
+// Redshift's default UNLOAD text format (docs/redshift-unload.md#s5.1): values separated by
+// DELIMITER ('|'), records ended by LF, NULL as the NULL AS string (empty by default). With ESCAPE,
+// a backslash goes before LF, CR, the delimiter and backslash in character columns — and before '"'
+// and '\'' when ADDQUOTES is on too; with ADDQUOTES every non-NULL value is wrapped in '"'. Nothing
+// is escaped without ESCAPE, exactly as Redshift does. Use through format::make_delimited_encoder
+// (encoder.h).
 
 #include <array>
 

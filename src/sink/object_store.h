@@ -38,7 +38,7 @@ struct StoredObject {
 };
 
 // Server-side encryption of each object written (S3 only; a folder ignores it). UNLOAD
-// always encrypts: SSE-S3 unless KMS_KEY_ID asks for SSE-KMS (spec §1.5).
+// always encrypts: SSE-S3 unless KMS_KEY_ID asks for SSE-KMS (docs/redshift-unload.md#s1.5).
 struct WriteOptions {
   bool sse_kms = false;
   std::string kms_key_id;    // with sse_kms; empty = the account's aws/s3 key

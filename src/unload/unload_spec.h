@@ -14,8 +14,8 @@
 //
 // Fields that Redshift treats differently when absent than when given with the default
 // value (DELIMITER, NULL AS, PARALLEL, MAXFILESIZE, …) are std::optional, so that
-// parse(render(s)) == s holds exactly. Reference: /work/shared/spec/redshift-unload.md
-// (cited below as "spec §n") and docs/unload-spec.md.
+// parse(render(s)) == s holds exactly. Reference: docs/redshift-unload.md
+// (cited below as "spec §n", its section #sn) and docs/unload-spec.md.
 
 #include <cstdint>
 #include <optional>

@@ -36,7 +36,7 @@ iam_dev, iam_prod = client("iam", DEV), client("iam", PROD)
 role = iam_prod.create_role(RoleName="SM-Read-Role", AssumeRolePolicyDocument=doc(
     {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{DEV}:root"}, "Action": "sts:AssumeRole",
      "Condition": {"StringEquals": {"sts:ExternalId": "ext-doctor"}}}))["Role"]["Arn"]
-# moto honours no Secrets Manager resource ARN under enforcement: "*" here (test-stack.md).
+# moto honours no Secrets Manager resource ARN under enforcement: "*" here (docs/development.md#moto).
 iam_prod.put_role_policy(RoleName="SM-Read-Role", PolicyName="read", PolicyDocument=doc(
     {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}))
 keys = {}

@@ -1,7 +1,7 @@
 // Least privilege of the policies `crossunload infra` generates, proven with an IAM policy
 // evaluator (@cloud-copilot/iam-simulate, test-only) where moto cannot: moto enforces
 // neither trust policies nor conditions such as sts:ExternalId, and it denies Secrets
-// Manager and KMS statements that name an ARN (shared/design/test-stack.md).
+// Manager and KMS statements that name an ARN (docs/development.md#moto).
 //
 // For every trust and identity policy generated from deploy/job.example.toml, and from its
 // client-mode variant (write_role_arn, a customer key on the secret): the intended principal

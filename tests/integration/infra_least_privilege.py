@@ -16,7 +16,7 @@ chain as a PROD user, and the job verifies as the Lambda role):
 1. Deploys both templates unchanged through CloudFormation, one stack per account, then
    adapts for moto, for this run only (each adaptation is printed):
    - the Secrets Manager statement's Resource is widened to "*": moto denies a Secrets
-     Manager action whose policy names a specific secret ARN (test-stack.md);
+     Manager action whose policy names a specific secret ARN (docs/development.md#moto);
    - every inline policy is put again through the IAM API (moto ignores a stack's inline
      policies under enforcement);
    - moto checks the trust policy of a same-account AssumeRole, but answers 500 to a

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A role chain that breaks, under moto's IAM enforcement (POST /moto-api/reset-auth 0, see
-# /work/shared/design/test-stack.md): the cluster may assume PROD NoChain-Role, but that role
+# docs/development.md#moto): the cluster may assume PROD NoChain-Role, but that role
 # may not sts:AssumeRole DEV S3-Write-Role. The UNLOAD through the gateway must fail with
 # Redshift's "is not authorized to assume IAM Role <arn>" naming the second role, SQLSTATE
 # 42501, and write nothing. Then a chain that works but targets a bucket S3-Write-Role may

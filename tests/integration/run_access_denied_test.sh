@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # AccessDenied at each AWS step of the job (issue 4 item 6), under IAM enforcement on a
-# PRIVATE moto_server (enforcement is global to a server; test-stack.md): exit 3, one
+# PRIVATE moto_server (enforcement is global to a server; docs/development.md#moto): exit 3, one
 # error line naming the step, the role / secret / bucket refused and the identity that
 # was refused, and nothing written (no object, no open multipart upload).
 #   sts:AssumeRole   the Lambda runner's user may assume only the Lambda role, not PROD

@@ -65,7 +65,7 @@ unload --query "select * from category order by catid" --to "$out/plain/category
 cu_assert_eq "$(cat "$out/plain/category_000")" \
   "$(cu_psql tickit -At -F '|' -c 'select * from category order by catid')" "category plain text bytes"
 cu_assert_eq "$(head -n 1 "$out/plain/category_000")" "1|Sports|MLB|Major League Baseball" \
-  "first line of category (spec §5.1 pipe format)"
+  "first line of category (docs/redshift-unload.md#s5.1 pipe format)"
 
 # ADDQUOTES (text): every value in "", read back with the reader's --addquotes.
 unload --query "select * from venue order by venueid" --to "$out/aq/venue_" --addquotes --escape

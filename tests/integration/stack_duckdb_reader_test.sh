@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # tests/support/duckdb.mjs is the oracle other integration tests compare our files with,
 # so it is checked here on hand-written bytes whose rows follow from the Redshift UNLOAD
-# spec's own examples (shared/spec/redshift-unload.md §5.1, §5.2) and from RFC 4180.
+# spec's own examples (docs/redshift-unload.md#s5.1, #s5.2) and from RFC 4180.
 source "$(dirname "$0")/../support/testlib.sh"
 d=$(cu_tmpdir)
 
-# CSV (spec §5.2 examples): quotes doubled, delimiter inside quotes, bare commas with '|'.
+# CSV (docs/redshift-unload.md#s5.2 examples): quotes doubled, delimiter inside quotes, bare commas with '|'.
 printf '2,"Columbus ""Crew"" Stadium",Columbus,OH,0\n' >"$d/a.csv"
 cu_assert_eq "$(cu_duckdb rows --format csv "$d/a.csv")" \
   '["2","Columbus \"Crew\" Stadium","Columbus","OH","0"]' "CSV with doubled quotes"
@@ -20,7 +20,7 @@ cu_assert_eq "$(cu_duckdb rows --format csv --header --print-header --nullstr NU
 ["","",null]
 ["x\ny",null,"NULL"]' "CSV NULL handling and header"
 
-# Text (spec §5.1): ESCAPE puts a backslash before LF, CR, the delimiter and backslash; the
+# Text (docs/redshift-unload.md#s5.1): ESCAPE puts a backslash before LF, CR, the delimiter and backslash; the
 # escaped LF is a backslash and a real LF. Default NULL is an empty field.
 printf 'a\\\n|b\\|c|d\\\\e|\n' >"$d/t1"
 cu_assert_eq "$(cu_duckdb rows --format text --text-escape "$d/t1")" \

@@ -35,7 +35,7 @@
 // Exit codes: 0 ok, 1 the file cannot be read as asked (message on stderr), 2 bad usage.
 //
 // The text format is parsed by the small parser below, written from the Redshift UNLOAD
-// spec (shared/spec/redshift-unload.md §5.1): DuckDB's CSV reader cannot read
+// spec (docs/redshift-unload.md#s5.1): DuckDB's CSV reader cannot read
 // backslash-escaped delimiters outside quotes. JSON lines are parsed here too, to keep
 // number text exactly as written (DuckDB re-renders 1.50 as 1.5).
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -163,7 +163,7 @@ async function readCsv(conn, file, o) {
   return { header: o.header ? r.columnNames() : null, rows: r.getRowsJS() };
 }
 
-// Redshift's text format (spec §5.1): records end at an unescaped LF; fields are split at
+// Redshift's text format (docs/redshift-unload.md#s5.1): records end at an unescaped LF; fields are split at
 // the unescaped delimiter; with --text-escape a backslash takes the next byte literally;
 // with --addquotes each field is "..." (embedded quotes are not doubled).
 function readText(file, o) {

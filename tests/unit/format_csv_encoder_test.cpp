@@ -1,5 +1,5 @@
 // Redshift's UNLOAD … CSV, byte for byte. Expected bytes come from the rules and examples
-// of /work/shared/spec/redshift-unload.md §5.2 (and docs/formats.md for the open
+// of docs/redshift-unload.md#s5.2 (and docs/formats.md for the open
 // questions), never from the encoder. Inputs are rows in PostgreSQL's COPY text format.
 #include <gtest/gtest.h>
 
@@ -37,13 +37,13 @@ std::string encode(const DelimitedOptions& o, std::vector<OutputColumn> cols,
 }
 
 TEST(CsvEncoder, SpecExampleDoublesQuotes) {
-  // §5.2: 2,"Columbus ""Crew"" Stadium",Columbus,OH,0
+  // docs/redshift-unload.md#s5.2: 2,"Columbus ""Crew"" Stadium",Columbus,OH,0
   EXPECT_EQ(encode(csv(), venue(), {"2\tColumbus \"Crew\" Stadium\tColumbus\tOH\t0"}),
             "2,\"Columbus \"\"Crew\"\" Stadium\",Columbus,OH,0\n");
 }
 
 TEST(CsvEncoder, SpecExampleWithPipeDelimiter) {
-  // §5.2: 1|"Pinewood Race|track"|Akron|OH|0, while commas stay bare.
+  // docs/redshift-unload.md#s5.2: 1|"Pinewood Race|track"|Akron|OH|0, while commas stay bare.
   DelimitedOptions o = csv();
   o.delimiter = '|';
   EXPECT_EQ(encode(o, venue(),
@@ -64,7 +64,8 @@ TEST(CsvEncoder, BackslashTabControlAndUtf8AreBare) {
 }
 
 TEST(CsvEncoder, NullIsEmptyAndEmptyStringIsQuoted) {
-  // §5.2: NULL default is an empty field. OPEN-14, our choice: '' is written "".
+  // docs/redshift-unload.md#s5.2: NULL default is an empty field. OPEN-14, our choice: '' is
+  // written "".
   EXPECT_EQ(encode(csv(), {{"a", VC::kCharacter}, {"b", VC::kCharacter}, {"c", VC::kNumber}},
                    {"\\N\t\t\\N"}),
             ",\"\",\n");
@@ -84,7 +85,8 @@ TEST(CsvEncoder, NullAsAndValuesThatLookLikeIt) {
 
 TEST(CsvEncoder, PlainRowsBesideRowsThatNeedQuoting) {
   // Rows that need nothing interleaved with rows holding an empty value (first, middle,
-  // last), a quote, the delimiter or a NULL: each follows §5.2 whichever way it is encoded.
+  // last), a quote, the delimiter or a NULL: each follows docs/redshift-unload.md#s5.2 whichever
+  // way it is encoded.
   auto cols =
       std::vector<OutputColumn>{{"a", VC::kCharacter}, {"b", VC::kCharacter}, {"c", VC::kNumber}};
   EXPECT_EQ(encode(csv(), cols,

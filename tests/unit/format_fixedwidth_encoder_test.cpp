@@ -1,6 +1,7 @@
 // Redshift's FIXEDWIDTH text, byte for byte. Expected bytes are written by hand from the
-// rules of /work/shared/spec/redshift-unload.md (§1.3, §1.6, §5.1, §5.5, cited per case),
-// never produced by the encoder. Inputs are rows as PostgreSQL's COPY text format sends them.
+// rules of docs/redshift-unload.md (#s1.3, #s1.6, #s5.1, #s5.5, cited per
+// case), never produced by the encoder. Inputs are rows as PostgreSQL's COPY text format sends
+// them.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -30,8 +31,8 @@ std::string encode(const DelimitedOptions& o, std::vector<OutputColumn> cols,
   return out;
 }
 
-// The VENUE example of spec §5.1 (`1  Toyota Park   ...IL0`) with the widths of the
-// documented UNLOAD: 'venueid:3,venuename:39,venuecity:16,venuestate:2,venueseats:6'.
+// The VENUE example of docs/redshift-unload.md#s5.1 (`1  Toyota Park   ...IL0`) with the widths of
+// the documented UNLOAD: 'venueid:3,venuename:39,venuecity:16,venuestate:2,venueseats:6'.
 std::vector<OutputColumn> venue() {
   return {{"venueid", VC::kNumber, 3},
           {"venuename", VC::kCharacter, 39},
@@ -41,7 +42,8 @@ std::vector<OutputColumn> venue() {
 }
 
 TEST(FixedWidthEncoder, SpecVenueExampleLeftAlignedRightPadded) {
-  // §5.1: no delimiters, each value left-aligned and right-padded with spaces.
+  // docs/redshift-unload.md#s5.1: no delimiters, each value left-aligned and right-padded with
+  // spaces.
   std::string want =
       "1  "                                      // venueid:3
       "Toyota Park                            "  // venuename:39 (11 + 28 blanks)
@@ -53,7 +55,7 @@ TEST(FixedWidthEncoder, SpecVenueExampleLeftAlignedRightPadded) {
 }
 
 TEST(FixedWidthEncoder, NullIsSpacesToTheWidthByDefault) {
-  // §1.3 / §5.5: NULL → spaces unless NULL AS.
+  // docs/redshift-unload.md#s1.3 / #s5.5: NULL → spaces unless NULL AS.
   EXPECT_EQ(encode(fixed(), {{"a", VC::kNumber, 3}, {"b", VC::kCharacter, 4}}, {"\\N\t\\N"}),
             "       \n");
 }
@@ -66,14 +68,14 @@ TEST(FixedWidthEncoder, NullAsIsPaddedToTheWidth) {
 }
 
 TEST(FixedWidthEncoder, NullAsWiderThanANonCharacterColumnIsAnEmptyField) {
-  // §5.5: non-character column → empty field (all blanks, the width kept).
+  // docs/redshift-unload.md#s5.5: non-character column → empty field (all blanks, the width kept).
   DelimitedOptions o = fixed();
   o.null_as = "NULL";
   EXPECT_EQ(encode(o, {{"a", VC::kNumber, 2}, {"b", VC::kCharacter, 4}}, {"\\N\t\\N"}), "  NULL\n");
 }
 
 TEST(FixedWidthEncoder, NullAsWiderThanACharacterColumnFails) {
-  // §5.5: character column → error.
+  // docs/redshift-unload.md#s5.5: character column → error.
   DelimitedOptions o = fixed();
   o.null_as = "NULL";
   try {
@@ -86,7 +88,8 @@ TEST(FixedWidthEncoder, NullAsWiderThanACharacterColumnFails) {
 }
 
 TEST(FixedWidthEncoder, AValueLongerThanItsWidthFailsNeverTruncates) {
-  // §1.6: the UNLOAD fails; the message names the column, the row and the sizes.
+  // docs/redshift-unload.md#s1.6: the UNLOAD fails; the message names the column, the row and the
+  // sizes.
   try {
     encode(fixed(), {{"id", VC::kNumber, 3}, {"city", VC::kCharacter, 5}},
            {"1\tRome", "2\tMadrid"});
@@ -109,7 +112,8 @@ TEST(FixedWidthEncoder, WidthCountsBytesOfUtf8) {
 }
 
 TEST(FixedWidthEncoder, ValuesAreRedshiftsTextAndCopyEscapesAreDecoded) {
-  // Floats as Redshift spells them (§5.1: nan/inf); COPY's "\t" is a real TAB byte.
+  // Floats as Redshift spells them (docs/redshift-unload.md#s5.1: nan/inf); COPY's "\t" is a real
+  // TAB byte.
   EXPECT_EQ(encode(fixed(), {{"f", VC::kFloat, 4}, {"t", VC::kCharacter, 4}}, {"-Infinity\ta\\tb"}),
             "-inf"
             "a\tb \n");
@@ -125,7 +129,7 @@ TEST(FixedWidthEncoder, EscapeBackslashesLineBreaksAndCountsThem) {
 }
 
 TEST(FixedWidthEncoder, RefusesDelimiterHeaderAndAddquotes) {
-  // §1.3: not with DELIMITER or HEADER; ADDQUOTES not with FIXEDWIDTH.
+  // docs/redshift-unload.md#s1.3: not with DELIMITER or HEADER; ADDQUOTES not with FIXEDWIDTH.
   for (int i = 0; i < 3; ++i) {
     DelimitedOptions o = fixed();
     if (i == 0) o.delimiter = ',';
@@ -138,7 +142,8 @@ TEST(FixedWidthEncoder, RefusesDelimiterHeaderAndAddquotes) {
 TEST(FixedWidthEncoder, ResolvesNamesAndZeroBasedIndexes) {
   std::vector<std::string> result = {"venueid", "venuename", "venuecity"};
   using unload::FixedWidthColumn;
-  // §1.3: colID may be a column name (`venueid:3`) or a 0-based index (`0:3`).
+  // docs/redshift-unload.md#s1.3: colID may be a column name (`venueid:3`) or a 0-based index
+  // (`0:3`).
   EXPECT_EQ(resolve_fixed_widths({{"venueid", 3}, {"venuename", 39}, {"venuecity", 16}}, result,
                                  {0, 1, 2}),
             (std::vector<uint32_t>{3, 39, 16}));

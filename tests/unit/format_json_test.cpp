@@ -1,5 +1,5 @@
-// Redshift JSON lines, byte for byte. Expected lines follow the spec (§5.3: one object per
-// line, keys = column names, numbers bare, strings JSON-escaped as in
+// Redshift JSON lines, byte for byte. Expected lines follow the spec (docs/redshift-unload.md#s5.3:
+// one object per line, keys = column names, numbers bare, strings JSON-escaped as in
 // `{"venueid":2,"venuename":"Columbus \"Crew\" Stadium ",...}`, NULL → null) and the
 // choices of docs/formats.md for OPEN-15 (PostgreSQL's ISO text for dates and timestamps,
 // exact decimals, JSON booleans, NaN/Infinity as strings).

@@ -1,5 +1,5 @@
 // Redshift's default text format, byte for byte. Expected bytes come from the rules and
-// examples of /work/shared/spec/redshift-unload.md §5.1 (cited per case), never from the
+// examples of docs/redshift-unload.md#s5.1 (cited per case), never from the
 // encoder. Inputs are rows as PostgreSQL's COPY text format sends them.
 #include <gtest/gtest.h>
 
@@ -38,7 +38,7 @@ DelimitedOptions escape() {
 }
 
 TEST(TextEncoder, SpecExampleRow) {
-  // §5.1 example row: Atlanta|GA|2008-01-04|363.00|1362.00
+  // docs/redshift-unload.md#s5.1 example row: Atlanta|GA|2008-01-04|363.00|1362.00
   EXPECT_EQ(encode(text(),
                    {{"city", VC::kCharacter},
                     {"state", VC::kCharacter},
@@ -50,7 +50,7 @@ TEST(TextEncoder, SpecExampleRow) {
 }
 
 TEST(TextEncoder, NullIsEmptyAndIndistinguishableFromEmptyString) {
-  // §5.1: NULL -> zero-length field; '' is zero-length too.
+  // docs/redshift-unload.md#s5.1: NULL -> zero-length field; '' is zero-length too.
   EXPECT_EQ(encode(text(), chars(3), {"\\N\t\tx"}), "||x\n");
 }
 
@@ -63,17 +63,19 @@ TEST(TextEncoder, NullAsIsVerbatimAlsoForNumbers) {
 TEST(TextEncoder, LiteralNullAndBackslashNStrings) {
   // The text 'NULL' and the two characters \N are values, not NULL. COPY sends \N as \\N.
   EXPECT_EQ(encode(text(), chars(2), {"NULL\t\\\\N"}), "NULL|\\N\n");
-  // With ESCAPE the backslash of \N is escaped (§5.1).
+  // With ESCAPE the backslash of \N is escaped (docs/redshift-unload.md#s5.1).
   EXPECT_EQ(encode(escape(), chars(2), {"NULL\t\\\\N"}), "NULL|\\\\N\n");
 }
 
 TEST(TextEncoder, WithoutEscapeNothingIsEscaped) {
-  // §5.1: without ESCAPE, delimiter, LF, CR and backslash are written as they are.
+  // docs/redshift-unload.md#s5.1: without ESCAPE, delimiter, LF, CR and backslash are written as
+  // they are.
   EXPECT_EQ(encode(text(), chars(1), {"a|b\\nc\\rd\\\\e"}), "a|b\nc\rd\\e\n");
 }
 
 TEST(TextEncoder, EscapePutsBackslashBeforeLfCrDelimiterBackslash) {
-  // §5.1: backslash before LF, CR, delimiter, backslash; LF stays a real LF byte.
+  // docs/redshift-unload.md#s5.1: backslash before LF, CR, delimiter, backslash; LF stays a real LF
+  // byte.
   EXPECT_EQ(encode(escape(), chars(1), {"a|b\\nc\\rd\\\\e"}), "a\\|b\\\nc\\\rd\\\\e\n");
   // The value a<LF> with delimiter | is stored as a\ + LF (SPARK-INPUT).
   EXPECT_EQ(encode(escape(), chars(1), {"a\\n"}), "a\\\n\n");
@@ -84,7 +86,8 @@ TEST(TextEncoder, EscapeLeavesQuotesAloneWithoutAddquotes) {
 }
 
 TEST(TextEncoder, EscapeOnlyTouchesCharacterColumns) {
-  // §5.1: ESCAPE applies to CHAR/VARCHAR; a date with DELIMITER '-' is left alone.
+  // docs/redshift-unload.md#s5.1: ESCAPE applies to CHAR/VARCHAR; a date with DELIMITER '-' is left
+  // alone.
   DelimitedOptions o = escape();
   o.delimiter = '-';
   EXPECT_EQ(encode(o, {{"d", VC::kDateTime}, {"s", VC::kCharacter}}, {"2008-01-04\tx-y"}),
@@ -109,7 +112,7 @@ TEST(TextEncoder, MultiByteUtf8PassesThrough) {
 
 TEST(TextEncoder, PlainRowsBesideRowsThatNeedWork) {
   // Rows with nothing to escape and no NULL, interleaved with rows that have either: every
-  // row follows the same rules whichever way the encoder takes (§5.1).
+  // row follows the same rules whichever way the encoder takes (docs/redshift-unload.md#s5.1).
   DelimitedOptions o = escape();
   o.delimiter = ',';
   EXPECT_EQ(encode(o, chars(3), {"a\tb c\t1", "x,y\t\\N\tz", "p\tq\tr", "\\N\t\t"}),
@@ -120,14 +123,14 @@ TEST(TextEncoder, PlainRowsBesideRowsThatNeedWork) {
   // A float column is never copied blindly: NaN and Infinity have Redshift spellings.
   EXPECT_EQ(encode(text(), {{"f", VC::kFloat}, {"n", VC::kNumber}}, {"NaN\t1", "1.5\t2"}),
             "nan|1\n1.5|2\n");
-  // Under ADDQUOTES every value is wrapped, plain rows too (§5.1).
+  // Under ADDQUOTES every value is wrapped, plain rows too (docs/redshift-unload.md#s5.1).
   DelimitedOptions q;
   q.addquotes = true;
   EXPECT_EQ(encode(q, chars(2), {"a\tb"}), "\"a\"|\"b\"\n");
 }
 
 TEST(TextEncoder, AddquotesWrapsEveryValueNumbersToo) {
-  // §5.1: "1","Hello, World"; embedded quotes are not doubled.
+  // docs/redshift-unload.md#s5.1: "1","Hello, World"; embedded quotes are not doubled.
   DelimitedOptions o;
   o.addquotes = true;
   EXPECT_EQ(encode(o, {{"n", VC::kNumber}, {"s", VC::kCharacter}, {"q", VC::kCharacter}},
@@ -136,7 +139,7 @@ TEST(TextEncoder, AddquotesWrapsEveryValueNumbersToo) {
 }
 
 TEST(TextEncoder, AddquotesWithEscapeEscapesBothQuoteCharacters) {
-  // §5.1: with ADDQUOTES, ESCAPE also covers " and '.
+  // docs/redshift-unload.md#s5.1: with ADDQUOTES, ESCAPE also covers " and '.
   DelimitedOptions o = escape();
   o.addquotes = true;
   EXPECT_EQ(encode(o, chars(1), {"it's \"x\"|y"}), "\"it\\'s \\\"x\\\"\\|y\"\n");
@@ -159,7 +162,7 @@ TEST(TextEncoder, EscapeAppliesToNullAsInCharacterColumns) {
 }
 
 TEST(TextEncoder, HeaderUsesSameDelimiterQuotingAndEscaping) {
-  // §5.1 example: venueid|venuename|venuecity|...
+  // docs/redshift-unload.md#s5.1 example: venueid|venuename|venuecity|...
   DelimitedOptions o;
   o.header = true;
   EXPECT_EQ(encode(o, {{"venueid", VC::kNumber}, {"venuename", VC::kCharacter}}, {"1\tx"}),
@@ -170,7 +173,8 @@ TEST(TextEncoder, HeaderUsesSameDelimiterQuotingAndEscaping) {
 }
 
 TEST(TextEncoder, RedshiftSpellingOfFloatsAndBinary) {
-  // §5.1: nan, inf, -inf; §5.6: VARBYTE as hexadecimal.
+  // docs/redshift-unload.md#s5.1: nan, inf, -inf; docs/redshift-unload.md#s5.6: VARBYTE as
+  // hexadecimal.
   EXPECT_EQ(encode(text(),
                    {{"a", VC::kFloat},
                     {"b", VC::kFloat},

@@ -1,5 +1,5 @@
 // The generated IAM documents, statement by statement. Expected values are written out
-// here from issue 7 and the pattern (mission.md), not computed by the generator.
+// here from issue 7 and the pattern (docs/architecture.md#pattern), not computed by the generator.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Golden tests: every UNLOAD statement and fragment of the spec's sections 1–3 (and the
 // worked example of section 6), read with parse() into the UnloadSpec the spec says it
 // means, and the canonical render() text of that spec written out by hand.
-// Expected values come from /work/shared/spec/redshift-unload.md, not from the code.
+// Expected values come from docs/redshift-unload.md, not from the code.
 #include <gtest/gtest.h>
 
 #include "base/error.h"
