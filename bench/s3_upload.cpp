@@ -43,8 +43,9 @@ int main(int argc, char** argv) {
     cu::aws::Credentials c;
     c.access_key_id =
         std::getenv("AWS_ACCESS_KEY_ID") ? std::getenv("AWS_ACCESS_KEY_ID") : "bench-key";
-    c.secret_access_key =
-        std::getenv("AWS_SECRET_ACCESS_KEY") ? std::getenv("AWS_SECRET_ACCESS_KEY") : "bench-secret-key";
+    c.secret_access_key = std::getenv("AWS_SECRET_ACCESS_KEY")
+                              ? std::getenv("AWS_SECRET_ACCESS_KEY")
+                              : "bench-secret-key";
     c.source = "environment";
     cu::aws::S3Client s3({.region = "us-east-1", .endpoint_url = endpoint},
                          cu::aws::static_credentials(c));

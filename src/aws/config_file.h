@@ -38,7 +38,7 @@ struct Environment {
 struct ConfigSection {
   std::string name;  // "dev" for [profile dev], "default", "svc" for [services svc]
   std::map<std::string, std::string, std::less<>> values;
-  // Where each key came from, for messages: "/home/u/.aws/config:12".
+  // Where each key came from, for messages: "/path/to/.aws/config:12".
   std::map<std::string, std::string, std::less<>> origin;
 
   std::optional<std::string> get(std::string_view key) const;

@@ -32,7 +32,7 @@ std::optional<Setting> find_setting(const Environment& env, const SharedConfig& 
   return std::nullopt;
 }
 
-// "AWS_MAX_ATTEMPTS" or "max_attempts at /home/u/.aws/config:4", for messages.
+// "AWS_MAX_ATTEMPTS" or "max_attempts at /path/to/.aws/config:4", for messages.
 std::string where(const Setting& s, std::string_view key) {
   return s.from_env ? s.origin : fmt::format("{} at {}", key, s.origin);
 }

@@ -4,7 +4,6 @@
 // `selected` the function that runs it and returns the process exit code.
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 
 namespace cu::cli {

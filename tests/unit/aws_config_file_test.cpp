@@ -132,11 +132,11 @@ TEST(AwsConfigFile, ValuesKeepHashes) {
 TEST(AwsConfigFile, SyntaxErrorsNameFileAndLine) {
   try {
     SharedConfig::parse("[profile ok]\nregion = x\nthis line is wrong\n", "", "default",
-                        "/home/u/.aws/config");
+                        "/path/to/.aws/config");
     FAIL() << "expected an error";
   } catch (const cu::Error& e) {
     EXPECT_EQ(e.kind(), cu::ErrorKind::kUsage);
-    EXPECT_EQ(e.resource(), "/home/u/.aws/config:3");
+    EXPECT_EQ(e.resource(), "/path/to/.aws/config:3");
   }
   EXPECT_THROW(SharedConfig::parse("region = x\n", ""), cu::Error);
   EXPECT_THROW(SharedConfig::parse("[profile broken\n", ""), cu::Error);

@@ -34,8 +34,8 @@ constexpr const char* kConfig =
     "retry_mode = fast\n";
 
 SharedConfig config(const std::string& profile = "default") {
-  return SharedConfig::parse(kConfig, "", profile, "/home/u/.aws/config",
-                             "/home/u/.aws/credentials");
+  return SharedConfig::parse(kConfig, "", profile, "/path/to/.aws/config",
+                             "/path/to/.aws/credentials");
 }
 
 // Runs `f`, which must throw cu::Error; returns it.
@@ -70,9 +70,9 @@ TEST(AwsRetryConfig, EnvironmentVariable) {
 TEST(AwsRetryConfig, ProfileValueWithItsLine) {
   RetrySettings s = retry_settings(env_of({}), config());
   EXPECT_EQ(s.max_attempts, 4);
-  EXPECT_EQ(s.max_attempts_origin, "/home/u/.aws/config:3");
+  EXPECT_EQ(s.max_attempts_origin, "/path/to/.aws/config:3");
   EXPECT_EQ(s.mode, RetryMode::kAdaptive);
-  EXPECT_EQ(s.mode_origin, "/home/u/.aws/config:4");
+  EXPECT_EQ(s.mode_origin, "/path/to/.aws/config:4");
 }
 
 TEST(AwsRetryConfig, SelectedProfileOnly) {
@@ -131,14 +131,14 @@ TEST(AwsRetryConfig, BadVariableIsAConfigurationError) {
 TEST(AwsRetryConfig, BadProfileValueNamesFileAndLine) {
   Error e = thrown_by([&] { retry_settings(env_of({}), config("bad")); });
   EXPECT_EQ(e.exit_code(), 2);
-  EXPECT_EQ(e.resource(), "/home/u/.aws/config:9");
+  EXPECT_EQ(e.resource(), "/path/to/.aws/config:9");
   std::string what = e.what();
-  EXPECT_NE(what.find("max_attempts at /home/u/.aws/config:9 is \"three\""), std::string::npos)
+  EXPECT_NE(what.find("max_attempts at /path/to/.aws/config:9 is \"three\""), std::string::npos)
       << what;
 
   Error m = thrown_by([&] { retry_settings(env_of({}), config("badmode")); });
   EXPECT_EQ(m.exit_code(), 2);
-  EXPECT_EQ(m.resource(), "/home/u/.aws/config:11");
+  EXPECT_EQ(m.resource(), "/path/to/.aws/config:11");
   EXPECT_NE(std::string(m.what()).find("standard, legacy or adaptive"), std::string::npos)
       << m.what();
   Error v = thrown_by([&] {
