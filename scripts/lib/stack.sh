@@ -6,6 +6,7 @@
 # Source it from bash, then call what you need:
 #
 #   source scripts/lib/stack.sh
+#   stack_clean_env            # drop the shell's PG* and AWS_* variables (see below)
 #   stack_init                 # temp folder + exit/INT/TERM traps (called by the others)
 #   stack_start_postgres       # initdb, start; exports CU_PG_* and PGPASSFILE
 #   stack_load_tickit 1        # database `tickit` with the TICKIT sample at scale 1
@@ -22,6 +23,12 @@
 # and, once moto is up: CU_MOTO_ENDPOINT (http://127.0.0.1:PORT). Always: CU_DUCKDB (the
 # command that runs tests/support/duckdb.mjs) and CU_STACK_DIR (the temp folder).
 #
+# The shell's own PG* and AWS_* variables are not the stack's: a PGPASSWORD would beat our
+# PGPASSFILE, a PGSERVICE or PGSSLMODE would break the connection, PGDATESTYLE or PGTZ would
+# change what PostgreSQL prints, and AWS_PROFILE, keys, AWS_ENDPOINT_URL_* or a config file
+# would send the tests' AWS calls elsewhere. The entry points (scripts/test, scripts/demo,
+# scripts/with-stack) call stack_clean_env first; stack_start_postgres drops PG* itself.
+#
 # TCP connections use scram-sha-256, so a wrong password is refused as on a real server.
 # PostgreSQL refuses to run as root: as root the server runs as the `postgres` user (made
 # by Debian's postgresql package; created here if absent).
@@ -34,6 +41,21 @@ export CU_DUCKDB="node $CU_ROOT/tests/support/duckdb.mjs"
   export PATH="$PATH:$CU_ROOT/.cache/pyvenv/bin"
 
 _stack_log() { echo "stack: $*" >&2; }
+
+# Unsets every exported PG* and AWS_* variable, except the PGPASSFILE of a stack that is
+# already running (CU_PG_CONNINFO set: we are inside scripts/test or scripts/with-stack).
+# Usage: stack_clean_env [pg|aws]   (default: both)
+stack_clean_env() {
+  local what=${1:-all} v
+  for v in $(compgen -e); do
+    case "$v" in
+    PGPASSFILE) [[ "$what" != aws && -z "${CU_PG_CONNINFO:-}" ]] && unset "$v" ;;
+    PG*) [[ "$what" != aws ]] && unset "$v" ;;
+    AWS_*) [[ "$what" != pg ]] && unset "$v" ;;
+    esac
+  done
+  return 0
+}
 _stack_die() {
   echo "stack: ERROR: $*" >&2
   return 1
@@ -141,6 +163,8 @@ _stack_as_pg() {
 
 stack_start_postgres() {
   stack_init
+  # A new server: nothing the shell says about another one applies (PGPASSFILE is ours, below).
+  CU_PG_CONNINFO="" stack_clean_env pg
   local bin
   bin=$(_stack_find_pg_bin) || return 1
   export CU_PG_BIN="$bin"
