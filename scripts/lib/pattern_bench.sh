@@ -24,7 +24,7 @@ bench_pg_tickit "$SCALE" $db
 CU=$CROSSUNLOAD
 D=$(mktemp -d "${TMPDIR:-/var/tmp}/cu-bench.XXXXXX")
 stack_on_exit "rm -rf '$D'"
-$CU gateway --listen 127.0.0.1:0 --upstream "127.0.0.1:$CU_PG_PORT" >"$D/gw.log" 2>&1 &
+$CU gateway --listen 127.0.0.1:0 --upstream "127.0.0.1:$CU_PG_PORT" --local-root "$D" >"$D/gw.log" 2>&1 &
 GW=$!
 stack_on_exit "kill $GW"
 for _ in $(seq 100); do grep -q listening "$D/gw.log" && break; sleep 0.1; done

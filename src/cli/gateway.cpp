@@ -16,7 +16,9 @@ namespace {
 gateway::Gateway* running_gateway = nullptr;
 
 extern "C" void stop_gateway(int) {
-  if (running_gateway) running_gateway->stop();
+  if (running_gateway) {
+    running_gateway->stop();
+  }
 }
 
 struct GatewayFlags {
@@ -24,11 +26,14 @@ struct GatewayFlags {
   std::string upstream;
   std::string tls_cert, tls_key;
   std::string aws_profile, region, default_iam_role;
+  std::string local_root;
   bool verbose = false;
 };
 
 int run_gateway(const GatewayFlags& f) {
-  if (f.verbose) log::set_level(log::Level::kDebug);
+  if (f.verbose) {
+    log::set_level(log::Level::kDebug);
+  }
   gateway::GatewayOptions o;
   size_t colon = f.listen.rfind(':');
   if (colon == std::string::npos) {
@@ -46,9 +51,14 @@ int run_gateway(const GatewayFlags& f) {
   // The cluster's own AWS identity: the default chain, or the named profile.
   gateway::EngineExecutorConfig ec;
   ec.env = aws::Environment::from_process();
-  if (!f.aws_profile.empty()) ec.env.vars["AWS_PROFILE"] = f.aws_profile;
-  if (!f.region.empty()) ec.region = f.region;
+  if (!f.aws_profile.empty()) {
+    ec.env.vars["AWS_PROFILE"] = f.aws_profile;
+  }
+  if (!f.region.empty()) {
+    ec.region = f.region;
+  }
   ec.default_iam_role = f.default_iam_role;
+  ec.local_root = f.local_root;
   gateway::install_engine_executor(std::move(ec));
   gateway::Gateway g(o);
 
@@ -92,12 +102,16 @@ void add_gateway(CLI::App& app, Runner& selected) {
                   "The cluster's region (default: AWS_REGION / the profile's, else us-east-1)");
   cmd->add_option("--default-iam-role", flags->default_iam_role,
                   "Role ARN used for `IAM_ROLE default`");
+  cmd->add_option("--local-root", flags->local_root,
+                  "Folder that UNLOAD TO a local path may write into (a relative path is taken "
+                  "from it); without it only s3:// destinations are accepted, as on Redshift");
   cmd->add_flag("-v,--verbose", flags->verbose, "Debug logging");
   cmd->footer(
       "Example:\n"
-      "  crossunload gateway --listen 127.0.0.1:5439 --upstream 'host=127.0.0.1 port=5432'\n"
+      "  crossunload gateway --listen 127.0.0.1:5439 --upstream 'host=127.0.0.1 port=5432' \\\n"
+      "    --local-root /srv/unloads\n"
       "  psql -h 127.0.0.1 -p 5439 -U etl tickit \\\n"
-      "    -c \"unload ('select * from category') to '/tmp/out/category_'\"");
+      "    -c \"unload ('select * from category') to '/srv/unloads/out/category_'\"");
   cmd->callback([&selected, flags] { selected = [flags] { return run_gateway(*flags); }; });
 }
 

@@ -11,6 +11,7 @@
 #include "base/redact.h"
 #include "engine/copy_source.h"
 #include "engine/unload.h"
+#include "gateway/local_root.h"
 #include "job/aws_context.h"
 #include "pg/copy_binary_decoder.h"
 #include "sink/object_store.h"
@@ -24,7 +25,8 @@ namespace cu::gateway {
 struct EngineUnloadExecutor::Shared {
   EngineExecutorConfig config;
   std::unique_ptr<job::AwsContext> aws;
-  aws::CredentialsProviderPtr own;  // the cluster's credentials; providers are thread-safe
+  aws::CredentialsProviderPtr own;        // the cluster's credentials; providers are thread-safe
+  std::unique_ptr<LocalRoot> local_root;  // null: local-path UNLOAD refused
 };
 
 namespace {
@@ -62,26 +64,42 @@ std::variant<unload::AccessKeys, unload::IamRoleChain> parse_credentials_string(
   size_t pos = 0;
   while (pos <= text.size()) {
     size_t end = text.find(';', pos);
-    if (end == std::string::npos) end = text.size();
+    if (end == std::string::npos) {
+      end = text.size();
+    }
     std::string item = text.substr(pos, end - pos);
     size_t eq = item.find('=');
     if (eq != std::string::npos) {
       std::string k = item.substr(0, eq), v = item.substr(eq + 1);
-      if (k == "aws_access_key_id") keys.access_key_id = v;
-      if (k == "aws_secret_access_key") keys.secret_access_key = v;
-      if (k == "token") keys.session_token = v;
-      if (k == "aws_iam_role") roles = v;
+      if (k == "aws_access_key_id") {
+        keys.access_key_id = v;
+      }
+      if (k == "aws_secret_access_key") {
+        keys.secret_access_key = v;
+      }
+      if (k == "token") {
+        keys.session_token = v;
+      }
+      if (k == "aws_iam_role") {
+        roles = v;
+      }
     }
     pos = end + 1;
   }
-  if (!keys.secret_access_key.empty()) register_secret(keys.secret_access_key);
-  if (keys.session_token) register_secret(*keys.session_token);
+  if (!keys.secret_access_key.empty()) {
+    register_secret(keys.secret_access_key);
+  }
+  if (keys.session_token) {
+    register_secret(*keys.session_token);
+  }
   if (roles) {
     unload::IamRoleChain chain;
     size_t p = 0;
     while (p <= roles->size()) {
       size_t e = roles->find(',', p);
-      if (e == std::string::npos) e = roles->size();
+      if (e == std::string::npos) {
+        e = roles->size();
+      }
       chain.arns.push_back(roles->substr(p, e - p));
       p = e + 1;
     }
@@ -114,8 +132,17 @@ std::uint64_t EngineUnloadExecutor::execute(std::string_view statement, const Se
                                             UpstreamSession& upstream) {
   unload::UnloadSpec spec = unload::parse(statement);
   unload::Destination dest = unload::parse_destination(spec.destination);
-  // A path TO is this gateway's extension (no cluster writes files locally): it needs no
-  // authorization; an s3:// TO follows every Redshift rule, IAM_ROLE or keys included.
+  // A path TO is this gateway's extension (no cluster writes files locally): refused unless
+  // the gateway has a local root, then confined to it, before anything is read or written.
+  // It needs no authorization; an s3:// TO follows every Redshift rule, IAM_ROLE or keys
+  // included.
+  if (!dest.s3) {
+    if (!shared_->local_root) {
+      refuse_local_unload(spec.destination);
+    }
+    spec.destination = shared_->local_root->confine(dest.prefix);
+    dest = unload::parse_destination(spec.destination);
+  }
   unload::validate(spec, {.for_redshift = dest.s3});
 
   UpstreamCopySource source(upstream, fmt::format("gateway session of {}@{} from {}", session.user,
@@ -135,7 +162,7 @@ std::uint64_t EngineUnloadExecutor::execute(std::string_view statement, const Se
   std::unique_ptr<sink::ObjectStore> store;
   std::string identity = "local folder";
   if (!dest.s3) {
-    store = sink::make_folder_store();
+    store = make_confined_folder_store(*shared_->local_root);
   } else {
     Shared& sh = *shared_;
     aws::CredentialsProviderPtr writer;
@@ -170,7 +197,9 @@ std::uint64_t EngineUnloadExecutor::execute(std::string_view statement, const Se
       try {
         provider->get();  // every hop now, so a refusal fails before anything is read
       } catch (const Error& e) {
-        if (e.kind() != ErrorKind::kAccess) throw;
+        if (e.kind() != ErrorKind::kAccess) {
+          throw;
+        }
         // The failing hop's ARN starts the STS error's resource ("<arn> as <caller>").
         std::string role = e.resource().substr(0, e.resource().find(' '));
         throw Error(ErrorKind::kAccess, "assume role", role,
@@ -193,7 +222,9 @@ std::uint64_t EngineUnloadExecutor::execute(std::string_view statement, const Se
   try {
     r = engine::run_unload(spec, source, *store);
   } catch (const Error& e) {
-    if (e.kind() != ErrorKind::kAccess || !dest.s3) throw;
+    if (e.kind() != ErrorKind::kAccess || !dest.s3) {
+      throw;
+    }
     throw Error(ErrorKind::kAccess, e.step(), e.resource(),
                 fmt::format("S3 refused access to bucket {} for {}: {}", dest.bucket, identity,
                             e.message()))
@@ -216,6 +247,9 @@ void install_engine_executor(EngineExecutorConfig config) {
     shared->aws = std::make_unique<job::AwsContext>(config.env, std::string("us-east-1"));
   }
   shared->own = shared->aws->own();
+  if (!config.local_root.empty()) {
+    shared->local_root = std::make_unique<LocalRoot>(config.local_root);
+  }
   shared->config = std::move(config);
   set_executor_factory([shared] { return std::make_unique<EngineUnloadExecutor>(shared); });
 }

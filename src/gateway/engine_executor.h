@@ -17,7 +17,8 @@
 // inner SELECT is rewritten from Redshift's literal rules to PostgreSQL's
 // (unload::to_postgres_sql) before it runs. A hop that cannot be assumed fails with
 // Redshift's "is not authorized to assume IAM Role <arn>" (42501); nothing is written then,
-// and on any later failure the engine removes what this statement wrote.
+// and on any later failure the engine removes what this statement wrote. A path TO is
+// refused unless the config names a local root, and must then lie inside it (local_root.h).
 
 #include <memory>
 #include <optional>
@@ -33,6 +34,9 @@ struct EngineExecutorConfig {
   std::optional<std::string> region;  // the cluster's region; else env/profile, else us-east-1
   std::string default_iam_role;       // ARN used for `IAM_ROLE default`; empty = none set
   std::string cluster_name = "crossunload-gateway";  // names the cluster in error messages
+  // The folder local-path UNLOADs may write into (--local-root); empty: refused, as on
+  // Redshift (local_root.h).
+  std::string local_root;
 };
 
 class EngineUnloadExecutor : public UnloadExecutor {

@@ -25,7 +25,9 @@ class GatewayTest : public ::testing::Test {
         new fs::path(fs::temp_directory_path() / ("cu_gateway_test_" + std::to_string(::getpid())));
     fs::remove_all(*dir_);
     fs::create_directories(*dir_);
-    gw_ = new GatewayProcess(*env_, {}, *dir_ / "gateway.log");
+    // Local-path UNLOADs below all write under dir_ (gateway_local_root_test.sh covers
+    // the refusals).
+    gw_ = new GatewayProcess(*env_, {"--local-root", dir_->string()}, *dir_ / "gateway.log");
     auto c = connect_direct(*env_);
     exec(c.get(),
          "drop table if exists gw_items; create table gw_items(id int primary key, name text, "
@@ -254,9 +256,10 @@ TEST_F(GatewayTest, TlsIsAcceptedWithACertificate) {
       "-keyout " +
       (d / "key.pem").string() + " -out " + (d / "cert.pem").string() + " >/dev/null 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << "openssl could not make a test certificate";
-  GatewayProcess tls(
-      *env_, {"--tls-cert", (d / "cert.pem").string(), "--tls-key", (d / "key.pem").string()},
-      d / "gateway.log");
+  GatewayProcess tls(*env_,
+                     {"--tls-cert", (d / "cert.pem").string(), "--tls-key",
+                      (d / "key.pem").string(), "--local-root", dir_->string()},
+                     d / "gateway.log");
   auto c = connect(*env_, tls.port(), "sslmode=require");
   ASSERT_EQ(PQstatus(c.get()), CONNECTION_OK) << PQerrorMessage(c.get()) << tls.log();
   EXPECT_EQ(PQsslInUse(c.get()), 1);

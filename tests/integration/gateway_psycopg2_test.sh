@@ -12,7 +12,7 @@ cu_require_stack CU_PG_PASSWORD
 
 dir=$(cu_tmpdir)
 "$CROSSUNLOAD" gateway --listen 127.0.0.1:0 --upstream "host=$CU_PG_HOST port=$CU_PG_PORT" \
-  >"$dir/gateway.out" 2>"$dir/gateway.log" &
+  --local-root "$dir" >"$dir/gateway.out" 2>"$dir/gateway.log" &
 gw_pid=$!
 trap 'kill $gw_pid 2>/dev/null || true; rm -rf "$CU_TMP"' EXIT
 for _ in $(seq 100); do
