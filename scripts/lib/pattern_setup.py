@@ -40,20 +40,17 @@ import json
 import os
 import secrets
 import shlex
+import sys
 
-import boto3
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../tests/support"))
+from moto_client import moto_client  # noqa: E402  (tests/support/moto_client.py)
 
 DEV, PROD = "111111111111", "222222222222"
 REGION = "us-east-1"
 
 
 def client(endpoint, service, account):
-    c = boto3.client(service, endpoint_url=endpoint, region_name=REGION,
-                     aws_access_key_id="setup", aws_secret_access_key="setup")
-    c.meta.events.register(
-        "before-sign.*.*",
-        lambda request, **_: request.headers.__setitem__("x-moto-account-id", account))
-    return c
+    return moto_client(service, account, endpoint, REGION)
 
 
 def doc(*statements):

@@ -10,9 +10,11 @@ Set-up calls pick the account with moto's x-moto-account-id header. Prints one J
 with the names and the DEV user's keys. Usage: aws_moto_setup.py ENDPOINT SUFFIX
 """
 import json
+import os
 import sys
 
-import boto3
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../support"))
+from moto_client import moto_client  # noqa: E402  (tests/support/moto_client.py)
 
 DEV, PROD = "111111111111", "222222222222"
 endpoint, sfx = sys.argv[1], sys.argv[2]
@@ -20,12 +22,7 @@ REGION = "us-east-1"
 
 
 def client(service, account):
-    c = boto3.client(service, endpoint_url=endpoint, region_name=REGION,
-                     aws_access_key_id="setup", aws_secret_access_key="setup")
-    c.meta.events.register(
-        "before-sign.*.*",
-        lambda request, **_: request.headers.__setitem__("x-moto-account-id", account))
-    return c
+    return moto_client(service, account, endpoint, REGION)
 
 
 def trust(account, external_id=None):

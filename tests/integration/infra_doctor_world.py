@@ -13,19 +13,15 @@ import os
 import sys
 import urllib.request
 
-import boto3
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../support"))
+from moto_client import moto_client  # noqa: E402  (tests/support/moto_client.py)
 
 DEV, PROD = "111111111111", "222222222222"
 endpoint, region, bucket, closed_port = sys.argv[1:5]
 
 
 def client(service, account):
-    c = boto3.client(service, endpoint_url=endpoint, region_name=region,
-                     aws_access_key_id="setup", aws_secret_access_key="setup")
-    c.meta.events.register(
-        "before-sign.*.*",
-        lambda request, **_: request.headers.__setitem__("x-moto-account-id", account))
-    return c
+    return moto_client(service, account, endpoint, region)
 
 
 def doc(*statements):

@@ -46,7 +46,8 @@ import sys
 import time
 import urllib.request
 
-import boto3
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../support"))
+from moto_client import moto_client  # noqa: E402  (tests/support/moto_client.py)
 
 sys.stdout.reconfigure(line_buffering=True)
 endpoint, work, facts = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
@@ -105,12 +106,7 @@ def enforce(on):
 
 
 def client(service, account):
-    c = boto3.client(service, endpoint_url=endpoint, region_name=REGION,
-                     aws_access_key_id="setup", aws_secret_access_key="setup")
-    c.meta.events.register(
-        "before-sign.*.*",
-        lambda request, **_: request.headers.__setitem__("x-moto-account-id", account))
-    return c
+    return moto_client(service, account, endpoint, REGION)
 
 
 def base_name(role):  # the roles of each job carry a suffix; the tables use the pattern's

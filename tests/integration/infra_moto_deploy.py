@@ -14,10 +14,12 @@ stops once both stacks are created (for the teardown test).
 import ast
 import io
 import json
+import os
 import sys
 import zipfile
 
-import boto3
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../support"))
+from moto_client import moto_client  # noqa: E402  (tests/support/moto_client.py)
 
 sys.stdout.reconfigure(line_buffering=True)
 
@@ -26,12 +28,7 @@ DEV, PROD, REGION = facts["dev"], facts["prod"], facts["region"]
 
 
 def client(service, account):
-    c = boto3.client(service, endpoint_url=endpoint, region_name=REGION,
-                     aws_access_key_id="setup", aws_secret_access_key="setup")
-    c.meta.events.register(
-        "before-sign.*.*",
-        lambda request, **_: request.headers.__setitem__("x-moto-account-id", account))
-    return c
+    return moto_client(service, account, endpoint, REGION)
 
 
 def fail(msg):

@@ -77,10 +77,9 @@ again=$(as dev "$CROSSUNLOAD" teardown --config "$work/job.toml") || cu_fail "re
 as prod "$CROSSUNLOAD" teardown --config "$work/job.toml" >/dev/null || cu_fail "PROD re-run failed"
 # The foreign stack is still there.
 python3 - "$CU_MOTO_ENDPOINT" "cu-${sfx}f-dev" <<'PY' || cu_fail "the foreign stack was touched"
-import sys, boto3
-c = boto3.client("cloudformation", endpoint_url=sys.argv[1], region_name="eu-central-1",
-                 aws_access_key_id="x", aws_secret_access_key="x")
-c.meta.events.register("before-sign.*.*", lambda request, **_: request.headers.__setitem__("x-moto-account-id", "111111111111"))
+import sys
+from moto_client import moto_client
+c = moto_client("cloudformation", "111111111111", sys.argv[1], "eu-central-1")
 assert c.describe_stacks(StackName=sys.argv[2])["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
 PY
 cu_note "teardown removed both stacks and every version under the prefix; re-run and refusal behave"

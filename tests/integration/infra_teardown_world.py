@@ -12,20 +12,13 @@ account).
       outside PREFIX still there.
 """
 import json
+import os
 import sys
 
-import boto3
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../support"))
+from moto_client import moto_client  # noqa: E402  (tests/support/moto_client.py)
 
 DEV, PROD = "111111111111", "222222222222"
-
-
-def client(service, account, endpoint, region):
-    c = boto3.client(service, endpoint_url=endpoint, region_name=region,
-                     aws_access_key_id="setup", aws_secret_access_key="setup")
-    c.meta.events.register(
-        "before-sign.*.*",
-        lambda request, **_: request.headers.__setitem__("x-moto-account-id", account))
-    return c
 
 
 def fail(msg):
@@ -38,14 +31,14 @@ if cmd == "setup":
     bucket, prefix = sys.argv[4], sys.argv[5]
     keys = {}
     for name, acct in (("dev", DEV), ("prod", PROD)):
-        iam = client("iam", acct, endpoint, region)
+        iam = moto_client("iam", acct, endpoint, region)
         user = f"admin-{bucket}"
         iam.create_user(UserName=user)
         iam.put_user_policy(UserName=user, PolicyName="admin", PolicyDocument=json.dumps(
             {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
         k = iam.create_access_key(UserName=user)["AccessKey"]
         keys[name] = {"key": k["AccessKeyId"], "secret": k["SecretAccessKey"]}
-    s3 = client("s3", DEV, endpoint, region)
+    s3 = moto_client("s3", DEV, endpoint, region)
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     s3.put_object(Bucket=bucket, Key=f"{prefix}0000_part_00", Body=b"first version")
@@ -56,25 +49,25 @@ if cmd == "setup":
     print(json.dumps(keys))
 elif cmd == "foreign":
     stack, acct = sys.argv[4], sys.argv[5]
-    cfn = client("cloudformation", acct, endpoint, region)
+    cfn = moto_client("cloudformation", acct, endpoint, region)
     cfn.create_stack(StackName=stack, TemplateBody=json.dumps({
         "Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": f"{stack.lower()}-b"}}}}))
 elif cmd == "check":
     bucket, prefix, sdev, sprod, roles = sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7], json.loads(sys.argv[8])
     for acct, stack in ((DEV, sdev), (PROD, sprod)):
-        cfn = client("cloudformation", acct, endpoint, region)
+        cfn = moto_client("cloudformation", acct, endpoint, region)
         live = [s["StackName"] for s in cfn.list_stacks()["StackSummaries"]
                 if s["StackName"] == stack and s["StackStatus"] != "DELETE_COMPLETE"]
         if live:
             fail(f"stack {stack} left in {acct}")
     for acct, name in roles:
-        iam = client("iam", acct, endpoint, region)
+        iam = moto_client("iam", acct, endpoint, region)
         try:
             iam.get_role(RoleName=name)
             fail(f"role {name} left in {acct}")
         except iam.exceptions.NoSuchEntityException:
             pass
-    s3 = client("s3", DEV, endpoint, region)
+    s3 = moto_client("s3", DEV, endpoint, region)
     v = s3.list_object_versions(Bucket=bucket, Prefix=prefix)
     left = v.get("Versions", []) + v.get("DeleteMarkers", [])
     if left:

@@ -32,11 +32,9 @@ sfx="-deny$$"
 pattern_setup "$sfx" negative
 other_bucket="crossunload-other$sfx"
 python3 - "$CU_MOTO_ENDPOINT" "$other_bucket" <<'PY' || cu_fail "cannot create the second bucket"
-import sys, boto3
-c = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1",
-                 aws_access_key_id="setup", aws_secret_access_key="setup")
-c.meta.events.register("before-sign.*.*",
-    lambda request, **_: request.headers.__setitem__("x-moto-account-id", "111111111111"))
+import sys
+from moto_client import moto_client
+c = moto_client("s3", "111111111111", sys.argv[1])
 c.create_bucket(Bucket=sys.argv[2])
 PY
 pattern_start_gateway
@@ -74,11 +72,9 @@ for b in "$CU_PAT_BUCKET/denied/" "$other_bucket/"; do
 done
 # The lambda profile cannot list the other bucket; list as the owner account (moto header).
 n=$(python3 - "$CU_MOTO_ENDPOINT" "$other_bucket" <<'PY'
-import sys, boto3
-c = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1",
-                 aws_access_key_id="setup", aws_secret_access_key="setup")
-c.meta.events.register("before-sign.*.*",
-    lambda request, **_: request.headers.__setitem__("x-moto-account-id", "111111111111"))
+import sys
+from moto_client import moto_client
+c = moto_client("s3", "111111111111", sys.argv[1])
 print(c.list_objects_v2(Bucket=sys.argv[2]).get("KeyCount", 0) +
       len(c.list_multipart_uploads(Bucket=sys.argv[2]).get("Uploads", [])))
 PY

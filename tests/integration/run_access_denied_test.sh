@@ -42,12 +42,10 @@ bucket=$CU_PAT_BUCKET
 # A DEV user that may list and read the bucket, not write it; its keys go straight from
 # boto3 into the credentials file as profile reader-only.
 python3 - "$CU_MOTO_ENDPOINT" "$bucket" "$sfx" "$AWS_SHARED_CREDENTIALS_FILE" <<'PY' ||
-import json, sys, boto3
+import json, sys
+from moto_client import moto_client
 endpoint, bucket, sfx, creds = sys.argv[1:]
-iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1",
-                   aws_access_key_id="setup", aws_secret_access_key="setup")
-iam.meta.events.register("before-sign.*.*",
-    lambda request, **_: request.headers.__setitem__("x-moto-account-id", "111111111111"))
+iam = moto_client("iam", "111111111111", endpoint)
 iam.create_user(UserName=f"reader-only{sfx}")
 iam.put_user_policy(UserName=f"reader-only{sfx}", PolicyName="read-bucket", PolicyDocument=json.dumps(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",

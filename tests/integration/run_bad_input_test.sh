@@ -23,11 +23,9 @@ cu_pattern_world "$sfx"
 # redshift_creds<sfx>-*, so the names extend that one.
 bad_secret() {
   SECRET_NAME="$CU_PAT_SECRET_ID-$1" SECRET_TEXT="$2" python3 - "$CU_MOTO_ENDPOINT" <<'PY' ||
-import os, sys, boto3
-c = boto3.client("secretsmanager", endpoint_url=sys.argv[1], region_name="us-east-1",
-                 aws_access_key_id="setup", aws_secret_access_key="setup")
-c.meta.events.register("before-sign.*.*",
-    lambda request, **_: request.headers.__setitem__("x-moto-account-id", "222222222222"))
+import os, sys
+from moto_client import moto_client
+c = moto_client("secretsmanager", "222222222222", sys.argv[1])
 c.create_secret(Name=os.environ["SECRET_NAME"],
                 SecretString=os.environ["SECRET_TEXT"].replace("@PW@", os.environ["CU_PG_PASSWORD"]))
 PY

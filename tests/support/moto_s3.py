@@ -24,16 +24,11 @@ import os
 import sys
 import urllib.request
 
-import boto3
+from moto_client import moto_client  # tests/support/moto_client.py, beside this file
 
 
 def s3_client(endpoint, account):
-    c = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                     aws_access_key_id="setup", aws_secret_access_key="setup")
-    c.meta.events.register(
-        "before-sign.*.*",
-        lambda request, **_: request.headers.__setitem__("x-moto-account-id", account))
-    return c
+    return moto_client("s3", account, endpoint)
 
 
 def list_objects(c, bucket, prefix):

@@ -8,6 +8,8 @@
 #   cu_file_rows --format csv --header f  # the same canonical form of a file we wrote
 #   cu_assert_eq "$got" "$want" "what"    # prints both and fails when they differ
 #   cu_tmpdir                             # a new folder inside $CU_TMP (removed at exit)
+#   python3 - <<'PY'                      # tests/support is on PYTHONPATH:
+#   from moto_client import moto_client   #   moto_client("s3", "111111111111", endpoint)
 #
 # Canonical rows are what tests/support/duckdb.mjs prints: one JSON array per row, every
 # value a string or null. cu_pg_rows gets PostgreSQL's own text rendering through
@@ -15,6 +17,8 @@
 set -euo pipefail
 
 CU_SOURCE_DIR="${CU_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+# Python run by a test finds the shared helpers: `from moto_client import moto_client`.
+export PYTHONPATH="$CU_SOURCE_DIR/tests/support${PYTHONPATH:+:$PYTHONPATH}"
 CU_TEST_NAME="$(basename "${0%.sh}")"
 
 cu_fail() {

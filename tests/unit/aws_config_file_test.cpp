@@ -9,32 +9,13 @@
 
 #include "aws/config_file.h"
 #include "base/error.h"
+#include "temp_dir.h"
 
 using cu::aws::Environment;
 using cu::aws::SharedConfig;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A fresh directory removed at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "cu-config-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  fs::path write(const std::string& rel, const std::string& text) const {
-    fs::path p = path_ / rel;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-    return p;
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 TEST(AwsConfigFile, ProfilesInEachFile) {
   auto cfg = SharedConfig::parse(R"(
@@ -143,7 +124,7 @@ TEST(AwsConfigFile, SyntaxErrorsNameFileAndLine) {
 }
 
 TEST(AwsConfigFile, LoadFromHome) {
-  TempDir home;
+  cu_test::TempDir home("cu-config");
   home.write(".aws/config", "[profile dev]\nregion = eu-central-1\n");
   home.write(".aws/credentials", "[dev]\naws_access_key_id = AKIDDEV\n");
   Environment env{{{"HOME", home.path().string()}}};
@@ -156,7 +137,7 @@ TEST(AwsConfigFile, LoadFromHome) {
 }
 
 TEST(AwsConfigFile, LoadFromExplicitPathsAndProfile) {
-  TempDir dir;
+  cu_test::TempDir dir("cu-config");
   auto config = dir.write("c.ini", "[profile a]\nregion = r-a\n[profile b]\nregion = r-b\n");
   auto creds = dir.write("k.ini", "[b]\naws_access_key_id = AKIDB\n");
   Environment env{{{"HOME", "/nonexistent"},
@@ -185,7 +166,7 @@ TEST(AwsConfigFile, MissingFilesAreEmpty) {
 }
 
 TEST(AwsConfigFile, TildeInPathVariables) {
-  TempDir home;
+  cu_test::TempDir home("cu-config");
   home.write("custom/config", "[profile t]\nregion = r-t\n");
   Environment env{{{"HOME", home.path().string()}, {"AWS_CONFIG_FILE", "~/custom/config"}}};
   EXPECT_EQ(SharedConfig::load(env).profile("t")->get("region"), "r-t");

@@ -12,9 +12,12 @@
 #include "aws_credentials_loopback.h"
 #include "base/error.h"
 #include "base/redact.h"
+#include "error_of.h"
+#include "temp_dir.h"
 
 using namespace cu::aws;
 namespace fs = std::filesystem;
+using cu_test::error_of;
 using cu_test::LoopbackServer;
 using cu_test::Reply;
 using cu_test::SeenRequest;
@@ -23,16 +26,6 @@ namespace {
 
 const char* kCredsJson = R"({"AccessKeyId":"ASIAMETA","SecretAccessKey":"meta-secret-key",
   "Token":"meta-session-token","Expiration":"2099-01-01T00:00:00Z","Code":"Success"})";
-
-std::string error_of(const std::function<void()>& f, cu::ErrorKind* kind = nullptr) {
-  try {
-    f();
-  } catch (const cu::Error& e) {
-    if (kind != nullptr) *kind = e.kind();
-    return e.what();
-  }
-  return "<no error>";
-}
 
 TEST(AwsContainerCredentials, FullUriWithToken) {
   LoopbackServer server([](const SeenRequest& r) {
@@ -57,10 +50,8 @@ TEST(AwsContainerCredentials, FullUriWithToken) {
 
 TEST(AwsContainerCredentials, TokenFileIsReadOnEveryFetch) {
   // EKS Pod Identity rotates the token file; the latest content must be sent.
-  std::string tmpl = (fs::temp_directory_path() / "cu-token-XXXXXX").string();
-  fs::path dir = mkdtemp(tmpl.data());
-  fs::path token = dir / "token";
-  std::ofstream(token) << "file-token-one\n";
+  cu_test::TempDir dir("cu-token");
+  fs::path token = dir.write("token", "file-token-one\n");
   LoopbackServer server([](const SeenRequest&) { return Reply{200, kCredsJson}; });
   Environment env{{{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url() + "/v1/credentials"},
                    {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "ignored-when-file-set"},
@@ -73,7 +64,6 @@ TEST(AwsContainerCredentials, TokenFileIsReadOnEveryFetch) {
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(seen[0].headers.at("authorization"), "file-token-one");
   EXPECT_EQ(seen[1].headers.at("authorization"), "file-token-two");
-  fs::remove_all(dir);
 }
 
 TEST(AwsContainerCredentials, ErrorsAndRetries) {
@@ -148,15 +138,13 @@ TEST(AwsImdsCredentials, TokenThenRoleThenCredentials) {
 
 TEST(AwsImdsCredentials, LastStepOfTheDefaultChain) {
   LoopbackServer server([](const SeenRequest& r) { return imds(r, "app-role"); });
-  std::string tmpl = (fs::temp_directory_path() / "cu-home-XXXXXX").string();
-  fs::path home = mkdtemp(tmpl.data());
-  Environment env{{{"HOME", home.string()}, {"AWS_EC2_METADATA_SERVICE_ENDPOINT", server.url()}}};
+  cu_test::TempDir home("cu-home");
+  Environment env{{{"HOME", home.str()}, {"AWS_EC2_METADATA_SERVICE_ENDPOINT", server.url()}}};
   auto p = default_chain(env);
   EXPECT_EQ(p->describe(), "EC2 instance metadata " + server.url());
   EXPECT_EQ(p->get().access_key_id, "ASIAMETA");
   p->get();  // cached
   EXPECT_EQ(server.seen().size(), 3u);
-  fs::remove_all(home);
 }
 
 TEST(AwsImdsCredentials, Failures) {

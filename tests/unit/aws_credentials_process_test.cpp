@@ -11,40 +11,14 @@
 #include "aws/credentials_providers.h"
 #include "base/error.h"
 #include "base/redact.h"
+#include "error_of.h"
+#include "temp_dir.h"
 
 using namespace cu::aws;
 namespace fs = std::filesystem;
+using cu_test::error_of;
 
 namespace {
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "cu-proc-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string script(const std::string& name, const std::string& body) const {
-    fs::path p = path_ / name;
-    std::ofstream(p) << "#!/bin/sh\n" << body;
-    ::chmod(p.c_str(), 0755);
-    return p.string();
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::string error_of(const std::function<void()>& f, cu::ErrorKind* kind = nullptr) {
-  try {
-    f();
-  } catch (const cu::Error& e) {
-    if (kind != nullptr) *kind = e.kind();
-    return e.what();
-  }
-  return "<no error>";
-}
 
 TEST(AwsCredentialsProcess, SplitsLikeAShellWithoutOne) {
   EXPECT_EQ(split_command("aws configure export-credentials --profile x --format process"),
@@ -59,7 +33,7 @@ TEST(AwsCredentialsProcess, SplitsLikeAShellWithoutOne) {
 }
 
 TEST(AwsCredentialsProcess, ReadsTemporaryCredentials) {
-  TempDir dir;
+  cu_test::TempDir dir("cu-proc");
   std::string tool = dir.script("tool.sh", R"(echo "args: $*" >&2
 cat <<JSON
 {"Version": 1, "AccessKeyId": "ASIAPROC", "SecretAccessKey": "proc-secret-value",
@@ -77,7 +51,7 @@ JSON
 }
 
 TEST(AwsCredentialsProcess, LongTermWithoutExpiration) {
-  TempDir dir;
+  cu_test::TempDir dir("cu-proc");
   std::string tool = dir.script(
       "t.sh",
       R"(printf '{"Version":1,"AccessKeyId":"AKIAPROC","SecretAccessKey":"long-term-secret"}')");
@@ -89,7 +63,7 @@ TEST(AwsCredentialsProcess, LongTermWithoutExpiration) {
 
 TEST(AwsCredentialsProcess, NoShellIsInvolved) {
   // A shell would run the second command; without one, ';' and '$X' are plain arguments.
-  TempDir dir;
+  cu_test::TempDir dir("cu-proc");
   fs::path marker = dir.path() / "marker";
   std::string tool = dir.script(
       "args.sh", R"(printf '{"Version":1,"AccessKeyId":"%s","SecretAccessKey":"xxxx"}' "$1$2")");
@@ -99,7 +73,7 @@ TEST(AwsCredentialsProcess, NoShellIsInvolved) {
 }
 
 TEST(AwsCredentialsProcess, Failures) {
-  TempDir dir;
+  cu_test::TempDir dir("cu-proc");
   cu::ErrorKind kind{};
   std::string failing = dir.script("fail.sh", "echo 'token expired, run login' >&2\nexit 3\n");
   std::string msg = error_of([&] { process_credentials(failing, "profile sso")->get(); }, &kind);
@@ -127,7 +101,7 @@ TEST(AwsCredentialsProcess, Failures) {
 }
 
 TEST(AwsCredentialsProcess, FromAProfileThroughTheChain) {
-  TempDir dir;
+  cu_test::TempDir dir("cu-proc");
   std::string tool = dir.script(
       "t.sh",
       R"(printf '{"Version":1,"AccessKeyId":"ASIACHAIN","SecretAccessKey":"chain-secret","SessionToken":"chain-tok","Expiration":"2099-01-01T00:00:00Z"}')");

@@ -14,30 +14,16 @@
 #include "aws/credentials_providers.h"
 #include "base/error.h"
 #include "base/redact.h"
+#include "error_of.h"
+#include "temp_dir.h"
 
 using namespace cu::aws;
 namespace fs = std::filesystem;
+using cu_test::error_of;
 using std::chrono::seconds;
 using std::chrono::system_clock;
 
 namespace {
-
-class TempHome {
- public:
-  TempHome() {
-    std::string tmpl = (fs::temp_directory_path() / "cu-creds-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempHome() { fs::remove_all(path_); }
-  void write(const std::string& rel, const std::string& text) const {
-    fs::create_directories((path_ / rel).parent_path());
-    std::ofstream(path_ / rel) << text;
-  }
-  std::string str() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
 
 // A fake STS: records every call; answers temporary credentials named after the role and
 // the caller's key, valid for `lifetime` from `now`.
@@ -71,22 +57,12 @@ ChainOptions options_with(FakeSts& sts) {
   return o;
 }
 
-Environment home_env(const TempHome& home) {
+Environment home_env(const cu_test::TempDir& home) {
   return Environment{{{"HOME", home.str()}, {"AWS_EC2_METADATA_DISABLED", "true"}}};
 }
 
-std::string error_of(const std::function<void()>& f, cu::ErrorKind* kind = nullptr) {
-  try {
-    f();
-  } catch (const cu::Error& e) {
-    if (kind != nullptr) *kind = e.kind();
-    return e.what();
-  }
-  return "<no error>";
-}
-
 TEST(AwsCredentials, EnvironmentFirst) {
-  TempHome home;
+  cu_test::TempDir home("cu-creds");
   home.write(".aws/credentials",
              "[default]\naws_access_key_id = AKIDFILE\n"
              "aws_secret_access_key = file-secret\n");
@@ -141,7 +117,7 @@ TEST(AwsCredentials, PartialEnvironmentIsAUsageError) {
 }
 
 TEST(AwsCredentials, ProfileStaticKeys) {
-  TempHome home;
+  cu_test::TempDir home("cu-creds");
   home.write(".aws/credentials",
              "[dev]\naws_access_key_id = AKIDDEV\n"
              "aws_secret_access_key = dev-secret-key\n"
@@ -159,7 +135,7 @@ TEST(AwsCredentials, ProfileStaticKeys) {
 }
 
 TEST(AwsCredentials, MissingNamedProfileIsAUsageError) {
-  TempHome home;
+  cu_test::TempDir home("cu-creds");
   home.write(".aws/config", "[profile other]\nregion = x\n");
   Environment env = home_env(home);
   env.vars["AWS_PROFILE"] = "nope";
@@ -171,7 +147,7 @@ TEST(AwsCredentials, MissingNamedProfileIsAUsageError) {
 }
 
 TEST(AwsCredentials, NothingFoundListsWhatWasTried) {
-  TempHome home;
+  cu_test::TempDir home("cu-creds");
   home.write(".aws/config", "[default]\nregion = eu-west-1\n");
   Environment env = home_env(home);
   auto p = default_chain(env);
@@ -186,7 +162,7 @@ TEST(AwsCredentials, NothingFoundListsWhatWasTried) {
 }
 
 TEST(AwsCredentials, ImdsFailureEndsTheChainWithTheList) {
-  TempHome home;
+  cu_test::TempDir home("cu-creds");
   Environment env{{{"HOME", home.str()}, {"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://imds"}}};
   ChainOptions o;
   o.fetch = [](const FetchRequest&) -> FetchResponse {
@@ -200,7 +176,7 @@ TEST(AwsCredentials, ImdsFailureEndsTheChainWithTheList) {
 }
 
 TEST(AwsCredentials, RoleProfileWithSourceProfile) {
-  TempHome home;
+  cu_test::TempDir home("cu-creds");
   home.write(".aws/config", R"([profile prod]
 role_arn = arn:aws:iam::222222222222:role/SM-Read-Role
 source_profile = dev
@@ -240,7 +216,7 @@ region = eu-west-1
 }
 
 TEST(AwsCredentials, RoleChainThroughThreeProfiles) {
-  TempHome home;
+  cu_test::TempDir home("cu-creds");
   home.write(".aws/config", R"([profile c]
 role_arn = arn:aws:iam::333333333333:role/C
 source_profile = b
@@ -275,7 +251,7 @@ aws_secret_access_key = base-secret
 TEST(AwsCredentials, SourceProfileStaticKeysBeatItsOwnRole) {
   // botocore's rule: a source profile with keys provides those keys, even if it has a
   // role_arn of its own (that role is only assumed when the profile itself is selected).
-  TempHome home;
+  cu_test::TempDir home("cu-creds");
   home.write(".aws/config", R"([profile top]
 role_arn = arn:aws:iam::2:role/Top
 source_profile = mid
@@ -304,7 +280,7 @@ aws_secret_access_key = mid-secret
 }
 
 TEST(AwsCredentials, SourceProfileCycleIsDetected) {
-  TempHome home;
+  cu_test::TempDir home("cu-creds");
   home.write(".aws/config", R"([profile a]
 role_arn = arn:aws:iam::1:role/A
 source_profile = b
@@ -353,7 +329,7 @@ TEST(AwsCredentials, RoleProfileErrors) {
       {"[profile p]\naws_access_key_id = AKIDONLY\n", "has aws_access_key_id but no"},
   };
   for (const auto& c : cases) {
-    TempHome home;
+    cu_test::TempDir home("cu-creds");
     home.write(".aws/config", c.config);
     FakeSts sts;
     ChainOptions o = options_with(sts);
@@ -366,7 +342,7 @@ TEST(AwsCredentials, RoleProfileErrors) {
 }
 
 TEST(AwsCredentials, CredentialSourceEnvironment) {
-  TempHome home;
+  cu_test::TempDir home("cu-creds");
   home.write(".aws/config",
              "[profile p]\nrole_arn = arn:aws:iam::1:role/R\n"
              "credential_source = Environment\n");
@@ -383,7 +359,7 @@ TEST(AwsCredentials, CredentialSourceEnvironment) {
 }
 
 TEST(AwsCredentials, CredentialSourceContainer) {
-  TempHome home;
+  cu_test::TempDir home("cu-creds");
   home.write(".aws/config",
              "[profile p]\nrole_arn = arn:aws:iam::1:role/R\n"
              "credential_source = EcsContainer\n");
@@ -403,7 +379,7 @@ TEST(AwsCredentials, CredentialSourceContainer) {
 }
 
 TEST(AwsCredentials, AssumeRoleFailureIsNotHidden) {
-  TempHome home;
+  cu_test::TempDir home("cu-creds");
   home.write(".aws/config",
              "[default]\nrole_arn = arn:aws:iam::1:role/R\nsource_profile = s\n"
              "[profile s]\naws_access_key_id = A\naws_secret_access_key = B\n");
@@ -419,7 +395,7 @@ TEST(AwsCredentials, AssumeRoleFailureIsNotHidden) {
 }
 
 TEST(AwsCredentials, ProfileWithoutCredentialsFallsThroughToContainer) {
-  TempHome home;
+  cu_test::TempDir home("cu-creds");
   home.write(".aws/config", "[default]\nregion = eu-west-1\n");
   Environment env = home_env(home);
   env.vars["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "http://127.0.0.1:9/creds";
@@ -517,7 +493,7 @@ TEST(AwsCredentialsCache, ThreadSafeSingleRefresh) {
 }
 
 TEST(AwsCredentials, RoleCredentialsAreRefreshedThroughTheChain) {
-  TempHome home;
+  cu_test::TempDir home("cu-creds");
   home.write(".aws/config",
              "[profile b]\nrole_arn = arn:aws:iam::1:role/B\nsource_profile = a\n"
              "[profile a]\nrole_arn = arn:aws:iam::1:role/A\nsource_profile = k\n"

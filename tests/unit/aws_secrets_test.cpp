@@ -4,21 +4,21 @@
 
 #include "aws/secrets.h"
 #include "base/redact.h"
+#include "error_of.h"
 
 namespace cu::aws {
 namespace {
 
 std::string error_of(const std::string& json) {
-  try {
-    parse_database_secret(json, "prod/db");
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::kUsage);
-    EXPECT_EQ(e.step(), "read secret");
-    EXPECT_EQ(e.resource(), "prod/db");
-    return e.message();
+  std::optional<Error> e = cu_test::thrown_by([&] { parse_database_secret(json, "prod/db"); });
+  if (!e) {
+    ADD_FAILURE() << "no error for " << json;
+    return "";
   }
-  ADD_FAILURE() << "no error for " << json;
-  return "";
+  EXPECT_EQ(e->kind(), ErrorKind::kUsage);
+  EXPECT_EQ(e->step(), "read secret");
+  EXPECT_EQ(e->resource(), "prod/db");
+  return e->message();
 }
 
 TEST(AwsSecretsTest, RedshiftSecret) {

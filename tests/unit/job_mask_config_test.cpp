@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "base/redact.h"
+#include "error_of.h"
 #include "job/config.h"
 #include "job/config_flags.h"
 
@@ -69,14 +70,13 @@ TEST(JobMaskConfig, OneStringHoldsCommaSeparatedItems) {
 }
 
 std::string error_of(const std::string& toml) {
-  try {
-    build(parse_toml(std::string(kBase) + toml, "job.toml"));
-  } catch (const cu::Error& e) {
-    EXPECT_EQ(e.exit_code(), 2) << e.what();
-    return e.what();
+  auto e = cu_test::thrown_by([&] { build(parse_toml(std::string(kBase) + toml, "job.toml")); });
+  if (!e) {
+    ADD_FAILURE() << "accepted: " << toml;
+    return "";
   }
-  ADD_FAILURE() << "accepted: " << toml;
-  return "";
+  EXPECT_EQ(e->exit_code(), 2) << e->what();
+  return e->what();
 }
 
 TEST(JobMaskConfig, BadRulesAndSaltsAreUsageErrors) {

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "base/error.h"
+#include "error_of.h"
 #include "unload/mask.h"
 
 namespace {
@@ -33,13 +34,12 @@ MaskRules rules(std::initializer_list<std::pair<const char*, const char*>> items
 
 // The error's exit code and message, or a failure when nothing was thrown.
 std::pair<int, std::string> error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const cu::Error& e) {
-    return {e.exit_code(), e.what()};
+  std::optional<cu::Error> e = cu_test::thrown_by(fn);
+  if (!e) {
+    ADD_FAILURE() << "no error";
+    return {0, ""};
   }
-  ADD_FAILURE() << "no error";
-  return {0, ""};
+  return {e->exit_code(), e->what()};
 }
 
 TEST(Mask, EachRuleExactly) {
