@@ -31,12 +31,20 @@ Error&& Error::with_aws(std::string code, std::string request_id) && {
 
 void Error::rebuild() {
   std::string t = step_;
-  if (!resource_.empty()) t += (t.empty() ? "" : " ") + resource_;
+  if (!resource_.empty()) {
+    t += (t.empty() ? "" : " ") + resource_;
+  }
   t += t.empty() ? "" : ": ";
   t += message_;
-  if (!aws_code_.empty()) t += " [" + aws_code_ + "]";
-  if (!request_id_.empty()) t += " (request id " + request_id_ + ")";
-  if (!hint_.empty()) t += "; hint: " + hint_;
+  if (!aws_code_.empty()) {
+    t += " [" + aws_code_ + "]";
+  }
+  if (!request_id_.empty()) {
+    t += " (request id " + request_id_ + ")";
+  }
+  if (!hint_.empty()) {
+    t += "; hint: " + hint_;
+  }
   text_ = redact(t);
 }
 

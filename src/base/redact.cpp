@@ -17,7 +17,9 @@ std::set<std::string, std::greater<>>& secrets() {
 }  // namespace
 
 void register_secret(std::string_view value) {
-  if (value.size() < 4) return;
+  if (value.size() < 4) {
+    return;
+  }
   std::lock_guard lock(secrets_mutex());
   secrets().emplace(value);
 }

@@ -10,7 +10,9 @@
 #include "base/version.h"
 #include "cli/commands.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_main(int argc, char** argv) {
   CLI::App app{
       "crossunload — copy a query's result out of Redshift or PostgreSQL into S3 or a folder,\n"
       "the way Redshift's UNLOAD does, across AWS accounts.",
@@ -55,4 +57,23 @@ int main(int argc, char** argv) {
     cu::log::error("internal error: {}", cu::redact(e.what()));
     return 1;
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Whatever escapes the above (a failure while setting up, or while reporting an error)
+  // still ends as one line and exit code 1, never as std::terminate.
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& e) {
+    try {
+      std::fprintf(stderr, "crossunload: internal error: %s\n", cu::redact(e.what()).c_str());
+    } catch (...) {
+      std::fputs("crossunload: internal error\n", stderr);
+    }
+  } catch (...) {
+    std::fprintf(stderr, "crossunload: internal error\n");
+  }
+  return 1;
 }

@@ -40,7 +40,9 @@ void append_ymd(int64_t days_since_unix, bool* bc, std::string& out) {
   civil_from_days(days_since_unix, &y, &m, &d);
   // PostgreSQL has no year 0: year 0 is 1 BC, printed "0001-… BC".
   *bc = y <= 0;
-  if (*bc) y = 1 - y;
+  if (*bc) {
+    y = 1 - y;
+  }
   fmt::format_to(std::back_inserter(out), "{:04d}-", y);
   append_2(static_cast<int>(m), out);
   out.push_back('-');
@@ -59,7 +61,9 @@ void append_hms(int64_t micros, std::string& out) {
     char buf[24];
     std::snprintf(buf, sizeof buf, ".%06lld", static_cast<long long>(frac));
     std::string_view f(buf);
-    while (f.back() == '0') f.remove_suffix(1);  // PostgreSQL trims trailing zeros
+    while (f.back() == '0') {
+      f.remove_suffix(1);  // PostgreSQL trims trailing zeros
+    }
     out.append(f);
   }
 }
@@ -71,7 +75,9 @@ void append_json_string(std::string_view v, std::string& out) {
   size_t start = 0;
   for (size_t i = 0; i < v.size(); ++i) {
     auto c = static_cast<unsigned char>(v[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      continue;
+    }
     out.append(v.data() + start, i - start);
     start = i + 1;
     switch (c) {
@@ -107,11 +113,17 @@ void append_json_string(std::string_view v, std::string& out) {
 }
 
 void append_date(int64_t pg_days, std::string& out) {
-  if (pg_days == INT32_MAX) return out.append("infinity"), void();
-  if (pg_days == INT32_MIN) return out.append("-infinity"), void();
+  if (pg_days == INT32_MAX) {
+    return out.append("infinity"), void();
+  }
+  if (pg_days == INT32_MIN) {
+    return out.append("-infinity"), void();
+  }
   bool bc;
   append_ymd(pg_days + kPgEpochDays, &bc, out);
-  if (bc) out.append(" BC");
+  if (bc) {
+    out.append(" BC");
+  }
 }
 
 void append_time(int64_t micros, std::string& out) { append_hms(micros, out); }
@@ -119,8 +131,12 @@ void append_time(int64_t micros, std::string& out) { append_hms(micros, out); }
 void append_timestamp(int64_t pg_micros, std::string& out) { append_timestamp(pg_micros, "", out); }
 
 void append_timestamp(int64_t pg_micros, std::string_view zone, std::string& out) {
-  if (pg_micros == INT64_MAX) return out.append("infinity"), void();
-  if (pg_micros == INT64_MIN) return out.append("-infinity"), void();
+  if (pg_micros == INT64_MAX) {
+    return out.append("infinity"), void();
+  }
+  if (pg_micros == INT64_MIN) {
+    return out.append("-infinity"), void();
+  }
   int64_t days = pg_micros / kMicrosPerDay;
   int64_t rem = pg_micros % kMicrosPerDay;
   if (rem < 0) {
@@ -132,7 +148,9 @@ void append_timestamp(int64_t pg_micros, std::string_view zone, std::string& out
   out.push_back(' ');
   append_hms(rem, out);
   out.append(zone);  // PostgreSQL puts the zone before the era: "… 12:00:00+00 BC"
-  if (bc) out.append(" BC");
+  if (bc) {
+    out.append(" BC");
+  }
 }
 
 void append_decimal(__int128 unscaled, int scale, std::string& out) {
@@ -143,11 +161,17 @@ void append_decimal(__int128 unscaled, int scale, std::string& out) {
     buf[n++] = static_cast<char>('0' + static_cast<int>(u % 10));
     u /= 10;
   } while (u != 0);
-  while (n <= scale) buf[n++] = '0';  // at least one digit before the point
-  if (unscaled < 0) out.push_back('-');
+  while (n <= scale) {
+    buf[n++] = '0';  // at least one digit before the point
+  }
+  if (unscaled < 0) {
+    out.push_back('-');
+  }
   for (int i = n - 1; i >= 0; --i) {
     out.push_back(buf[i]);
-    if (i == scale && scale > 0) out.push_back('.');
+    if (i == scale && scale > 0) {
+      out.push_back('.');
+    }
   }
 }
 
@@ -169,7 +193,9 @@ JsonWriter::JsonWriter(std::vector<ColumnType> columns) : columns_(std::move(col
 }
 
 void JsonWriter::write(const ColumnBatch& batch, std::string& out) const {
-  for (size_t row = 0; row < batch.num_rows(); ++row) write_row(batch, row, out);
+  for (size_t row = 0; row < batch.num_rows(); ++row) {
+    write_row(batch, row, out);
+  }
 }
 
 void JsonWriter::write_row(const ColumnBatch& batch, size_t row, std::string& out) const {
@@ -252,7 +278,9 @@ void JsonWriter::write_row(const ColumnBatch& batch, size_t row, std::string& ou
         std::string_view u = col.bytes_at(row);
         out.push_back('"');
         for (size_t i = 0; i < u.size(); ++i) {
-          if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+          if (i == 4 || i == 6 || i == 8 || i == 10) {
+            out.push_back('-');
+          }
           auto b = static_cast<unsigned char>(u[i]);
           out.push_back(kHex[b >> 4]);
           out.push_back(kHex[b & 15]);

@@ -11,9 +11,15 @@ void write(W& w, const Statistics& s) {
   w.struct_begin();
   // Only the min_value/max_value pair (5, 6): the deprecated min/max (1, 2) carry a signed
   // byte order for strings that readers must distrust anyway.
-  if (s.null_count) w.field_i64(3, *s.null_count);
-  if (s.max_value) w.field_binary(5, *s.max_value);
-  if (s.min_value) w.field_binary(6, *s.min_value);
+  if (s.null_count) {
+    w.field_i64(3, *s.null_count);
+  }
+  if (s.max_value) {
+    w.field_binary(5, *s.max_value);
+  }
+  if (s.min_value) {
+    w.field_binary(6, *s.min_value);
+  }
   w.struct_end();
 }
 
@@ -63,14 +69,28 @@ void write(W& w, const LogicalType& t) {
 
 void write(W& w, const SchemaElement& e) {
   w.struct_begin();
-  if (e.type) w.field_i32(1, static_cast<int32_t>(*e.type));
-  if (e.type_length) w.field_i32(2, *e.type_length);
-  if (e.repetition) w.field_i32(3, static_cast<int32_t>(*e.repetition));
+  if (e.type) {
+    w.field_i32(1, static_cast<int32_t>(*e.type));
+  }
+  if (e.type_length) {
+    w.field_i32(2, *e.type_length);
+  }
+  if (e.repetition) {
+    w.field_i32(3, static_cast<int32_t>(*e.repetition));
+  }
   w.field_binary(4, e.name);
-  if (e.num_children) w.field_i32(5, *e.num_children);
-  if (e.converted_type) w.field_i32(6, static_cast<int32_t>(*e.converted_type));
-  if (e.scale) w.field_i32(7, *e.scale);
-  if (e.precision) w.field_i32(8, *e.precision);
+  if (e.num_children) {
+    w.field_i32(5, *e.num_children);
+  }
+  if (e.converted_type) {
+    w.field_i32(6, static_cast<int32_t>(*e.converted_type));
+  }
+  if (e.scale) {
+    w.field_i32(7, *e.scale);
+  }
+  if (e.precision) {
+    w.field_i32(8, *e.precision);
+  }
   if (e.logical_type) {
     w.field_struct(10);
     write(w, *e.logical_type);
@@ -82,15 +102,21 @@ void write(W& w, const ColumnMetaData& m) {
   w.struct_begin();
   w.field_i32(1, static_cast<int32_t>(m.type));
   w.field_list(2, W::kI32, m.encodings.size());
-  for (auto e : m.encodings) w.element_i32(static_cast<int32_t>(e));
+  for (auto e : m.encodings) {
+    w.element_i32(static_cast<int32_t>(e));
+  }
   w.field_list(3, W::kBinary, m.path_in_schema.size());
-  for (const auto& p : m.path_in_schema) w.element_binary(p);
+  for (const auto& p : m.path_in_schema) {
+    w.element_binary(p);
+  }
   w.field_i32(4, static_cast<int32_t>(m.codec));
   w.field_i64(5, m.num_values);
   w.field_i64(6, m.total_uncompressed_size);
   w.field_i64(7, m.total_compressed_size);
   w.field_i64(9, m.data_page_offset);
-  if (m.dictionary_page_offset) w.field_i64(11, *m.dictionary_page_offset);
+  if (m.dictionary_page_offset) {
+    w.field_i64(11, *m.dictionary_page_offset);
+  }
   if (m.statistics) {
     w.field_struct(12);
     write(w, *m.statistics);
@@ -110,9 +136,15 @@ void write(W& w, const RowGroup& g) {
   }
   w.field_i64(2, g.total_byte_size);
   w.field_i64(3, g.num_rows);
-  if (g.file_offset) w.field_i64(5, *g.file_offset);
-  if (g.total_compressed_size) w.field_i64(6, *g.total_compressed_size);
-  if (g.ordinal) w.field_i16(7, *g.ordinal);
+  if (g.file_offset) {
+    w.field_i64(5, *g.file_offset);
+  }
+  if (g.total_compressed_size) {
+    w.field_i64(6, *g.total_compressed_size);
+  }
+  if (g.ordinal) {
+    w.field_i16(7, *g.ordinal);
+  }
   w.struct_end();
 }
 
@@ -161,11 +193,17 @@ std::string serialize(const FileMetaData& m) {
   w.struct_begin();
   w.field_i32(1, m.version);
   w.field_list(2, W::kStruct, m.schema.size());
-  for (const auto& e : m.schema) write(w, e);
+  for (const auto& e : m.schema) {
+    write(w, e);
+  }
   w.field_i64(3, m.num_rows);
   w.field_list(4, W::kStruct, m.row_groups.size());
-  for (const auto& g : m.row_groups) write(w, g);
-  if (m.created_by) w.field_binary(6, *m.created_by);
+  for (const auto& g : m.row_groups) {
+    write(w, g);
+  }
+  if (m.created_by) {
+    w.field_binary(6, *m.created_by);
+  }
   if (m.leaf_columns > 0) {
     w.field_list(7, W::kStruct, m.leaf_columns);
     for (size_t i = 0; i < m.leaf_columns; ++i) {

@@ -21,11 +21,15 @@ namespace parquet {
 
 int decimal_byte_length(int precision) {
   unsigned __int128 max = 1;
-  for (int i = 0; i < precision; ++i) max *= 10;
+  for (int i = 0; i < precision; ++i) {
+    max *= 10;
+  }
   max -= 1;  // largest unscaled magnitude
   for (int n = 1; n <= 16; ++n) {
     unsigned __int128 limit = static_cast<unsigned __int128>(1) << (8 * n - 1);
-    if (max < limit) return n;
+    if (max < limit) {
+      return n;
+    }
   }
   return 16;
 }
@@ -194,7 +198,9 @@ bool less(Order order, std::string_view a, std::string_view b) {
     case Order::kSignedBigEndian: {
       // Two's complement, same length: the sign byte decides first.
       auto sa = static_cast<int8_t>(a[0]), sb = static_cast<int8_t>(b[0]);
-      if (sa != sb) return sa < sb;
+      if (sa != sb) {
+        return sa < sb;
+      }
       return std::memcmp(a.data() + 1, b.data() + 1, a.size() - 1) < 0;
     }
     case Order::kUnsignedBytes: {
@@ -207,7 +213,9 @@ bool less(Order order, std::string_view a, std::string_view b) {
 }
 
 void update(Stats& s, Order order, std::string_view v) {
-  if (s.oversize) return;
+  if (s.oversize) {
+    return;
+  }
   if (v.size() > kMaxStatisticsValue) {
     s.oversize = true;
     return;
@@ -222,7 +230,9 @@ void update(Stats& s, Order order, std::string_view v) {
     } else {
       std::memcpy(&d, v.data(), 8);
     }
-    if (std::isnan(d)) return;
+    if (std::isnan(d)) {
+      return;
+    }
   }
   if (!s.has_value) {
     s.min.assign(v);
@@ -239,8 +249,12 @@ void update(Stats& s, Order order, std::string_view v) {
 
 void merge(Stats& into, Order order, const Stats& page) {
   into.nulls += page.nulls;
-  if (page.oversize) into.oversize = true;
-  if (into.oversize || !page.has_value) return;
+  if (page.oversize) {
+    into.oversize = true;
+  }
+  if (into.oversize || !page.has_value) {
+    return;
+  }
   update(into, order, page.min);
   update(into, order, page.max);
 }
@@ -255,15 +269,23 @@ parquet::Statistics to_thrift(const Stats& s, Order order) {
     if (order == Order::kFloat) {
       float f;
       std::memcpy(&f, min.data(), 4);
-      if (f == 0) f = -0.0f, std::memcpy(min.data(), &f, 4);
+      if (f == 0) {
+        f = -0.0f, std::memcpy(min.data(), &f, 4);
+      }
       std::memcpy(&f, max.data(), 4);
-      if (f == 0) f = 0.0f, std::memcpy(max.data(), &f, 4);
+      if (f == 0) {
+        f = 0.0f, std::memcpy(max.data(), &f, 4);
+      }
     } else if (order == Order::kDouble) {
       double d;
       std::memcpy(&d, min.data(), 8);
-      if (d == 0) d = -0.0, std::memcpy(min.data(), &d, 8);
+      if (d == 0) {
+        d = -0.0, std::memcpy(min.data(), &d, 8);
+      }
       std::memcpy(&d, max.data(), 8);
-      if (d == 0) d = 0.0, std::memcpy(max.data(), &d, 8);
+      if (d == 0) {
+        d = 0.0, std::memcpy(max.data(), &d, 8);
+      }
     }
     t.min_value = std::move(min);
     t.max_value = std::move(max);
@@ -344,7 +366,9 @@ class ParquetWriter::ColumnWriter {
   }
 
   void finish_page() {
-    if (page_defs_.empty()) return;
+    if (page_defs_.empty()) {
+      return;
+    }
     body_.clear();
     levels_.clear();
     parquet::rle_hybrid_encode(page_defs_.data(), page_defs_.size(), 1, &levels_);
@@ -430,8 +454,12 @@ class ParquetWriter::ColumnWriter {
 
     md.type = mapping_.physical;
     md.encodings.push_back(Encoding::kRle);  // definition levels
-    if (dict_referenced_ || used_plain_pages_) md.encodings.push_back(Encoding::kPlain);
-    if (used_dict_pages_) md.encodings.push_back(Encoding::kRleDictionary);
+    if (dict_referenced_ || used_plain_pages_) {
+      md.encodings.push_back(Encoding::kPlain);
+    }
+    if (used_dict_pages_) {
+      md.encodings.push_back(Encoding::kRleDictionary);
+    }
     md.path_in_schema = {type_.name};
     md.codec = options_.codec;
     md.num_values = static_cast<int64_t>(chunk_values_);
@@ -473,7 +501,9 @@ class ParquetWriter::ColumnWriter {
       case ValueKind::kTimestampTz: {
         int64_t v = column.int_at(row);
         // ±infinity are INT64 max/min in PostgreSQL; keep them at the extremes.
-        if (v != INT64_MAX && v != INT64_MIN) v += kPgEpochMicros;
+        if (v != INT64_MAX && v != INT64_MIN) {
+          v += kPgEpochMicros;
+        }
         std::memcpy(buf, &v, 8);
         return {buf, 8};
       }
@@ -536,7 +566,9 @@ class ParquetWriter::ColumnWriter {
   }
 
   void append_plain(std::string_view v, std::string* out) const {
-    if (is_byte_array_) put_u32(static_cast<uint32_t>(v.size()), out);
+    if (is_byte_array_) {
+      put_u32(static_cast<uint32_t>(v.size()), out);
+    }
     out->append(v);
   }
 
@@ -549,7 +581,9 @@ class ParquetWriter::ColumnWriter {
 
   // Slots hold (hash high bits << 32 | index + 1) so most probes never touch the values.
   uint32_t dict_index(std::string_view v) {
-    if (dict_count_ * 2 >= slots_.size()) grow_slots();
+    if (dict_count_ * 2 >= slots_.size()) {
+      grow_slots();
+    }
     uint64_t h = std::hash<std::string_view>{}(v);
     uint64_t tag = h & 0xffffffff00000000ull;
     size_t mask = slots_.size() - 1;
@@ -565,7 +599,9 @@ class ParquetWriter::ColumnWriter {
       }
       if ((s & 0xffffffff00000000ull) == tag) {
         auto index = static_cast<uint32_t>(s) - 1;
-        if (dict_value(index) == v) return index;
+        if (dict_value(index) == v) {
+          return index;
+        }
       }
     }
   }
@@ -573,7 +609,9 @@ class ParquetWriter::ColumnWriter {
   std::string_view dict_value(uint32_t index) const {
     uint32_t begin = index == 0 ? 0 : dict_end_[index - 1];
     uint32_t end = dict_end_[index];
-    if (is_byte_array_) begin += 4;
+    if (is_byte_array_) {
+      begin += 4;
+    }
     return std::string_view(dict_plain_.data() + begin, end - begin);
   }
 
@@ -584,7 +622,9 @@ class ParquetWriter::ColumnWriter {
     for (uint32_t index = 0; index < dict_count_; ++index) {
       uint64_t h = dict_hash_[index];
       size_t i = h & mask;
-      while (slots_[i] != 0) i = (i + 1) & mask;
+      while (slots_[i] != 0) {
+        i = (i + 1) & mask;
+      }
       slots_[i] = (h & 0xffffffff00000000ull) | (index + 1);
     }
   }
@@ -659,7 +699,9 @@ ParquetWriter::ParquetWriter(std::vector<ColumnType> columns, ByteSink& sink,
   if (columns_.empty()) {
     throw Error(ErrorKind::kUsage, "write parquet", "", "a Parquet file needs at least one column");
   }
-  for (const auto& c : columns_) writers_.push_back(std::make_unique<ColumnWriter>(c, options_));
+  for (const auto& c : columns_) {
+    writers_.push_back(std::make_unique<ColumnWriter>(c, options_));
+  }
 
   metadata_.version = 1;
   metadata_.created_by = options_.created_by;
@@ -672,7 +714,9 @@ ParquetWriter::ParquetWriter(std::vector<ColumnType> columns, ByteSink& sink,
     const auto& m = w->mapping();
     parquet::SchemaElement e;
     e.type = m.physical;
-    if (m.physical == Type::kFixedLenByteArray) e.type_length = m.type_length;
+    if (m.physical == Type::kFixedLenByteArray) {
+      e.type_length = m.type_length;
+    }
     e.repetition = parquet::Repetition::kOptional;
     e.name = w->type().name;
     e.converted_type = m.converted;
@@ -689,11 +733,15 @@ ParquetWriter::ParquetWriter(std::vector<ColumnType> columns, ByteSink& sink,
 ParquetWriter::~ParquetWriter() = default;
 
 void ParquetWriter::write(const ColumnBatch& batch) {
-  if (closed_) throw Error(ErrorKind::kOther, "write parquet", "", "writer already closed");
+  if (closed_) {
+    throw Error(ErrorKind::kOther, "write parquet", "", "writer already closed");
+  }
   if (batch.num_columns() != writers_.size()) {
     throw Error(ErrorKind::kOther, "write parquet", "", "batch has the wrong number of columns");
   }
-  for (size_t i = 0; i < writers_.size(); ++i) writers_[i]->append(batch.column(i));
+  for (size_t i = 0; i < writers_.size(); ++i) {
+    writers_[i]->append(batch.column(i));
+  }
   rows_ += batch.num_rows();
   group_rows_ += batch.num_rows();
   uint64_t buffered = 0, memory = 0;
@@ -707,7 +755,9 @@ void ParquetWriter::write(const ColumnBatch& batch) {
 }
 
 void ParquetWriter::flush_row_group() {
-  if (group_rows_ == 0) return;
+  if (group_rows_ == 0) {
+    return;
+  }
   parquet::RowGroup g;
   g.file_offset = static_cast<int64_t>(sink_.bytes_written());
   int64_t compressed = 0;
@@ -724,7 +774,9 @@ void ParquetWriter::flush_row_group() {
 }
 
 void ParquetWriter::close() {
-  if (closed_) return;
+  if (closed_) {
+    return;
+  }
   flush_row_group();
   metadata_.num_rows = static_cast<int64_t>(rows_);
   std::string footer = parquet::serialize(metadata_);
@@ -738,7 +790,9 @@ size_t ParquetWriter::row_groups_written() const { return metadata_.row_groups.s
 
 uint64_t ParquetWriter::estimated_file_size() const {
   uint64_t n = sink_.bytes_written();
-  for (const auto& w : writers_) n += w->buffered_bytes();
+  for (const auto& w : writers_) {
+    n += w->buffered_bytes();
+  }
   return n;
 }
 

@@ -100,7 +100,7 @@ struct Walk {
     }
     std::fflush(out);
   }
-  void note(const std::string& name, const std::string& detail) {
+  void note(const std::string& name, const std::string& detail) const {
     fmt::print(out, "-     {:<16} {}\n", name, detail);
   }
 };

@@ -149,10 +149,10 @@ std::vector<RoleDoc> dev_roles(const InfraParams& p, Target /*target*/) {
         fmt::format("arn:{}:ec2:{}:{}:", p.partition, p.region, p.dev_account_id);
     json create = json::array({ec2 + "network-interface/*"});
     for (const auto& s : p.subnet_ids) {
-      create.push_back(ec2 + "subnet/" + s);
+      create.push_back(fmt::format("{}subnet/{}", ec2, s));
     }
     for (const auto& g : p.security_group_ids) {
-      create.push_back(ec2 + "security-group/" + g);
+      create.push_back(fmt::format("{}security-group/{}", ec2, g));
     }
     lr.policies.push_back(
         {"vpc-network-interfaces",

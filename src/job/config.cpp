@@ -394,7 +394,9 @@ Values parse_toml(std::string_view text, std::string_view origin) {
     std::string key(k.str());
     // The [infra] table belongs to `crossunload infra/teardown/doctor` (docs/deploy.md): one
     // job file serves both, so the job skips it.
-    if (key == "infra" && node.is_table()) continue;
+    if (key == "infra" && node.is_table()) {
+      continue;
+    }
     check_known(key, origin);
     if (const auto* s = node.as_string()) {
       out[key] = s->get();
