@@ -18,12 +18,8 @@ source "$(dirname "$0")/../support/testlib.sh"
 cu_require_stack CU_PG_PASSWORD CU_PG_DATABASE
 [[ -x "${CROSSUNLOAD:-}" ]] || cu_fail "CROSSUNLOAD (the built executable) is not set; run through ctest"
 
-# A private moto_server in our own folder (the shared one must not see enforcement).
-CU_STACK_DIR=$(cu_tmpdir)
-source "$CU_SOURCE_DIR/scripts/lib/stack.sh"
-CU_MOTO_AUTH_COUNT=inf stack_start_moto || cu_fail "the private moto_server did not start"
-lp_moto_pid=$(cat "$CU_STACK_DIR/moto/pid")
-trap '_stack_stop_moto "$lp_moto_pid"; rm -rf "$CU_TMP"' EXIT
+# A private moto_server (the shared one must not see enforcement).
+cu_private_moto inf
 
 work=$(cu_tmpdir)
 # job_file MODE SUFFIX: the pattern's job, its roles suffixed so both jobs' stacks coexist.

@@ -13,22 +13,11 @@ source "$(dirname "$0")/../support/testlib.sh"
 cu_require_stack
 [[ -n "${CROSSUNLOAD:-}" ]] || cu_fail "CROSSUNLOAD is not set; run this test through ctest (scripts/test)"
 
-CU_STACK_DIR=$(cu_tmpdir)
-source "$CU_SOURCE_DIR/scripts/lib/stack.sh"
-stack_start_moto || cu_fail "the private moto_server did not start"
-md_moto_pid=$(cat "$CU_STACK_DIR/moto/pid")
-trap '_stack_stop_moto "$md_moto_pid"; rm -rf "$CU_TMP"' EXIT
+cu_private_moto
 
 work=$(cu_tmpdir)
 sfx="t$$"
-sed -e "s/SM-Read-Role\"/SM-Read-Role-$sfx\"/" \
-  -e "s/CrossAccount-S3-Write-Role\"/CrossAccount-S3-Write-Role-$sfx\"/" \
-  -e "s/role\/S3-Write-Role\"/role\/S3-Write-Role-$sfx\"/" \
-  -e "s/^stack_name = .*/stack_name = \"cu-$sfx\"/" \
-  -e "s/^function_name = .*/function_name = \"crossunload-$sfx\"/" \
-  -e "s/^code_s3_bucket = .*/code_s3_bucket = \"code-$sfx\"/" \
-  "$CU_SOURCE_DIR/deploy/job.example.toml" >"$work/job.toml"
-echo "lambda_role_name = \"CrossAccount-SM-Read-Role-$sfx\"" >>"$work/job.toml"
+cu_example_job "$sfx" >"$work/job.toml"
 "$CROSSUNLOAD" infra --config "$work/job.toml" --out "$work/infra" >/dev/null
 grep -q "SM-Read-Role-$sfx" "$work/infra/prod.template.json" || cu_fail "the suffixed names did not reach the template"
 

@@ -13,15 +13,7 @@ work=$(cu_tmpdir)
 sfx="td$$"
 bucket="dest-$sfx"
 prefix="tickit/sales_"
-sed -e "s/SM-Read-Role\"/SM-Read-Role-$sfx\"/" \
-  -e "s/CrossAccount-S3-Write-Role\"/CrossAccount-S3-Write-Role-$sfx\"/" \
-  -e "s/role\/S3-Write-Role\"/role\/S3-Write-Role-$sfx\"/" \
-  -e "s/^stack_name = .*/stack_name = \"cu-$sfx\"/" \
-  -e "s/^function_name = .*/function_name = \"crossunload-$sfx\"/" \
-  -e "s/^code_s3_bucket = .*/code_s3_bucket = \"code-$sfx\"/" \
-  -e "s|^to = .*|to = \"s3://$bucket/$prefix\"|" \
-  "$CU_SOURCE_DIR/deploy/job.example.toml" >"$work/job.toml"
-echo "lambda_role_name = \"CrossAccount-SM-Read-Role-$sfx\"" >>"$work/job.toml"
+cu_example_job "$sfx" -e "s|^to = .*|to = \"s3://$bucket/$prefix\"|" >"$work/job.toml"
 "$CROSSUNLOAD" infra --config "$work/job.toml" --out "$work/infra" >/dev/null
 facts=$(printf '{"dev":"111111111111","prod":"222222222222","region":"eu-central-1","stack":"cu-%s","function":"crossunload-%s","lambda_role":"CrossAccount-SM-Read-Role-%s","code_bucket":"code-%s","code_key":"crossunload/function.zip"}' \
   "$sfx" "$sfx" "$sfx" "$sfx")

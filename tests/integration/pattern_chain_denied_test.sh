@@ -12,16 +12,10 @@ cu_require_stack CU_PG_PASSWORD CU_PG_DATABASE
 [[ -x "${CROSSUNLOAD:-}" ]] || cu_fail "CROSSUNLOAD (the built executable) is not set; run through ctest"
 command -v aws >/dev/null || cu_fail "awscli is missing (scripts/install-deps installs it)"
 
-# A private moto_server: stack.sh's start function, its clean-up (moto, then the gateway
-# pattern.sh registers) run by our own trap (the existing CU_STACK_DIR keeps stack.sh from
-# installing its traps). stack_start_moto replaces CU_MOTO_ENDPOINT for everything below.
-export CU_STACK_DIR
-CU_STACK_DIR=$(cu_tmpdir)
-source "$CU_SOURCE_DIR/scripts/lib/stack.sh"
-trap 'stack_cleanup; rm -rf "$CU_TMP"' EXIT
+# A private moto_server (enforcement is global to a server); at exit it is stopped, and the
+# gateway that pattern.sh registers with it. CU_MOTO_ENDPOINT names it from here on.
 shared_moto=$CU_MOTO_ENDPOINT
-CU_MOTO_AUTH_COUNT=inf stack_start_moto || cu_fail "cannot start a private moto_server (log above)"
-[[ $CU_MOTO_ENDPOINT != "$shared_moto" ]] || cu_fail "the private moto_server is the shared one"
+cu_private_moto inf
 source "$CU_SOURCE_DIR/scripts/lib/pattern.sh"
 
 enforce() {

@@ -19,13 +19,8 @@ cu_require_stack CU_PG_PASSWORD CU_PG_DATABASE
 python3 -c 'import boto3' 2>/dev/null || cu_fail "python3 boto3 is missing (scripts/install-deps)"
 command -v curl >/dev/null || cu_fail "curl is missing (scripts/install-deps installs it)"
 
-# A private moto_server: stack.sh's start function, its clean-up run by our own trap (the
-# existing CU_STACK_DIR keeps stack.sh from installing its traps).
-export CU_STACK_DIR
-CU_STACK_DIR=$(cu_tmpdir)
-source "$CU_SOURCE_DIR/scripts/lib/stack.sh"
-trap 'stack_cleanup; rm -rf "$CU_TMP"' EXIT
-CU_MOTO_AUTH_COUNT=inf stack_start_moto 2>/dev/null || cu_fail "cannot start a private moto_server"
+# A private moto_server (enforcement is global to a server).
+cu_private_moto inf
 source "$CU_SOURCE_DIR/scripts/lib/pattern.sh"
 moto_s3() { python3 "$CU_SOURCE_DIR/tests/support/moto_s3.py" "$@"; }
 enforce() {

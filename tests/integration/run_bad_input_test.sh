@@ -124,14 +124,7 @@ cu_assert_eq "$(jq -r .rows "$runs/inner-limit.json")" "10" "rows of the subquer
 
 # No secret in anything printed or reported: the password, the runner's key, the sessions.
 secrets="$CU_STACK_DIR/secrets"
-(
-  umask 077
-  {
-    printf '%s\n' "$CU_PG_PASSWORD"
-    pattern_secret_keys
-    moto_s3 session-secrets -- "$sfx"
-  } | grep -v '^$' >"$secrets"
-)
+cu_pattern_secrets "$sfx" "$secrets"
 if found=$(grep -rlF -f "$secrets" "$runs"); then
   cu_fail "a secret appears in: $(echo "$found" | xargs -n1 basename | paste -sd' ')"
 fi

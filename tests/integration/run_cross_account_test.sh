@@ -170,14 +170,7 @@ cu_note "write_role_arn: the unload step names the S3-Write-Role session, rows m
 # Lambda runner's key (profile), and the keys and tokens of every role session moto gave
 # out for this run's roles (the Lambda role and SM-Read-Role, once per job).
 secrets="$CU_STACK_DIR/secrets"
-(
-  umask 077
-  {
-    printf '%s\n' "$CU_PG_PASSWORD"
-    pattern_secret_keys
-    moto_s3 session-secrets -- "$sfx"
-  } | grep -v '^$' >"$secrets"
-)
+cu_pattern_secrets "$sfx" "$secrets"
 nsessions=$(moto_s3 session-secrets -- "$sfx" | wc -l)
 ((nsessions >= 4 * njobs)) ||
   cu_fail "moto handed out $nsessions session secrets for $njobs jobs; want a key and a token for 2 roles each"

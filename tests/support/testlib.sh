@@ -8,6 +8,8 @@
 #   cu_file_rows --format csv --header f  # the same canonical form of a file we wrote
 #   cu_assert_eq "$got" "$want" "what"    # prints both and fails when they differ
 #   cu_tmpdir                             # a new folder inside $CU_TMP (removed at exit)
+#   cu_private_moto [inf]                 # this test's own moto_server (IAM enforced: inf)
+#   cu_example_job SFX >job.toml          # deploy/job.example.toml with suffixed AWS names
 #   python3 - <<'PY'                      # tests/support is on PYTHONPATH:
 #   from moto_client import moto_client   #   moto_client("s3", "111111111111", endpoint)
 #
@@ -80,3 +82,37 @@ trap 'rm -rf "$CU_TMP"' EXIT
 trap 'exit 130' INT # so that the EXIT trap runs when the test is interrupted
 trap 'exit 143' TERM
 cu_tmpdir() { mktemp -d "$CU_TMP/d.XXXXXX"; }
+
+# A private moto_server for this test, for what is global to a server (IAM enforcement,
+# CloudFormation stacks with Lambda functions, the keys moto issued): scripts/lib/stack.sh's
+# stack_start_moto in a folder of CU_TMP. CU_MOTO_ENDPOINT then names it for the rest of
+# the test; at exit it is stopped with whatever else was registered with stack_on_exit
+# (e.g. the gateway of scripts/lib/pattern.sh). Usage: cu_private_moto [AUTH_COUNT]
+# (CU_MOTO_AUTH_COUNT: `inf` starts with enforcement off, to be switched on later).
+cu_private_moto() {
+  export CU_STACK_DIR
+  CU_STACK_DIR=$(cu_tmpdir) # set before sourcing: stack.sh then installs no traps of its own
+  # shellcheck source=../../scripts/lib/stack.sh
+  source "$CU_SOURCE_DIR/scripts/lib/stack.sh"
+  trap 'stack_cleanup; rm -rf "$CU_TMP"' EXIT
+  local shared=${CU_MOTO_ENDPOINT:-}
+  CU_MOTO_AUTH_COUNT="${1:-}" stack_start_moto || cu_fail "cannot start a private moto_server (log above)"
+  [[ $CU_MOTO_ENDPOINT != "$shared" ]] || cu_fail "the private moto_server is the shared one"
+}
+
+# deploy/job.example.toml with every name that lives in an AWS account suffixed by SFX (the
+# roles, the stack, the function and its code bucket), so that tests sharing a moto_server
+# do not meet; the Lambda role is named explicitly. Extra sed expressions may follow.
+# Usage: cu_example_job SFX [-e EXPR ...] >job.toml
+cu_example_job() {
+  local sfx=$1
+  shift
+  sed -e "s/SM-Read-Role\"/SM-Read-Role-$sfx\"/" \
+    -e "s/CrossAccount-S3-Write-Role\"/CrossAccount-S3-Write-Role-$sfx\"/" \
+    -e "s/role\/S3-Write-Role\"/role\/S3-Write-Role-$sfx\"/" \
+    -e "s/^stack_name = .*/stack_name = \"cu-$sfx\"/" \
+    -e "s/^function_name = .*/function_name = \"crossunload-$sfx\"/" \
+    -e "s/^code_s3_bucket = .*/code_s3_bucket = \"code-$sfx\"/" \
+    "$@" "$CU_SOURCE_DIR/deploy/job.example.toml"
+  echo "lambda_role_name = \"CrossAccount-SM-Read-Role-$sfx\""
+}

@@ -2,7 +2,6 @@
 // dropped one leaves nothing (nor the folders it created), listing is spelled like the
 // prefix and skips other writers' temporary files, and errors name the path.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -10,6 +9,7 @@
 
 #include "base/error.h"
 #include "sink/object_store.h"
+#include "temp_dir.h"
 
 namespace cu::sink {
 namespace {
@@ -17,15 +17,6 @@ namespace fs = std::filesystem;
 
 class FolderStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() /
-            ("cu-sink-test-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    fs::create_directories(root_);
-  }
-  void TearDown() override { fs::remove_all(root_); }
-
   std::vector<std::string> tree() const {
     std::vector<std::string> out;
     for (const auto& e : fs::recursive_directory_iterator(root_)) {
@@ -41,7 +32,8 @@ class FolderStoreTest : public ::testing::Test {
     return s.str();
   }
 
-  fs::path root_;
+  cu_test::TempDir tmp_{"cu-sink-test"};  // a fresh folder per test, removed after it
+  fs::path root_ = tmp_.path();
   std::unique_ptr<ObjectStore> store_ = make_folder_store();
 };
 
