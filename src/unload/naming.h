@@ -1,7 +1,7 @@
 #pragma once
-// Where UNLOAD's objects go and what they are called (spec §4, §6), as pure functions that
-// the sinks (S3 and local folder), the gateway and the server-mode verifier all share, so
-// every face writes and expects the same names.
+// Where UNLOAD's objects go and what they are called (docs/redshift-unload.md#s4, #s6), as pure
+// functions that the sinks (S3 and local folder), the gateway and the server-mode verifier all
+// share, so every face writes and expects the same names.
 //
 //   auto d = parse_destination("s3://dev-exports/shop/items_");   // bucket + prefix P
 //   object_name(d.prefix, 1, 0, ObjectNaming::of(spec))   -> "shop/items_0001_part_00.gz"

@@ -7,11 +7,12 @@
 //       "iam_role default format as csv maxfilesize 64mb parallel off;");
 //
 // A real tokenizer: keywords in any case, options in any order (optionally separated by
-// commas, spec OPEN-1), the optional words `FORMAT [AS]`, `DELIMITER [AS]`, `NULL [AS]`,
-// `MAXFILESIZE [AS] 256 MB` / `64MB`, `PARALLEL [ON|TRUE|OFF|FALSE]`, `[WITH] CREDENTIALS
-// [AS]`, `--` and nested `/* */` comments, a trailing `;`. Quoted arguments are read as
-// Redshift string literals (spec §2.4): `''` and `\'` are a quote, `\\` a backslash,
-// `\b \f \n \r \t` control characters, `\` + 1–3 octal digits that byte, any other `\c` c.
+// commas, docs/redshift-unload.md#open-1), the optional words `FORMAT [AS]`, `DELIMITER [AS]`,
+// `NULL [AS]`, `MAXFILESIZE [AS] 256 MB` / `64MB`, `PARALLEL [ON|TRUE|OFF|FALSE]`, `[WITH]
+// CREDENTIALS [AS]`, `--` and nested `/* */` comments, a trailing `;`. Quoted arguments are read as
+// Redshift string literals (docs/redshift-unload.md#s2.4): `''` and `\'` are a quote, `\\` a
+// backslash, `\b \f \n \r \t` control characters, `\` + 1–3 octal digits that byte, any
+// other `\c` c.
 //
 // Errors are cu::Error(kUsage, "parse UNLOAD", "", "<message> at position N") where N is
 // the 1-based byte offset in `sql`, using PostgreSQL/Redshift wording ("syntax error at or

@@ -1,8 +1,8 @@
 #pragma once
 // render(spec): the UNLOAD statement we send to a real Redshift (server mode). One canonical
 // text: keywords upper case, options separated by single spaces in a fixed order, every
-// quoted argument escaped per spec §2.2 (backslash doubled, then quote doubled), sizes in
-// the shortest exact `<decimal> MB|GB`. parse(render(s)) == s for every spec.
+// quoted argument escaped per docs/redshift-unload.md#s2.2 (backslash doubled, then quote doubled),
+// sizes in the shortest exact `<decimal> MB|GB`. parse(render(s)) == s for every spec.
 //
 //   UNLOAD ('select * from venue where venuestate = ''NV''') TO 's3://b/venue_'
 //   IAM_ROLE 'arn:aws:iam::111111111111:role/A' FORMAT AS CSV HEADER GZIP

@@ -1,5 +1,5 @@
 // Which statements the gateway answers itself, and the version text clients use to
-// detect a Redshift-compatible server (spec §8.2).
+// detect a Redshift-compatible server (docs/redshift-unload.md#s8.2).
 #include <gtest/gtest.h>
 
 #include "gateway/statement_kind.h"

@@ -45,7 +45,7 @@ TEST(ParseTarget, MalformedIsUsageErrorWithoutEchoingThePassword) {
 }
 
 TEST(DetectServer, RedshiftByItsVersionSuffix) {
-  // spec §8.2
+  // docs/redshift-unload.md#s8.2
   EXPECT_EQ(detect_server("PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) "
                           "3.4.2 20041017 (Red Hat 3.4.2-6.fc3), Redshift 1.0.12103"),
             ServerKind::kRedshift);

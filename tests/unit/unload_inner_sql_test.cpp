@@ -1,5 +1,6 @@
-// to_postgres_sql(): Redshift literal semantics (spec §2.1, §2.4) carried to PostgreSQL.
-// Expected texts are derived by hand from the two dialects' rules: E'…' doubles `\` and `'`.
+// to_postgres_sql(): Redshift literal semantics (docs/redshift-unload.md#s2.1, #s2.4) carried to
+// PostgreSQL. Expected texts are derived by hand from the two dialects' rules: E'…' doubles `\` and
+// `'`.
 #include <gtest/gtest.h>
 
 #include "base/error.h"
@@ -12,7 +13,7 @@ using cu::unload::to_postgres_sql;
 TEST(InnerSql, LiteralsBecomeEscapeStringsWithTheSameValue) {
   EXPECT_EQ(to_postgres_sql("select * from venue where venuestate = 'NV'"),
             "select * from venue where venuestate = E'NV'");
-  // '\\' is one backslash on Redshift (spec §2.3 row 5).
+  // '\\' is one backslash on Redshift (docs/redshift-unload.md#s2.3 row 5).
   EXPECT_EQ(to_postgres_sql(R"(select replace(path, '\\', '/') from f)"),
             R"(select replace(path, E'\\', E'/') from f)");
   EXPECT_EQ(to_postgres_sql(R"(select 'it\'s', 'it''s', '')"), R"(select E'it''s', E'it''s', E'')");

@@ -1,4 +1,4 @@
-// Object, manifest and partition names against the listings of spec §4 and §6.
+// Object, manifest and partition names against the listings of docs/redshift-unload.md#s4 and #s6.
 #include <gtest/gtest.h>
 
 #include "base/error.h"
@@ -20,7 +20,7 @@ TEST(Naming, ParallelOnNamesFromTheDocs) {
   EXPECT_EQ(object_name("parallel", 7, 0, naming("PARALLEL ON")), "parallel0007_part_00");
   EXPECT_EQ(object_name("p/", 1, 2, naming("CSV")), "p/0001_part_02");
   EXPECT_EQ(object_name("p/", 1, 2, naming("JSON")), "p/0001_part_02");
-  // §4.3 extensions.
+  // docs/redshift-unload.md#s4.3 extensions.
   EXPECT_EQ(object_name("p/", 0, 0, naming("GZIP")), "p/0000_part_00.gz");
   EXPECT_EQ(object_name("p/", 0, 0, naming("BZIP2")), "p/0000_part_00.bz2");
   EXPECT_EQ(object_name("p/", 0, 0, naming("ZSTD CSV")), "p/0000_part_00.zst");
