@@ -12,6 +12,7 @@
 
 #include "base/error.h"
 #include "base/redact.h"
+#include "base/syntax_error.h"
 #include "unload/sql_text.h"
 #include "unload/validate.h"
 
@@ -387,7 +388,7 @@ Values parse_toml(std::string_view text, std::string_view origin) {
   } catch (const toml::parse_error& e) {
     const auto& at = e.source().begin;
     bad(fmt::format("{}:{}:{}", origin, at.line, at.column),
-        fmt::format("invalid TOML: {}", e.description()));
+        "invalid TOML: " + toml_syntax_error(e.description()));
   }
   Values out;
   for (auto&& [k, node] : table) {
@@ -436,7 +437,7 @@ Values parse_json(std::string_view text, std::string_view origin) {
   try {
     doc = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
-    bad(origin, fmt::format("invalid JSON: {}", e.what()));
+    bad(origin, "invalid JSON: " + json_syntax_error(e.what()));
   }
   return parse_json_value(doc, origin);
 }

@@ -592,8 +592,30 @@ std::string describe_plan(const JobConfig& job, const aws::Environment& env) {
 
 nlohmann::json handle_event(const nlohmann::json& event, const aws::Environment& env,
                             std::stop_token stop) {
-  JobConfig job = build(parse_json_value(event));
-  load_query(job);
+  Values values = parse_json_value(event);
+  if (values.contains("query_file")) {
+    // An invoker names no file of the function's: it would read whatever the function can
+    // (and its errors would tell which files exist).
+    throw Error(ErrorKind::kUsage, "configure", "query_file",
+                "query_file is not accepted in a Lambda event")
+        .with_hint("give the query itself in `query`");
+  }
+  JobConfig job = build(values);
+  if (job.dry_run) {
+    // The plan, as `run --dry-run` prints it: nothing is read, written or deleted.
+    nlohmann::json plan = nlohmann::json::array();
+    std::string text = describe_plan(job, env);
+    for (size_t start = 0; start < text.size();) {
+      size_t end = text.find('\n', start);
+      end = end == std::string::npos ? text.size() : end;
+      plan.push_back(text.substr(start, end - start));
+      start = end + 1;
+    }
+    return nlohmann::json::parse(redact(nlohmann::json{
+        {"status", "dry_run"},
+        {"destination", job.unload.destination},
+        {"plan", plan}}.dump()));
+  }
   return to_json(run_job(job, env, nullptr, std::move(stop)));
 }
 

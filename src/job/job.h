@@ -79,8 +79,10 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
 std::string describe_plan(const JobConfig& job, const aws::Environment& env);
 
 // The Lambda face: the event is a JSON object with the job file's keys; the answer is the
-// report as JSON. Errors propagate as cu::Error (the runtime turns them into an error
-// response).
+// report as JSON, or with `dry_run` {"status": "dry_run", "destination", "plan": [lines of
+// describe_plan]} and nothing done. `query_file` is refused (kUsage): an invoker does not
+// name the function's files. Errors propagate as cu::Error (the runtime turns them into an
+// error response).
 nlohmann::json handle_event(const nlohmann::json& event, const aws::Environment& env,
                             std::stop_token stop = {});
 

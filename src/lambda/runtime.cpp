@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/redact.h"
+#include "base/syntax_error.h"
 
 namespace cu::lambda {
 
@@ -157,13 +158,19 @@ Runtime::~Runtime() = default;
 
 namespace {
 
+// JSON text of `doc`; a string that is not UTF-8 (a server's message in another encoding)
+// gets U+FFFD where its bad bytes were, instead of an exception that would leave the
+// invocation unanswered.
+std::string dump(const nlohmann::json& doc) {
+  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string error_body(const std::string& type, const std::string& message) {
   // The message went through cu::redact() already when it is a cu::Error; again here for
   // anything else a handler may throw.
-  return nlohmann::json{{"errorType", type},
-                        {"errorMessage", redact(message)},
-                        {"stackTrace", nlohmann::json::array()}}
-      .dump();
+  return dump(nlohmann::json{{"errorType", type},
+                             {"errorMessage", redact(message)},
+                             {"stackTrace", nlohmann::json::array()}});
 }
 
 // Requests `stop` at `when` unless destroyed first.
@@ -232,16 +239,20 @@ int Runtime::run(const Handler& handler) {
       Watchdog watchdog(stop, inv.deadline - options_.stop_margin);
       try {
         inv.event = nlohmann::json::parse(next.body);
-        response = handler(inv).dump();
+        response = dump(handler(inv));
       } catch (const nlohmann::json::parse_error& e) {
+        // Never the event's text: a malformed event may hold a password.
         type = "Usage";
-        message = fmt::format("the event is not JSON: {}", e.what());
+        message = "the event is not JSON: " + json_syntax_error(e.what());
       } catch (const Error& e) {
         type = error_type(e);
         message = e.what();
       } catch (const std::exception& e) {
         type = "Other";
         message = fmt::format("internal error: {}", e.what());
+      } catch (...) {
+        type = "Other";
+        message = "internal error: an exception that is not a std::exception";
       }
     }
     if (stop.stop_requested()) {

@@ -2,7 +2,8 @@
 """A local AWS Lambda Runtime API endpoint for tests (loopback only).
 
 Serves the invocations listed in EVENTS (a JSON array of {"request_id", "event",
-"deadline_in_ms", "trace_id"}) in order through GET /2018-06-01/runtime/invocation/next,
+"deadline_in_ms", "trace_id"}) in order (an item with "raw_event_b64" instead of "event" is
+sent as those bytes, as they are: a malformed event, invalid UTF-8) through GET /2018-06-01/runtime/invocation/next,
 records every POST (…/response, …/error, /init/error) as one JSON line in OUT
 ({"path", "error_type", "body", "at_ns"}), and exits once every invocation got its
 response or error (or after --timeout seconds, with status 3).
@@ -15,6 +16,7 @@ Usage: lambda_runtime_api.py --events FILE --out FILE --port-file FILE
          [--hold-first-ms N] [--first-request-file FILE] [--timeout S]
 """
 import argparse
+import base64
 import json
 import threading
 import time
@@ -83,7 +85,11 @@ def main():
             }
             if item.get("trace_id"):
                 headers["Lambda-Runtime-Trace-Id"] = item["trace_id"]
-            self.reply(200, json.dumps(item["event"]).encode(), headers)
+            if "raw_event_b64" in item:
+                body = base64.b64decode(item["raw_event_b64"])
+            else:
+                body = json.dumps(item["event"]).encode()
+            self.reply(200, body, headers)
 
         def do_POST(self):
             n = int(self.headers.get("Content-Length", "0"))

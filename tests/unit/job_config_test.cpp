@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "base/redact.h"
+#include "base/syntax_error.h"
 #include "job/config.h"
 #include "job/config_flags.h"
 #include "unload/render.h"
@@ -381,3 +382,65 @@ TEST(JobConfig, InfraTableIsSkippedUnknownKeysAreNot) {
 
 }  // namespace
 }  // namespace cu::job
+
+namespace {
+
+// Malformed job files and events around a password: the error says where and what was
+// expected, never the text around it (the password, or a part of it).
+TEST(JobConfig, ParseErrorsNeverQuoteTheInput) {
+  const std::string pw = "Hunter2Secret";
+  const std::vector<std::string> tomls = {
+      "source = \"host=h password=" + pw,                       // unterminated string
+      "source = host=h password=" + pw + "\n",                  // a bare value
+      "source = 'host=h password=" + pw + "'x\n",               // junk after a value
+      "source = \"host=h password=" + pw + "\\q\"\n",           // an unknown escape
+      "password=" + pw + " = 1\n",                              // a bare key with junk
+      "[" + pw + "\n",                                          // an unterminated table
+      "source = 'a'\nsource = 'host=h password=" + pw + "'\n",  // a duplicate key
+      "x = " + pw + "\n",                                       // an unknown value
+      "x = 1" + pw + "\n",                                      // a bad number
+      "x = 1979-05-27T07:32:00" + pw + "\n",                    // a bad date
+      "x = \"\"\"password=" + pw,                               // unterminated multi-line
+      pw + " = 1\n" + pw + " = 2\n",                            // a duplicate key
+      "x = 0x" + pw + "\n",                                     // a bad hexadecimal number
+      "x = 12345678901234567890123\n",                          // a number out of range
+  };
+  for (const auto& text : tomls) {
+    std::string message = toml_error(text);
+    EXPECT_NE(message, "") << text;
+    EXPECT_EQ(message.find("Hunt"), std::string::npos) << text << "\n -> " << message;
+    EXPECT_EQ(message.find("Secr"), std::string::npos) << text << "\n -> " << message;
+    EXPECT_EQ(message.find("2345"), std::string::npos) << text << "\n -> " << message;
+  }
+  // What the parser expected stays.
+  EXPECT_EQ(toml_error("[" + pw + "\n"),
+            "configure job.toml:1:15: invalid TOML: Error while parsing table header: expected "
+            "']'");
+  const std::vector<std::string> jsons = {
+      R"({"source": "host=h password=)" + pw,
+      R"({"source": "host=h password=)" + pw + R"(" "query": 1})",
+      R"({"source": password=)" + pw + "}",
+      R"({"source": "host=h password=)" + pw + "\x01\"}",
+      R"({"source": "host=h password=)" + pw + "\\x\"}",
+      R"({"source": "host=h password=)" + pw + "'; expected 'x'\"",
+      "{\"source\": \"host=h password=" + pw + "\xff\"}",
+  };
+  for (const auto& text : jsons) {
+    try {
+      parse_json(text);
+      ADD_FAILURE() << text;
+    } catch (const cu::Error& e) {
+      std::string message = e.what();
+      EXPECT_TRUE(message.starts_with("configure event: invalid JSON: parse error at ")) << message;
+      EXPECT_EQ(message.find("Hunt"), std::string::npos) << text << "\n -> " << message;
+      EXPECT_EQ(message.find("Secr"), std::string::npos) << text << "\n -> " << message;
+    }
+  }
+  EXPECT_EQ(cu::json_syntax_error("[json.exception.parse_error.101] parse error at line 1, column "
+                                  "50: syntax error while parsing object - unexpected string "
+                                  "literal; last read: '\"pw'; expected 'x'\"'; expected '}'"),
+            "parse error at line 1, column 50: syntax error while parsing object - unexpected "
+            "string literal; expected '}'");
+}
+
+}  // namespace

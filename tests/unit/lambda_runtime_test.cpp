@@ -292,6 +292,37 @@ TEST(LambdaRuntime, MalformedEventAndForeignExceptionsAreErrorResponses) {
   EXPECT_THAT(message, testing::Not(testing::HasSubstr("hunter2")));
 }
 
+TEST(LambdaRuntime, EveryMalformedEventIsAnsweredWithoutItsTextAndTheLoopGoesOn) {
+  FakeRuntimeApi api;
+  // Invalid UTF-8 and a truncated event, both ending in a password, then good ones.
+  api.enqueue({"req-utf8", "{\"source\": \"password=Sekrit-Word-\xff\xfe\"}", "", in(60s)});
+  api.enqueue({"req-cut", "{\"source\": \"password=Sekrit-Word", "", in(60s)});
+  api.enqueue({"req-bad-answer", "{}", "", in(60s)});
+  api.enqueue({"req-good", "{\"query\": \"select 1\"}", "", in(60s)});
+  cu::lambda::Runtime rt(options(api, 4));
+  rt.run([](const cu::lambda::Invocation& inv) -> json {
+    if (inv.request_id == "req-bad-answer") {
+      return json{{"text", "latin-1 \xe9t\xe9"}};  // not UTF-8: answered with U+FFFD
+    }
+    return json{{"query", inv.event.at("query")}};
+  });
+  auto posted = api.posted();
+  ASSERT_EQ(posted.size(), 4u);
+  EXPECT_EQ(posted[0].path, "/2018-06-01/runtime/invocation/req-utf8/error");
+  EXPECT_EQ(posted[1].path, "/2018-06-01/runtime/invocation/req-cut/error");
+  for (int i : {0, 1}) {
+    json err = json::parse(posted[i].body);
+    EXPECT_EQ(err.at("errorType"), "Usage");
+    std::string message = err.at("errorMessage");
+    EXPECT_THAT(message, testing::StartsWith("the event is not JSON: parse error at line 1"));
+    EXPECT_THAT(message, testing::Not(testing::HasSubstr("Sekrit")));
+  }
+  EXPECT_EQ(posted[2].path, "/2018-06-01/runtime/invocation/req-bad-answer/response");
+  EXPECT_EQ(json::parse(posted[2].body), json({{"text", "latin-1 \xef\xbf\xbdt\xef\xbf\xbd"}}));
+  EXPECT_EQ(posted[3].path, "/2018-06-01/runtime/invocation/req-good/response");
+  EXPECT_EQ(json::parse(posted[3].body), json({{"query", "select 1"}}));
+}
+
 TEST(LambdaRuntime, UnreachableRuntimeApiIsAnError) {
   cu::lambda::RuntimeOptions o;
   o.api = "127.0.0.1:1";  // nothing listens on port 1
