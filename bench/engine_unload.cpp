@@ -16,10 +16,10 @@
 #include "aws/config_file.h"
 #include "aws/s3.h"
 #include "base/error.h"
-#include "engine/copy_source.h"
 #include "engine/unload.h"
 #include "job/aws_context.h"
 #include "pg/connection.h"
+#include "pg/copy_source.h"
 #include "sink/object_store.h"
 
 int main(int argc, char** argv) {
@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
     if (argc > 7) s.partition_by = unload::PartitionBy{{argv[7]}, true};
     s.allow_overwrite = true;
     pg::Connection conn(pg::parse_target(argv[1]));
-    engine::PgCopySource source(conn);
+    pg::PgCopySource source(conn);
     unload::Destination dest = sink::parse_destination(s.destination);
     std::optional<job::AwsContext> aws_ctx;
     std::unique_ptr<aws::S3Client> s3;

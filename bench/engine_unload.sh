@@ -10,6 +10,10 @@
 #   RUNS   rounds; each round runs every reference and candidate once, alternating, so a
 #          load change on the shared machine hits both sides; the figures are medians.
 # Set CU_BENCH_ONLY="text gzip" etc. to run some cases only (names as in the table).
+# Set CU_BENCH_BASE=<another build folder> (e.g. a Release build of main before a change)
+# to run every engine case with that build's engine_unload too, right beside ours in the
+# same round (which goes first alternates by round), as `<case>@base`; a last table gives
+# each case's before/after medians and the ratio.
 #
 # S3 destination: CU_BENCH_S3=1 runs s3_text (unpartitioned text, in every round),
 # s3_part1000_csv and s3_part1000_parquet (1,000 partitions, once), and s3_part8_csv /
@@ -47,6 +51,14 @@ grep -q 'CMAKE_BUILD_TYPE:STRING=Release' "$here/$BUILD/CMakeCache.txt" ||
   echo "/usr/bin/time is needed for the peak RSS (apt-get install time)" >&2
   exit 1
 }
+base_bin=""
+if [[ -n ${CU_BENCH_BASE:-} ]]; then
+  base_bin="$(cd "$CU_BENCH_BASE" && pwd)/bench/engine_unload"
+  [[ -x $base_bin ]] || {
+    echo "CU_BENCH_BASE: $base_bin is not built" >&2
+    exit 1
+  }
+fi
 source "$here/bench/lib/bench_pg.sh"
 # Our own temp folder and exit traps, also inside scripts/with-stack (whose stack folder
 # would otherwise be reused without traps, and whose moto folder our moto would share).
@@ -148,10 +160,20 @@ declare -A FILES
 BYTES=0
 PROBE_NOTE=""
 probe=0
-engine() { measure "$1" "$2" "$bin" "$conn" "${@:3}"; }
+round=1
+engine() {
+  if [[ -n $base_bin ]] && ((round % 2 == 0)); then
+    measure "$1@base" "$2" "$base_bin" "$conn" "${@:3}"
+  fi
+  measure "$1" "$2" "$bin" "$conn" "${@:3}"
+  if [[ -n $base_bin ]] && ((round % 2 == 1)); then
+    measure "$1@base" "$2" "$base_bin" "$conn" "${@:3}"
+  fi
+}
 sales=(select\ \*\ from\ sales "$out/e/x_")
 
 for ((r = 1; r <= RUNS; r++)); do
+  round=$r
   echo "round $r/$RUNS (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
   want ref && measure ref - bash -c "$psql -c '\\copy (select * from sales) to stdout' >/dev/null"
   want text && engine text "$rows" "${sales[@]}" text none
@@ -264,5 +286,20 @@ done || true
 for c in text gzip zstd parquet text_off; do
   [[ -n ${RSS[$c]:-} ]] && (($(echo "${RSS[$c]} > 256 * 1024" | bc))) && echo "peak RSS of $c above 256 MiB: MISS"
 done || true
+if [[ -n $base_bin ]]; then
+  echo
+  echo "Before ($CU_BENCH_BASE) and after ($BUILD), same rounds; ratio = before / after median (above 1: faster now)"
+  echo
+  echo "| case | before (s) | after (s) | ratio | RSS before (MiB) | RSS after (MiB) | CPU before (s) | CPU after (s) |"
+  echo "|---|---|---|---|---|---|---|---|"
+  for c in "${!T[@]}"; do
+    [[ $c == *@base ]] || continue
+    a=${c%@base}
+    [[ -n ${T[$a]:-} ]] || continue
+    printf '| %s | %s | %s | ×%.2f | %s | %s | %.2f | %.2f |\n' "$a" "$(med "$c")" "$(med "$a")" \
+      "$(echo "$(med "$c") / $(med "$a")" | bc -l)" "$(mib "$c")" "$(mib "$a")" \
+      "$(median "${CPU[$c]}")" "$(median "${CPU[$a]}")"
+  done | sort
+fi
 echo
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

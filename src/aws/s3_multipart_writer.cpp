@@ -54,12 +54,16 @@ void S3MultipartWriter::write(std::string_view data) {
   }
 }
 
+void S3MultipartWriter::start_upload() {
+  upload_id_ = s3_.create_multipart_upload(bucket_, key_, options_.put);
+  parts_ = std::make_unique<WorkQueue>(
+      WorkQueue::Options{.threads = static_cast<unsigned>(options_.parts_in_flight),
+                         .max_weight = static_cast<size_t>(options_.parts_in_flight)});
+}
+
 void S3MultipartWriter::submit_current() {
   if (upload_id_.empty()) {
-    upload_id_ = s3_.create_multipart_upload(bucket_, key_, options_.put);
-    for (int i = 0; i < options_.parts_in_flight; ++i) {
-      workers_.emplace_back([this] { worker(); });
-    }
+    start_upload();
   }
   if (next_part_ > kMaxParts) {
     abort();
@@ -68,87 +72,38 @@ void S3MultipartWriter::submit_current() {
                             options_.part_size))
         .with_hint("raise the part size (MAXFILESIZE splits output into several objects)");
   }
+  const int number = next_part_++;
+  try {
+    // Bounded memory: waits for a slot before handing over another part.
+    parts_->submit(
+        [this, number, data = std::move(current_)](unsigned) mutable {
+          std::string etag = s3_.upload_part(bucket_, key_, upload_id_, number,
+                                             std::string_view(data.data(), data.size()));
+          std::lock_guard lock(mu_);
+          done_.push_back({number, std::move(etag)});
+          free_buffers_.push_back(std::move(data));
+        },
+        1);
+  } catch (...) {
+    rethrow_failure();
+  }
   std::vector<char> next;
   {
-    std::unique_lock lock(mu_);
-    // Bounded memory: wait for a slot before handing over another part.
-    cv_.wait(lock, [&] { return in_flight_ < options_.parts_in_flight || failure_; });
-    if (failure_) {
-      lock.unlock();
-      rethrow_failure();
-    }
-    queue_.push_back(Job{next_part_++, std::move(current_)});
-    ++in_flight_;
+    std::lock_guard lock(mu_);
     if (!free_buffers_.empty()) {
       next = std::move(free_buffers_.back());
       free_buffers_.pop_back();
     }
   }
-  cv_.notify_all();
   next.clear();
   next.reserve(options_.part_size);
   current_ = std::move(next);
 }
 
-void S3MultipartWriter::worker() {
-  for (;;) {
-    Job job;
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) {
-        return;  // stopping
-      }
-      job = std::move(queue_.front());
-      queue_.erase(queue_.begin());
-      if (failure_) {  // no point sending more parts of a failed upload
-        --in_flight_;
-        cv_.notify_all();
-        continue;
-      }
-    }
-    CompletedPart part{job.part_number, {}};
-    std::exception_ptr error;
-    try {
-      part.etag = s3_.upload_part(bucket_, key_, upload_id_, job.part_number,
-                                  std::string_view(job.data.data(), job.data.size()));
-    } catch (...) {
-      error = std::current_exception();
-    }
-    {
-      std::lock_guard lock(mu_);
-      if (error && !failure_) {
-        failure_ = error;
-      }
-      if (!error) {
-        done_.push_back(std::move(part));
-      }
-      free_buffers_.push_back(std::move(job.data));
-      --in_flight_;
-    }
-    cv_.notify_all();
-  }
-}
-
-void S3MultipartWriter::stop_workers() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  for (auto& t : workers_) {
-    if (t.joinable()) {
-      t.join();
-    }
-  }
-  workers_.clear();
-}
-
 void S3MultipartWriter::rethrow_failure() {
-  std::exception_ptr failure;
-  {
-    std::lock_guard lock(mu_);
-    failure = failure_;
+  std::exception_ptr failure = parts_ ? parts_->failure() : nullptr;
+  if (!failure) {
+    failure = std::current_exception();
   }
   try {
     abort();
@@ -166,33 +121,56 @@ UploadResult S3MultipartWriter::finish() {
   if (aborted_) {
     throw Error(ErrorKind::kOther, "upload", s3_url(bucket_, key_), "upload aborted");
   }
-  UploadResult result;
-  result.bytes = bytes_;
-  if (upload_id_.empty()) {
+  if (upload_id_.empty() && !sealed_) {
     // Smaller than one part: one PutObject, no multipart upload to clean up.
+    UploadResult result;
+    result.bytes = bytes_;
     result.etag = s3_.put_object(bucket_, key_, std::string_view(current_.data(), current_.size()),
                                  options_.put);
     finished_ = true;
     current_ = {};
     return result;
   }
-  if (!current_.empty()) {
-    submit_current();
+  if (!sealed_) {
+    seal();
   }
-  {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return in_flight_ == 0; });
+  return complete(options_.put.if_none_match);
+}
+
+std::uint64_t S3MultipartWriter::seal() {
+  if (sealed_) {
+    return bytes_;
   }
-  stop_workers();
-  if (failure_) {
+  if (finished_ || aborted_) {
+    throw Error(ErrorKind::kOther, "upload", s3_url(bucket_, key_), "sealed after finish/abort");
+  }
+  if (!current_.empty() || upload_id_.empty()) {
+    submit_current();  // the last part, or the only one (of any size, even empty)
+  }
+  try {
+    parts_->wait();
+  } catch (...) {
     rethrow_failure();
   }
+  parts_.reset();  // the workers are done
+  sealed_ = true;
+  free_buffers_.clear();
+  current_ = {};
+  return bytes_;
+}
+
+UploadResult S3MultipartWriter::complete(bool if_none_match) {
+  if (!sealed_ || finished_ || aborted_) {
+    throw Error(ErrorKind::kOther, "upload", s3_url(bucket_, key_),
+                "completed before seal() or after finish/abort");
+  }
+  UploadResult result;
+  result.bytes = bytes_;
   std::sort(done_.begin(), done_.end(), [](const CompletedPart& a, const CompletedPart& b) {
     return a.part_number < b.part_number;
   });
   try {
-    result.etag =
-        s3_.complete_multipart_upload(bucket_, key_, upload_id_, done_, options_.put.if_none_match);
+    result.etag = s3_.complete_multipart_upload(bucket_, key_, upload_id_, done_, if_none_match);
   } catch (const AwsError& e) {
     // A retried Complete whose first attempt succeeded but whose answer was lost finds the
     // upload gone. The object is there, of our size and part count: that is success.
@@ -224,8 +202,6 @@ UploadResult S3MultipartWriter::finish() {
   }
   result.parts = static_cast<int>(done_.size());
   finished_ = true;
-  free_buffers_.clear();
-  current_ = {};
   return result;
 }
 
@@ -234,12 +210,10 @@ void S3MultipartWriter::abort() {
     return;
   }
   aborted_ = true;
-  {
-    std::lock_guard lock(mu_);
-    in_flight_ -= static_cast<int>(queue_.size());
-    queue_.clear();  // parts not yet started are dropped
+  if (parts_) {
+    parts_->drop_pending();  // parts not yet started are dropped; waits for those in progress
+    parts_.reset();
   }
-  stop_workers();  // waits for parts in progress: an abort racing a part can leave it behind
   current_ = {};
   free_buffers_.clear();
   if (!upload_id_.empty()) {

@@ -1,26 +1,28 @@
 #pragma once
-// engine::run_unload — carries out one UNLOAD: rows from a CopySource (engine/copy_source.h)
+// engine::run_unload — carries out one UNLOAD: rows from a CopySource (pg/copy_source.h)
 // into objects of an ObjectStore (sink/object_store.h: S3 or a folder), with Redshift's
 // names, formats, compression, layout and manifest. Both client mode (libpq) and the local
 // Redshift gateway drive it.
 //
 //   pg::Connection conn(pg::parse_target(conninfo));
-//   engine::PgCopySource source(conn);
+//   pg::PgCopySource source(conn);
 //   auto store = sink::make_folder_store();                 // or make_s3_store(s3, bucket)
 //   engine::UnloadResult r = engine::run_unload(spec, source, *store, {});
 //   std::cout << engine::to_json(r).dump() << "\n";
 //
-// Pipeline: text and CSV go through text COPY and the delimited encoders; JSON and Parquet
-// through binary COPY, the binary decoder and the typed writers. The main thread reads and
-// encodes; with PARALLEL ON, blocks of rows (~1 MB) go round-robin to N slice threads that
-// compress and write their own files (`0000_part_00`, `0001_part_00`, …), so compression
-// runs beside the COPY. PARTITION BY routes rows to per-partition files on the main thread:
-// the first max_open_partitions partitions seen are written as their rows arrive; the
-// rows of later ones wait in one anonymous local temporary file (engine/partition_spool.h)
-// and are written partition by partition at the end — one file per partition (split only
-// by MAXFILESIZE) and bounded memory however many partitions. Everything written is committed
-// object by object; on any failure the open objects are aborted, the committed ones of this
-// run deleted, no manifest is written, and the error says so.
+// The pipeline, one file per stage (src/engine/):
+//   partition_key  PARTITION BY: key columns, kept columns, each row's folder
+//   encoding       what rows become (delimited encoder / JSON / Parquet), checked up front
+//   copy_reader    COPY stream → encoded rows → the lane of the row's folder
+//   router         lanes → blocks → the slices' streams (PARALLEL ON: N slices round-robin,
+//                  OFF: one) or the partitions' streams (the first max_open_partitions open,
+//                  the rest waiting in partition_spool), written by one WorkQueue's workers
+//                  (stream_pool) beside the COPY
+//   file_stream    blocks → files cut at MAXFILESIZE, header per file, via the ObjectStore
+//   manifest       the manifest's bytes, written last
+// Everything written is committed object by object; on any failure the open objects are
+// aborted, the committed ones of this run deleted, no manifest is written, and the error
+// says so.
 //
 // Choices (docs/formats.md "Layout"): N = hardware threads (at least 2); files split at
 // block boundaries (≤ MAXFILESIZE unless one block is larger); Parquet MAXFILESIZE rounded
@@ -32,7 +34,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/copy_source.h"
+#include "engine/file_stream.h"
+#include "pg/copy_source.h"
 #include "sink/object_store.h"
 #include "unload/unload_spec.h"
 
@@ -48,13 +51,6 @@ struct UnloadOptions {
   uint64_t spool_memory = 32ull << 20;
 };
 
-struct UnloadedFile {
-  std::string key;
-  std::string url;
-  uint64_t bytes = 0;
-  uint64_t rows = 0;  // data rows (a header line is not counted)
-};
-
 struct UnloadResult {
   std::vector<UnloadedFile> files;  // sorted by key
   uint64_t rows = 0;
@@ -67,12 +63,8 @@ struct UnloadResult {
 // Throws cu::Error: kUsage for options it cannot honour or columns a format refuses (before
 // anything is written); kDestination when the prefix is not empty (spec §1.6) or a write
 // fails; kSource for the database. On failure nothing of this run is left in the store.
-UnloadResult run_unload(const unload::UnloadSpec& spec, CopySource& source,
+UnloadResult run_unload(const unload::UnloadSpec& spec, pg::CopySource& source,
                         sink::ObjectStore& store, const UnloadOptions& options = {});
-
-// The manifest's bytes (spec §6) for these files; `columns` used by MANIFEST VERBOSE.
-std::string manifest_json(const std::vector<UnloadedFile>& files,
-                          const std::vector<SourceColumn>& columns, bool verbose, bool header);
 
 nlohmann::json to_json(const UnloadResult& result);
 

@@ -9,11 +9,11 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/redact.h"
-#include "engine/copy_source.h"
 #include "engine/unload.h"
 #include "gateway/local_root.h"
 #include "job/aws_context.h"
 #include "pg/copy_binary_decoder.h"
+#include "pg/copy_source.h"
 #include "sink/object_store.h"
 #include "unload/inner_sql.h"
 #include "unload/naming.h"
@@ -32,13 +32,13 @@ struct EngineUnloadExecutor::Shared {
 namespace {
 
 // The gateway's UpstreamSession seen as the engine's CopySource (the same two calls).
-class UpstreamCopySource : public engine::CopySource {
+class UpstreamCopySource : public pg::CopySource {
  public:
   UpstreamCopySource(UpstreamSession& upstream, std::string where)
       : upstream_(upstream), where_(std::move(where)) {}
 
-  std::vector<engine::SourceColumn> describe(std::string_view select) override {
-    std::vector<engine::SourceColumn> out;
+  std::vector<pg::SourceColumn> describe(std::string_view select) override {
+    std::vector<pg::SourceColumn> out;
     for (const pg::wire::Column& c : upstream_.describe(select)) {
       out.push_back({c.name, c.type_oid, c.type_mod});
     }
@@ -152,7 +152,7 @@ std::uint64_t EngineUnloadExecutor::execute(std::string_view statement, const Se
   spec.select = unload::to_postgres_sql(spec.select);
   {
     std::vector<unload::ResultColumn> cols;
-    for (const engine::SourceColumn& c : source.describe(spec.select)) {
+    for (const pg::SourceColumn& c : source.describe(spec.select)) {
       cols.push_back({c.name, pg::type_name(c.type_oid)});
     }
     unload::validate_columns(spec, cols);

@@ -6,9 +6,9 @@
 
 #include "aws/s3.h"
 #include "base/error.h"
-#include "engine/copy_source.h"
 #include "engine/unload.h"
 #include "job/aws_context.h"
+#include "pg/copy_source.h"
 #include "sink/object_store.h"
 #include "unload/naming.h"
 
@@ -30,7 +30,7 @@ ClientUnloadResult client_unload(const unload::UnloadSpec& spec, pg::Connection&
   } else {
     store = sink::make_folder_store();
   }
-  engine::PgCopySource source(conn);
+  pg::PgCopySource source(conn);
   if (stop.stop_requested()) {
     throw Error(ErrorKind::kOther, "unload", spec.destination,
                 "stopped before the deadline: the unload did not start; nothing was written");

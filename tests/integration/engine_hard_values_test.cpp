@@ -47,11 +47,11 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/copy_source.h"
 #include "engine/unload.h"
 #include "hard_values.h"
 #include "parquet_unload.h"
 #include "pg/connection.h"
+#include "pg/copy_source.h"
 #include "sink/object_store.h"
 #include "stack_helpers.h"
 #include "unload/unload_spec.h"
@@ -238,7 +238,7 @@ class EngineHardValues : public ::testing::Test {
              "(4, 'Zürich 東京 🎉 \"q\" \\back'), (5, E'line\\nbreak|pipe,comma\\ttab'), "
              "(6, '..'), (7, 'x:y*z[1]^{2}''s')) k(id, pk) using (id)";
     conn_ = std::make_unique<pg::Connection>(pg::parse_target(env("CU_PG_CONNINFO")));
-    source_ = std::make_unique<engine::PgCopySource>(*conn_);
+    source_ = std::make_unique<pg::PgCopySource>(*conn_);
     columns_ = source_->describe(query_);
     dir_ = fs::temp_directory_path() / ("engine_hard_values_" + std::to_string(::getpid()));
     fs::remove_all(dir_);
@@ -784,8 +784,8 @@ class EngineHardValues : public ::testing::Test {
   std::string key_ = "pk", key_folder_ = "pk";
   std::unique_ptr<test::PgConn> pg_;
   std::unique_ptr<pg::Connection> conn_;
-  std::unique_ptr<engine::PgCopySource> source_;
-  std::vector<engine::SourceColumn> columns_;
+  std::unique_ptr<pg::PgCopySource> source_;
+  std::vector<pg::SourceColumn> columns_;
   fs::path dir_;
 };
 

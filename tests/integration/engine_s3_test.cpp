@@ -16,9 +16,9 @@
 #include "aws/s3.h"
 #include "aws_moto_fixture.h"
 #include "base/error.h"
-#include "engine/copy_source.h"
 #include "engine/unload.h"
 #include "pg/connection.h"
+#include "pg/copy_source.h"
 #include "sink/object_store.h"
 #include "stack_helpers.h"
 
@@ -50,7 +50,7 @@ class EngineS3 : public ::testing::Test {
         aws::S3Options{.region = "us-east-1", .endpoint_url = *endpoint_},
         aws::fixed_credentials(dev_user_credentials(*world_), "DEV user"));
     conn_ = std::make_unique<pg::Connection>(pg::parse_target(env("CU_PG_CONNINFO")));
-    source_ = std::make_unique<engine::PgCopySource>(*conn_);
+    source_ = std::make_unique<pg::PgCopySource>(*conn_);
     dir_ = fs::temp_directory_path() / ("engine_s3_" + std::to_string(::getpid()));
     fs::create_directories(dir_);
   }
@@ -62,7 +62,7 @@ class EngineS3 : public ::testing::Test {
   static nlohmann::json* world_;
   std::unique_ptr<aws::S3Client> s3_;
   std::unique_ptr<pg::Connection> conn_;
-  std::unique_ptr<engine::PgCopySource> source_;
+  std::unique_ptr<pg::PgCopySource> source_;
   fs::path dir_;
 };
 std::string* EngineS3::endpoint_ = nullptr;

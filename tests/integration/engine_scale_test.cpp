@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "base/error.h"
-#include "engine/copy_source.h"
 #include "engine/unload.h"
 #include "pg/connection.h"
+#include "pg/copy_source.h"
 #include "sink/object_store.h"
 #include "stack_helpers.h"
 #include "unload/unload_spec.h"
@@ -52,7 +52,7 @@ class EngineScale : public ::testing::Test {
  protected:
   void SetUp() override {
     conn_ = std::make_unique<pg::Connection>(pg::parse_target(env("CU_PG_CONNINFO")));
-    source_ = std::make_unique<engine::PgCopySource>(*conn_);
+    source_ = std::make_unique<pg::PgCopySource>(*conn_);
     dir_ = fs::temp_directory_path() /
            ("engine_scale_" + std::to_string(::getpid()) + "_" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -67,7 +67,7 @@ class EngineScale : public ::testing::Test {
   }
 
   std::unique_ptr<pg::Connection> conn_;
-  std::unique_ptr<engine::PgCopySource> source_;
+  std::unique_ptr<pg::PgCopySource> source_;
   fs::path dir_;
 };
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "copy_text.h"
 #include "hard_values.h"
 #include "parquet_unload.h"
 
@@ -93,27 +94,6 @@ Row split_line(const std::string& line) {
     }
   }
   return row;
-}
-
-void append_escaped(std::string_view v, std::string& out) {
-  for (char c : v) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        out += c;
-    }
-  }
 }
 
 std::string ident(const std::string& name) {
@@ -195,7 +175,7 @@ void expect_same_rows(test::PgConn& pg, const std::vector<pg::ResultColumn>& col
     sql += (i ? ", " : "") + canonical_expr(cols[i], json);
   }
   sql += " from (" + query + ") q";
-  auto want = pg.lines(sql, append_escaped);
+  auto want = pg.lines(sql, test::append_copy_text_escaped);
   ASSERT_EQ(got.size(), want.size()) << query;
   size_t mismatches = 0;
   for (size_t r = 0; r < want.size(); ++r) {

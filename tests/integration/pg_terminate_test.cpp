@@ -24,8 +24,8 @@
 #include <thread>
 
 #include "base/error.h"
-#include "engine/copy_source.h"
 #include "pg/connection.h"
+#include "pg/copy_source.h"
 #include "pg/copy_text_reader.h"
 #include "stack_helpers.h"
 
@@ -114,7 +114,7 @@ TEST_F(PgTerminate, TextReaderCarriesTheServersReason) {
 TEST_F(PgTerminate, EngineCopySourceCarriesTheServersReason) {
   std::string monitor;
   std::thread killer([&] { monitor = terminate_when(pid_, "PgSleep", 1); });
-  engine::PgCopySource source(*conn_);
+  pg::PgCopySource source(*conn_);
   uint64_t chunks = 0;
   try {
     source.copy_out(std::string("COPY (") + kSleepingQuery + ") TO STDOUT",

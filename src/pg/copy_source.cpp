@@ -1,4 +1,4 @@
-#include "engine/copy_source.h"
+#include "pg/copy_source.h"
 
 #include <libpq-fe.h>
 
@@ -7,7 +7,7 @@
 
 #include "pg/connection.h"
 
-namespace cu::engine {
+namespace cu::pg {
 namespace {
 struct ResultClear {
   void operator()(PGresult* r) const { PQclear(r); }
@@ -19,22 +19,32 @@ class CopyGuard {
  public:
   explicit CopyGuard(PGconn* c) : c_(c) {}
   ~CopyGuard() {
-    if (buf_) PQfreemem(buf_);
-    if (!active_) return;
+    if (buf_) {
+      PQfreemem(buf_);
+    }
+    if (!active_) {
+      return;
+    }
     if (PGcancel* cancel = PQgetCancel(c_)) {
       char err[256];
       PQcancel(cancel, err, sizeof err);
       PQfreeCancel(cancel);
     }
     char* b = nullptr;
-    while (PQgetCopyData(c_, &b, 0) > 0) PQfreemem(b);
-    while (PGresult* more = PQgetResult(c_)) PQclear(more);
+    while (PQgetCopyData(c_, &b, 0) > 0) {
+      PQfreemem(b);
+    }
+    while (PGresult* more = PQgetResult(c_)) {
+      PQclear(more);
+    }
   }
   CopyGuard(const CopyGuard&) = delete;
   CopyGuard& operator=(const CopyGuard&) = delete;
   char*& buf() { return buf_; }
   void release() {
-    if (buf_) PQfreemem(buf_);
+    if (buf_) {
+      PQfreemem(buf_);
+    }
     buf_ = nullptr;
   }
   void done() { active_ = false; }
@@ -63,7 +73,9 @@ uint64_t PgCopySource::copy_out(std::string_view copy_sql,
   }
   ResultPtr r(PQgetResult(c));
   if (PQresultStatus(r.get()) != PGRES_COPY_OUT) {
-    while (PGresult* more = PQgetResult(c)) PQclear(more);
+    while (PGresult* more = PQgetResult(c)) {
+      PQclear(more);
+    }
     conn_.throw_result_error(r.get(), "unload");
   }
   CopyGuard guard(c);
@@ -76,11 +88,15 @@ uint64_t PgCopySource::copy_out(std::string_view copy_sql,
   ResultPtr end(PQgetResult(c));
   bool ok = n == -1 && PQresultStatus(end.get()) == PGRES_COMMAND_OK;
   uint64_t rows = ok ? std::strtoull(PQcmdTuples(end.get()), nullptr, 10) : 0;
-  while (PGresult* more = PQgetResult(c)) PQclear(more);
-  if (!ok) conn_.throw_result_error(end.get(), "unload");
+  while (PGresult* more = PQgetResult(c)) {
+    PQclear(more);
+  }
+  if (!ok) {
+    conn_.throw_result_error(end.get(), "unload");
+  }
   return rows;
 }
 
 std::string PgCopySource::describe_source() const { return conn_.target().describe(); }
 
-}  // namespace cu::engine
+}  // namespace cu::pg

@@ -1,11 +1,12 @@
 #pragma once
-// engine::CopySource — where the engine's rows come from: a session that can describe a
-// query and stream `COPY (…) TO STDOUT …` as CopyData payloads. Two implementations: a
-// libpq pg::Connection (client mode, PgCopySource below) and the gateway's upstream session
-// (local Redshift; the gateway adapts its UpstreamSession, which has this same shape).
+// pg::CopySource — where the engine's rows come from: a session that can describe a query
+// and stream `COPY (…) TO STDOUT …` as CopyData payloads. Two implementations: a libpq
+// pg::Connection (client mode, PgCopySource below) and the gateway's upstream session
+// (local Redshift; the gateway adapts its UpstreamSession, which has this same shape). The
+// engine's unit tests feed it from memory (tests/unit/engine_fakes.h).
 //
 //   pg::Connection conn(pg::parse_target(conninfo));
-//   engine::PgCopySource source(conn);
+//   pg::PgCopySource source(conn);
 //   engine::run_unload(spec, source, *store, {});
 //
 // copy_out() calls on_chunk with each CopyData payload in order (for libpq one row per
@@ -19,10 +20,8 @@
 #include <vector>
 
 namespace cu::pg {
-class Connection;
-}
 
-namespace cu::engine {
+class Connection;
 
 struct SourceColumn {
   std::string name;
@@ -54,4 +53,4 @@ class PgCopySource : public CopySource {
   pg::Connection& conn_;
 };
 
-}  // namespace cu::engine
+}  // namespace cu::pg

@@ -1,0 +1,95 @@
+#include "engine/copy_reader.h"
+
+#include "pg/copy_binary_decoder.h"
+
+namespace cu::engine {
+namespace {
+
+// Calls `row` with each complete line of a text COPY stream that arrives in arbitrary
+// chunks (libpq hands over one row per CopyData; any other split works too), keeping an
+// incomplete tail in `pending` for the next chunk.
+template <typename Row>
+void for_each_copy_line(std::string& pending, std::string_view chunk, Row& row) {
+  if (!pending.empty()) {
+    pending.append(chunk);
+    chunk = pending;
+  }
+  size_t pos = 0;
+  while (pos < chunk.size()) {
+    size_t nl = chunk.find('\n', pos);
+    if (nl == std::string_view::npos) {
+      break;
+    }
+    row(chunk.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  pending = std::string(chunk.substr(pos));
+}
+
+uint64_t read_text(pg::CopySource& source, Encoding& e, PartitionKeys& keys,
+                   const std::string& prefix, Router& router) {
+  std::string pending;
+  uint64_t rows = 0;
+  Lane* all = keys.partitioned() ? nullptr : &router.lane(prefix);
+  auto row = [&](std::string_view r) {
+    Lane* lane = all;
+    std::string_view data = r;
+    if (!lane) {
+      lane = &router.lane(keys.folder_of_text(r, data));
+    }
+    e.encoder->encode_row(data, lane->text());
+    lane->added(1);
+    ++rows;
+  };
+  source.copy_out(e.copy_sql,
+                  [&](std::string_view chunk) { for_each_copy_line(pending, chunk, row); });
+  return rows;
+}
+
+uint64_t read_binary(pg::CopySource& source, Encoding& e, PartitionKeys& keys,
+                     const std::string& prefix, Router& router) {
+  const bool parquet = !e.json;
+  Lane* all = keys.partitioned() ? nullptr : &router.lane(prefix);
+  std::vector<format::ColumnType> data_types;
+  for (size_t i : keys.kept_columns()) {
+    data_types.push_back(e.all_types[i]);
+  }
+  format::ColumnBatch json_row(data_types);
+  pg::CopyBinaryDecoder decoder(e.all_types, [&](const format::ColumnBatch& b) {
+    if (all) {
+      if (parquet) {
+        all->add_batch(b);
+      } else {
+        e.json->write(b, all->text());
+        all->added(b.num_rows());
+      }
+      return;
+    }
+    for (size_t r = 0; r < b.num_rows(); ++r) {
+      Lane& lane = router.lane(keys.folder_of_typed(b, r));
+      if (parquet) {
+        lane.add_typed_row(b, r, keys.kept_columns());
+      } else {
+        json_row.clear();
+        for (size_t j = 0; j < keys.kept_columns().size(); ++j) {
+          copy_value(b.column(keys.kept_columns()[j]), r, json_row.column(j));
+        }
+        e.json->write_row(json_row, 0, lane.text());
+        lane.added(1);
+      }
+    }
+  });
+  source.copy_out(e.copy_sql, [&](std::string_view chunk) { decoder.feed(chunk); });
+  decoder.finish();
+  return decoder.rows();
+}
+
+}  // namespace
+
+uint64_t read_copy(pg::CopySource& source, Encoding& encoding, PartitionKeys& keys,
+                   const std::string& prefix, Router& router) {
+  return encoding.binary() ? read_binary(source, encoding, keys, prefix, router)
+                           : read_text(source, encoding, keys, prefix, router);
+}
+
+}  // namespace cu::engine

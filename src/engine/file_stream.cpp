@@ -1,0 +1,115 @@
+#include "engine/file_stream.h"
+
+#include <algorithm>
+
+namespace cu::engine {
+namespace {
+
+// format::ByteSink over an object writer (Parquet writes through it).
+class WriterSink : public format::ByteSink {
+ public:
+  explicit WriterSink(sink::ObjectWriter& w) : w_(w) {}
+  void write(std::string_view bytes) override { w_.write(bytes); }
+  uint64_t bytes_written() const override { return w_.bytes_written(); }
+
+ private:
+  sink::ObjectWriter& w_;
+};
+
+}  // namespace
+
+void RunFiles::add(UnloadedFile f) {
+  std::lock_guard lock(mu_);
+  files_.push_back(std::move(f));
+}
+
+std::vector<UnloadedFile> RunFiles::files() const {
+  std::vector<UnloadedFile> out;
+  {
+    std::lock_guard lock(mu_);
+    out = files_;
+  }
+  std::sort(out.begin(), out.end(),
+            [](const UnloadedFile& a, const UnloadedFile& b) { return a.key < b.key; });
+  return out;
+}
+
+FileStream::~FileStream() {
+  parquet_.reset();
+  sink_.reset();
+  if (writer_) {
+    writer_->abort();
+  }
+}
+
+void FileStream::write_block(std::string_view data, uint64_t rows, format::BlockCompressor& comp) {
+  std::string_view out = data;
+  if (comp.codec() != unload::Compression::kNone) {
+    scratch_.clear();
+    comp.compress(data, scratch_);
+    out = scratch_;
+  }
+  if (writer_ && rows_ > 0 &&
+      writer_->bytes_written() + out.size() > files_.settings().max_file_size) {
+    finish();
+  }
+  if (!writer_) {
+    start(&comp);
+  }
+  writer_->write(out);
+  rows_ += rows;
+}
+
+void FileStream::write_batch(const format::ColumnBatch& batch) {
+  if (parquet_ && rows_ > 0 && parquet_->estimated_file_size() >= files_.settings().max_file_size) {
+    finish();
+  }
+  if (!writer_) {
+    start(nullptr);
+  }
+  parquet_->write(batch);
+  rows_ += batch.num_rows();
+}
+
+void FileStream::touch(format::BlockCompressor& comp) {
+  if (!writer_) {
+    start(&comp);
+  }
+}
+
+void FileStream::finish() {
+  if (!writer_) {
+    return;
+  }
+  if (parquet_) {
+    parquet_->close();
+  }
+  parquet_.reset();
+  sink_.reset();
+  uint64_t bytes = writer_->commit();
+  files_.add({writer_->key(), files_.store().url(writer_->key()), bytes, rows_});
+  writer_.reset();
+  rows_ = 0;
+}
+
+void FileStream::start(format::BlockCompressor* comp) {
+  const FileSettings& s = files_.settings();
+  std::string key = unload::object_name(prefix_, slice_, part_++, s.naming);
+  writer_ = files_.store().open(key, s.write_options);
+  rows_ = 0;
+  if (s.parquet) {
+    sink_ = std::make_unique<WriterSink>(*writer_);
+    parquet_ =
+        std::make_unique<format::ParquetWriter>(s.parquet_columns, *sink_, s.parquet_options);
+  } else if (!s.header_bytes.empty()) {
+    if (comp && comp->codec() != unload::Compression::kNone) {
+      std::string h;
+      comp->compress(s.header_bytes, h);
+      writer_->write(h);
+    } else {
+      writer_->write(s.header_bytes);
+    }
+  }
+}
+
+}  // namespace cu::engine

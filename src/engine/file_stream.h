@@ -1,0 +1,99 @@
+#pragma once
+// engine::FileStream — the files of one slice (or one partition): part after part
+// (`…_part_00`, `…_part_01`, …), each cut before MAXFILESIZE would be passed, the header at
+// the top of each, compressed blocks or Parquet row groups in between. engine::RunFiles is
+// what every stream of one run shares: the store, the names, the write options, and the
+// record of the files written (for the result, the manifest and the clean-up).
+//
+//   RunFiles files(store, spec, format_settings);
+//   FileStream s(files, "out/x_", /*slice=*/0, /*first_part=*/0);
+//   s.write_block(encoded_rows, rows, compressor);    // or s.write_batch(parquet_batch)
+//   s.finish();                                       // the last file is done
+//
+// A FileStream is used by one thread at a time; RunFiles is thread-safe. A stream destroyed
+// before finish() aborts its open object.
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "format/compress.h"
+#include "format/parquet_writer.h"
+#include "sink/object_store.h"
+#include "unload/naming.h"
+#include "unload/unload_spec.h"
+
+namespace cu::engine {
+
+struct UnloadedFile {
+  std::string key;
+  std::string url;
+  uint64_t bytes = 0;
+  uint64_t rows = 0;  // data rows (a header line is not counted)
+};
+
+// What a file starts with and how it is cut.
+struct FileSettings {
+  unload::ObjectNaming naming;
+  sink::WriteOptions write_options;
+  uint64_t max_file_size = 0;
+  std::string header_bytes;                         // uncompressed header line; empty: none
+  bool parquet = false;                             // FORMAT PARQUET: the two below
+  std::vector<format::ColumnType> parquet_columns;  // the columns written
+  format::ParquetOptions parquet_options;
+};
+
+class RunFiles {
+ public:
+  RunFiles(sink::ObjectStore& store, FileSettings settings)
+      : store_(store), settings_(std::move(settings)) {}
+
+  sink::ObjectStore& store() { return store_; }
+  const FileSettings& settings() const { return settings_; }
+  // A finished file (its object committed).
+  void add(UnloadedFile f);
+  // The files so far, sorted by key.
+  std::vector<UnloadedFile> files() const;
+
+ private:
+  sink::ObjectStore& store_;
+  FileSettings settings_;
+  mutable std::mutex mu_;
+  std::vector<UnloadedFile> files_;
+};
+
+class FileStream {
+ public:
+  FileStream(RunFiles& files, std::string prefix, unsigned slice, unsigned first_part)
+      : files_(files), prefix_(std::move(prefix)), slice_(slice), part_(first_part) {}
+  ~FileStream();
+  FileStream(const FileStream&) = delete;
+  FileStream& operator=(const FileStream&) = delete;
+
+  // One block of encoded rows (uncompressed), compressed here as one member.
+  void write_block(std::string_view data, uint64_t rows, format::BlockCompressor& comp);
+  // One batch of typed rows (Parquet).
+  void write_batch(const format::ColumnBatch& batch);
+  // Ensures a file exists even without rows (a zero-row unload).
+  void touch(format::BlockCompressor& comp);
+  // Finishes the current file, if any.
+  void finish();
+
+ private:
+  void start(format::BlockCompressor* comp);
+
+  RunFiles& files_;
+  std::string prefix_;
+  unsigned slice_;
+  unsigned part_;
+  std::unique_ptr<sink::ObjectWriter> writer_;
+  std::unique_ptr<format::ByteSink> sink_;
+  std::unique_ptr<format::ParquetWriter> parquet_;
+  uint64_t rows_ = 0;
+  std::string scratch_;
+};
+
+}  // namespace cu::engine
