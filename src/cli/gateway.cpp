@@ -25,6 +25,7 @@ struct GatewayFlags {
   std::string listen = "127.0.0.1:5439";
   std::string upstream;
   std::string tls_cert, tls_key;
+  std::string password_file;
   std::string aws_profile, region, default_iam_role;
   std::string local_root;
   bool verbose = false;
@@ -48,6 +49,7 @@ int run_gateway(const GatewayFlags& f) {
   o.upstream = gateway::parse_upstream(f.upstream);
   o.tls_cert = f.tls_cert;
   o.tls_key = f.tls_key;
+  o.password_file = f.password_file;
   // The cluster's own AWS identity: the default chain, or the named profile.
   gateway::EngineExecutorConfig ec;
   ec.env = aws::Environment::from_process();
@@ -89,13 +91,17 @@ void add_gateway(CLI::App& app, Runner& selected) {
   cmd->add_option("--listen", flags->listen, "Address to accept clients on (host:port)")
       ->capture_default_str();
   cmd->add_option("--upstream", flags->upstream,
-                  "The PostgreSQL to relay to: host:port, /socket/dir or a libpq conninfo "
-                  "(its user, database and password are ignored: clients log in as "
-                  "themselves)")
+                  "The PostgreSQL to relay to, over TCP: host:port or a libpq conninfo (its "
+                  "user, database and password are ignored: clients log in as themselves; a "
+                  "Unix socket is refused)")
       ->required();
   cmd->add_option("--tls-cert", flags->tls_cert,
                   "PEM certificate: accept TLS from clients (SSLRequest is declined without)");
   cmd->add_option("--tls-key", flags->tls_key, "PEM private key of --tls-cert");
+  cmd->add_option("--password-file", flags->password_file,
+                  "Authenticate clients in the gateway (SCRAM-SHA-256): lines user:verifier, "
+                  "the verifier as pg_authid.rolpassword holds it (file mode 0600). Without it "
+                  "the upstream must ask every client for its password");
   cmd->add_option("--aws-profile", flags->aws_profile,
                   "AWS profile of the cluster's own identity (default: the usual chain)");
   cmd->add_option("--region", flags->region,

@@ -25,6 +25,7 @@ struct Gateway::State {
   Fd listener;
   Fd wake_read, wake_write;  // self-pipe: stop() writes a byte, serve() wakes up
   std::unique_ptr<TlsContext> tls;
+  std::unique_ptr<PasswordFile> passwords;
   SessionContext context;
 
   mutable std::mutex mu;
@@ -42,13 +43,17 @@ struct Gateway::State {
       std::lock_guard lock(mu);
       for (auto id : finished) {
         auto it = threads.find(id);
-        if (it == threads.end()) continue;
+        if (it == threads.end()) {
+          continue;
+        }
         done.push_back(std::move(it->second));
         threads.erase(it);
       }
       finished.clear();
     }
-    for (auto& t : done) t.join();
+    for (auto& t : done) {
+      t.join();
+    }
   }
 };
 
@@ -62,9 +67,22 @@ Gateway::Gateway(GatewayOptions options) : state_(std::make_unique<State>()) {
   if (!s.options.tls_cert.empty()) {
     s.tls = std::make_unique<TlsContext>(s.options.tls_cert, s.options.tls_key);
   }
+  if (!s.options.password_file.empty()) {
+    s.passwords = std::make_unique<PasswordFile>(PasswordFile::load(s.options.password_file));
+  }
   s.context.upstream = s.options.upstream;
   s.context.tls = s.tls.get();
+  s.context.passwords = s.passwords.get();
   s.listener = listen_on(s.options.listen_host, s.options.listen_port);
+  if (!listens_on_loopback_only(s.listener)) {
+    log::warn(
+        "WARNING: the gateway listens on {}:{}, which other machines can reach. Every client "
+        "that reaches it can run statements and UNLOAD through the upstream as the user it "
+        "logs in as{}{}. Listen on 127.0.0.1 unless other machines must connect.",
+        s.options.listen_host, bound_port(s.listener),
+        s.passwords ? "" : "; passwords are checked by the upstream only (--password-file)",
+        s.tls ? "" : "; the connection is not encrypted (--tls-cert/--tls-key)");
+  }
   int p[2];
   if (::pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) {
     throw Error(ErrorKind::kOther, "gateway", "pipe", std::strerror(errno));
@@ -93,14 +111,22 @@ void Gateway::serve() {
     pollfd fds[2] = {{s.listener.get(), POLLIN, 0}, {s.wake_read.get(), POLLIN, 0}};
     s.reap();
     if (::poll(fds, 2, 1000) < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR) {
+        continue;
+      }
       throw Error(ErrorKind::kOther, "gateway", "poll", std::strerror(errno));
     }
-    if (fds[1].revents != 0) break;
-    if (fds[0].revents == 0) continue;
+    if (fds[1].revents != 0) {
+      break;
+    }
+    if (fds[0].revents == 0) {
+      continue;
+    }
     int cfd = ::accept4(s.listener.get(), nullptr, nullptr, SOCK_CLOEXEC);
     if (cfd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN) continue;
+      if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN) {
+        continue;
+      }
       // Out of descriptors or memory: say so, back off briefly, keep serving.
       log::warn("gateway accept: {}", std::strerror(errno));
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -115,7 +141,9 @@ void Gateway::serve() {
       // another socket) until it has left client_fds, which stop() shuts down.
       Fd registered(cfd);
       Fd session_fd(::dup(cfd));
-      if (session_fd) run_session(std::move(session_fd), s.context);
+      if (session_fd) {
+        run_session(std::move(session_fd), s.context);
+      }
       std::lock_guard guard(s.mu);
       s.client_fds.erase(cfd);
       --s.active;
@@ -125,11 +153,15 @@ void Gateway::serve() {
   std::map<std::uint64_t, std::thread> running;
   {
     std::lock_guard lock(s.mu);
-    for (int fd : s.client_fds) ::shutdown(fd, SHUT_RDWR);
+    for (int fd : s.client_fds) {
+      ::shutdown(fd, SHUT_RDWR);
+    }
     running.swap(s.threads);
     s.finished.clear();
   }
-  for (auto& [id, t] : running) t.join();
+  for (auto& [id, t] : running) {
+    t.join();
+  }
 }
 
 }  // namespace cu::gateway

@@ -1,10 +1,16 @@
 #pragma once
 // Gateway — the local Redshift: a PostgreSQL wire-protocol proxy in front of a real
-// PostgreSQL that relays every client message unchanged (authentication included: clients
-// log in to the upstream as themselves) and answers UNLOAD, `select version()` and
+// PostgreSQL that relays every client message unchanged and answers UNLOAD, `select
+// version()` and
 // `select pg_last_unload_count()` itself, as a Redshift cluster would. One thread per
 // client session. UNLOAD is carried out by the UnloadExecutor from make_executor()
 // (unload_executor.h) over the client's own upstream session.
+//
+// Authentication: a client never gets a session the upstream would not have given it
+// directly. Either the upstream asks the client for its password (relayed; a client the
+// upstream lets in without asking is refused with 28000), or, with a password file, the
+// gateway runs SCRAM-SHA-256 with the client itself and then logs in to the upstream as that
+// user (passing SCRAM through with the client's key when the upstream asks for it).
 //
 //   cu::gateway::GatewayOptions o;
 //   o.listen_port = "5439";
@@ -29,6 +35,9 @@ struct GatewayOptions {
   std::string listen_port = "5439";  // "0": any free port
   Upstream upstream;
   std::string tls_cert, tls_key;  // both set: accept SSLRequest and speak TLS
+  // SCRAM-SHA-256 verifiers of the users the gateway itself authenticates (client_auth.h);
+  // empty: every client must be asked for its password by the upstream, or is refused.
+  std::string password_file;
 };
 
 class Gateway {

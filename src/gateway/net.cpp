@@ -8,7 +8,6 @@
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,15 +28,36 @@ Fd& Fd::operator=(Fd&& o) noexcept {
 }
 
 void Fd::reset() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0) {
+    ::close(fd_);
+  }
   fd_ = -1;
 }
 
 std::string Upstream::display() const {
-  if (is_unix()) return fmt::format("{}/.s.PGSQL.{}", host, port);
-  if (host.find(':') != std::string::npos) return fmt::format("[{}]:{}", host, port);
+  if (host.find(':') != std::string::npos) {
+    return fmt::format("[{}]:{}", host, port);
+  }
   return fmt::format("{}:{}", host, port);
 }
+
+namespace {
+
+// A Unix-socket upstream applies its `trust`/`peer` rules (made for local OS users) to every
+// client of the gateway, whoever and wherever they are: a wrong or no password would log in.
+void refuse_unix_socket(std::string_view host) {
+  if (host.empty() || (host[0] != '/' && host[0] != '@')) {
+    return;
+  }
+  throw Error(ErrorKind::kUsage, "parse upstream", std::string(host),
+              "a Unix-socket upstream is refused: its pg_hba.conf rules for local connections "
+              "(often trust or peer) would apply to every client of the gateway")
+      .with_hint(
+          "give the upstream's TCP address (e.g. --upstream 'host=127.0.0.1 port=5432'), "
+          "where it asks each client for a password");
+}
+
+}  // namespace
 
 Upstream parse_upstream(std::string_view text) {
   Upstream up;
@@ -49,18 +69,32 @@ Upstream parse_upstream(std::string_view text) {
     PQconninfoOption* opts = PQconninfoParse(s.c_str(), &err);
     if (!opts) {
       std::string why = err ? err : "invalid connection string";
-      if (err) PQfreemem(err);
-      while (!why.empty() && why.back() == '\n') why.pop_back();
+      if (err) {
+        PQfreemem(err);
+      }
+      while (!why.empty() && why.back() == '\n') {
+        why.pop_back();
+      }
       throw Error(ErrorKind::kUsage, "parse upstream", "--upstream", why);
     }
     std::string host, hostaddr, port;
     for (auto* o = opts; o->keyword; ++o) {
-      if (!o->val) continue;
+      if (!o->val) {
+        continue;
+      }
       std::string_view k = o->keyword;
-      if (k == "host") host = o->val;
-      if (k == "hostaddr") hostaddr = o->val;
-      if (k == "port") port = o->val;
-      if (k == "password") register_secret(o->val);
+      if (k == "host") {
+        host = o->val;
+      }
+      if (k == "hostaddr") {
+        hostaddr = o->val;
+      }
+      if (k == "port") {
+        port = o->val;
+      }
+      if (k == "password") {
+        register_secret(o->val);
+      }
     }
     PQconninfoFree(opts);
     if (host.find(',') != std::string::npos || port.find(',') != std::string::npos) {
@@ -69,14 +103,19 @@ Upstream parse_upstream(std::string_view text) {
           .with_hint("name one upstream server");
     }
     up.host = !hostaddr.empty() ? hostaddr : host;
-    if (up.host.empty()) up.host = "/var/run/postgresql";
-    if (!port.empty()) up.port = port;
+    if (up.host.empty()) {
+      throw Error(ErrorKind::kUsage, "parse upstream", "--upstream",
+                  "the conninfo names no host (libpq would use a Unix socket, which the "
+                  "gateway refuses)")
+          .with_hint("give the upstream's TCP address, e.g. --upstream 'host=127.0.0.1 port=5432'");
+    }
+    if (!port.empty()) {
+      up.port = port;
+    }
+    refuse_unix_socket(up.host);
     return up;
   }
-  if (!s.empty() && s[0] == '/') {
-    up.host = s;
-    return up;
-  }
+  refuse_unix_socket(s);
   size_t colon = s.rfind(':');
   if (!s.empty() && s[0] == '[') {
     size_t close = s.find(']');
@@ -84,7 +123,9 @@ Upstream parse_upstream(std::string_view text) {
       throw Error(ErrorKind::kUsage, "parse upstream", s, "unterminated [IPv6 address]");
     }
     up.host = s.substr(1, close - 1);
-    if (close + 1 < s.size() && s[close + 1] == ':') up.port = s.substr(close + 2);
+    if (close + 1 < s.size() && s[close + 1] == ':') {
+      up.port = s.substr(close + 2);
+    }
   } else if (colon != std::string::npos) {
     up.host = s.substr(0, colon);
     up.port = s.substr(colon + 1);
@@ -100,21 +141,6 @@ Upstream parse_upstream(std::string_view text) {
 }
 
 Fd connect_to(const Upstream& up) {
-  if (up.is_unix()) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::string path = up.display();
-    if (path.size() >= sizeof(addr.sun_path)) {
-      throw Error(ErrorKind::kUsage, "connect upstream", path, "socket path too long");
-    }
-    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-    Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      throw Error(ErrorKind::kSource, "connect upstream", path, std::strerror(errno))
-          .with_hint("is the upstream PostgreSQL running?");
-    }
-    return fd;
-  }
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_family = AF_UNSPEC;
@@ -127,7 +153,9 @@ Fd connect_to(const Upstream& up) {
   Fd fd;
   for (auto* a = res; a; a = a->ai_next) {
     Fd s(::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol));
-    if (!s) continue;
+    if (!s) {
+      continue;
+    }
     if (::connect(s.get(), a->ai_addr, a->ai_addrlen) == 0) {
       fd = std::move(s);
       break;
@@ -152,12 +180,16 @@ Fd listen_on(const std::string& host, const std::string& port) {
   addrinfo* res = nullptr;
   std::string where = fmt::format("{}:{}", host, port);
   int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &res);
-  if (rc != 0) throw Error(ErrorKind::kUsage, "listen", where, ::gai_strerror(rc));
+  if (rc != 0) {
+    throw Error(ErrorKind::kUsage, "listen", where, ::gai_strerror(rc));
+  }
   std::string last = "no address";
   Fd fd;
   for (auto* a = res; a; a = a->ai_next) {
     Fd s(::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol));
-    if (!s) continue;
+    if (!s) {
+      continue;
+    }
     int one = 1;
     ::setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (::bind(s.get(), a->ai_addr, a->ai_addrlen) == 0 && ::listen(s.get(), 128) == 0) {
@@ -167,23 +199,53 @@ Fd listen_on(const std::string& host, const std::string& port) {
     last = std::strerror(errno);
   }
   ::freeaddrinfo(res);
-  if (!fd) throw Error(ErrorKind::kUsage, "listen", where, last);
+  if (!fd) {
+    throw Error(ErrorKind::kUsage, "listen", where, last);
+  }
   return fd;
+}
+
+bool listens_on_loopback_only(const Fd& listener) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+    return false;
+  }
+  if (ss.ss_family == AF_INET) {
+    auto addr = ntohl(reinterpret_cast<sockaddr_in*>(&ss)->sin_addr.s_addr);
+    return (addr >> 24) == 127;
+  }
+  if (ss.ss_family == AF_INET6) {
+    const auto& a = reinterpret_cast<sockaddr_in6*>(&ss)->sin6_addr;
+    if (IN6_IS_ADDR_LOOPBACK(&a)) {
+      return true;
+    }
+    return IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127;
+  }
+  return false;
 }
 
 uint16_t bound_port(const Fd& listener) {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
-  if (::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return 0;
-  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
-  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+  if (::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+    return 0;
+  }
+  if (ss.ss_family == AF_INET) {
+    return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  }
+  if (ss.ss_family == AF_INET6) {
+    return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+  }
   return 0;
 }
 
 std::string peer_address(int fd) {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
-  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "?";
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+    return "?";
+  }
   char buf[INET6_ADDRSTRLEN] = {};
   if (ss.ss_family == AF_INET) {
     auto* a = reinterpret_cast<sockaddr_in*>(&ss);
@@ -201,8 +263,12 @@ std::string peer_address(int fd) {
 bool write_all(int fd, std::string_view bytes) {
   while (!bytes.empty()) {
     ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      return false;
+    }
     bytes.remove_prefix(static_cast<size_t>(n));
   }
   return true;
@@ -211,7 +277,9 @@ bool write_all(int fd, std::string_view bytes) {
 namespace {
 std::string openssl_error() {
   unsigned long e = ERR_get_error();
-  if (e == 0) return "unknown TLS error";
+  if (e == 0) {
+    return "unknown TLS error";
+  }
   char buf[256];
   ERR_error_string_n(e, buf, sizeof buf);
   ERR_clear_error();
@@ -221,7 +289,9 @@ std::string openssl_error() {
 
 TlsContext::TlsContext(const std::string& cert_file, const std::string& key_file) {
   ctx_ = SSL_CTX_new(TLS_server_method());
-  if (!ctx_) throw Error(ErrorKind::kOther, "TLS setup", "", openssl_error());
+  if (!ctx_) {
+    throw Error(ErrorKind::kOther, "TLS setup", "", openssl_error());
+  }
   SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
   if (SSL_CTX_use_certificate_chain_file(ctx_, cert_file.c_str()) != 1) {
     std::string why = openssl_error();
@@ -273,13 +343,17 @@ size_t ClientStream::read(char* buf, size_t cap) {
   }
   for (;;) {
     ssize_t n = ::recv(fd_.get(), buf, cap, 0);
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
     return n <= 0 ? 0 : static_cast<size_t>(n);
   }
 }
 
 bool ClientStream::write(std::string_view bytes) {
-  if (!ssl_) return write_all(fd_.get(), bytes);
+  if (!ssl_) {
+    return write_all(fd_.get(), bytes);
+  }
   while (!bytes.empty()) {
     int n =
         SSL_write(ssl_, bytes.data(), static_cast<int>(std::min<size_t>(bytes.size(), 1 << 30)));

@@ -42,17 +42,18 @@ class Fd {
   int fd_ = -1;
 };
 
-// Where the upstream PostgreSQL listens. User, database and password in a conninfo are
-// ignored: every client authenticates as itself against the upstream.
+// Where the upstream PostgreSQL listens, over TCP. User, database and password in a
+// conninfo are ignored: every client authenticates as itself against the upstream.
 struct Upstream {
-  std::string host;  // name or address; a path for a Unix-domain socket directory
+  std::string host;  // name or address
   std::string port = "5432";
-  bool is_unix() const { return !host.empty() && host[0] == '/'; }
-  std::string display() const;  // "host:port" or "/dir/.s.PGSQL.port"
+  std::string display() const;  // "host:port"
 };
 
 // Accepts `host:port`, `[v6addr]:port`, a libpq key=value conninfo or a postgres:// URI.
-// Throws cu::Error(kUsage, "parse upstream", …) when it names no usable address.
+// Throws cu::Error(kUsage, "parse upstream", …) when it names no usable address, and for a
+// Unix-domain socket (a path, or a conninfo without host): the upstream's rules for local
+// connections (trust, peer) must not apply to the gateway's network clients.
 Upstream parse_upstream(std::string_view text);
 
 // Connects (TCP_NODELAY for TCP). Throws cu::Error(kSource, "connect upstream", …).
@@ -62,6 +63,8 @@ Fd connect_to(const Upstream& upstream);
 // Throws cu::Error(kUsage, "listen", …).
 Fd listen_on(const std::string& host, const std::string& port);
 uint16_t bound_port(const Fd& listener);
+// True when the socket is bound to a loopback address (127.0.0.0/8, ::1).
+bool listens_on_loopback_only(const Fd& listener);
 
 // "addr:port" of a connected socket's peer.
 std::string peer_address(int fd);

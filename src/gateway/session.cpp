@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -15,6 +16,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/redact.h"
+#include "gateway/scram.h"
 #include "gateway/statement_kind.h"
 #include "gateway/unload_executor.h"
 #include "pg/wire_protocol.h"
@@ -67,7 +69,9 @@ std::string unload_notice(std::uint64_t rows) {
 std::string e_literal(std::string_view s) {
   std::string out = "E'";
   for (char c : s) {
-    if (c == '\'' || c == '\\') out.push_back(c);
+    if (c == '\'' || c == '\\') {
+      out.push_back(c);
+    }
     out.push_back(c);
   }
   out.push_back('\'');
@@ -128,7 +132,9 @@ class Session {
 
   // ---- used by UpstreamChannel ----
   void send_upstream(std::string_view bytes) {
-    if (!write_all(upstream_.get(), bytes)) throw PeerGone{"upstream"};
+    if (!write_all(upstream_.get(), bytes)) {
+      throw PeerGone{"upstream"};
+    }
   }
   // The next upstream message, reading as needed. Asynchronous messages (notices,
   // parameter changes, notifications) go straight on to the client and are not returned.
@@ -156,14 +162,9 @@ class Session {
     for (;;) {
       std::optional<w::Message> m;
       while (!(m = cin_.next())) {
-        // Like PostgreSQL's authentication_timeout: a client that connects and says nothing
-        // must not hold a session thread forever.
-        if (!client_.has_pending()) {
-          pollfd p{client_.fd(), POLLIN, 0};
-          int n = ::poll(&p, 1, static_cast<int>(kStartupTimeout.count()));
-          if (n == 0) throw PeerGone{"client (startup timeout)"};
+        if (!read_client_chunk(/*handshake=*/true)) {
+          return false;
         }
-        if (!read_client_chunk()) return false;
       }
       auto p = w::parse_startup(*m);
       switch (p.kind) {
@@ -195,8 +196,19 @@ class Session {
       }
       info_.user = p.parameter("user");
       info_.database = p.parameter("database");
-      if (info_.database.empty()) info_.database = info_.user;
+      if (info_.database.empty()) {
+        info_.database = info_.user;
+      }
       info_.application_name = p.parameter("application_name");
+      std::string startup_packet(m->raw);  // views into cin_ end with the next read
+      cin_.expect_typed();
+      std::optional<scram::ServerExchange> verified;
+      if (ctx_.passwords) {
+        verified = authenticate_client();
+        if (!verified) {
+          return false;
+        }
+      }
       try {
         upstream_ = connect_to(ctx_.upstream);
       } catch (const Error& e) {
@@ -206,10 +218,200 @@ class Session {
                                     ctx_.upstream.display()));
         return false;
       }
-      send_upstream(m->raw);
-      cin_.expect_typed();
+      send_upstream(startup_packet);
+      if (!upstream_handshake(verified ? &*verified : nullptr)) {
+        return false;
+      }
       executor_ = make_executor();
       return true;
+    }
+  }
+
+  // ---- authentication ----
+
+  // The next client message of the handshake (a password or SASL response).
+  w::Message handshake_client_message() {
+    for (;;) {
+      if (auto m = cin_.next()) {
+        return *m;
+      }
+      if (!read_client_chunk(/*handshake=*/true)) {
+        throw PeerGone{"client"};
+      }
+    }
+  }
+
+  // SCRAM-SHA-256 with the client against the password file. The exchange (or nullopt when
+  // the client was refused, with a FATAL error already sent).
+  std::optional<scram::ServerExchange> authenticate_client() {
+    const scram::Verifier* v = ctx_.passwords->find(info_.user);
+    auto exchange = v ? scram::ServerExchange(*v) : scram::ServerExchange::unknown_user(info_.user);
+    try {
+      write_client(authentication_sasl({scram::kMechanism}));
+      auto first = parse_sasl_initial_response(handshake_client_message());
+      if (first.mechanism != scram::kMechanism) {
+        throw scram::ProtocolError{"client selected an invalid SASL authentication mechanism"};
+      }
+      write_client(authentication_sasl_continue(exchange.first(first.data)));
+      w::Message final_message = handshake_client_message();
+      if (final_message.type != w::fe::kPassword) {
+        throw scram::ProtocolError{"expected a SASL response"};
+      }
+      if (exchange.final(final_message.body)) {
+        return exchange;
+      }
+    } catch (const scram::ProtocolError& e) {
+      refuse("08P01", e.message);
+      log::warn("gateway session client={} user={}: authentication refused: {}",
+                info_.client_address, info_.user, e.message);
+      return std::nullopt;
+    }
+    refuse("28P01", fmt::format("password authentication failed for user \"{}\"", info_.user));
+    log::warn("gateway session client={} user={}: password authentication failed{}",
+              info_.client_address, info_.user, v ? "" : " (no such user in the password file)");
+    return std::nullopt;
+  }
+
+  // Refuses the client during authentication (28000) and says why in the log.
+  bool refuse_authentication(std::string_view message, std::string_view hint) {
+    client_.write(w::error_response("FATAL", "28000", message, {}, hint));
+    log::warn("gateway session client={} user={}: refused: {}", info_.client_address, info_.user,
+              message);
+    return false;
+  }
+
+  // The upstream's side of the handshake, up to its first ReadyForQuery. Without a password
+  // file the authentication requests are relayed between upstream and client, and the
+  // client is refused unless the upstream asked it for a password (trust, peer or an
+  // address rule for the gateway would otherwise let anyone in). With one (`verified`: the
+  // client proved its password to the gateway) the gateway answers the upstream itself.
+  bool upstream_handshake(const scram::ServerExchange* verified) {
+    bool asked_for_password = false;
+    std::optional<scram::ClientExchange> scram_up;
+    for (;;) {
+      w::Message m = handshake_upstream_message();
+      if (m.type == w::be::kErrorResponse) {
+        write_client(m.raw);  // wrong password, no such database, too many connections…
+        return false;
+      }
+      if (m.type == w::be::kReadyForQuery) {
+        tx_status_ = w::parse_ready_for_query(m);
+        ready_ = true;
+        write_client(m.raw);
+        return true;
+      }
+      if (m.type != w::be::kAuthentication) {
+        note_parameter(m);  // ParameterStatus, BackendKeyData, NoticeResponse, …
+        write_client(m.raw);
+        continue;
+      }
+      uint32_t code = 0;
+      std::string_view data;
+      try {
+        code = authentication_code(m);
+        data = authentication_data(m);
+      } catch (const scram::ProtocolError& e) {
+        return refuse_authentication(e.message, {});
+      }
+      if (verified) {
+        if (code == auth::kOk) {
+          write_client(authentication_sasl_final(verified->server_final()) + std::string(m.raw));
+          continue;
+        }
+        try {
+          if (code == auth::kSasl && !scram_up) {
+            auto mechanisms = sasl_mechanisms(m);
+            if (std::find(mechanisms.begin(), mechanisms.end(), scram::kMechanism) !=
+                mechanisms.end()) {
+              scram_up.emplace(verified->client_key(), verified->verifier());
+              send_upstream(sasl_initial_response(scram::kMechanism, scram_up->first()));
+              continue;
+            }
+          } else if (code == auth::kSaslContinue && scram_up) {
+            send_upstream(sasl_response(scram_up->final(data)));
+            continue;
+          } else if (code == auth::kSaslFinal && scram_up) {
+            if (scram_up->verify(data)) {
+              continue;
+            }
+            return refuse_authentication("the upstream server's SCRAM signature is wrong", {});
+          }
+        } catch (const scram::ProtocolError& e) {
+          return refuse_authentication(
+              fmt::format("the gateway could not log in to the upstream as \"{}\": {}", info_.user,
+                          e.message),
+              "the password file's verifier must be the upstream's own (pg_authid.rolpassword)");
+        }
+        return refuse_authentication(
+            fmt::format("the upstream asks the gateway for a password of \"{}\" in a way it "
+                        "cannot answer (authentication request {})",
+                        info_.user, code),
+            "with --password-file the upstream must use scram-sha-256 with the same verifier, "
+            "or trust the gateway's address");
+      }
+      switch (code) {
+        case auth::kOk:
+          if (!asked_for_password) {
+            return refuse_authentication(
+                "the upstream did not authenticate this client; start the gateway with "
+                "--password-file",
+                "the upstream let the client in without asking for a password (trust or peer "
+                "for the gateway's address); the gateway never hands out such a session");
+          }
+          write_client(m.raw);
+          continue;
+        case auth::kCleartextPassword:
+        case auth::kMd5Password:
+        case auth::kSasl:
+          asked_for_password = true;
+          break;
+        case auth::kSaslContinue:
+          break;
+        case auth::kSaslFinal:
+          write_client(m.raw);  // the client answers nothing to this one
+          continue;
+        default:
+          return refuse_authentication(
+              fmt::format("the upstream asks for an authentication method the gateway does not "
+                          "relay (request {})",
+                          code),
+              "use password, md5 or scram-sha-256 for the gateway's address in pg_hba.conf");
+      }
+      write_client(m.raw);
+      w::Message reply = handshake_client_message();
+      if (reply.type != w::fe::kPassword) {
+        refuse("08P01", "expected a password response");
+        return false;
+      }
+      send_upstream(reply.raw);
+    }
+  }
+
+  // The next upstream message of the handshake.
+  w::Message handshake_upstream_message() {
+    for (;;) {
+      if (auto m = uin_.next()) {
+        return *m;
+      }
+      wait_readable(upstream_.get(), "upstream (startup timeout)");
+      read_upstream_chunk();
+    }
+  }
+
+  // Like PostgreSQL's authentication_timeout: a peer that says nothing during the
+  // handshake must not hold a session thread forever.
+  // `on_timeout` names the silent peer in the session's log line.
+  void wait_readable(int fd, const char* on_timeout) {
+    pollfd p{fd, POLLIN, 0};
+    for (;;) {
+      int n = ::poll(&p, 1, static_cast<int>(kStartupTimeout.count()));
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n == 0) {
+        throw PeerGone{on_timeout};
+      }
+      return;
     }
   }
 
@@ -238,16 +440,22 @@ class Session {
       if (!client_ready) {
         int n = ::poll(fds, 2, -1);
         if (n < 0) {
-          if (errno == EINTR) continue;
+          if (errno == EINTR) {
+            continue;
+          }
           throw Error(ErrorKind::kOther, "poll", info_.client_address, std::strerror(errno));
         }
         client_ready = fds[0].revents != 0;
       }
       if (client_ready) {
-        if (!read_client_chunk()) return;
+        if (!read_client_chunk()) {
+          return;
+        }
         while (auto m = cin_.next()) {
           on_client_message(*m);
-          if (terminated_) break;
+          if (terminated_) {
+            break;
+          }
         }
         flush_upstream();
         flush_client();
@@ -261,9 +469,14 @@ class Session {
     flush_upstream();
   }
 
-  bool read_client_chunk() {
+  bool read_client_chunk(bool handshake = false) {
+    if (handshake && !client_.has_pending()) {
+      wait_readable(client_.fd(), "client (startup timeout)");
+    }
     size_t n = client_.read(rbuf_, sizeof rbuf_);
-    if (n == 0) return false;
+    if (n == 0) {
+      return false;
+    }
     cin_.feed(std::string_view(rbuf_, n));
     return true;
   }
@@ -271,7 +484,9 @@ class Session {
   void read_upstream_chunk() {
     for (;;) {
       ssize_t n = ::recv(upstream_.get(), rbuf_, sizeof rbuf_, 0);
-      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
       if (n <= 0) {
         flush_client();
         throw PeerGone{"upstream"};
@@ -282,31 +497,45 @@ class Session {
   }
 
   void process_upstream() {
-    while (auto m = uin_.next()) on_upstream_message(*m);
+    while (auto m = uin_.next()) {
+      on_upstream_message(*m);
+    }
   }
 
   void write_client(std::string_view bytes) {
-    if (!client_.write(bytes)) throw PeerGone{"client"};
+    if (!client_.write(bytes)) {
+      throw PeerGone{"client"};
+    }
   }
   void flush_client() {
-    if (to_client_.empty()) return;
+    if (to_client_.empty()) {
+      return;
+    }
     write_client(to_client_);
     to_client_.clear();
   }
   void flush_upstream() {
-    if (to_up_.empty()) return;
+    if (to_up_.empty()) {
+      return;
+    }
     send_upstream(to_up_);
     to_up_.clear();
   }
 
   void note_parameter(const w::Message& m) {
-    if (m.type != w::be::kParameterStatus) return;
+    if (m.type != w::be::kParameterStatus) {
+      return;
+    }
     auto [name, value] = w::parse_parameter_status(m);
-    if (name == "server_version") info_.upstream_server_version = std::string(value);
+    if (name == "server_version") {
+      info_.upstream_server_version = std::string(value);
+    }
   }
 
   void pop_if(Await a) {
-    if (!pending_.empty() && pending_.front() == a) pending_.pop_front();
+    if (!pending_.empty() && pending_.front() == a) {
+      pending_.pop_front();
+    }
   }
 
   void on_upstream_message(const w::Message& m) {
@@ -317,14 +546,20 @@ class Session {
         while (!pending_.empty()) {
           Await a = pending_.front();
           pending_.pop_front();
-          if (a == Await::kReady) break;
+          if (a == Await::kReady) {
+            break;
+          }
         }
         break;
       case w::be::kErrorResponse:
         // In the extended protocol the backend now skips everything up to the next Sync.
         if (!pending_.empty() && pending_.front() != Await::kReady) {
-          while (!pending_.empty() && pending_.front() != Await::kReady) pending_.pop_front();
-          if (pending_.empty()) upstream_skipping_ = true;
+          while (!pending_.empty() && pending_.front() != Await::kReady) {
+            pending_.pop_front();
+          }
+          if (pending_.empty()) {
+            upstream_skipping_ = true;
+          }
         }
         break;
       case w::be::kParseComplete:
@@ -361,7 +596,9 @@ class Session {
       upstream_skipping_ = false;
       return;
     }
-    if (await && !upstream_skipping_) pending_.push_back(*await);
+    if (await && !upstream_skipping_) {
+      pending_.push_back(*await);
+    }
   }
 
   // Waits until the upstream has answered everything forwarded so far, relaying the
@@ -372,7 +609,9 @@ class Session {
       flush_upstream();
       return;
     }
-    if (pending_.back() != Await::kReady) to_up_ += w::flush();
+    if (pending_.back() != Await::kReady) {
+      to_up_ += w::flush();
+    }
     flush_upstream();
     while (!pending_.empty()) {
       read_upstream_chunk();
@@ -384,13 +623,17 @@ class Session {
   // Before answering a message locally: false if the message must be ignored because an
   // earlier error in this extended-protocol batch makes the backend skip to Sync.
   bool ready_for_local_answer() {
-    if (local_skipping_) return false;
+    if (local_skipping_) {
+      return false;
+    }
     drain();
     return !upstream_skipping_;
   }
 
   void on_client_message(const w::Message& m) {
-    if (local_skipping_ && m.type != w::fe::kSync) return;  // as the backend would
+    if (local_skipping_ && m.type != w::fe::kSync) {
+      return;  // as the backend would
+    }
     switch (m.type) {
       case w::fe::kQuery:
         on_query(m);
@@ -405,7 +648,9 @@ class Session {
           return;
         }
         LocalStatement st{kind, std::string(p.query)};
-        if (!ready_for_local_answer()) return;
+        if (!ready_for_local_answer()) {
+          return;
+        }
         statements_[name] = std::move(st);
         to_client_ += w::parse_complete();
         return;
@@ -421,7 +666,9 @@ class Session {
         }
         LocalStatement st = it->second;
         st.format = b.result_format(0);
-        if (!ready_for_local_answer()) return;
+        if (!ready_for_local_answer()) {
+          return;
+        }
         portals_[portal] = std::move(st);
         to_client_ += w::bind_complete();
         return;
@@ -435,8 +682,12 @@ class Session {
           return;
         }
         LocalStatement st = it->second;
-        if (!ready_for_local_answer()) return;
-        if (d.what == 'S') to_client_ += w::parameter_description({});
+        if (!ready_for_local_answer()) {
+          return;
+        }
+        if (d.what == 'S') {
+          to_client_ += w::parameter_description({});
+        }
         to_client_ += row_description_for(st.kind, st.format);
         return;
       }
@@ -449,7 +700,9 @@ class Session {
           return;
         }
         LocalStatement st = it->second;
-        if (!ready_for_local_answer()) return;
+        if (!ready_for_local_answer()) {
+          return;
+        }
         execute_local(st.kind, st.text, /*extended=*/true, st.format);
         return;
       }
@@ -461,7 +714,9 @@ class Session {
           forward(m, Await::kClose);
           return;
         }
-        if (!ready_for_local_answer()) return;
+        if (!ready_for_local_answer()) {
+          return;
+        }
         table.erase(it);
         to_client_ += w::close_complete();
         return;
@@ -495,7 +750,9 @@ class Session {
       return;
     }
     drain();
-    if (upstream_skipping_) return;  // inside a failed extended batch: ignored, like upstream
+    if (upstream_skipping_) {
+      return;  // inside a failed extended batch: ignored, like upstream
+    }
     // In a failed transaction even these must fail as PostgreSQL fails them.
     if (tx_status_ == 'E' && kind != StatementKind::kUnload) {
       forward(m, Await::kReady);
@@ -542,13 +799,17 @@ class Session {
       run_unload(sql, extended);
       return;
     }
-    if (!extended) to_client_ += row_description_for(kind);
+    if (!extended) {
+      to_client_ += row_description_for(kind);
+    }
     std::string value;
     if (kind == StatementKind::kVersion) {
       value = version_text(info_.upstream_server_version);  // text's binary form: the bytes
     } else if (format == 1) {
       auto v = static_cast<std::uint64_t>(last_unload_count_);  // int8 send: big-endian
-      for (int i = 7; i >= 0; --i) value.push_back(static_cast<char>(v >> (8 * i)));
+      for (int i = 7; i >= 0; --i) {
+        value.push_back(static_cast<char>(v >> (8 * i)));
+      }
     } else {
       value = std::to_string(last_unload_count_);
     }
@@ -580,7 +841,9 @@ class Session {
         w::ErrorFields f;
         for (const auto& [code, value] : channel.upstream_error()->fields) {
           // Position and internal query refer to the COPY text, not the client's statement.
-          if (code != 'P' && code != 'p' && code != 'q') f.fields.emplace_back(code, value);
+          if (code != 'P' && code != 'p' && code != 'q') {
+            f.fields.emplace_back(code, value);
+          }
         }
         reply = w::error_response(f);
       } else {
@@ -594,7 +857,9 @@ class Session {
       error_text = redact(e.what());
       reply = w::error_response("ERROR", "XX000", fmt::format("internal error: {}", error_text));
     }
-    if (!keep_count) last_unload_count_ = 0;  // spec §7.2: failed during the unload
+    if (!keep_count) {
+      last_unload_count_ = 0;  // spec §7.2: failed during the unload
+    }
     log::warn("gateway unload client={} user={} database={} failed after {:.3f}s: {}",
               info_.client_address, info_.user, info_.database,
               std::chrono::duration<double>(Clock::now() - t0).count(), error_text);
@@ -608,7 +873,9 @@ class Session {
     to_client_ += reply;
     if (extended) {
       local_skipping_ = true;
-      if (upstream_failed) upstream_skipping_ = true;
+      if (upstream_failed) {
+        upstream_skipping_ = true;
+      }
     }
   }
 
@@ -627,7 +894,9 @@ class Session {
                   w::execute("") + w::flush());
     for (;;) {
       auto r = next_upstream_for_executor();
-      if (r.type == w::be::kErrorResponse) break;
+      if (r.type == w::be::kErrorResponse) {
+        break;
+      }
     }
   }
 
@@ -735,7 +1004,9 @@ std::uint64_t UpstreamChannel::copy_out(std::string_view copy_sql,
         break;
     }
   }
-  if (stopped) std::rethrow_exception(stopped);
+  if (stopped) {
+    std::rethrow_exception(stopped);
+  }
   if (!copying || !tag || tag->substr(0, 5) != "COPY ") {
     throw Error(ErrorKind::kOther, "unload", "upstream",
                 fmt::format("expected COPY … TO STDOUT, the statement completed as \"{}\"",

@@ -1,7 +1,8 @@
 #pragma once
 // One client connection through the gateway, from the first startup packet to the end:
 // SSLRequest / GSSENCRequest / CancelRequest handling, the startup and authentication
-// exchange relayed to the upstream unchanged, then every message relayed both ways except
+// exchange (relayed to the upstream, which must ask for a password, or run by the gateway
+// with a password file: gateway.h), then every message relayed both ways except
 // the statements the gateway answers itself (statement_kind.h), which it executes at the
 // right point of the message stream so the client sees replies in protocol order.
 // Used by Gateway (gateway.h), one thread per session.
@@ -9,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "gateway/client_auth.h"
 #include "gateway/net.h"
 
 namespace cu::gateway {
@@ -16,6 +18,9 @@ namespace cu::gateway {
 struct SessionContext {
   Upstream upstream;
   const TlsContext* tls = nullptr;  // null: SSLRequest is declined with 'N'
+  // null: the upstream must ask every client for its password (else 28000); set: the
+  // gateway authenticates clients with SCRAM-SHA-256 itself.
+  const PasswordFile* passwords = nullptr;
 };
 
 // Runs the session to its end; never throws. Logs one line when it ends.

@@ -8,6 +8,7 @@
 #     a path outside it, one with '..', or one through a symlink leading out of ROOT is
 #     refused with nothing written or deleted outside.
 source "$(dirname "$0")/../support/testlib.sh"
+source "$CU_SOURCE_DIR/tests/support/gateway_testlib.sh"
 cu_require_stack
 [[ -x "${CROSSUNLOAD:-}" ]] || cu_fail "CROSSUNLOAD (the built executable) is not set; run through ctest"
 
@@ -21,10 +22,8 @@ ln -s "$outside" "$root/link"
 role="gw_plain_$$"
 pw=$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')
 cu_psql postgres -c "create role $role login password '$pw'" >/dev/null
-gw_pids=()
 cleanup() {
-  local p
-  for p in "${gw_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  gw_cleanup
   cu_psql postgres -c "drop role if exists $role" >/dev/null 2>&1 || true
   rm -rf "$CU_TMP"
 }
@@ -36,21 +35,7 @@ if "$CU_PG_BIN/psql" -X "host=$CU_PG_HOST port=$CU_PG_PORT user=$role dbname=$CU
   cu_fail "PostgreSQL let the ordinary role $role write a server file; the test's premise is wrong"
 fi
 
-# start_gateway NAME [ARGS...]: starts a gateway, sets $port.
-start_gateway() {
-  local name=$1
-  shift
-  "$CROSSUNLOAD" gateway --listen 127.0.0.1:0 --upstream "host=$CU_PG_HOST port=$CU_PG_PORT" "$@" \
-    >"$dir/$name.out" 2>"$dir/$name.log" &
-  gw_pids+=($!)
-  port=""
-  for _ in $(seq 100); do
-    port=$(grep -o "127\.0\.0\.1:[0-9]*" "$dir/$name.out" 2>/dev/null | head -1 | cut -d: -f2 || true)
-    [[ -n "$port" ]] && break
-    sleep 0.1
-  done
-  [[ -n "$port" ]] || cu_fail "the gateway ($name) did not start: $(cat "$dir/$name.log")"
-}
+upstream="host=$CU_PG_HOST port=$CU_PG_PORT"
 
 # as_role SQL: psql through the gateway as the ordinary role (password from a 0600 file);
 # prints stderr+stdout, returns psql's status.
@@ -81,7 +66,7 @@ no_files_outside() {
 }
 
 # --- 1. No --local-root: every local path is refused, as on Redshift.
-start_gateway plain
+gw_start plain "$upstream"
 refused "unload ('select ''planted''') to '$outside/x_'" \
   "UNLOAD to a local path is not enabled on this gateway"
 refused "unload ('select 1') to '$outside/victim/' cleanpath" "not enabled"
@@ -93,7 +78,7 @@ got=$(as_role "select 41 + 1") || cu_fail "query after a refusal failed: $got"
 cu_assert_eq "$got" "42" "a query after the refusal"
 
 # --- 2. --local-root ROOT: inside is written, outside is refused.
-start_gateway rooted --local-root "$root"
+gw_start rooted "$upstream" --local-root "$root"
 out=$(as_role "unload ('select ''inside''') to '$root/out/x_' parallel off") || cu_fail "UNLOAD inside the root failed: $out"
 cu_assert_eq "$(cat "$root/out/x_000")" "inside" "file written inside the root"
 out=$(as_role "unload ('select ''relative''') to 'rel/y_' parallel off") || cu_fail "relative UNLOAD failed: $out"
