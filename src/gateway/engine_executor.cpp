@@ -190,6 +190,7 @@ std::uint64_t EngineUnloadExecutor::execute(std::string_view statement, const Se
     }
     if (!chain.empty()) {
       std::vector<aws::AssumeRoleRequest> hops;
+      hops.reserve(chain.size());
       for (const std::string& arn : chain) {
         hops.push_back({.role_arn = arn, .session_name = "RedshiftIAMRoleSession"});
       }
