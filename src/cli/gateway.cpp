@@ -2,6 +2,7 @@
 // everything to a real PostgreSQL and executes UNLOAD itself (src/gateway/gateway.h).
 #include "gateway/gateway.h"
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 
@@ -26,6 +27,8 @@ struct GatewayFlags {
   std::string upstream;
   std::string tls_cert, tls_key;
   std::string password_file;
+  int max_connections = 100;
+  int auth_timeout_s = 60;
   std::string aws_profile, region, default_iam_role;
   std::string local_root;
   bool verbose = false;
@@ -50,6 +53,8 @@ int run_gateway(const GatewayFlags& f) {
   o.tls_cert = f.tls_cert;
   o.tls_key = f.tls_key;
   o.password_file = f.password_file;
+  o.max_connections = f.max_connections;
+  o.auth_timeout = std::chrono::seconds(f.auth_timeout_s);
   // The cluster's own AWS identity: the default chain, or the named profile.
   gateway::EngineExecutorConfig ec;
   ec.env = aws::Environment::from_process();
@@ -102,6 +107,16 @@ void add_gateway(CLI::App& app, Runner& selected) {
                   "Authenticate clients in the gateway (SCRAM-SHA-256): lines user:verifier, "
                   "the verifier as pg_authid.rolpassword holds it (file mode 0600). Without it "
                   "the upstream must ask every client for its password");
+  cmd->add_option("--max-connections", flags->max_connections,
+                  "Sessions at once; one more is refused with \"sorry, too many clients "
+                  "already\" (0: no limit)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--auth-timeout", flags->auth_timeout_s,
+                  "Seconds a client has to finish connecting and authenticating, as "
+                  "PostgreSQL's authentication_timeout")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 600));
   cmd->add_option("--aws-profile", flags->aws_profile,
                   "AWS profile of the cluster's own identity (default: the usual chain)");
   cmd->add_option("--region", flags->region,

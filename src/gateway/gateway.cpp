@@ -17,6 +17,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "gateway/session.h"
+#include "pg/wire_protocol.h"
 
 namespace cu::gateway {
 
@@ -36,6 +37,85 @@ struct Gateway::State {
   std::map<std::uint64_t, std::thread> threads;
   std::vector<std::uint64_t> finished;
   std::uint64_t next_id = 0;
+
+  // Connections over --max-connections, refused the way PostgreSQL refuses them: the
+  // client's first packet is read (an SSLRequest or GSSENCRequest is declined with 'N', so
+  // that libpq goes on in plain text), then FATAL 53300 is sent and our side shut down; what
+  // the client still sends is dropped until it closes (closing with unread data would reset
+  // the connection and could destroy the error before the client reads it). Non-blocking,
+  // in serve()'s thread: a refused client costs no session thread.
+  struct Refused {
+    Fd fd;
+    std::chrono::steady_clock::time_point until;
+    std::string in;  // bytes of the client's first packets, until answered
+    bool answered = false;
+  };
+  std::vector<Refused> refused;
+  std::chrono::steady_clock::time_point last_refusal_log;
+
+  static void answer_too_many(Refused& r) {
+    std::string e = pg::wire::error_response("FATAL", "53300", "sorry, too many clients already");
+    [[maybe_unused]] auto n = ::send(r.fd.get(), e.data(), e.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    ::shutdown(r.fd.get(), SHUT_WR);
+    r.answered = true;
+    r.in.clear();
+  }
+
+  void refuse_too_many(int cfd) {
+    Refused r{Fd(cfd), std::chrono::steady_clock::now() + kRefusedLinger, {}, false};
+    if (refused.size() >= kMaxRefused) {
+      answer_too_many(r);  // and closed now: under a flood the error may be lost
+      return;
+    }
+    ::fcntl(r.fd.get(), F_SETFL, ::fcntl(r.fd.get(), F_GETFL) | O_NONBLOCK);
+    refused.push_back(std::move(r));
+  }
+
+  // Reads what refused clients sent and answers them; closes those that closed or took
+  // too long.
+  void drain_refused(const std::vector<pollfd>& fds, size_t first) {
+    auto now = std::chrono::steady_clock::now();
+    std::vector<Refused> keep;
+    for (size_t i = 0; i < refused.size(); ++i) {
+      Refused& r = refused[i];
+      bool done = now >= r.until;
+      if (!done && fds[first + i].revents != 0) {
+        char buf[4096];
+        ssize_t n = ::recv(r.fd.get(), buf, sizeof buf, 0);
+        done = n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
+        if (n > 0 && !r.answered) {
+          r.in.append(buf, static_cast<size_t>(n));
+        }
+      }
+      while (!done && !r.answered && r.in.size() >= 8) {
+        auto be32 = [&](size_t at) {
+          uint32_t v = 0;
+          for (size_t k = at; k < at + 4; ++k) {
+            v = (v << 8) | static_cast<unsigned char>(r.in[k]);
+          }
+          return v;
+        };
+        uint32_t code = be32(4);
+        if (be32(0) == 8 &&
+            (code == pg::wire::kSslRequestCode || code == pg::wire::kGssEncRequestCode)) {
+          [[maybe_unused]] auto w = ::send(r.fd.get(), "N", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+          r.in.erase(0, 8);
+          continue;
+        }
+        answer_too_many(r);
+      }
+      if (done && !r.answered) {
+        answer_too_many(r);
+      }
+      if (!done) {
+        keep.push_back(std::move(r));
+      }
+    }
+    refused.swap(keep);
+  }
+
+  static constexpr size_t kMaxRefused = 64;
+  static constexpr std::chrono::seconds kRefusedLinger{5};
 
   void reap() {
     std::vector<std::thread> done;
@@ -73,6 +153,7 @@ Gateway::Gateway(GatewayOptions options) : state_(std::make_unique<State>()) {
   s.context.upstream = s.options.upstream;
   s.context.tls = s.tls.get();
   s.context.passwords = s.passwords.get();
+  s.context.auth_timeout = s.options.auth_timeout;
   s.listener = listen_on(s.options.listen_host, s.options.listen_port);
   if (!listens_on_loopback_only(s.listener)) {
     log::warn(
@@ -107,10 +188,14 @@ void Gateway::stop() {
 
 void Gateway::serve() {
   auto& s = *state_;
+  std::vector<pollfd> fds;
   for (;;) {
-    pollfd fds[2] = {{s.listener.get(), POLLIN, 0}, {s.wake_read.get(), POLLIN, 0}};
+    fds.assign({{s.listener.get(), POLLIN, 0}, {s.wake_read.get(), POLLIN, 0}});
+    for (const auto& r : s.refused) {
+      fds.push_back({r.fd.get(), POLLIN, 0});
+    }
     s.reap();
-    if (::poll(fds, 2, 1000) < 0) {
+    if (::poll(fds.data(), fds.size(), s.refused.empty() ? 1000 : 200) < 0) {
       if (errno == EINTR) {
         continue;
       }
@@ -119,6 +204,7 @@ void Gateway::serve() {
     if (fds[1].revents != 0) {
       break;
     }
+    s.drain_refused(fds, 2);
     if (fds[0].revents == 0) {
       continue;
     }
@@ -133,6 +219,16 @@ void Gateway::serve() {
       continue;
     }
     std::lock_guard lock(s.mu);
+    if (s.options.max_connections > 0 && s.active >= s.options.max_connections) {
+      auto now = std::chrono::steady_clock::now();
+      if (now - s.last_refusal_log >= std::chrono::seconds(1)) {  // one line a second at most
+        s.last_refusal_log = now;
+        log::warn("gateway refused a connection from {}: {} sessions already (--max-connections)",
+                  peer_address(cfd), s.active);
+      }
+      s.refuse_too_many(cfd);
+      continue;
+    }
     s.client_fds.insert(cfd);
     ++s.active;
     std::uint64_t id = s.next_id++;

@@ -22,6 +22,7 @@
 //   t.join();
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -38,6 +39,13 @@ struct GatewayOptions {
   // SCRAM-SHA-256 verifiers of the users the gateway itself authenticates (client_auth.h);
   // empty: every client must be asked for its password by the upstream, or is refused.
   std::string password_file;
+  // Sessions at once (those still authenticating included); one more is refused with
+  // PostgreSQL's FATAL 53300 "sorry, too many clients already". 0: no limit.
+  int max_connections = 100;
+  // The whole handshake (TLS, startup packet, authentication, the upstream's answer) must
+  // be over this long after the connection was accepted, like PostgreSQL's
+  // authentication_timeout.
+  std::chrono::milliseconds auth_timeout{60000};
 };
 
 class Gateway {

@@ -1,12 +1,14 @@
 #include "gateway/net.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <libpq-fe.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -317,13 +319,35 @@ ClientStream::~ClientStream() {
   }
 }
 
-void ClientStream::start_tls(const TlsContext& ctx) {
+void ClientStream::start_tls(const TlsContext& ctx,
+                             std::chrono::steady_clock::time_point deadline) {
   ssl_ = SSL_new(ctx.get());
   if (!ssl_ || SSL_set_fd(ssl_, fd_.get()) != 1) {
     throw Error(ErrorKind::kAccess, "TLS handshake", peer_address(fd_.get()), openssl_error());
   }
-  if (SSL_accept(ssl_) != 1) {
-    std::string why = openssl_error();
+  // Non-blocking while the handshake runs, so that a client sending its records slowly
+  // cannot stretch it past the deadline.
+  int flags = ::fcntl(fd_.get(), F_GETFL);
+  ::fcntl(fd_.get(), F_SETFL, flags | O_NONBLOCK);
+  std::string why;
+  for (;;) {
+    int rc = SSL_accept(ssl_);
+    if (rc == 1) {
+      break;
+    }
+    int err = SSL_get_error(ssl_, rc);
+    auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if ((err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) || left.count() <= 0) {
+      why = left.count() <= 0 ? "the client did not finish the TLS handshake in time"
+                              : openssl_error();
+      break;
+    }
+    pollfd p{fd_.get(), static_cast<short>(err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT), 0};
+    ::poll(&p, 1, static_cast<int>(left.count()));
+  }
+  ::fcntl(fd_.get(), F_SETFL, flags);
+  if (!why.empty()) {
     SSL_free(ssl_);
     ssl_ = nullptr;
     throw Error(ErrorKind::kAccess, "TLS handshake", peer_address(fd_.get()), why);

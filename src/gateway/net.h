@@ -11,6 +11,7 @@
 
 #include <openssl/ssl.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -95,8 +96,9 @@ class ClientStream {
 
   int fd() const { return fd_.get(); }
   bool tls() const { return ssl_ != nullptr; }
-  // Runs the TLS handshake as server. Throws cu::Error(kAccess, "TLS handshake", …).
-  void start_tls(const TlsContext& ctx);
+  // Runs the TLS handshake as server, to be over by `deadline`. Throws
+  // cu::Error(kAccess, "TLS handshake", …).
+  void start_tls(const TlsContext& ctx, std::chrono::steady_clock::time_point deadline);
   // Bytes already decrypted and waiting inside OpenSSL (poll() does not see them).
   bool has_pending() const;
   // Reads up to `cap` bytes; 0 on end of stream or error.

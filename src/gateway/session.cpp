@@ -32,7 +32,10 @@ using Clock = std::chrono::steady_clock;
 // of the stream — only once everything forwarded before it has been answered.
 enum class Await { kReady, kParse, kBind, kClose, kDescribe, kExecute };
 
-constexpr std::chrono::milliseconds kStartupTimeout{60000};
+// PostgreSQL's MAX_STARTUP_PACKET_LENGTH, and its cap on an authentication message
+// (PG_MAX_AUTH_TOKEN_LENGTH plus the SASL framing).
+constexpr size_t kMaxStartupPacket = 10000;
+constexpr size_t kMaxAuthMessage = 65535 + 1024;
 constexpr std::string_view kFailName = "cu_gateway_fail";
 
 // The peer went away; the session ends quietly.
@@ -100,7 +103,10 @@ class UpstreamChannel : public UpstreamSession {
 class Session {
  public:
   Session(Fd client, const SessionContext& ctx)
-      : client_(std::move(client)), ctx_(ctx), started_(Clock::now()) {
+      : client_(std::move(client)),
+        ctx_(ctx),
+        started_(Clock::now()),
+        handshake_deadline_(started_ + ctx.auth_timeout) {
     info_.client_address = peer_address(client_.fd());
   }
 
@@ -119,6 +125,12 @@ class Session {
       end = fmt::format("error: {}", e.what());
     } catch (const std::exception& e) {
       end = fmt::format("internal error: {}", redact(e.what()));
+    }
+    if (!logged_session && end != "client closed") {
+      // Timeouts, TLS failures, malformed packets: worth a line, plain disconnects are not.
+      log::warn("gateway session client={} user={} ended during the handshake after {:.3f}s: {}",
+                info_.client_address, info_.user,
+                std::chrono::duration<double>(Clock::now() - started_).count(), end);
     }
     if (logged_session) {
       double secs = std::chrono::duration<double>(Clock::now() - started_).count();
@@ -161,7 +173,15 @@ class Session {
   bool startup() {
     for (;;) {
       std::optional<w::Message> m;
-      while (!(m = cin_.next())) {
+      while (!(m = cin_.next()) || m->raw.size() > kMaxStartupPacket) {
+        // PostgreSQL's limit: a client must not make the gateway buffer a huge packet
+        // before it has said who it is.
+        if (m || cin_.buffered() > kMaxStartupPacket) {
+          refuse("08P01", "invalid length of startup packet");
+          log::warn("gateway session client={}: refused: startup packet longer than {} bytes",
+                    info_.client_address, kMaxStartupPacket);
+          return false;
+        }
         if (!read_client_chunk(/*handshake=*/true)) {
           return false;
         }
@@ -179,7 +199,7 @@ class Session {
             continue;
           }
           write_client("S");
-          client_.start_tls(*ctx_.tls);
+          client_.start_tls(*ctx_.tls, handshake_deadline_);
           continue;
         case w::StartupKind::kGssEnc:
           write_client("N");
@@ -234,6 +254,10 @@ class Session {
     for (;;) {
       if (auto m = cin_.next()) {
         return *m;
+      }
+      if (cin_.buffered() > kMaxAuthMessage) {
+        refuse("08P01", "authentication message too long");
+        throw PeerGone{"client (authentication message too long)"};
       }
       if (!read_client_chunk(/*handshake=*/true)) {
         throw PeerGone{"client"};
@@ -399,12 +423,17 @@ class Session {
   }
 
   // Like PostgreSQL's authentication_timeout: a peer that says nothing during the
-  // handshake must not hold a session thread forever.
-  // `on_timeout` names the silent peer in the session's log line.
+  // handshake must not hold a session thread forever. One deadline for the whole handshake,
+  // not one per read: a client that trickles a byte at a time gets no more time than one
+  // that says nothing. `on_timeout` names the silent peer in the session's log line.
   void wait_readable(int fd, const char* on_timeout) {
     pollfd p{fd, POLLIN, 0};
     for (;;) {
-      int n = ::poll(&p, 1, static_cast<int>(kStartupTimeout.count()));
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(handshake_deadline_ - Clock::now());
+      if (left.count() <= 0) {
+        throw PeerGone{on_timeout};
+      }
+      int n = ::poll(&p, 1, static_cast<int>(left.count()));
       if (n < 0 && errno == EINTR) {
         continue;
       }
@@ -904,7 +933,7 @@ class Session {
   Fd upstream_;
   const SessionContext& ctx_;
   SessionInfo info_;
-  Clock::time_point started_;
+  Clock::time_point started_, handshake_deadline_;
   w::Framer cin_{w::Framer::Mode::kStartup};
   w::Framer uin_{w::Framer::Mode::kTyped};
   std::string to_up_, to_client_;

@@ -7,6 +7,7 @@
 // right point of the message stream so the client sees replies in protocol order.
 // Used by Gateway (gateway.h), one thread per session.
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,9 @@ struct SessionContext {
   // null: the upstream must ask every client for its password (else 28000); set: the
   // gateway authenticates clients with SCRAM-SHA-256 itself.
   const PasswordFile* passwords = nullptr;
+  // The handshake (TLS, startup, authentication, the upstream's answer) must be over this
+  // long after the session started.
+  std::chrono::milliseconds auth_timeout{60000};
 };
 
 // Runs the session to its end; never throws. Logs one line when it ends.
