@@ -15,7 +15,7 @@ namespace cu::engine {
 namespace {
 
 constexpr uint64_t kMB = 1ull << 20;
-constexpr uint64_t kDefaultMaxFileSize = 6200 * kMB;  // 6.2 GB (spec §4.4)
+constexpr uint64_t kDefaultMaxFileSize = 6200 * kMB;  // 6.2 GB (docs/redshift-unload.md#s4.4)
 constexpr uint64_t kParquetUnit = 32 * kMB;
 
 void typed(const unload::UnloadSpec& spec, const std::vector<pg::SourceColumn>& columns,
@@ -74,7 +74,7 @@ void delimited(const unload::UnloadSpec& spec, const std::vector<pg::SourceColum
         unload::parse_fixedwidth(*spec.fixedwidth), names, keys.kept_columns());
     for (size_t j = 0; j < out_cols.size(); ++j) {
       out_cols[j].width = widths[j];
-      // Spec §1.4: VARBYTE (bytea) columns cannot be unloaded with FIXEDWIDTH.
+      // docs/redshift-unload.md#s1.4: VARBYTE (bytea) columns cannot be unloaded with FIXEDWIDTH.
       if (out_cols[j].value_class == format::ValueClass::kBinary) {
         throw Error(ErrorKind::kUsage, "validate options", out_cols[j].name,
                     fmt::format("UNLOAD varbyte column \"{}\" is not supported with FIXEDWIDTH",

@@ -1,7 +1,7 @@
 #pragma once
-// engine::manifest_json — the bytes of an UNLOAD manifest (spec §6, docs/formats.md
-// "Manifest") for the files of a run: Redshift's documented layout, one entry per line;
-// VERBOSE adds record counts, the schema, totals and the author.
+// engine::manifest_json — the bytes of an UNLOAD manifest (docs/redshift-unload.md#s6,
+// docs/formats.md "Manifest") for the files of a run: Redshift's documented layout, one entry per
+// line; VERBOSE adds record counts, the schema, totals and the author.
 //
 //   std::string body = manifest_json(files, columns, /*verbose=*/true, /*header=*/false);
 

@@ -21,11 +21,13 @@
 //
 // Expected values come from PostgreSQL in a session set as Redshift prints (UTC, ISO dates)
 // and from the spec where a format renders a value on purpose: floats' NaN/±Infinity as
-// nan/inf/-inf (spec §5.1), booleans t/f (§5.1), bytea as hex (VARBYTE, §5.6), NULL and ''
-// alike in text without ADDQUOTES (§5.1), a character column's NULL AS written escaped under
-// ESCAPE (docs/formats.md), NULL and '' partition values → __HIVE_DEFAULT_PARTITION__ (§4.5,
-// docs/formats.md OPEN-10). Through DuckDB JSON numbers are compared as numbers (it parses
-// them into doubles); nested JSON as JSON, a nested JSON null as NULL (docs/formats.md).
+// nan/inf/-inf (docs/redshift-unload.md#s5.1), booleans t/f (docs/redshift-unload.md#s5.1), bytea
+// as hex (VARBYTE, docs/redshift-unload.md#s5.6), NULL and '' alike in text without ADDQUOTES
+// (docs/redshift-unload.md#s5.1), a character column's NULL AS written escaped under ESCAPE
+// (docs/formats.md), NULL and '' partition values → __HIVE_DEFAULT_PARTITION__
+// (docs/redshift-unload.md#s4.5, docs/formats.md OPEN-10). Through DuckDB JSON numbers are compared
+// as numbers (it parses them into doubles); nested JSON as JSON, a nested JSON null as NULL
+// (docs/formats.md).
 //
 // Needs the local stack (scripts/test): CU_PG_CONNINFO, CU_PG_BIN, CU_DUCKDB; gzip, zstd
 // and bzip2 on PATH. A failing run keeps its files and says where (CU_KEEP=1: always).
@@ -337,7 +339,7 @@ class EngineHardValues : public ::testing::Test {
     for (auto& row : pg_query(sql)) {
       for (size_t i = 0; i < row.size(); ++i) {
         uint32_t oid = columns_[i].type_oid;
-        // Spec §5.1: without ADDQUOTES, text writes NULL and '' the same way.
+        // docs/redshift-unload.md#s5.1: without ADDQUOTES, text writes NULL and '' the same way.
         if (v.format == unload::Format::kText && !v.addquotes && !v.null_as && row[i] == "") {
           row[i] = std::nullopt;
         }
@@ -405,7 +407,8 @@ class EngineHardValues : public ::testing::Test {
     return c;
   }
 
-  // Names per spec §4: slices and parts, folders per partition, the compression's suffix.
+  // Names per docs/redshift-unload.md#s4: slices and parts, folders per partition, the
+  // compression's suffix.
   void check_names(const Case& c) {
     std::set<std::string> on_disk, reported(c.files.begin(), c.files.end());
     for (const auto& e : fs::recursive_directory_iterator(c.root)) {
@@ -436,8 +439,9 @@ class EngineHardValues : public ::testing::Test {
         EXPECT_EQ(path.parent_path().parent_path(), c.root / "p") << f;
         std::string folder = path.parent_path().filename().string();
         EXPECT_TRUE(folder.starts_with(key_folder_ + "=")) << f;
-        // One file per partition, named as the one slice's first part (§4.5), or serially
-        // with PARALLEL OFF (§4.2).
+        // One file per partition, named as the one slice's first part
+        // (docs/redshift-unload.md#s4.5), or serially with PARALLEL OFF
+        // (docs/redshift-unload.md#s4.2).
         EXPECT_EQ(stem, c.parallel ? "0000_part_00" : "000") << f;
         folders.insert(folder);
       }
@@ -507,7 +511,8 @@ class EngineHardValues : public ::testing::Test {
       size_t headers = 0;
       for (auto& row : pg_query("select * from hv_readback")) {
         if (v.addquotes) {
-          // Spec §5.1: every non-NULL field is wrapped in "…" (embedded quotes escaped).
+          // docs/redshift-unload.md#s5.1: every non-NULL field is wrapped in "…" (embedded quotes
+          // escaped).
           for (auto& field : row) {
             if (!field) {
               continue;
@@ -595,7 +600,7 @@ class EngineHardValues : public ::testing::Test {
              ", quote = '\"', escape = '\"', all_varchar = true, allow_quoted_nulls = false, "
              "strict_mode = true, null_padding = false, comment = '', "
              // DuckDB would take the first CR it meets, inside a quoted value, for the line
-             // ending; Redshift's is LF (spec §5.1).
+             // ending; Redshift's is LF (docs/redshift-unload.md#s5.1).
              "new_line = '\\n', max_line_size = 10000000" +
              (v.null_as ? ", nullstr = " + sql_string(*v.null_as) : std::string()) +
              // With HEADER the columns are named by the files' own header line, so a wrong
@@ -810,9 +815,9 @@ TEST_F(EngineHardValues, EveryFormatCompressionParallelAndPartitioning) {
   read_back_and_compare(cases, variants());
 }
 
-// Column names that need quoting or escaping: in CSV and text headers (spec §5.1: "passed
-// through the same delimiter/quoting/escaping"), as JSON keys, Parquet columns, and a
-// partition key whose name Hive escapes in the folder (`x%3Dy%2Fz=…`).
+// Column names that need quoting or escaping: in CSV and text headers
+// (docs/redshift-unload.md#s5.1: "passed through the same delimiter/quoting/escaping"), as JSON
+// keys, Parquet columns, and a partition key whose name Hive escapes in the folder (`x%3Dy%2Fz=…`).
 TEST_F(EngineHardValues, AwkwardColumnNames) {
   query_ =
       "select id, t as \"a,b\", vc as \"q\"\"uote\", c as \"pipe|x\", d as \"back\\slash\", "
@@ -847,14 +852,14 @@ TEST_F(EngineHardValues, AwkwardColumnNames) {
   read_back_and_compare(cases, named);
 }
 
-// PARTITION BY a key of each type Redshift allows (spec §1.3) that the hard table holds:
-// text and CSV take the folder's value from COPY's text, JSON and Parquet render it from
-// the typed value; both must name the same folders, each PostgreSQL's text of the value
-// (docs/formats.md "Layout"), Hive-escaped, NULL and '' the default partition (§4.5).
-// Not here: REAL/DOUBLE and BOOLEAN keys, whose folders differ between the two paths today:
-// the typed path prints a REAL with double digits (3.4028234663852886e+38 for 3.4028235e+38)
-// and NaN/±Infinity as nan/inf where COPY's text says NaN/Infinity; booleans are t/f there
-// and true/false here (docs/formats.md).
+// PARTITION BY a key of each type Redshift allows (docs/redshift-unload.md#s1.3) that the hard
+// table holds: text and CSV take the folder's value from COPY's text, JSON and Parquet render it
+// from the typed value; both must name the same folders, each PostgreSQL's text of the value
+// (docs/formats.md "Layout"), Hive-escaped, NULL and '' the default partition
+// (docs/redshift-unload.md#s4.5). Not here: REAL/DOUBLE and BOOLEAN keys, whose folders differ
+// between the two paths today: the typed path prints a REAL with double digits
+// (3.4028234663852886e+38 for 3.4028235e+38) and NaN/±Infinity as nan/inf where COPY's text says
+// NaN/Infinity; booleans are t/f there and true/false here (docs/formats.md).
 TEST_F(EngineHardValues, TypedPartitionKeysNameTheSameFoldersInEveryFormat) {
   const Variant formats[] = {
       {.name = "text", .format = unload::Format::kText, .escape = true},
@@ -931,7 +936,8 @@ TEST_F(EngineHardValues, RealPartitionKeysAreSpelledAsPostgreSQLDoes) {
 }
 
 // Keys of a type Redshift cannot partition by are refused before anything is written, in
-// client mode as on Redshift (spec §1.3: VARBYTE never; no TIMESTAMPTZ, JSON, UUID).
+// client mode as on Redshift (docs/redshift-unload.md#s1.3: VARBYTE never; no TIMESTAMPTZ, JSON,
+// UUID).
 TEST_F(EngineHardValues, PartitionKeysOfOtherTypesAreRefused) {
   for (const char* key : {"by", "tstz", "j", "u", "f8"}) {
     SCOPED_TRACE(key);

@@ -156,8 +156,8 @@ TEST_F(EngineScale, SpooledPartitionsAreByteIdenticalToDirectOnes) {
       outputs.push_back(std::move(files));
     }
     EXPECT_TRUE(outputs[0] == outputs[1]) << "one open file + spool differs from all open";
-    // Names as Redshift gives them (spec §4.2, §4.4, §4.5): slice 0, parts 00, 01, …, the
-    // format's extension, in the partition's folder.
+    // Names as Redshift gives them (docs/redshift-unload.md#s4.2, #s4.4, #s4.5): slice 0, parts 00,
+    // 01, …, the format's extension, in the partition's folder.
     const char* ext = c.compression == unload::Compression::kGzip   ? ".gz"
                       : c.compression == unload::Compression::kZstd ? ".zst"
                       : c.format == unload::Format::kParquet        ? ".parquet"
