@@ -62,7 +62,7 @@ std::string sqlstate_for(const Error& e) {
   }
 }
 
-// Redshift's INFO text after a successful UNLOAD (spec §7.1).
+// Redshift's INFO text after a successful UNLOAD (docs/redshift-unload.md#s7.1).
 std::string unload_notice(std::uint64_t rows) {
   return w::notice_response(
       "INFO", "00000", fmt::format("UNLOAD completed, {} record(s) unloaded successfully.", rows));
@@ -887,7 +887,7 @@ class Session {
       reply = w::error_response("ERROR", "XX000", fmt::format("internal error: {}", error_text));
     }
     if (!keep_count) {
-      last_unload_count_ = 0;  // spec §7.2: failed during the unload
+      last_unload_count_ = 0;  // docs/redshift-unload.md#s7.2: failed during the unload
     }
     log::warn("gateway unload client={} user={} database={} failed after {:.3f}s: {}",
               info_.client_address, info_.user, info_.database,
