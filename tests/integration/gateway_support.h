@@ -114,7 +114,10 @@ inline std::string read_file(const fs::path& p) {
 // `crossunload gateway` in a child process; stopped with SIGTERM by the destructor.
 class GatewayProcess {
  public:
-  GatewayProcess(const StackEnv& env, std::vector<std::string> extra_args, fs::path log_file)
+  // asan_options, when not empty, is appended to the inherited ASAN_OPTIONS of the child (a
+  // build without AddressSanitizer ignores it).
+  GatewayProcess(const StackEnv& env, std::vector<std::string> extra_args, fs::path log_file,
+                 const std::string& asan_options = "")
       : log_(std::move(log_file)) {
     int out[2];
     if (::pipe(out) != 0) throw std::runtime_error("pipe");
@@ -128,9 +131,11 @@ class GatewayProcess {
       int err = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       ::dup2(err, 2);
       ::close(out[0]);
-      // A small ASan quarantine so that RSS readings show real growth, not freed memory
-      // parked by the sanitizer.
-      ::setenv("ASAN_OPTIONS", "quarantine_size_mb=4", 1);
+      if (!asan_options.empty()) {
+        const char* inherited = std::getenv("ASAN_OPTIONS");
+        std::string all = inherited && *inherited ? std::string(inherited) + ":" : "";
+        ::setenv("ASAN_OPTIONS", (all + asan_options).c_str(), 1);
+      }
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
