@@ -321,6 +321,11 @@ std::string uri_decode(std::string_view s) {
   return out;
 }
 
+std::string signature_of(const Credentials& creds, const SigningParams& params,
+                         const std::string& string_to_sign) {
+  return signature(creds, params, string_to_sign);
+}
+
 std::string canonical_request(const HttpRequest& req, const SigningParams& params) {
   UrlParts url = split_url(req.url);
   std::string path = params.normalize_path ? normalize_path(url.path) : url.path;

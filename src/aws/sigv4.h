@@ -78,6 +78,12 @@ std::string presign(const HttpRequest& req, const Credentials& creds, const Sign
 std::string canonical_request(const HttpRequest& req, const SigningParams& params);
 std::string string_to_sign(const std::string& canonical_request, const SigningParams& params);
 
+// The lowercase hex signature of `string_to_sign` under `creds`' secret for params' date,
+// region and service: what sign() puts in Authorization. A server recomputes it to verify a
+// request (sigv4_verify.h).
+std::string signature_of(const Credentials& creds, const SigningParams& params,
+                         const std::string& string_to_sign);
+
 // "20150830T123600Z" and "20150830" for a time, in UTC.
 std::string amz_date(std::chrono::system_clock::time_point t);
 std::string date_stamp(std::chrono::system_clock::time_point t);

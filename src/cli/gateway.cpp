@@ -5,20 +5,27 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <memory>
+#include <thread>
 
 #include "base/error.h"
 #include "base/log.h"
 #include "cli/commands.h"
+#include "gateway/data_api_server.h"
 #include "gateway/engine_executor.h"
 
 namespace cu::cli {
 namespace {
 
 gateway::Gateway* running_gateway = nullptr;
+gateway::DataApiServer* running_data_api = nullptr;
 
 extern "C" void stop_gateway(int) {
   if (running_gateway) {
     running_gateway->stop();
+  }
+  if (running_data_api) {
+    running_data_api->stop();
   }
 }
 
@@ -31,8 +38,43 @@ struct GatewayFlags {
   int auth_timeout_s = 60;
   std::string aws_profile, region, default_iam_role;
   std::string local_root;
+  std::string data_api_listen, data_api_credentials, data_api_authorizer;
   bool verbose = false;
 };
+
+std::string data_api_host(const std::string& listen) {
+  std::string host = listen.substr(0, listen.rfind(':'));
+  if (host.size() >= 2 && host.front() == '[') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return host;
+}
+
+// The Data API endpoint (--data-api-listen): its statements connect to this gateway.
+std::unique_ptr<gateway::DataApiServer> make_data_api(const GatewayFlags& f,
+                                                      const gateway::GatewayOptions& o,
+                                                      uint16_t gateway_port) {
+  if (f.data_api_listen.rfind(':') == std::string::npos) {
+    throw Error(ErrorKind::kUsage, "gateway", "--data-api-listen", "expected host:port")
+        .with_hint("e.g. --data-api-listen 127.0.0.1:8439 (port 0 picks a free port)");
+  }
+  gateway::DataApiOptions d;
+  d.listen_host = data_api_host(f.data_api_listen);
+  d.listen_port = f.data_api_listen.substr(f.data_api_listen.rfind(':') + 1);
+  d.statements.gateway_host =
+      o.listen_host == "0.0.0.0" || o.listen_host == "::" ? "127.0.0.1" : o.listen_host;
+  d.statements.gateway_port = gateway_port;
+  d.env = aws::Environment::from_process();
+  if (!f.aws_profile.empty()) {
+    d.env.vars["AWS_PROFILE"] = f.aws_profile;
+  }
+  if (!f.region.empty()) {
+    d.region = f.region;
+  }
+  d.credentials_file = f.data_api_credentials;
+  d.authorizer_url = f.data_api_authorizer;
+  return std::make_unique<gateway::DataApiServer>(std::move(d));
+}
 
 int run_gateway(const GatewayFlags& f) {
   if (f.verbose) {
@@ -81,7 +123,22 @@ int run_gateway(const GatewayFlags& f) {
   std::printf("crossunload gateway listening on %s:%u, upstream %s%s\n", o.listen_host.c_str(),
               g.port(), o.upstream.display().c_str(), o.tls_cert.empty() ? "" : ", TLS on");
   std::fflush(stdout);
+  std::unique_ptr<gateway::DataApiServer> data_api;
+  std::thread data_api_thread;
+  if (!f.data_api_listen.empty()) {
+    data_api = make_data_api(f, o, g.port());
+    running_data_api = data_api.get();
+    std::printf("crossunload gateway Data API listening on %s:%u\n",
+                data_api_host(f.data_api_listen).c_str(), data_api->port());
+    std::fflush(stdout);
+    data_api_thread = std::thread([&] { data_api->serve(); });
+  }
   g.serve();
+  if (data_api) {
+    data_api->stop();
+    data_api_thread.join();
+    running_data_api = nullptr;
+  }
   running_gateway = nullptr;
   log::info("gateway stopped");
   return 0;
@@ -126,6 +183,14 @@ void add_gateway(CLI::App& app, Runner& selected) {
   cmd->add_option("--local-root", flags->local_root,
                   "Folder that UNLOAD TO a local path may write into (a relative path is taken "
                   "from it); without it only s3:// destinations are accepted, as on Redshift");
+  cmd->add_option("--data-api-listen", flags->data_api_listen,
+                  "Also serve the Redshift Data API (JSON over HTTP, SigV4) on host:port");
+  cmd->add_option("--data-api-credentials", flags->data_api_credentials,
+                  "AWS credentials file whose key pairs may call the Data API (besides the "
+                  "gateway's own identity)");
+  cmd->add_option("--data-api-authorizer", flags->data_api_authorizer,
+                  "URL (a local moto) that authenticates and authorizes callers whose keys the "
+                  "gateway does not know, by replaying their signed request");
   cmd->add_flag("-v,--verbose", flags->verbose, "Debug logging");
   cmd->footer(
       "Example:\n"
