@@ -9,6 +9,9 @@
 #   pattern_start_gateway       # crossunload gateway (PROD Redshift); exports CU_PAT_GATEWAY_PORT
 #   pattern_make_secret         # PROD secret redshift_creds pointing at the gateway
 #   pattern_run_job REPORT ...  # crossunload run as the Lambda's role; extra args appended
+#   pattern_grant_data_api      # the asynchronous variant: SM-Read-Role may use the Data API
+#   pattern_run_data_api_job REPORT ...  # crossunload run --via data-api as the Lambda's role
+#                               # (needs pattern_start_gateway --data-api-listen 127.0.0.1:0)
 #
 # Needs CROSSUNLOAD (the executable). Keys go only into 0600 files under CU_STACK_DIR and
 # the environment, never onto a command line. The gateway is stopped when the stack exits.
@@ -82,6 +85,11 @@ pattern_start_gateway() {
   done
   [[ -n "$CU_PAT_GATEWAY_PORT" ]] || { echo "pattern: the gateway did not start" >&2; cat "$log" >&2; return 1; }
   export CU_PAT_GATEWAY_PORT CU_PAT_GATEWAY_PID=$pid CU_PAT_GATEWAY_LOG="$log"
+  # With --data-api-listen: the Data API's port, and crossunload's endpoint for it.
+  CU_PAT_DATA_API_PORT="$(sed -n 's/^crossunload gateway Data API listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$log" || true)"
+  if [[ -n "$CU_PAT_DATA_API_PORT" ]]; then
+    export CU_PAT_DATA_API_PORT AWS_ENDPOINT_URL_REDSHIFT_DATA="http://127.0.0.1:$CU_PAT_DATA_API_PORT"
+  fi
 }
 
 pattern_make_secret() {
@@ -102,6 +110,27 @@ pattern_run_job() {
     --region "$CU_PAT_REGION" \
     --secret-id "$CU_PAT_SECRET_ID" --secret-role-arn "$CU_PAT_SM_READ_ROLE" \
     --external-id "$CU_PAT_EXTERNAL_ID" --role-session-name crossunload-demo \
+    --iam-role "$CU_PAT_PROD_WRITE_ROLE,$CU_PAT_DEV_WRITE_ROLE" \
+    --report "$report" "$@"
+}
+
+pattern_grant_data_api() {
+  python3 "$CU_ROOT/scripts/lib/pattern_setup.py" "$CU_MOTO_ENDPOINT" data-api \
+    --suffix="$CU_PAT_SUFFIX"
+}
+
+# pattern_run_data_api_job REPORT [extra run flags…]: the DEV Lambda's job through the Data
+# API — no database connection: assume SM-Read-Role, ExecuteStatement on the gateway's Data
+# API with the secret's ARN, follow it, verify the objects. As profile lambda, or
+# CU_PAT_LAMBDA_PROFILE.
+pattern_run_data_api_job() {
+  local report="$1"
+  shift
+  env -u PGPASSFILE -u PGPASSWORD AWS_PROFILE="${CU_PAT_LAMBDA_PROFILE:-lambda}" "$CROSSUNLOAD" run \
+    --region "$CU_PAT_REGION" --via data-api --cluster-id crossunload-gateway \
+    --database "$CU_PG_DATABASE" --secret-id "$CU_PAT_SECRET_ARN" \
+    --secret-role-arn "$CU_PAT_SM_READ_ROLE" --external-id "$CU_PAT_EXTERNAL_ID" \
+    --role-session-name crossunload-demo \
     --iam-role "$CU_PAT_PROD_WRITE_ROLE,$CU_PAT_DEV_WRITE_ROLE" \
     --report "$report" "$@"
 }

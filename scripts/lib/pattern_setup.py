@@ -31,6 +31,11 @@ Usage:
   pattern_setup.py ENDPOINT secret HOST PORT DBNAME USERNAME [--suffix S]
       creates the secret; the password is read from the environment (CU_PG_PASSWORD),
       never from the command line
+  pattern_setup.py ENDPOINT data-api [--suffix S]
+      the asynchronous variant (docs/data-api.md): SM-Read-Role may call the Data API
+      (redshift-data:ExecuteStatement, DescribeStatement, CancelStatement,
+      GetStatementResult); the cluster user, whose identity the gateway's Data API reads
+      the secret with, may read the secret
 
 Set-up calls pick the account with moto's x-moto-account-id header. Moto does not check
 trust policies or conditions (docs/development.md#moto); they are written as AWS would need them.
@@ -173,6 +178,22 @@ def make_secret(endpoint, sfx, host, port, dbname, username):
     print(f"export CU_PAT_SECRET_ARN={shlex.quote(arn)}")
 
 
+def data_api(endpoint, sfx):
+    iam_prod = client(endpoint, "iam", PROD)
+    iam_prod.put_role_policy(
+        RoleName=f"SM-Read-Role{sfx}", PolicyName="use-data-api",
+        PolicyDocument=doc(allow(["redshift-data:ExecuteStatement",
+                                  "redshift-data:DescribeStatement",
+                                  "redshift-data:CancelStatement",
+                                  "redshift-data:GetStatementResult"], "*")))
+    # "*": moto authorizes Secrets Manager (and Data API) calls against resource "*", so a
+    # policy scoped to the secret's ARN never matches under its enforcement; AWS would take
+    # arn:aws:secretsmanager:<region>:<PROD>:secret:redshift_creds<sfx>-*.
+    iam_prod.put_user_policy(
+        UserName=f"redshift-cluster{sfx}", PolicyName="data-api-reads-secret",
+        PolicyDocument=doc(allow("secretsmanager:GetSecretValue", "*")))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("endpoint")
@@ -184,9 +205,13 @@ def main():
     for a in ("host", "port", "dbname", "username"):
         s.add_argument(a)
     s.add_argument("--suffix", default="")
+    d = sub.add_parser("data-api")
+    d.add_argument("--suffix", default="")
     a = p.parse_args()
     if a.cmd == "topology":
         topology(a.endpoint, a.suffix, a.negative)
+    elif a.cmd == "data-api":
+        data_api(a.endpoint, a.suffix)
     else:
         make_secret(a.endpoint, a.suffix, a.host, a.port, a.dbname, a.username)
 

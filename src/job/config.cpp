@@ -81,6 +81,14 @@ const std::vector<KeyInfo>& key_table() {
       {"connect_timeout", KeyType::kInt, "database connect timeout in seconds (default 10)"},
       {"report", KeyType::kString, "write the JSON report to this file, or - for stdout"},
       {"dry_run", KeyType::kBool, "print the plan and the UNLOAD; read and write nothing"},
+      {"via", KeyType::kString,
+       "connection (default: a database session) | data-api (the Redshift Data API)"},
+      {"cluster_id", KeyType::kString, "data-api: the provisioned cluster's identifier"},
+      {"workgroup", KeyType::kString, "data-api: the Redshift Serverless workgroup"},
+      {"db_user", KeyType::kString,
+       "data-api: database user with temporary credentials (instead of secret_id)"},
+      {"wait", KeyType::kBool,
+       "data-api: wait for the statement (default); --no-wait submits and exits"},
   };
   return table;
 }
@@ -358,6 +366,8 @@ void check_role_arn(const char* key, const std::string& arn) {
 
 }  // namespace
 
+const char* to_string(Via v) { return v == Via::kDataApi ? "data-api" : "connection"; }
+
 const char* to_string(Mode m) {
   switch (m) {
     case Mode::kAuto:
@@ -488,6 +498,58 @@ void overlay(Values& base, const Values& top) {
     base[k] = v;
   }
 }
+
+namespace {
+
+// The keys of `via = "data-api"` and how they combine (docs/job.md, "The Data API").
+void check_data_api(JobConfig& job) {
+  if (job.via == Via::kConnection) {
+    for (const auto& [key, value] :
+         {std::pair{"cluster_id", &job.cluster_id}, std::pair{"workgroup", &job.workgroup},
+          std::pair{"db_user", &job.db_user}}) {
+      if (*value) {
+        bad(key, fmt::format("{} is a key of via = \"data-api\"", key),
+            "set via = \"data-api\", or remove it");
+      }
+    }
+    if (!job.wait) {
+      bad("wait", "--no-wait needs via = \"data-api\" (a connection cannot outlive the run)");
+    }
+    return;
+  }
+  if (job.source) {
+    bad("source via",
+        "via = \"data-api\" runs no database session: source (a conninfo) cannot be used",
+        "give cluster_id (or workgroup) with secret_id or db_user");
+  }
+  if (job.cluster_id.has_value() == job.workgroup.has_value()) {
+    bad("cluster_id workgroup", "via = \"data-api\" needs cluster_id or workgroup (one of them)");
+  }
+  if (job.secret_id && job.db_user) {
+    bad("secret_id db_user", "give secret_id or db_user, not both");
+  }
+  if (job.cluster_id && !job.secret_id && !job.db_user) {
+    bad("secret_id",
+        "a cluster through the Data API needs secret_id (the secret's ARN) or db_user");
+  }
+  if (job.workgroup && job.db_user) {
+    bad("db_user",
+        "a Serverless workgroup takes secret_id or the caller's IAM identity, not db_user");
+  }
+  if (!job.database) {
+    bad("database",
+        "via = \"data-api\" needs database (the Data API does not read it from the secret)");
+  }
+  if (job.mode == Mode::kClient) {
+    bad("mode", "via = \"data-api\" sends UNLOAD to the cluster: mode cannot be client");
+  }
+  job.mode = Mode::kServer;
+  if (!job.unload.authorization) {
+    bad("iam_role", "via = \"data-api\" sends UNLOAD to the cluster, which needs iam_role");
+  }
+}
+
+}  // namespace
 
 JobConfig build(const Values& values) {
   JobConfig job;
@@ -625,6 +687,18 @@ JobConfig build(const Values& values) {
       job.report = as_string(k, v);
     } else if (key == "dry_run") {
       job.dry_run = as_bool(k, v);
+    } else if (key == "via") {
+      static const std::pair<const char*, Via> kVias[] = {{"connection", Via::kConnection},
+                                                          {"data-api", Via::kDataApi}};
+      job.via = choice(k, lower(trim(as_string(k, v))), kVias);
+    } else if (key == "cluster_id") {
+      job.cluster_id = as_string(k, v);
+    } else if (key == "workgroup") {
+      job.workgroup = as_string(k, v);
+    } else if (key == "db_user") {
+      job.db_user = as_string(k, v);
+    } else if (key == "wait") {
+      job.wait = as_bool(k, v);
     }
   }
 
@@ -639,16 +713,17 @@ JobConfig build(const Values& values) {
   if (job.source && job.secret_id) {
     bad("source secret_id", "give either source (a conninfo) or secret_id, not both");
   }
-  if (!job.source && !job.secret_id) {
+  if (!job.source && !job.secret_id && job.via == Via::kConnection) {
     bad("source", "no source database: give source (a conninfo) or secret_id");
   }
+  check_data_api(job);
   if (job.source) {
     if (trim(*job.source).empty()) {
       bad("source", "source is empty");
     }
     register_conninfo_secrets(*job.source);
   }
-  if (job.secret_role_arn && !job.secret_id) {
+  if (job.secret_role_arn && !job.secret_id && job.via == Via::kConnection) {
     bad("secret_role_arn", "secret_role_arn needs secret_id");
   }
   if (job.external_id && !job.secret_role_arn) {

@@ -34,6 +34,11 @@ namespace cu::job {
 enum class Mode { kAuto, kServer, kClient };
 const char* to_string(Mode m);
 
+// How the job reaches the cluster: a database session (libpq), or Amazon Redshift's Data
+// API (HTTPS; no connection, no network path into the cluster's VPC).
+enum class Via { kConnection, kDataApi };
+const char* to_string(Via v);
+
 // One configuration value as the file, event or flags gave it, before typing.
 using Value = std::variant<bool, std::int64_t, std::string, std::vector<std::string>>;
 // key -> value; one layer (a file, an event, the flags).
@@ -97,6 +102,15 @@ struct JobConfig {
 
   std::optional<std::string> report;  // file path, or "-" for stdout
   bool dry_run = false;
+
+  // via = "data-api": the cluster (or Serverless workgroup) and login the Data API uses —
+  // secret_id (the secret's ARN) or db_user — as the role secret_role_arn (assumed with
+  // external_id), the PROD role; `database` is required; mode is server.
+  Via via = Via::kConnection;
+  std::optional<std::string> cluster_id;
+  std::optional<std::string> workgroup;
+  std::optional<std::string> db_user;
+  bool wait = true;  // false: submit, report the statement id, exit (`crossunload check`)
 };
 
 // Types and checks every value, then the combinations: `to` and one of query/query_file,

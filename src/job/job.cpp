@@ -20,6 +20,8 @@
 #include "base/redact.h"
 #include "job/aws_context.h"
 #include "job/client_unload.h"
+#include "job/data_api_unload.h"
+#include "job/job_steps.h"
 #include "pg/connection.h"
 #include "pg/copy_binary_decoder.h"
 #include "pg/query_check.h"
@@ -29,29 +31,6 @@
 
 namespace cu::job {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-// Runs `fn` as the named step: times it, records it in the report, logs it.
-template <typename Fn>
-auto step(Report& report, const std::string& name, const std::string& identity,
-          const std::string& detail, Fn&& fn) {
-  log::debug("{} {}{}", name, detail, identity.empty() ? "" : " as " + identity);
-  auto start = Clock::now();
-  auto record = [&] {
-    report.steps.push_back({name,
-                            std::chrono::duration<double, std::milli>(Clock::now() - start).count(),
-                            identity, detail});
-  };
-  if constexpr (std::is_void_v<decltype(fn())>) {
-    fn();
-    record();
-  } else {
-    auto result = fn();
-    record();
-    return result;
-  }
-}
 
 // Quotes a libpq conninfo value: 'value' with \ and ' backslash-escaped.
 std::string conninfo_value(std::string_view v) {
@@ -120,63 +99,6 @@ std::string secret_conninfo(const aws::DatabaseSecret& s) {
                      conninfo_value(s.password));
 }
 
-std::string describe_provider(const aws::CredentialsProviderPtr& p) {
-  try {
-    return p->describe();
-  } catch (const std::exception&) {
-    return "default credential chain";
-  }
-}
-
-// Who `p` acts as, without a request: the last hop's assumed-role ARN for a role chain
-// that has been used, else the provider's description ("profile dev", …).
-std::string known_identity(const aws::CredentialsProviderPtr& p) {
-  if (auto* chain = dynamic_cast<aws::RoleChainProvider*>(p.get())) {
-    if (!chain->hops().empty()) {
-      return chain->hops().back().assumed_role_arn;
-    }
-  }
-  return describe_provider(p);
-}
-
-// The ARN `p` acts as, for the report and messages: known_identity, or — when the provider
-// only has a description ("profile dev", "environment", the Lambda's container) — STS
-// GetCallerIdentity, which needs no permission. Best effort: the description if STS does
-// not answer.
-std::string identity_arn(AwsContext& aws, const aws::CredentialsProviderPtr& p) {
-  std::string id = known_identity(p);
-  if (!id.starts_with("arn:")) {
-    try {
-      id = aws.sts(p).get_caller_identity().arn;
-    } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): keep the description
-    }
-  }
-  return id;
-}
-
-// Runs `fn`, which calls AWS as `who`. When AWS refuses, the error's resource gets
-// "as <identity ARN>", so the message names who was refused: S3's AccessDenied does not.
-template <typename Fn>
-auto naming_refused_identity(AwsContext& aws, const aws::CredentialsProviderPtr& who, Fn&& fn) {
-  try {
-    return fn();
-  } catch (const Error& e) {
-    if (e.kind() != ErrorKind::kAccess || !who) {
-      throw;
-    }
-    std::string id = identity_arn(aws, who);
-    if (id.empty() || std::string_view(e.what()).find(id) != std::string_view::npos) {
-      throw;
-    }
-    Error named(e.kind(), e.step(), e.resource() + " as " + id, e.message());
-    named.with_aws(e.aws_code(), e.request_id());
-    if (!e.hint().empty()) {
-      named.with_hint(e.hint());
-    }
-    throw named;
-  }
-}
-
 std::int64_t last_unload_count(pg::Connection& conn) {
   PGresult* r = PQexec(conn.raw(), "select pg_last_unload_count()");
   std::unique_ptr<PGresult, decltype(&PQclear)> guard(r, PQclear);
@@ -187,61 +109,6 @@ std::int64_t last_unload_count(pg::Connection& conn) {
     return -1;
   }
   return std::stoll(PQgetvalue(r, 0, 0));
-}
-
-// Server mode, after UNLOAD: what is at the destination now, read with `reader`'s access.
-void verify_objects(const unload::UnloadSpec& spec, AwsContext& aws,
-                    const aws::CredentialsProviderPtr& reader, Report& report) {
-  unload::Destination d = unload::parse_destination(spec.destination);
-  bool partitioned = spec.partition_by.has_value();
-  std::string manifest_key = unload::manifest_name(d.prefix, partitioned);
-  if (!d.s3) {
-    namespace fs = std::filesystem;
-    auto [dir, name] = std::pair{fs::path(d.prefix).parent_path(), fs::path(d.prefix).filename()};
-    if (dir.empty()) {
-      dir = ".";
-    }
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(dir, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (!it->is_regular_file()) {
-        continue;
-      }
-      std::string p = it->path().string();
-      std::string rel = fs::relative(it->path(), dir).string();
-      if (!rel.starts_with(name.string())) {
-        continue;
-      }
-      if (p == manifest_key || it->path() == fs::path(manifest_key)) {
-        report.manifest = p;
-        continue;
-      }
-      report.files.push_back({p, static_cast<std::uint64_t>(it->file_size()), std::nullopt});
-    }
-  } else {
-    std::unique_ptr<aws::S3Client> s3 = aws.s3(reader, spec.region);
-    for (const aws::ObjectInfo& o : s3->list_objects(d.bucket, d.prefix)) {
-      if (o.key == manifest_key) {
-        report.manifest = unload::object_url(d, o.key);
-        continue;
-      }
-      report.files.push_back({unload::object_url(d, o.key), o.size, std::nullopt});
-    }
-  }
-  for (const FileReport& f : report.files) {
-    report.bytes += f.bytes;
-  }
-  if (spec.manifest != unload::Manifest::kNone && !report.manifest) {
-    throw Error(ErrorKind::kDestination, "verify", unload::object_url(d, manifest_key),
-                "UNLOAD finished but its manifest is not there")
-        .with_hint("check that the unload role chain may write to the bucket");
-  }
-  if (report.files.empty() && report.rows.value_or(0) > 0) {
-    throw Error(
-        ErrorKind::kDestination, "verify", spec.destination,
-        fmt::format("UNLOAD reported {} rows but no object is under the prefix", *report.rows))
-        .with_hint("check the destination's prefix and the reading identity's s3:ListBucket");
-  }
 }
 
 // Cancels the query running on `conn` when `stop` is requested (PQcancel may be called
@@ -265,11 +132,6 @@ class CancelQueryOnStop {
   std::unique_ptr<PGcancel, decltype(&PQfreeCancel)> cancel_;
   std::stop_callback<Cancel> callback_;
 };
-
-Error stopped(const std::string& step, const std::string& resource, const std::string& what) {
-  return Error(ErrorKind::kOther, step, resource, "stopped before the deadline: " + what)
-      .with_hint("give the function more time (its timeout), or unload less per run");
-}
 
 // The SQL name of a described column's type, with the length or precision the type modifier
 // holds where the mask's cast(null as …) should keep it.
@@ -333,6 +195,11 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
                     "the step did not start; nothing was written");
     }
   };
+
+  if (job.via == Via::kDataApi) {
+    run_via_data_api(job, aws, report, stop);
+    return report;
+  }
 
   // Our own ARN is asked of STS at most once per run (assume role's caller, the writer).
   std::string own_arn;
@@ -513,6 +380,11 @@ nlohmann::json to_json(const Report& r) {
     }
     j["mask_salt"] = r.mask_salt;
   }
+  if (!r.via.empty()) {
+    j["via"] = r.via;
+    j["statement_id"] = r.statement_id ? nlohmann::json(*r.statement_id) : nlohmann::json(nullptr);
+    j["job_token"] = r.job_token ? nlohmann::json(*r.job_token) : nlohmann::json(nullptr);
+  }
   if (r.error) {
     j["error"] = *r.error;
     j["exit_code"] = r.exit_code;
@@ -549,6 +421,27 @@ std::string describe_plan(const JobConfig& job, const aws::Environment& env) {
   int n = 1;
   auto line = [&](const std::string& text) { out += fmt::format("  {}. {}\n", n++, text); };
   std::string reader = own;
+  if (job.via == Via::kDataApi) {
+    std::string caller = job.secret_role_arn ? *job.secret_role_arn : own;
+    if (job.secret_role_arn) {
+      line("assume role " + *job.secret_role_arn + " as " + own +
+           (job.external_id ? " with the external id" : ""));
+    }
+    std::string target =
+        job.cluster_id ? "cluster " + *job.cluster_id : "workgroup " + *job.workgroup;
+    std::string login = job.secret_id ? "secret " + *job.secret_id
+                        : job.db_user ? "db user " + *job.db_user + " (temporary credentials)"
+                                      : std::string("the caller's IAM identity");
+    line("Data API ExecuteStatement on " + target + "/" + job.database.value_or("") + " with " +
+         login + " as " + caller + ":\n     " + unload::render_redacted(job.unload));
+    line(job.wait
+             ? "follow it with DescribeStatement until it ends, then verify the objects under " +
+                   job.unload.destination + " as " +
+                   (job.write_role_arn ? *job.write_role_arn : own)
+             : std::string("do not wait: print the statement id and the job token for "
+                           "`crossunload check`"));
+    return out;
+  }
   if (job.source) {
     pg::Target t = pg::parse_target(with_overrides(*job.source, job));
     line("connect to " + t.describe() + " as " + t.user);

@@ -54,6 +54,11 @@ struct Report {
   std::vector<std::pair<std::string, std::string>> masked;
   // "given" (mask_salt) or "random" (hashes of this run compare with no other run's).
   std::string mask_salt;
+  // via = "data-api": "data-api"; the statement's id and the job token `check` takes.
+  // status is then also "submitted" (--no-wait) or "running" (a check that did not wait).
+  std::string via;
+  std::optional<std::string> statement_id;
+  std::optional<std::string> job_token;
   std::optional<std::string> error;  // the failure's one-line message
   int exit_code = 0;
 };

@@ -1,0 +1,101 @@
+#include "job/job_steps.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "aws/role_chain.h"
+#include "aws/s3.h"
+#include "unload/naming.h"
+
+namespace cu::job {
+
+std::string describe_provider(const aws::CredentialsProviderPtr& p) {
+  try {
+    return p->describe();
+  } catch (const std::exception&) {
+    return "default credential chain";
+  }
+}
+
+std::string known_identity(const aws::CredentialsProviderPtr& p) {
+  if (auto* chain = dynamic_cast<aws::RoleChainProvider*>(p.get())) {
+    if (!chain->hops().empty()) {
+      return chain->hops().back().assumed_role_arn;
+    }
+  }
+  return describe_provider(p);
+}
+
+std::string identity_arn(AwsContext& aws, const aws::CredentialsProviderPtr& p) {
+  std::string id = known_identity(p);
+  if (!id.starts_with("arn:")) {
+    try {
+      id = aws.sts(p).get_caller_identity().arn;
+    } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): keep the description
+    }
+  }
+  return id;
+}
+
+void verify_objects(const unload::UnloadSpec& spec, AwsContext& aws,
+                    const aws::CredentialsProviderPtr& reader, Report& report) {
+  unload::Destination d = unload::parse_destination(spec.destination);
+  bool partitioned = spec.partition_by.has_value();
+  std::string manifest_key = unload::manifest_name(d.prefix, partitioned);
+  if (!d.s3) {
+    namespace fs = std::filesystem;
+    auto [dir, name] = std::pair{fs::path(d.prefix).parent_path(), fs::path(d.prefix).filename()};
+    if (dir.empty()) {
+      dir = ".";
+    }
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (!it->is_regular_file()) {
+        continue;
+      }
+      std::string p = it->path().string();
+      std::string rel = fs::relative(it->path(), dir).string();
+      if (!rel.starts_with(name.string())) {
+        continue;
+      }
+      if (p == manifest_key || it->path() == fs::path(manifest_key)) {
+        report.manifest = p;
+        continue;
+      }
+      report.files.push_back({p, static_cast<std::uint64_t>(it->file_size()), std::nullopt});
+    }
+  } else {
+    std::unique_ptr<aws::S3Client> s3 = aws.s3(reader, spec.region);
+    for (const aws::ObjectInfo& o : s3->list_objects(d.bucket, d.prefix)) {
+      if (o.key == manifest_key) {
+        report.manifest = unload::object_url(d, o.key);
+        continue;
+      }
+      report.files.push_back({unload::object_url(d, o.key), o.size, std::nullopt});
+    }
+  }
+  for (const FileReport& f : report.files) {
+    report.bytes += f.bytes;
+  }
+  if (spec.manifest != unload::Manifest::kNone && !report.manifest) {
+    throw Error(ErrorKind::kDestination, "verify", unload::object_url(d, manifest_key),
+                "UNLOAD finished but its manifest is not there")
+        .with_hint("check that the unload role chain may write to the bucket");
+  }
+  if (report.files.empty() && report.rows.value_or(0) > 0) {
+    throw Error(
+        ErrorKind::kDestination, "verify", spec.destination,
+        fmt::format("UNLOAD reported {} rows but no object is under the prefix", *report.rows))
+        .with_hint("check the destination's prefix and the reading identity's s3:ListBucket");
+  }
+}
+
+Error stopped(const std::string& step, const std::string& resource, const std::string& what) {
+  return Error(ErrorKind::kOther, step, resource, "stopped before the deadline: " + what)
+      .with_hint("give the function more time (its timeout), or unload less per run");
+}
+
+}  // namespace cu::job

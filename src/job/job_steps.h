@@ -1,0 +1,89 @@
+#pragma once
+// The pieces of `crossunload run` that its two paths share — over a database session
+// (job.cpp) and over the Redshift Data API (data_api_unload.cpp): timing a step into the
+// report, naming who AWS refused, reading back what an UNLOAD wrote, and the error of a run
+// stopped before its deadline.
+
+#include <chrono>
+#include <string>
+#include <type_traits>
+
+#include "aws/credentials.h"
+#include "base/error.h"
+#include "base/log.h"
+#include "job/aws_context.h"
+#include "job/job.h"
+#include "unload/unload_spec.h"
+
+namespace cu::job {
+
+// Runs `fn` as the named step: times it, records it in the report, logs it.
+template <typename Fn>
+auto step(Report& report, const std::string& name, const std::string& identity,
+          const std::string& detail, Fn&& fn) {
+  log::debug("{} {}{}", name, detail, identity.empty() ? "" : " as " + identity);
+  auto start = std::chrono::steady_clock::now();
+  auto record = [&] {
+    report.steps.push_back(
+        {name,
+         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+             .count(),
+         identity, detail});
+  };
+  if constexpr (std::is_void_v<decltype(fn())>) {
+    fn();
+    record();
+  } else {
+    auto result = fn();
+    record();
+    return result;
+  }
+}
+
+// The provider's description ("profile dev", "assume role arn:… via …"), or "default
+// credential chain" when it cannot say.
+std::string describe_provider(const aws::CredentialsProviderPtr& p);
+
+// Who `p` acts as, without a request: the last hop's assumed-role ARN for a role chain
+// that has been used, else the provider's description ("profile dev", …).
+std::string known_identity(const aws::CredentialsProviderPtr& p);
+
+// The ARN `p` acts as, for the report and messages: known_identity, or — when the provider
+// only has a description ("profile dev", "environment", the Lambda's container) — STS
+// GetCallerIdentity, which needs no permission. Best effort: the description if STS does
+// not answer.
+std::string identity_arn(AwsContext& aws, const aws::CredentialsProviderPtr& p);
+
+// Runs `fn`, which calls AWS as `who`. When AWS refuses, the error's resource gets
+// "as <identity ARN>", so the message names who was refused: S3's AccessDenied does not.
+template <typename Fn>
+auto naming_refused_identity(AwsContext& aws, const aws::CredentialsProviderPtr& who, Fn&& fn) {
+  try {
+    return fn();
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::kAccess || !who) {
+      throw;
+    }
+    std::string id = identity_arn(aws, who);
+    if (id.empty() || std::string_view(e.what()).find(id) != std::string_view::npos) {
+      throw;
+    }
+    Error named(e.kind(), e.step(), e.resource() + " as " + id, e.message());
+    named.with_aws(e.aws_code(), e.request_id());
+    if (!e.hint().empty()) {
+      named.with_hint(e.hint());
+    }
+    throw named;
+  }
+}
+
+// Server mode, after UNLOAD: what is at the destination now (objects, manifest, bytes),
+// read with `reader`'s access, into the report. Throws kDestination when the manifest that
+// was asked for is missing, or rows were reported but no object is there.
+void verify_objects(const unload::UnloadSpec& spec, AwsContext& aws,
+                    const aws::CredentialsProviderPtr& reader, Report& report);
+
+// The error of a run stopped (Lambda deadline, interrupt) before `step`: exit 1.
+Error stopped(const std::string& step, const std::string& resource, const std::string& what);
+
+}  // namespace cu::job

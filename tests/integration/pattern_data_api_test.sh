@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# The AWS pattern through the Redshift Data API, under moto's IAM enforcement: the DEV
+# "Lambda" has no database connection at all. `crossunload run --via data-api` assumes PROD
+# SM-Read-Role with the external id, calls ExecuteStatement on the gateway's Data API (which
+# authenticates the session keys and authorizes redshift-data:* through moto, and reads the
+# secret as the cluster), follows the statement and verifies the objects. Checked: the
+# objects' rows (DuckDB) equal PostgreSQL's COPY of the query; the report; a statement that
+# fails half-way reports Redshift's error with exit 4 and leaves nothing; a caller without
+# redshift-data permissions is exit 3 naming the action; and the asynchronous path —
+# `--no-wait` returns at once while pg_sleep runs, `crossunload check` with the job token
+# reports running, then verifies, and is idempotent; a token from another job, an unknown
+# statement id → exit 2.
+source "$(dirname "$0")/../support/testlib.sh"
+cu_require_stack CU_PG_PASSWORD CU_PG_DATABASE
+[[ -x "${CROSSUNLOAD:-}" ]] || cu_fail "CROSSUNLOAD (the built executable) is not set; run through ctest"
+command -v aws >/dev/null || cu_fail "awscli is missing (scripts/install-deps installs it)"
+command -v jq >/dev/null || cu_fail "jq is missing (scripts/install-deps installs it)"
+
+# A private moto_server with IAM enforcement (as pattern_chain_denied_test does).
+export CU_STACK_DIR
+CU_STACK_DIR=$(cu_tmpdir)
+source "$CU_SOURCE_DIR/scripts/lib/stack.sh"
+trap 'stack_cleanup; rm -rf "$CU_TMP"' EXIT
+shared_moto=$CU_MOTO_ENDPOINT
+CU_MOTO_AUTH_COUNT=inf stack_start_moto || cu_fail "cannot start a private moto_server (log above)"
+[[ $CU_MOTO_ENDPOINT != "$shared_moto" ]] || cu_fail "the private moto_server is the shared one"
+source "$CU_SOURCE_DIR/scripts/lib/pattern.sh"
+enforce() {
+  curl -sf -X POST -H 'Content-Type: text/plain' --data "$1" "$CU_MOTO_ENDPOINT/moto-api/reset-auth" >/dev/null ||
+    cu_fail "moto refused reset-auth $1"
+}
+
+sfx="-dapi$$"
+pattern_setup "$sfx" negative  # "negative": no Service principal, which moto 500s on under enforcement
+pattern_start_gateway --data-api-listen 127.0.0.1:0 --data-api-authorizer "$CU_MOTO_ENDPOINT"
+[[ -n "${CU_PAT_DATA_API_PORT:-}" ]] || cu_fail "the gateway's Data API did not start: $(cat "$CU_PAT_GATEWAY_LOG")"
+pattern_make_secret
+pattern_grant_data_api || cu_fail "cannot grant the Data API permissions"
+# Under enforcement moto cannot assume the Lambda role (its trust names a Service principal,
+# which moto 500s on): a DEV user stands for the Lambda's role, with the same permissions
+# (assume PROD SM-Read-Role, read the bucket); its keys go straight into the credentials file.
+python3 - "$CU_MOTO_ENDPOINT" "$CU_PAT_BUCKET" "$sfx" "$CU_PAT_SM_READ_ROLE" "$AWS_SHARED_CREDENTIALS_FILE" <<'PY' ||
+import json, sys, boto3
+endpoint, bucket, sfx, role, creds = sys.argv[1:]
+iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1",
+                   aws_access_key_id="setup", aws_secret_access_key="setup")
+iam.meta.events.register("before-sign.*.*",
+    lambda request, **_: request.headers.__setitem__("x-moto-account-id", "111111111111"))
+iam.create_user(UserName=f"dapi-lambda{sfx}")
+iam.put_user_policy(UserName=f"dapi-lambda{sfx}", PolicyName="lambda", PolicyDocument=json.dumps(
+    {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role},
+        {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetObject"],
+         "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]}]}))
+k = iam.create_access_key(UserName=f"dapi-lambda{sfx}")["AccessKey"]
+with open(creds, "a") as f:
+    f.write(f"\n[dapi-lambda]\naws_access_key_id = {k['AccessKeyId']}\n"
+            f"aws_secret_access_key = {k['SecretAccessKey']}\nregion = us-east-1\n")
+PY
+  cu_fail "cannot create the Lambda's stand-in user"
+export CU_PAT_LAMBDA_PROFILE=dapi-lambda
+enforce 0
+
+# 1. Synchronous: submit, follow, verify.
+query='select * from category'
+prefix="s3://$CU_PAT_BUCKET/dapi_category_"
+report="$CU_STACK_DIR/report.json"
+pattern_run_data_api_job "$report" --query "$query" --to "$prefix" --manifest \
+  >"$CU_STACK_DIR/run.out" 2>"$CU_STACK_DIR/run.err" ||
+  cu_fail "the job failed: $(cat "$CU_STACK_DIR/run.err") gateway: $(tail -20 "$CU_PAT_GATEWAY_LOG")"
+n=$(cu_psql "$CU_PG_DATABASE" -Atc "select count(*) from category")
+cu_assert_eq "$(jq -r .status "$report")" "ok" "report status"
+cu_assert_eq "$(jq -r .via "$report")" "data-api" "report via"
+cu_assert_eq "$(jq -r .rows "$report")" "$n" "report rows (ResultRows)"
+cu_assert_eq "$(jq -r .source "$report")" "cluster crossunload-gateway/$CU_PG_DATABASE (Data API)" "report source"
+[[ "$(jq -r .statement_id "$report")" =~ ^[0-9a-f-]{36}$ ]] || cu_fail "no statement id: $(cat "$report")"
+cu_assert_eq "$(jq -r '[.steps[].name] | join(" ")' "$report")" "assume role submit statement wait verify" "report steps"
+cu_assert_eq "$(jq -r .manifest "$report")" "${prefix}manifest" "report manifest"
+grep -q "statement $(jq -r .statement_id "$report"): FINISHED" "$CU_STACK_DIR/run.err" ||
+  cu_fail "no progress line: $(cat "$CU_STACK_DIR/run.err")"
+dl="$CU_STACK_DIR/objects"
+mkdir -p "$dl"
+AWS_PROFILE=dapi-lambda aws s3 cp --recursive --quiet "s3://$CU_PAT_BUCKET/" "$dl/" --exclude "*" --include "dapi_category_*" ||
+  cu_fail "cannot download the objects"
+files=()
+for f in "$dl"/dapi_category_*; do [[ $f == *manifest ]] || files+=("$f"); done
+((${#files[@]} > 0)) || cu_fail "no objects under $prefix"
+cu_assert_eq "$(cu_file_rows --format text --sort "${files[@]}")" \
+  "$(cu_pg_rows "$query" --sort)" "rows in the DEV bucket vs PostgreSQL"
+
+# 2. A statement that fails half-way: Redshift's error, exit 4, nothing under the prefix.
+rc=0
+pattern_run_data_api_job "$CU_STACK_DIR/fail.json" \
+  --query "select catid, 10 / (catid - 6) as x from category order by catid" \
+  --to "s3://$CU_PAT_BUCKET/dapi_fail_c_" --no-parallel \
+  >/dev/null 2>"$CU_STACK_DIR/fail.err" || rc=$?
+cu_assert_eq "$rc" "4" "exit code of a failing statement"
+grep -q "Redshift: ERROR: division by zero" "$CU_STACK_DIR/fail.err" ||
+  cu_fail "no Redshift error text: $(cat "$CU_STACK_DIR/fail.err")"
+left=$(AWS_PROFILE=dapi-lambda aws s3 ls "s3://$CU_PAT_BUCKET/dapi_fail_" || true)
+cu_assert_eq "$left" "" "objects left by the failed statement"
+
+# 3. A caller without redshift-data permissions (the Lambda's own role): exit 3, the action.
+rc=0
+env -u PGPASSFILE -u PGPASSWORD AWS_PROFILE=dapi-lambda "$CROSSUNLOAD" run --region "$CU_PAT_REGION" \
+  --via data-api --cluster-id crossunload-gateway --database "$CU_PG_DATABASE" \
+  --secret-id "$CU_PAT_SECRET_ARN" --iam-role "$CU_PAT_PROD_WRITE_ROLE,$CU_PAT_DEV_WRITE_ROLE" \
+  --query "$query" --to "s3://$CU_PAT_BUCKET/dapi_denied_c_" >/dev/null 2>"$CU_STACK_DIR/denied.err" || rc=$?
+cu_assert_eq "$rc" "3" "exit code of a caller the Data API refuses"
+grep -q "redshift-data:ExecuteStatement" "$CU_STACK_DIR/denied.err" ||
+  cu_fail "the refusal does not name the action: $(cat "$CU_STACK_DIR/denied.err")"
+
+# No secret in any output.
+for f in "$CU_STACK_DIR"/*.err "$CU_STACK_DIR"/*.json "$CU_PAT_GATEWAY_LOG"; do
+  ! grep -qF "$CU_PG_PASSWORD" "$f" || cu_fail "the database password is in $f"
+  while read -r k; do
+    ! grep -qF "$k" "$f" || cu_fail "a secret key is in $f"
+  done < <(pattern_secret_keys)
+done
