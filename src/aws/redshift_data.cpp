@@ -32,7 +32,9 @@ ServiceEndpoint redshift_data_endpoint(const std::string& region, const std::str
 std::string execute_statement_body(const ExecuteStatementRequest& r) {
   json body = {{"Sql", r.sql}};
   auto put = [&](const char* key, const std::string& v) {
-    if (!v.empty()) body[key] = v;
+    if (!v.empty()) {
+      body[key] = v;
+    }
   };
   put("ClusterIdentifier", r.cluster_identifier);
   put("WorkgroupName", r.workgroup_name);
@@ -123,7 +125,9 @@ bool RedshiftDataClient::cancel_statement(const std::string& id) const {
 json RedshiftDataClient::get_statement_result(const std::string& id,
                                               const std::string& next_token) const {
   json body = {{"Id", id}};
-  if (!next_token.empty()) body["NextToken"] = next_token;
+  if (!next_token.empty()) {
+    body["NextToken"] = next_token;
+  }
   return call("GetStatementResult", body.dump(), "read statement result", id);
 }
 

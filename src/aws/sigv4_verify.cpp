@@ -13,8 +13,12 @@ namespace cu::aws {
 namespace {
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
   return s;
 }
 
@@ -27,13 +31,19 @@ std::string lower(std::string_view s) {
 
 std::optional<std::chrono::system_clock::time_point> parse_amz_date(std::string_view s) {
   // 20150830T123600Z
-  if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z') return std::nullopt;
+  if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z') {
+    return std::nullopt;
+  }
   for (std::size_t i = 0; i < 15; ++i) {
-    if (i != 8 && (s[i] < '0' || s[i] > '9')) return std::nullopt;
+    if (i != 8 && (s[i] < '0' || s[i] > '9')) {
+      return std::nullopt;
+    }
   }
   auto num = [&](std::size_t pos, std::size_t n) {
     int v = 0;
-    for (std::size_t i = pos; i < pos + n; ++i) v = v * 10 + (s[i] - '0');
+    for (std::size_t i = pos; i < pos + n; ++i) {
+      v = v * 10 + (s[i] - '0');
+    }
     return v;
   };
   std::tm tm{};
@@ -52,7 +62,9 @@ std::optional<std::chrono::system_clock::time_point> parse_amz_date(std::string_
 
 // Constant time: the comparison must not tell how many leading characters were right.
 bool same(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
+  if (a.size() != b.size()) {
+    return false;
+  }
   unsigned char diff = 0;
   for (std::size_t i = 0; i < a.size(); ++i) {
     diff |= static_cast<unsigned char>(a[i] ^ b[i]);
@@ -85,7 +97,9 @@ std::optional<AuthorizationHeader> parse_authorization(std::string_view value) {
     std::string_view item = trim(value.substr(0, comma));
     value = comma == std::string_view::npos ? std::string_view{} : value.substr(comma + 1);
     std::size_t eq = item.find('=');
-    if (eq == std::string_view::npos) return std::nullopt;
+    if (eq == std::string_view::npos) {
+      return std::nullopt;
+    }
     std::string_view key = item.substr(0, eq), v = item.substr(eq + 1);
     if (key == "Credential") {
       // <key>/<date>/<region>/<service>/aws4_request
@@ -93,7 +107,9 @@ std::optional<AuthorizationHeader> parse_authorization(std::string_view value) {
       while (true) {
         std::size_t slash = v.find('/');
         parts.push_back(v.substr(0, slash));
-        if (slash == std::string_view::npos) break;
+        if (slash == std::string_view::npos) {
+          break;
+        }
         v.remove_prefix(slash + 1);
       }
       if (parts.size() != 5 || parts[4] != "aws4_request" || parts[0].empty()) {
@@ -108,7 +124,9 @@ std::optional<AuthorizationHeader> parse_authorization(std::string_view value) {
       while (!v.empty()) {
         std::size_t semi = v.find(';');
         h.signed_headers.emplace_back(lower(v.substr(0, semi)));
-        if (semi == std::string_view::npos) break;
+        if (semi == std::string_view::npos) {
+          break;
+        }
         v.remove_prefix(semi + 1);
       }
       have_signed = !h.signed_headers.empty();
@@ -117,7 +135,9 @@ std::optional<AuthorizationHeader> parse_authorization(std::string_view value) {
       have_signature = !h.signature.empty();
     }
   }
-  if (!have_credential || !have_signed || !have_signature) return std::nullopt;
+  if (!have_credential || !have_signed || !have_signature) {
+    return std::nullopt;
+  }
   return h;
 }
 

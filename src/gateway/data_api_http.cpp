@@ -11,7 +11,7 @@
 namespace cu::gateway {
 namespace {
 
-constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
+constexpr std::size_t kMaxHeaderBytes = std::size_t{16} * 1024;
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -21,9 +21,12 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
     s.remove_suffix(1);
+  }
   return s;
 }
 
@@ -31,7 +34,9 @@ std::string_view trim(std::string_view s) {
 
 std::string HttpServerRequest::header(std::string_view name) const {
   for (const auto& [n, v] : headers) {
-    if (iequals(n, name)) return v;
+    if (iequals(n, name)) {
+      return v;
+    }
   }
   return {};
 }
@@ -83,7 +88,9 @@ bool HttpConnection::fill() {
       buffer_.append(buf, static_cast<std::size_t>(n));
       return true;
     }
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
     return false;
   }
 }
@@ -95,11 +102,15 @@ std::optional<HttpServerRequest> HttpConnection::read_request() {
       throw HttpRequestError(431, "request headers larger than 16 KiB");
     }
     if (!fill()) {
-      if (buffer_.empty()) return std::nullopt;
+      if (buffer_.empty()) {
+        return std::nullopt;
+      }
       throw HttpRequestError(400, "connection closed in the middle of a request");
     }
   }
-  if (end > kMaxHeaderBytes) throw HttpRequestError(431, "request headers larger than 16 KiB");
+  if (end > kMaxHeaderBytes) {
+    throw HttpRequestError(431, "request headers larger than 16 KiB");
+  }
   std::string_view head(buffer_.data(), end);
   HttpServerRequest req;
   std::size_t line_end = head.find("\r\n");
@@ -130,8 +141,12 @@ std::optional<HttpServerRequest> HttpConnection::read_request() {
                              std::string(trim(line.substr(colon + 1))));
   }
   std::string connection = req.header("Connection");
-  if (iequals(connection, "close")) req.keep_alive = false;
-  if (iequals(connection, "keep-alive")) req.keep_alive = true;
+  if (iequals(connection, "close")) {
+    req.keep_alive = false;
+  }
+  if (iequals(connection, "keep-alive")) {
+    req.keep_alive = true;
+  }
   if (!req.header("Transfer-Encoding").empty()) {
     throw HttpRequestError(501, "chunked request bodies are not supported; send Content-Length");
   }
@@ -152,7 +167,9 @@ std::optional<HttpServerRequest> HttpConnection::read_request() {
   }
   buffer_.erase(0, end + 4);
   while (buffer_.size() < length) {
-    if (!fill()) throw HttpRequestError(400, "connection closed in the middle of a request body");
+    if (!fill()) {
+      throw HttpRequestError(400, "connection closed in the middle of a request body");
+    }
   }
   req.body = buffer_.substr(0, length);
   buffer_.erase(0, length);
@@ -168,8 +185,12 @@ void HttpConnection::drain_and_close(std::size_t max_bytes) {
   std::size_t total = 0;
   while (total < max_bytes) {
     ssize_t n = ::recv(fd_.get(), buf, sizeof buf, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      break;
+    }
     total += static_cast<std::size_t>(n);
   }
   fd_.reset();
@@ -177,9 +198,13 @@ void HttpConnection::drain_and_close(std::size_t max_bytes) {
 
 bool HttpConnection::write_response(const HttpServerResponse& r, bool keep_alive) {
   std::string out = fmt::format("HTTP/1.1 {} {}\r\n", r.status, reason_phrase(r.status));
-  if (!r.content_type.empty()) out += fmt::format("Content-Type: {}\r\n", r.content_type);
+  if (!r.content_type.empty()) {
+    out += fmt::format("Content-Type: {}\r\n", r.content_type);
+  }
   out += fmt::format("Content-Length: {}\r\n", r.body.size());
-  for (const auto& [n, v] : r.headers) out += fmt::format("{}: {}\r\n", n, v);
+  for (const auto& [n, v] : r.headers) {
+    out += fmt::format("{}: {}\r\n", n, v);
+  }
   out += keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
   out += r.body;
   return write_all(fd_.get(), out);

@@ -54,7 +54,9 @@ HttpServerResponse error_response(const std::string& code, const std::string& me
 
 std::string string_member(const json& req, const char* key, std::size_t max_len = 2048) {
   auto it = req.find(key);
-  if (it == req.end() || it->is_null()) return {};
+  if (it == req.end() || it->is_null()) {
+    return {};
+  }
   if (!it->is_string()) {
     throw DataApiError("SerializationException", fmt::format("{} must be a string", key));
   }
@@ -106,20 +108,28 @@ struct DataApiServer::State {
       std::lock_guard lock(mu);
       for (auto id : finished) {
         auto it = threads.find(id);
-        if (it == threads.end()) continue;
+        if (it == threads.end()) {
+          continue;
+        }
         done.push_back(std::move(it->second));
         threads.erase(it);
       }
       finished.clear();
     }
-    for (auto& t : done) t.join();
+    for (auto& t : done) {
+      t.join();
+    }
   }
 
   std::optional<aws::Credentials> lookup(std::string_view key_id) {
-    if (auto it = keys.find(key_id); it != keys.end()) return it->second;
+    if (auto it = keys.find(key_id); it != keys.end()) {
+      return it->second;
+    }
     try {
       aws::Credentials c = own->get();
-      if (c.access_key_id == key_id) return c;
+      if (c.access_key_id == key_id) {
+        return c;
+      }
     } catch (const std::exception& e) {
       log::debug("data api: the gateway's own credentials are not available: {}", e.what());
     }
@@ -132,7 +142,9 @@ struct DataApiServer::State {
     aws::HttpRequest out{"POST", options.authorizer_url + req.target, {}, ""};
     for (const auto& [n, v] : req.headers) {
       std::string ln = n;
-      for (char& c : ln) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (char& c : ln) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
       if (ln == "content-length" || ln == "connection" || ln == "expect" ||
           ln == "transfer-encoding") {
         continue;
@@ -150,14 +162,16 @@ struct DataApiServer::State {
                                         options.authorizer_url, e.what()),
                             500, request_id);
     }
-    if (resp.status != 401 && resp.status != 403) return std::nullopt;
+    if (resp.status != 401 && resp.status != 403) {
+      return std::nullopt;
+    }
     aws::AwsErrorInfo info =
         aws::parse_error_response("redshift-data", "", resp.status, resp.headers, resp.body);
     return error_response(data_api_code(info.code), info.message, 400, request_id);
   }
 
   // The database login of an ExecuteStatement: from the secret, or DbUser.
-  void resolve_login(StatementSpec& spec) {
+  void resolve_login(StatementSpec& spec) const {
     if (!spec.secret_arn.empty()) {
       aws::SecretValue v;
       try {
@@ -231,7 +245,9 @@ struct DataApiServer::State {
       if (it == req.end() || !it->is_array() || it->empty() || it->size() > 40) {
         throw DataApiError("ValidationException", "Sqls must be a list of 1 to 40 SQL statements");
       }
-      for (const json& s : *it) check_sql(s, "sqls");
+      for (const json& s : *it) {
+        check_sql(s, "sqls");
+      }
     } else {
       auto it = req.find("Sql");
       if (it == req.end()) {
@@ -282,14 +298,24 @@ struct DataApiServer::State {
       }
       return v;
     };
-    if (op == "ExecuteStatement") return store->submit(statement_spec(req, false, caller));
-    if (op == "BatchExecuteStatement") return store->submit(statement_spec(req, true, caller));
-    if (op == "DescribeStatement") return store->describe(id());
+    if (op == "ExecuteStatement") {
+      return store->submit(statement_spec(req, false, caller));
+    }
+    if (op == "BatchExecuteStatement") {
+      return store->submit(statement_spec(req, true, caller));
+    }
+    if (op == "DescribeStatement") {
+      return store->describe(id());
+    }
     if (op == "GetStatementResult") {
       return store->result(id(), string_member(req, "NextToken", 1024));
     }
-    if (op == "CancelStatement") return store->cancel(id());
-    if (op == "ListStatements") return store->list(req, caller);
+    if (op == "CancelStatement") {
+      return store->cancel(id());
+    }
+    if (op == "ListStatements") {
+      return store->list(req, caller);
+    }
     throw DataApiError("UnknownOperationException",
                        fmt::format("{} is not an operation this gateway's Data API serves", op));
   }
@@ -363,9 +389,13 @@ struct DataApiServer::State {
         conn.drain_and_close(64 << 20);
         return;
       }
-      if (!req) return;
+      if (!req) {
+        return;
+      }
       HttpServerResponse resp = handle(*req, peer);
-      if (!conn.write_response(resp, req->keep_alive) || !req->keep_alive) return;
+      if (!conn.write_response(resp, req->keep_alive) || !req->keep_alive) {
+        return;
+      }
     }
   }
 };
@@ -375,7 +405,9 @@ DataApiServer::DataApiServer(DataApiOptions options) : state_(std::make_unique<S
   s.options = std::move(options);
   s.config = aws::SharedConfig::load(s.options.env);
   s.region = s.options.region.value_or(aws::resolve_region(s.options.env, s.config));
-  if (s.region.empty()) s.region = "us-east-1";
+  if (s.region.empty()) {
+    s.region = "us-east-1";
+  }
   aws::ChainOptions chain;
   chain.assume_role = aws::sts_assume_role(s.options.env, s.config);
   s.own = aws::default_chain(s.options.env, chain);
@@ -394,13 +426,23 @@ DataApiServer::DataApiServer(DataApiOptions options) : state_(std::make_unique<S
     for (const aws::IniSection& sec : aws::parse_ini(text.str(), s.options.credentials_file)) {
       aws::Credentials c;
       for (const auto& [k, v] : sec.values) {
-        if (k == "aws_access_key_id") c.access_key_id = v;
-        if (k == "aws_secret_access_key") c.secret_access_key = v;
-        if (k == "aws_session_token") c.session_token = v;
+        if (k == "aws_access_key_id") {
+          c.access_key_id = v;
+        }
+        if (k == "aws_secret_access_key") {
+          c.secret_access_key = v;
+        }
+        if (k == "aws_session_token") {
+          c.session_token = v;
+        }
       }
-      if (c.access_key_id.empty() || c.secret_access_key.empty()) continue;
+      if (c.access_key_id.empty() || c.secret_access_key.empty()) {
+        continue;
+      }
       register_secret(c.secret_access_key);
-      if (!c.session_token.empty()) register_secret(c.session_token);
+      if (!c.session_token.empty()) {
+        register_secret(c.session_token);
+      }
       c.source = fmt::format("{} [{}]", s.options.credentials_file, sec.header);
       s.keys[c.access_key_id] = c;
     }
@@ -435,14 +477,22 @@ void DataApiServer::serve() {
     pollfd fds[2] = {{s.listener.get(), POLLIN, 0}, {s.wake_read.get(), POLLIN, 0}};
     s.reap();
     if (::poll(fds, 2, 1000) < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR) {
+        continue;
+      }
       throw Error(ErrorKind::kOther, "data api", "poll", std::strerror(errno));
     }
-    if (fds[1].revents != 0) break;
-    if (fds[0].revents == 0) continue;
+    if (fds[1].revents != 0) {
+      break;
+    }
+    if (fds[0].revents == 0) {
+      continue;
+    }
     int cfd = ::accept4(s.listener.get(), nullptr, nullptr, SOCK_CLOEXEC);
     if (cfd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN) continue;
+      if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN) {
+        continue;
+      }
       log::warn("data api accept: {}", std::strerror(errno));
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
@@ -468,11 +518,15 @@ void DataApiServer::serve() {
   std::map<std::uint64_t, std::thread> running;
   {
     std::lock_guard lock(s.mu);
-    for (int fd : s.client_fds) ::shutdown(fd, SHUT_RDWR);
+    for (int fd : s.client_fds) {
+      ::shutdown(fd, SHUT_RDWR);
+    }
     running.swap(s.threads);
     s.finished.clear();
   }
-  for (auto& [id, t] : running) t.join();
+  for (auto& [id, t] : running) {
+    t.join();
+  }
 }
 
 }  // namespace cu::gateway

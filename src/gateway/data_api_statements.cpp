@@ -61,14 +61,18 @@ bool terminal(const std::string& status) {
 std::string conninfo_quoted(std::string_view v) {
   std::string out = "'";
   for (char c : v) {
-    if (c == '\\' || c == '\'') out += '\\';
+    if (c == '\\' || c == '\'') {
+      out += '\\';
+    }
     out += c;
   }
   return out + "'";
 }
 
 json field(std::uint32_t type_oid, const std::optional<std::string>& value) {
-  if (!value) return {{"isNull", true}};
+  if (!value) {
+    return {{"isNull", true}};
+  }
   const std::string& v = *value;
   switch (type_oid) {
     case pg::oid::kBool:
@@ -86,7 +90,9 @@ json field(std::uint32_t type_oid, const std::optional<std::string>& value) {
     case pg::oid::kFloat8: {
       char* end = nullptr;
       double d = std::strtod(v.c_str(), &end);
-      if (end != v.c_str() && *end == '\0' && std::isfinite(d)) return {{"doubleValue", d}};
+      if (end != v.c_str() && *end == '\0' && std::isfinite(d)) {
+        return {{"doubleValue", d}};
+      }
       return {{"stringValue", v}};  // NaN and infinities have no JSON number
     }
     default:
@@ -128,11 +134,21 @@ json column_metadata(const pg::Column& c) {
 }
 
 void put_common(json& j, const StatementSpec& s) {
-  if (!s.cluster_identifier.empty()) j["ClusterIdentifier"] = s.cluster_identifier;
-  if (!s.workgroup_name.empty()) j["WorkgroupName"] = s.workgroup_name;
-  if (!s.database.empty()) j["Database"] = s.database;
-  if (!s.db_user.empty()) j["DbUser"] = s.db_user;
-  if (!s.secret_arn.empty()) j["SecretArn"] = s.secret_arn;
+  if (!s.cluster_identifier.empty()) {
+    j["ClusterIdentifier"] = s.cluster_identifier;
+  }
+  if (!s.workgroup_name.empty()) {
+    j["WorkgroupName"] = s.workgroup_name;
+  }
+  if (!s.database.empty()) {
+    j["Database"] = s.database;
+  }
+  if (!s.db_user.empty()) {
+    j["DbUser"] = s.db_user;
+  }
+  if (!s.secret_arn.empty()) {
+    j["SecretArn"] = s.secret_arn;
+  }
 }
 
 json describe_sub(const std::string& parent, std::size_t i, const SubStatement& s) {
@@ -146,7 +162,9 @@ json describe_sub(const std::string& parent, std::size_t i, const SubStatement& 
             {"ResultRows", s.result_rows},
             {"ResultSize", s.result_size},
             {"RedshiftQueryId", 0}};
-  if (!s.error.empty()) j["Error"] = s.error;
+  if (!s.error.empty()) {
+    j["Error"] = s.error;
+  }
   return j;
 }
 
@@ -158,11 +176,15 @@ DataApiError not_found(const std::string& id) {
 
 bool valid_uuid(std::string_view s) {
   // [a-z0-9]{8}(-[a-z0-9]{4}){3}-[a-z0-9]{12}
-  if (s.size() != 36) return false;
+  if (s.size() != 36) {
+    return false;
+  }
   for (std::size_t i = 0; i < s.size(); ++i) {
     bool dash = i == 8 || i == 13 || i == 18 || i == 23;
     char c = s[i];
-    if (dash ? c != '-' : !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
+    if (dash ? c != '-' : !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+      return false;
+    }
   }
   return true;
 }
@@ -237,12 +259,16 @@ StatementStore::~StatementStore() {
     stopping_ = true;
     for (auto& st : order_) {
       st->cancel_requested = true;
-      if (st->canceller != nullptr) st->canceller->cancel();
+      if (st->canceller != nullptr) {
+        st->canceller->cancel();
+      }
     }
     all = order_;
   }
   for (auto& st : all) {
-    if (st->thread.joinable()) st->thread.join();
+    if (st->thread.joinable()) {
+      st->thread.join();
+    }
   }
 }
 
@@ -250,11 +276,15 @@ void StatementStore::reap() {
   // Called with mu_ held: finished threads are joined (they have returned already), the
   // oldest finished statements forgotten past max_kept.
   for (auto& st : order_) {
-    if (st->done && st->thread.joinable()) st->thread.join();
+    if (st->done && st->thread.joinable()) {
+      st->thread.join();
+    }
   }
   while (order_.size() > options_.max_kept) {
     auto it = std::find_if(order_.begin(), order_.end(), [](const auto& s) { return s->done; });
-    if (it == order_.end()) break;
+    if (it == order_.end()) {
+      break;
+    }
     by_id_.erase((*it)->id);
     order_.erase(it);
   }
@@ -274,7 +304,9 @@ json StatementStore::submit(StatementSpec spec) {
   {
     std::lock_guard lock(mu_);
     reap();
-    if (stopping_) throw DataApiError("InternalServerException", "the gateway is stopping", 500);
+    if (stopping_) {
+      throw DataApiError("InternalServerException", "the gateway is stopping", 500);
+    }
     if (active_ >= options_.max_active) {
       throw DataApiError(
           "ActiveStatementsExceededException",
@@ -320,7 +352,9 @@ void StatementStore::run(const std::shared_ptr<Statement>& st) {
       "host={} port={} dbname={} user={} sslmode=disable application_name={}",
       conninfo_quoted(options_.gateway_host), options_.gateway_port, conninfo_quoted(spec.database),
       conninfo_quoted(spec.login_user), conninfo_quoted("crossunload-data-api"));
-  if (spec.login_password) conninfo += " password=" + conninfo_quoted(*spec.login_password);
+  if (spec.login_password) {
+    conninfo += " password=" + conninfo_quoted(*spec.login_password);
+  }
 
   std::unique_ptr<pg::Connection> conn;
   try {
@@ -347,7 +381,9 @@ void StatementStore::run(const std::shared_ptr<Statement>& st) {
   std::string failure;
   bool aborted = false;
   try {
-    if (spec.batch) pg::run_statement(*conn, "begin", 0);
+    if (spec.batch) {
+      pg::run_statement(*conn, "begin", 0);
+    }
     for (std::size_t i = 0; i < st->subs.size(); ++i) {
       std::string sql;
       auto sub_start = SteadyClock::now();
@@ -375,7 +411,9 @@ void StatementStore::run(const std::shared_ptr<Statement>& st) {
           sub.has_result_set = r->has_result_set;
           sub.result_rows = rows;
           sub.result_size = static_cast<std::int64_t>(r->result_bytes);
-          if (r->has_result_set) sub.result = r;
+          if (r->has_result_set) {
+            sub.result = r;
+          }
         });
       } catch (const Error& e) {
         set([&] {
@@ -401,7 +439,9 @@ void StatementStore::run(const std::shared_ptr<Statement>& st) {
       pg::run_statement(*conn, failure.empty() && !aborted ? "commit" : "rollback", 0);
     }
   } catch (const Error& e) {
-    if (failure.empty()) failure = "ERROR: " + e.message();
+    if (failure.empty()) {
+      failure = "ERROR: " + e.message();
+    }
   }
   {
     // The canceller goes before the connection does.
@@ -445,7 +485,9 @@ std::shared_ptr<StatementStore::Statement> StatementStore::find(const std::strin
                                    id));
   }
   auto it = by_id_.find(base);
-  if (it == by_id_.end()) throw not_found(id);
+  if (it == by_id_.end()) {
+    throw not_found(id);
+  }
   if (*sub > it->second->subs.size() || (*sub > 0 && !it->second->spec.batch)) {
     throw not_found(id);
   }
@@ -468,7 +510,9 @@ json StatementStore::describe(const std::string& id) const {
             {"RedshiftPid", st->pid < 0 ? 0 : st->pid},
             {"RedshiftQueryId", 0}};
   put_common(j, st->spec);
-  if (!st->error.empty()) j["Error"] = st->error;
+  if (!st->error.empty()) {
+    j["Error"] = st->error;
+  }
   if (st->spec.batch) {
     json subs = json::array();
     std::int64_t rows = 0;
@@ -544,11 +588,15 @@ json StatementStore::result(const std::string& id, const std::string& next_token
     records.push_back(std::move(rec));
   }
   json meta = json::array();
-  for (const pg::Column& c : r->columns) meta.push_back(column_metadata(c));
+  for (const pg::Column& c : r->columns) {
+    meta.push_back(column_metadata(c));
+  }
   json out = {{"Records", std::move(records)},
               {"ColumnMetadata", std::move(meta)},
               {"TotalNumRows", r->rows.size()}};
-  if (i < r->rows.size()) out["NextToken"] = fmt::format("p{}", i);
+  if (i < r->rows.size()) {
+    out["NextToken"] = fmt::format("p{}", i);
+  }
   return out;
 }
 
@@ -562,7 +610,9 @@ json StatementStore::cancel(const std::string& id) {
         fmt::format("Could not cancel a query that is already in {} state.", st->status));
   }
   st->cancel_requested = true;
-  if (st->canceller != nullptr) st->canceller->cancel();
+  if (st->canceller != nullptr) {
+    st->canceller->cancel();
+  }
   log::info("data api statement {}: cancel requested", st->id);
   return {{"Status", true}};
 }
@@ -573,7 +623,9 @@ json StatementStore::list(const json& request, const std::string& caller) const 
     return it != request.end() && it->is_string() ? it->get<std::string>() : std::string();
   };
   std::string status = str("Status");
-  if (status.empty()) status = "ALL";
+  if (status.empty()) {
+    status = "ALL";
+  }
   static const std::vector<std::string> kStatuses = {"SUBMITTED", "PICKED", "STARTED", "FINISHED",
                                                      "ABORTED",   "FAILED", "ALL"};
   if (std::find(kStatuses.begin(), kStatuses.end(), status) == kStatuses.end()) {
@@ -588,7 +640,9 @@ json StatementStore::list(const json& request, const std::string& caller) const 
     if (!it->is_number_integer() || it->get<long long>() < 0 || it->get<long long>() > 100) {
       throw DataApiError("ValidationException", "MaxResults must be between 0 and 100");
     }
-    if (it->get<long long>() > 0) max = it->get<std::size_t>();
+    if (it->get<long long>() > 0) {
+      max = it->get<std::size_t>();
+    }
   }
   bool role_level = true;
   if (auto it = request.find("RoleLevel"); it != request.end() && it->is_boolean()) {
@@ -611,13 +665,27 @@ json StatementStore::list(const json& request, const std::string& caller) const 
   bool more = false;
   for (auto it = order_.rbegin(); it != order_.rend(); ++it) {  // newest first
     const Statement& st = **it;
-    if (status != "ALL" && st.status != status) continue;
-    if (!name.empty() && !st.spec.statement_name.starts_with(name)) continue;
-    if (!cluster.empty() && st.spec.cluster_identifier != cluster) continue;
-    if (!workgroup.empty() && st.spec.workgroup_name != workgroup) continue;
-    if (!database.empty() && st.spec.database != database) continue;
-    if (!role_level && st.spec.caller != caller) continue;
-    if (matched++ < skip) continue;
+    if (status != "ALL" && st.status != status) {
+      continue;
+    }
+    if (!name.empty() && !st.spec.statement_name.starts_with(name)) {
+      continue;
+    }
+    if (!cluster.empty() && st.spec.cluster_identifier != cluster) {
+      continue;
+    }
+    if (!workgroup.empty() && st.spec.workgroup_name != workgroup) {
+      continue;
+    }
+    if (!database.empty() && st.spec.database != database) {
+      continue;
+    }
+    if (!role_level && st.spec.caller != caller) {
+      continue;
+    }
+    if (matched++ < skip) {
+      continue;
+    }
     if (out.size() == max) {
       more = true;
       break;
@@ -627,11 +695,17 @@ json StatementStore::list(const json& request, const std::string& caller) const 
               {"CreatedAt", epoch_seconds(st.created)},
               {"UpdatedAt", epoch_seconds(st.updated)},
               {"IsBatchStatement", st.spec.batch}};
-    if (!st.spec.statement_name.empty()) j["StatementName"] = st.spec.statement_name;
-    if (!st.spec.secret_arn.empty()) j["SecretArn"] = st.spec.secret_arn;
+    if (!st.spec.statement_name.empty()) {
+      j["StatementName"] = st.spec.statement_name;
+    }
+    if (!st.spec.secret_arn.empty()) {
+      j["SecretArn"] = st.spec.secret_arn;
+    }
     if (st.spec.batch) {
       json qs = json::array();
-      for (const auto& s : st.subs) qs.push_back(s.sql);
+      for (const auto& s : st.subs) {
+        qs.push_back(s.sql);
+      }
       j["QueryStrings"] = qs;
     } else {
       j["QueryString"] = st.subs.front().sql;
@@ -639,7 +713,9 @@ json StatementStore::list(const json& request, const std::string& caller) const 
     out.push_back(std::move(j));
   }
   json r = {{"Statements", std::move(out)}};
-  if (more) r["NextToken"] = fmt::format("l{}", skip + max);
+  if (more) {
+    r["NextToken"] = fmt::format("l{}", skip + max);
+  }
   return r;
 }
 

@@ -90,7 +90,9 @@ aws::StatementDescription follow(const aws::RedshiftDataClient& rd, const std::s
       last = d.status;
       last_line = SteadyClock::now();
     }
-    if (aws::is_final_status(d.status) || !wait) return d;
+    if (aws::is_final_status(d.status) || !wait) {
+      return d;
+    }
     if (stop.stop_requested()) {
       log::info("statement {}: stopping, CancelStatement", id);
       try {
@@ -101,7 +103,9 @@ aws::StatementDescription follow(const aws::RedshiftDataClient& rd, const std::s
       // A few seconds for the cluster to say so; the run ends either way.
       for (int i = 0; i < 10; ++i) {
         d = rd.describe_statement(id);
-        if (aws::is_final_status(d.status)) break;
+        if (aws::is_final_status(d.status)) {
+          break;
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
       }
       throw stopped(
@@ -147,7 +151,9 @@ std::vector<unload::ResultColumn> describe_columns(const aws::RedshiftDataClient
 std::string random_salt() {
   std::random_device rd;
   std::string out;
-  for (int i = 0; i < 4; ++i) out += fmt::format("{:08x}", static_cast<std::uint32_t>(rd()));
+  for (int i = 0; i < 4; ++i) {
+    out += fmt::format("{:08x}", static_cast<std::uint32_t>(rd()));
+  }
   return out;
 }
 
@@ -171,7 +177,9 @@ void finish(const JobConfig& job, AwsContext& aws, const aws::StatementDescripti
         fmt::format("statement {} was aborted (CancelStatement, or the cluster ended it)", d.id))
         .with_hint("run the job again; the cluster removes what an aborted UNLOAD wrote");
   }
-  if (d.result_rows >= 0) report.rows = static_cast<std::uint64_t>(d.result_rows);
+  if (d.result_rows >= 0) {
+    report.rows = static_cast<std::uint64_t>(d.result_rows);
+  }
   aws::CredentialsProviderPtr reader = aws.own();
   if (job.write_role_arn) {
     reader = aws.assume(reader,
@@ -197,7 +205,9 @@ std::string job_token(const JobConfig& job, const std::string& statement_id) {
 
 std::string parse_job_token(const JobConfig& job, const std::string& token) {
   auto dot = token.rfind('.');
-  if (dot == std::string::npos) return token;
+  if (dot == std::string::npos) {
+    return token;
+  }
   if (token.substr(dot + 1) != digest_of(job)) {
     throw Error(ErrorKind::kUsage, "check", token,
                 "this job token belongs to another job (another cluster, database or "

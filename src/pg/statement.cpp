@@ -14,7 +14,9 @@ using ResultPtr = std::unique_ptr<PGresult, ResultClear>;
 
 std::int64_t tag_count(const PGresult* r) {
   const char* n = PQcmdTuples(const_cast<PGresult*>(r));
-  if (n == nullptr || *n == '\0') return -1;
+  if (n == nullptr || *n == '\0') {
+    return -1;
+  }
   return std::strtoll(n, nullptr, 10);
 }
 
@@ -34,16 +36,24 @@ StatementResult run_statement(Connection& conn, const std::string& sql,
     ResultPtr r(raw);
     ExecStatusType st = PQresultStatus(r.get());
     if (st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE) {
-      if (!failed) failed = std::move(r);
+      if (!failed) {
+        failed = std::move(r);
+      }
       continue;
     }
-    if (failed || too_big) continue;
+    if (failed || too_big) {
+      continue;
+    }
     if (st == PGRES_COPY_OUT || st == PGRES_COPY_IN || st == PGRES_COPY_BOTH) {
       // COPY … TO/FROM STDIN has no place in a statement API: end it.
-      if (st == PGRES_COPY_IN) PQputCopyEnd(c, "COPY FROM STDIN is not supported here");
+      if (st == PGRES_COPY_IN) {
+        PQputCopyEnd(c, "COPY FROM STDIN is not supported here");
+      }
       if (st == PGRES_COPY_OUT) {
         char* buf = nullptr;
-        while (PQgetCopyData(c, &buf, 0) > 0) PQfreemem(buf);
+        while (PQgetCopyData(c, &buf, 0) > 0) {
+          PQfreemem(buf);
+        }
       }
       continue;
     }
@@ -94,7 +104,9 @@ int backend_pid(Connection& conn) { return PQbackendPID(conn.raw()); }
 QueryCanceller::QueryCanceller(Connection& conn) : cancel_(PQgetCancel(conn.raw())) {}
 
 QueryCanceller::~QueryCanceller() {
-  if (cancel_ != nullptr) PQfreeCancel(cancel_);
+  if (cancel_ != nullptr) {
+    PQfreeCancel(cancel_);
+  }
 }
 
 bool QueryCanceller::cancel() {
