@@ -85,8 +85,17 @@ pattern_start_gateway() {
   done
   [[ -n "$CU_PAT_GATEWAY_PORT" ]] || { echo "pattern: the gateway did not start" >&2; cat "$log" >&2; return 1; }
   export CU_PAT_GATEWAY_PORT CU_PAT_GATEWAY_PID=$pid CU_PAT_GATEWAY_LOG="$log"
-  # With --data-api-listen: the Data API's port, and crossunload's endpoint for it.
-  CU_PAT_DATA_API_PORT="$(sed -n 's/^crossunload gateway Data API listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$log" || true)"
+  # With --data-api-listen: the Data API's port (its line follows the first one), and
+  # crossunload's endpoint for it.
+  CU_PAT_DATA_API_PORT=""
+  if [[ " $* " == *" --data-api-listen "* ]]; then
+    for ((i = 0; i < 100; i++)); do
+      CU_PAT_DATA_API_PORT="$(sed -n 's/^crossunload gateway Data API listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$log" || true)"
+      [[ -n "$CU_PAT_DATA_API_PORT" ]] && break
+      kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; return 1; }
+      sleep 0.1
+    done
+  fi
   if [[ -n "$CU_PAT_DATA_API_PORT" ]]; then
     export CU_PAT_DATA_API_PORT AWS_ENDPOINT_URL_REDSHIFT_DATA="http://127.0.0.1:$CU_PAT_DATA_API_PORT"
   fi
