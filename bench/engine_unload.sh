@@ -21,7 +21,9 @@
 # multipart upload — the part buffers' worst case, which the ~1.3 MB partitions above
 # never reach — beside Parquet's row groups) into a private
 # moto_server (scripts/lib/stack.sh's stack_start_moto) instead of the folder cases; they
-# can also be named in CU_BENCH_ONLY beside folder cases. Each run's objects are counted
+# can also be named in CU_BENCH_ONLY beside folder cases. The S3 requests each run made are
+# counted from moto's request log (PutObject, CreateMultipartUpload, UploadPart,
+# CompleteMultipartUpload, AbortMultipartUpload, ListObjectsV2, DeleteObjects). Each run's objects are counted
 # and summed by ListObjectsV2 (bench/lib/s3_keys.py, boto3) against the run's own report,
 # no multipart upload may stay open, the partitioned cases must show 1,000 (or 8) `p=N/` folders;
 # then the objects are deleted (moto holds everything in memory). moto's own peak RSS is
@@ -101,7 +103,23 @@ fi
 # measure NAME EXPECTED_ROWS CMD...: one timed run; appends the wall time, peak RSS and
 # the 1-minute load average to the case's lists. Engine runs print their result as JSON,
 # whose row count must be the expected one (a benchmark of a wrong answer is no figure).
-declare -A T RSS LOAD CPU MOTO
+declare -A T RSS LOAD CPU MOTO REQS
+# moto's request log lines (werkzeug: "METHOD /bucket/key?query HTTP/1.1" status) → counts.
+s3_requests() {
+  awk '{
+    if (!match($0, /"(GET|PUT|POST|DELETE|HEAD) [^ ]*/)) next
+    r = substr($0, RSTART + 1, RLENGTH - 1); split(r, a, " "); m = a[1]; u = a[2]
+    if (m == "PUT" && u ~ /partNumber=/) k = "UploadPart"
+    else if (m == "PUT") k = "PutObject"
+    else if (m == "POST" && u ~ /[?&]uploads/) k = "CreateMultipartUpload"
+    else if (m == "POST" && u ~ /uploadId=/) k = "CompleteMultipartUpload"
+    else if (m == "POST" && u ~ /[?&]delete/) k = "DeleteObjects"
+    else if (m == "DELETE" && u ~ /uploadId=/) k = "AbortMultipartUpload"
+    else if (m == "GET" && u ~ /list-type=2/) k = "ListObjectsV2"
+    else k = m
+    n[k]++; t++
+  } END { printf "%d", t; for (k in n) printf " %s=%d", k, n[k]; print "" }'
+}
 measure() {
   local name=$1 expect=$2
   shift 2
@@ -109,9 +127,11 @@ measure() {
   rm -rf "$out/e" "$out/two.csv" "$out/two.parquet" "$out/ref.gz"
   mkdir -p "$out/e"
   sync
-  local load
+  local load log_from=0
   load=$(cut -d' ' -f1 /proc/loadavg)
+  [[ $name == s3_* ]] && log_from=$(wc -l <"$CU_STACK_DIR/moto/server.log")
   /usr/bin/time -f '%e %M %U %S' -o "$out/time" "$@" >"$out/stdout"
+  [[ $name == s3_* ]] && REQS[$name]=$(tail -n +$((log_from + 1)) "$CU_STACK_DIR/moto/server.log" | s3_requests)
   local secs kib user sys
   read -r secs kib user sys <"$out/time"
   if [[ $expect != - ]]; then
@@ -278,6 +298,9 @@ row s3_part1000_csv "RSS ≤ 512 MiB, 1,000 partitions into S3 (moto)"
 row s3_part1000_parquet "RSS ≤ 512 MiB, 1,000 partitions into S3 (moto)"
 row s3_part8_csv "RSS ≤ 512 MiB, 8 partitions of multipart size into S3 (moto)"
 row s3_part8_parquet "RSS ≤ 512 MiB, 8 partitions of multipart size into S3 (moto)"
+for c in "${!REQS[@]}"; do
+  echo "S3 requests of $c (last run): ${REQS[$c]}"
+done | sort
 for c in $S3_CASES; do
   [[ -n ${MOTO[$c]:-} ]] &&
     echo "moto_server's own peak RSS after $c: $(echo "scale=1; ${MOTO[$c]} / 1024" | bc) MiB (the emulator's, since it started; not crossunload's)"

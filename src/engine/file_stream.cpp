@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/work_queue.h"
+
 namespace cu::engine {
 namespace {
 
@@ -18,7 +20,7 @@ class WriterSink : public format::ByteSink {
 
 }  // namespace
 
-void RunFiles::add(UnloadedFile f) {
+void RunFiles::add(SealedFile f) {
   std::lock_guard lock(mu_);
   files_.push_back(std::move(f));
 }
@@ -27,11 +29,55 @@ std::vector<UnloadedFile> RunFiles::files() const {
   std::vector<UnloadedFile> out;
   {
     std::lock_guard lock(mu_);
-    out = files_;
+    for (const auto& f : files_) {
+      out.push_back(f.file);
+    }
   }
   std::sort(out.begin(), out.end(),
             [](const UnloadedFile& a, const UnloadedFile& b) { return a.key < b.key; });
   return out;
+}
+
+std::vector<SealedFile> RunFiles::take_sealed() {
+  std::vector<SealedFile> out;
+  {
+    std::lock_guard lock(mu_);
+    out.swap(files_);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const SealedFile& a, const SealedFile& b) { return a.file.key < b.file.key; });
+  return out;
+}
+
+void RunFiles::abort() noexcept {
+  std::vector<std::unique_ptr<sink::ObjectWriter>> writers;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& f : files_) {
+      writers.push_back(std::move(f.writer));
+    }
+    files_.clear();
+  }
+  abort_all(std::move(writers));
+}
+
+void abort_all(std::vector<std::unique_ptr<sink::ObjectWriter>> writers) noexcept {
+  if (writers.size() <= 1) {
+    for (auto& w : writers) {
+      w->abort();
+    }
+    return;
+  }
+  try {
+    WorkQueue q({.threads = std::min<unsigned>(8, static_cast<unsigned>(writers.size())),
+                 .max_weight = writers.size()});
+    for (auto& w : writers) {
+      q.submit([w = w.get()](unsigned) { w->abort(); }, 1);
+    }
+    q.wait();
+  } catch (...) {  // NOLINT(bugprone-empty-catch): no thread: the destructors below abort
+  }
+  writers.clear();  // aborts any not aborted above
 }
 
 FileStream::~FileStream() {
@@ -86,9 +132,9 @@ void FileStream::finish() {
   }
   parquet_.reset();
   sink_.reset();
-  uint64_t bytes = writer_->commit();
-  files_.add({writer_->key(), files_.store().url(writer_->key()), bytes, rows_});
-  writer_.reset();
+  uint64_t bytes = writer_->seal();
+  UnloadedFile f{writer_->key(), files_.store().url(writer_->key()), bytes, rows_};
+  files_.add({std::move(f), std::move(writer_)});
   rows_ = 0;
 }
 

@@ -3,15 +3,17 @@
 // (`…_part_00`, `…_part_01`, …), each cut before MAXFILESIZE would be passed, the header at
 // the top of each, compressed blocks or Parquet row groups in between. engine::RunFiles is
 // what every stream of one run shares: the store, the names, the write options, and the
-// record of the files written (for the result, the manifest and the clean-up).
+// files written — sealed (stored, not visible: sink/object_store.h) until the commit phase
+// (engine/commit.h) publishes them.
 //
-//   RunFiles files(store, spec, format_settings);
+//   RunFiles files(store, settings);
 //   FileStream s(files, "out/x_", /*slice=*/0, /*first_part=*/0);
 //   s.write_block(encoded_rows, rows, compressor);    // or s.write_batch(parquet_batch)
-//   s.finish();                                       // the last file is done
+//   s.finish();                                       // the last file is sealed
+//   auto sealed = files.take_sealed();                // for the commit
 //
 // A FileStream is used by one thread at a time; RunFiles is thread-safe. A stream destroyed
-// before finish() aborts its open object.
+// before finish() aborts its open object; RunFiles destroyed with sealed files aborts them.
 
 #include <cstdint>
 #include <memory>
@@ -46,24 +48,40 @@ struct FileSettings {
   format::ParquetOptions parquet_options;
 };
 
+// A file whose bytes are all stored and which is not visible yet.
+struct SealedFile {
+  UnloadedFile file;
+  std::unique_ptr<sink::ObjectWriter> writer;
+};
+
 class RunFiles {
  public:
   RunFiles(sink::ObjectStore& store, FileSettings settings)
       : store_(store), settings_(std::move(settings)) {}
+  ~RunFiles() { abort(); }
+  RunFiles(const RunFiles&) = delete;
+  RunFiles& operator=(const RunFiles&) = delete;
 
   sink::ObjectStore& store() { return store_; }
   const FileSettings& settings() const { return settings_; }
-  // A finished file (its object committed).
-  void add(UnloadedFile f);
+  // A finished file, sealed.
+  void add(SealedFile f);
   // The files so far, sorted by key.
   std::vector<UnloadedFile> files() const;
+  // The sealed files, sorted by key, handed to the commit.
+  std::vector<SealedFile> take_sealed();
+  // Aborts every sealed file still held (several at a time); never throws.
+  void abort() noexcept;
 
  private:
   sink::ObjectStore& store_;
   FileSettings settings_;
   mutable std::mutex mu_;
-  std::vector<UnloadedFile> files_;
+  std::vector<SealedFile> files_;
 };
+
+// Aborts these writers, several at a time (an S3 abort is a request each); never throws.
+void abort_all(std::vector<std::unique_ptr<sink::ObjectWriter>> writers) noexcept;
 
 class FileStream {
  public:
@@ -79,7 +97,7 @@ class FileStream {
   void write_batch(const format::ColumnBatch& batch);
   // Ensures a file exists even without rows (a zero-row unload).
   void touch(format::BlockCompressor& comp);
-  // Finishes the current file, if any.
+  // Finishes (seals) the current file, if any.
   void finish();
 
  private:

@@ -71,7 +71,6 @@ class Router {
 struct SliceRouterOptions {
   unsigned slices = 1;
   size_t block_bytes = 1u << 20;
-  bool touch = true;  // zero rows: slice 0 writes one empty (or header-only) file
 };
 std::unique_ptr<Router> make_slice_router(RunFiles& files, const std::string& prefix,
                                           const SliceRouterOptions& options);

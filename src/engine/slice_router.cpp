@@ -14,7 +14,6 @@ class SliceRouter final : public Router, private Lane {
   SliceRouter(RunFiles& files, const std::string& prefix, const SliceRouterOptions& o)
       : Lane(o.block_bytes),
         files_(files),
-        touch_(o.touch),
         streams_(std::max(1u, o.slices)),
         pool_(std::max(1u, o.slices), files.settings().naming.compression,
               kBlocksPerSlice * std::max(1u, o.slices)) {
@@ -37,7 +36,6 @@ class SliceRouter final : public Router, private Lane {
   }
   void add_batch(const format::ColumnBatch& b) override {
     pool_.write_batch(next(), std::make_shared<format::ColumnBatch>(b), 1);
-    any_ = true;
   }
 
   void finish() override {
@@ -45,7 +43,7 @@ class SliceRouter final : public Router, private Lane {
       flush_text();
     }
     for (size_t i = 0; i < streams_.size(); ++i) {
-      pool_.close(streams_[i], i == 0 && !any_ && touch_);
+      pool_.close(streams_[i]);
     }
     pool_.wait();
   }
@@ -62,15 +60,12 @@ class SliceRouter final : public Router, private Lane {
     pool_.write_block(next(), std::move(block), rows, 1);
   }
   StreamPool::Stream& next() {
-    any_ = true;
     StreamPool::Stream& s = streams_[next_];
     next_ = (next_ + 1) % streams_.size();
     return s;
   }
 
   RunFiles& files_;
-  bool touch_;
-  bool any_ = false;
   size_t next_ = 0;
   std::vector<StreamPool::Stream> streams_;
   StreamPool pool_;  // last: stopped before the streams go

@@ -48,19 +48,11 @@ class StreamPool {
         [f = s.files.get(), batch = std::move(batch)](unsigned) { f->write_batch(*batch); },
         weight);
   }
-  // Finishes the stream's last file after its queued blocks (with `touch`, makes sure there
-  // is one). The task owns the FileStream from then on: it is freed (or, dropped, aborted)
-  // there.
-  void close(Stream& s, bool touch = false) {
+  // Finishes the stream's last file after its queued blocks. The task owns the FileStream
+  // from then on: it is freed (or, dropped, aborted) there.
+  void close(Stream& s) {
     queue_.submit(
-        s.strand,
-        [f = std::move(s.files), touch, this](unsigned worker) {
-          if (touch) {
-            f->touch(*comps_[worker]);
-          }
-          f->finish();
-        },
-        0);
+        s.strand, [f = std::move(s.files)](unsigned) { f->finish(); }, 0);
   }
   void wait() { queue_.wait(); }
 

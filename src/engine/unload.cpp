@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "base/log.h"
+#include "engine/commit.h"
 #include "engine/copy_reader.h"
 #include "engine/encoding.h"
 #include "engine/manifest.h"
@@ -44,37 +45,6 @@ unload::UnloadSpec checked(const unload::UnloadSpec& spec_in) {
   return spec;
 }
 
-std::string not_empty_message(bool s3) {
-  return s3 ? "Specified unload destination on S3 is not empty. Consider using a different "
-              "bucket / prefix, manually removing the target files in S3, or using the "
-              "ALLOWOVERWRITE option."
-            : "Specified unload destination is not empty. Consider using a different prefix, "
-              "manually removing the target files, or using the ALLOWOVERWRITE option.";
-}
-
-// Redshift's "not empty" rule, or CLEANPATH.
-void check_destination(const unload::UnloadSpec& spec, const unload::Destination& dest,
-                       sink::ObjectStore& store, const std::string& prefix) {
-  std::vector<sink::StoredObject> existing = store.list(prefix);
-  if (existing.empty()) {
-    return;
-  }
-  if (spec.clean_path) {
-    std::vector<std::string> keys;
-    keys.reserve(existing.size());
-    for (auto& o : existing) {
-      keys.push_back(o.key);
-    }
-    store.remove(keys);
-    cu::log::info("CLEANPATH: deleted {} object(s) under {}", keys.size(), store.url(prefix));
-  } else if (!spec.allow_overwrite) {
-    throw Error(ErrorKind::kDestination, "check destination", store.url(prefix),
-                not_empty_message(dest.s3))
-        .with_hint(fmt::format("{} object(s) exist under it, the first {}", existing.size(),
-                               store.url(existing.front().key)));
-  }
-}
-
 unsigned worker_threads(const UnloadOptions& options) {
   return options.parallelism ? options.parallelism
                              : std::max(2u, std::thread::hardware_concurrency());
@@ -104,62 +74,46 @@ std::unique_ptr<Router> make_router(const unload::UnloadSpec& spec, const Partit
                                        .spool_memory = options.spool_memory});
 }
 
-// The error of a failed run, after deleting what it committed, with what was cleaned up.
-Error failed_run(const std::exception& e, sink::ObjectStore& store, const RunFiles& files,
-                 const std::string& prefix) {
-  std::vector<std::string> keys;
-  for (const auto& f : files.files()) {
-    keys.push_back(f.key);
-  }
-  std::string cleanup;
-  try {
-    store.remove(keys);
-    cleanup = fmt::format(
-        "cleaned up: {} object(s) of this run deleted, unfinished uploads "
-        "aborted, no manifest written",
-        keys.size());
-  } catch (const std::exception& e2) {
-    cleanup = fmt::format("cleanup FAILED, {} object(s) of this run may remain under {}: {}",
-                          keys.size(), store.url(prefix), e2.what());
-  }
+// The error of a run that failed before its commit, after aborting what it wrote.
+Error failed_run(const std::exception& e, RunFiles& files, const std::string& prefix) {
+  files.abort();
+  const std::string left =
+      "nothing of this run was published (uploads aborted, temporary files removed)";
   if (const auto* err = dynamic_cast<const Error*>(&e)) {
     Error copy = *err;
-    std::string hint = copy.hint().empty() ? cleanup : copy.hint() + "; " + cleanup;
-    return copy.with_hint(hint);
+    return copy.with_hint(copy.hint().empty() ? left : copy.hint() + "; " + left);
   }
-  return Error(ErrorKind::kOther, "unload", store.url(prefix),
-               std::string(e.what()) + "; " + cleanup);
+  return Error(ErrorKind::kOther, "unload", files.store().url(prefix),
+               std::string(e.what()) + "; " + left);
 }
 
-// The manifest, last; when it cannot be written the run's data objects are deleted.
-std::string write_manifest(const unload::UnloadSpec& spec, const unload::Destination& dest,
-                           const std::vector<pg::SourceColumn>& columns, RunFiles& files,
-                           const std::vector<UnloadedFile>& written) {
-  sink::ObjectStore& store = files.store();
-  std::string key = unload::manifest_name(dest.prefix, spec.partition_by.has_value());
-  std::string body =
-      manifest_json(written, columns, spec.manifest == unload::Manifest::kVerbose, spec.header);
-  try {
-    auto w = store.open(key, files.settings().write_options);
-    w->write(body);
-    w->commit();
-  } catch (const Error& e) {
-    std::vector<std::string> keys;
-    keys.reserve(written.size());
-    for (const auto& f : written) {
-      keys.push_back(f.key);
-    }
-    try {
-      store.remove(keys);
-    } catch (...) {  // NOLINT(bugprone-empty-catch): reported below as the first error
-    }
-    Error copy = e;
-    throw copy.with_hint(
-        fmt::format("the manifest could not be written; the {} data "
-                    "object(s) of this run were deleted",
-                    keys.size()));
+// EMPTY_RESULT schema: the one file of a zero-row run (slice 0, part 0), holding only the
+// header line (HEADER), nothing (text, CSV, JSON), or a Parquet file of no row group.
+void write_schema_file(RunFiles& files, const std::string& prefix) {
+  format::BlockCompressor comp(files.settings().naming.compression);
+  FileStream s(files, prefix, 0, 0);
+  s.touch(comp);
+  s.finish();
+}
+
+// The manifest of `written`, sealed (published last by the commit); null without MANIFEST
+// or without files.
+std::unique_ptr<sink::ObjectWriter> sealed_manifest(const unload::UnloadSpec& spec,
+                                                    const unload::Destination& dest,
+                                                    const std::vector<pg::SourceColumn>& columns,
+                                                    RunFiles& files,
+                                                    const std::vector<UnloadedFile>& written,
+                                                    std::string& url) {
+  if (spec.manifest == unload::Manifest::kNone || written.empty()) {
+    return nullptr;
   }
-  return store.url(key);
+  std::string key = unload::manifest_name(dest.prefix, spec.partition_by.has_value());
+  auto w = files.store().open(key, files.settings().write_options);
+  w->write(
+      manifest_json(written, columns, spec.manifest == unload::Manifest::kVerbose, spec.header));
+  w->seal();
+  url = files.store().url(key);
+  return w;
 }
 
 }  // namespace
@@ -183,26 +137,37 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, pg::CopySource& sourc
   Encoding encoding = make_encoding(spec, columns, keys);
   check_destination(spec, dest, store, prefix);
 
-  // COPY → encoded rows → routed blocks → files, then the manifest.
+  // COPY → encoded rows → routed blocks → files, sealed: nothing is visible yet.
   RunFiles files(store, encoding.files);
   t = Clock::now();
+  std::unique_ptr<sink::ObjectWriter> manifest;
   try {
     std::unique_ptr<Router> router = make_router(spec, keys, files, prefix, options, result.slices);
     read_copy(source, encoding, keys, prefix, *router);
     router->finish();
+    router.reset();
+    if (options.empty_result == EmptyResult::kSchema && files.files().empty()) {
+      write_schema_file(files, prefix);
+    }
+    result.files = files.files();
+    manifest = sealed_manifest(spec, dest, columns, files, result.files, result.manifest_url);
+    if (options.stop.stop_requested()) {
+      throw Error(ErrorKind::kOther, "unload", spec.destination,
+                  "stopped after the query was read, before anything was published");
+    }
   } catch (const std::exception& e) {
-    throw failed_run(e, store, files, prefix);
+    throw failed_run(e, files, prefix);
   }
   result.unload_seconds = seconds_since(t);
-
-  result.files = files.files();
   for (const auto& f : result.files) {
     result.rows += f.rows;
     result.bytes += f.bytes;
   }
-  if (spec.manifest != unload::Manifest::kNone) {
-    result.manifest_url = write_manifest(spec, dest, columns, files, result.files);
-  }
+
+  // The commit: data files, then CLEANPATH's deletions, then the manifest.
+  CommitResult c = commit_run(store, files.take_sealed(), std::move(manifest),
+                              {.spec = spec, .dest = dest, .prefix = prefix});
+  result.cleaned = std::move(c.cleaned);
   result.total_seconds = seconds_since(start);
   cu::log::info("unloaded {} rows into {} object(s), {} bytes, in {:.3f} s", result.rows,
                 result.files.size(), result.bytes, result.total_seconds);

@@ -18,19 +18,20 @@
 //                  OFF: one) or the partitions' streams (the first max_open_partitions open,
 //                  the rest waiting in partition_spool), written by one WorkQueue's workers
 //                  (stream_pool) beside the COPY
-//   file_stream    blocks → files cut at MAXFILESIZE, header per file, via the ObjectStore
-//   manifest       the manifest's bytes, written last
-// Everything written is committed object by object; on any failure the open objects are
-// aborted, the committed ones of this run deleted, no manifest is written, and the error
-// says so.
+//   file_stream    blocks → files cut at MAXFILESIZE, header per file, sealed in the store
+//   manifest       the manifest's bytes
+//   commit         once the whole query was read: the files published, CLEANPATH's
+//                  deletions, the manifest last; before that nothing is visible, and a
+//                  failure or a stop aborts everything (docs/formats.md "Commit")
 //
 // Choices (docs/formats.md "Layout"): N = hardware threads (at least 2); files split at
 // block boundaries (≤ MAXFILESIZE unless one block is larger); Parquet MAXFILESIZE rounded
-// down to a multiple of 32 MB (at least 32 MB); zero rows → one empty (or header-only, or
-// row-less Parquet) file named as slice 0 / part 0, none when partitioned.
+// down to a multiple of 32 MB (at least 32 MB); zero rows → no file and no manifest, or
+// with EmptyResult::kSchema one file named as slice 0 / part 0.
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,11 @@
 
 namespace cu::engine {
 
+// What a query of zero rows writes: nothing — no file, no manifest, as Redshift — or one
+// file with just the schema (a header line with HEADER, an empty file, a Parquet file
+// without row groups) and the manifest.
+enum class EmptyResult { kNone, kSchema };
+
 struct UnloadOptions {
   unsigned parallelism = 0;          // slices with PARALLEL ON; 0 = hardware threads (≥ 2)
   size_t block_bytes = 1u << 20;     // encoded bytes per block (compression unit)
@@ -49,20 +55,27 @@ struct UnloadOptions {
   // how many bytes of them are buffered in memory before they go to disk.
   std::string spool_dir = {};
   uint64_t spool_memory = 32ull << 20;
+  EmptyResult empty_result = EmptyResult::kNone;
+  // Requested (the job's deadline, SIGINT/SIGTERM) before the commit: the run publishes
+  // nothing and throws kOther. A stop during the read cancels the query on its own
+  // (job::run_job); once the commit has begun it runs to its end.
+  std::stop_token stop = {};
 };
 
 struct UnloadResult {
   std::vector<UnloadedFile> files;  // sorted by key
   uint64_t rows = 0;
   uint64_t bytes = 0;
-  std::string manifest_url;  // empty without MANIFEST
+  std::string manifest_url;          // empty without MANIFEST or without files
+  std::vector<std::string> cleaned;  // keys CLEANPATH deleted
   unsigned slices = 1;
   double describe_seconds = 0, unload_seconds = 0, total_seconds = 0;
 };
 
 // Throws cu::Error: kUsage for options it cannot honour or columns a format refuses (before
 // anything is written); kDestination when the prefix is not empty (spec §1.6) or a write
-// fails; kSource for the database. On failure nothing of this run is left in the store.
+// fails; kSource for the database. A failure before the commit publishes nothing and
+// leaves nothing open; one during the commit says what was published (engine/commit.h).
 UnloadResult run_unload(const unload::UnloadSpec& spec, pg::CopySource& source,
                         sink::ObjectStore& store, const UnloadOptions& options = {});
 

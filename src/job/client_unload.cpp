@@ -6,17 +6,17 @@
 
 #include "aws/s3.h"
 #include "base/error.h"
+#include "engine/commit.h"
 #include "engine/unload.h"
 #include "job/aws_context.h"
 #include "pg/copy_source.h"
 #include "sink/object_store.h"
-#include "unload/naming.h"
 
 namespace cu::job {
 
 ClientUnloadResult client_unload(const unload::UnloadSpec& spec, pg::Connection& conn,
                                  AwsContext& aws, const aws::CredentialsProviderPtr& writer,
-                                 std::stop_token stop) {
+                                 std::stop_token stop, bool schema_when_empty) {
   unload::Destination d = sink::parse_destination(spec.destination);
   std::unique_ptr<aws::S3Client> s3;
   std::unique_ptr<sink::ObjectStore> store;
@@ -35,26 +35,45 @@ ClientUnloadResult client_unload(const unload::UnloadSpec& spec, pg::Connection&
     throw Error(ErrorKind::kOther, "unload", spec.destination,
                 "stopped before the deadline: the unload did not start; nothing was written");
   }
-  engine::UnloadResult r = engine::run_unload(spec, source, *store);
-  if (stop.stop_requested()) {
-    // The stop came after the last row: undo, so that a stopped run never leaves objects.
-    std::vector<std::string> keys;
-    for (const engine::UnloadedFile& f : r.files) keys.push_back(f.key);
-    if (!r.manifest_url.empty()) {
-      keys.push_back(unload::manifest_name(d.prefix, spec.partition_by.has_value()));
-    }
-    store->remove(keys);
-    throw Error(
-        ErrorKind::kOther, "unload", spec.destination,
-        fmt::format("stopped before the deadline: it came as the last of {} files was written; "
-                    "the {} files of this run were deleted",
-                    r.files.size(), keys.size()));
-  }
+  // A stop before the commit publishes nothing (the engine checks it once the query is read).
+  engine::UnloadOptions options;
+  options.stop = stop;
+  options.empty_result =
+      schema_when_empty ? engine::EmptyResult::kSchema : engine::EmptyResult::kNone;
+  engine::UnloadResult r = engine::run_unload(spec, source, *store, options);
   ClientUnloadResult out;
   out.rows = r.rows;
   out.bytes = r.bytes;
   for (const engine::UnloadedFile& f : r.files) out.files.push_back({f.url, f.bytes, f.rows});
   if (!r.manifest_url.empty()) out.manifest = r.manifest_url;
+  return out;
+}
+
+std::string clean_path_plan(const unload::UnloadSpec& spec) {
+  unload::Destination d = sink::parse_destination(spec.destination);
+  std::string prefix = d.prefix;
+  const bool partitioned = spec.partition_by.has_value();
+  if (partitioned && !prefix.empty() && prefix.back() != '/') {
+    prefix += '/';
+  }
+  const std::string when = partitioned
+                               ? "once the query has succeeded, in the partition folders that "
+                                 "receive new files only"
+                               : "once the query has succeeded";
+  if (d.s3) {
+    return fmt::format(
+        "clean path: delete the objects under s3://{}/{} that this run does not "
+        "replace, {} (the dry run does not list them)",
+        d.bucket, prefix, when);
+  }
+  auto store = sink::make_folder_store();
+  std::vector<std::string> keys = engine::clean_path_keys(*store, d, prefix, {prefix});
+  std::string out = fmt::format(
+      "clean path: delete {} file(s) named as crossunload names its output under {}, {}{}",
+      keys.size(), store->url(prefix), when, keys.empty() ? "" : ":");
+  for (const std::string& k : keys) {
+    out += "\n       " + store->url(k);
+  }
   return out;
 }
 

@@ -25,10 +25,17 @@ struct ClientUnloadResult {
   std::optional<std::string> manifest;
 };
 
-// `writer` is null for a local destination. When `stop` was requested by the time the
-// engine returns, what it wrote (objects and manifest) is deleted and kOther is thrown.
+// `writer` is null for a local destination. When `stop` is requested before the engine's
+// commit, nothing is published and kOther is thrown. `schema_when_empty`: a query of zero
+// rows writes one schema-only file (job key empty_result = "schema") instead of nothing.
 ClientUnloadResult client_unload(const unload::UnloadSpec& spec, pg::Connection& conn,
                                  AwsContext& aws, const aws::CredentialsProviderPtr& writer,
-                                 std::stop_token stop = {});
+                                 std::stop_token stop = {}, bool schema_when_empty = false);
+
+// The dry run's line about CLEANPATH: for a folder, the files it would remove now (only
+// names crossunload writes; with PARTITION BY only those in the partition folders that get
+// new files are removed, after the query succeeded); for S3, the rule (a dry run calls no
+// AWS API).
+std::string clean_path_plan(const unload::UnloadSpec& spec);
 
 }  // namespace cu::job

@@ -89,6 +89,8 @@ const std::vector<KeyInfo>& key_table() {
        "data-api: database user with temporary credentials (instead of secret_id)"},
       {"wait", KeyType::kBool,
        "data-api: wait for the statement (default); --no-wait submits and exits"},
+      {"empty_result", KeyType::kString,
+       "client mode, zero rows: none (no file, no manifest) | schema (one schema-only file)"},
   };
   return table;
 }
@@ -699,6 +701,10 @@ JobConfig build(const Values& values) {
       job.db_user = as_string(k, v);
     } else if (key == "wait") {
       job.wait = as_bool(k, v);
+    } else if (key == "empty_result") {
+      static const std::pair<const char*, const char*> kEmptyResults[] = {{"none", "none"},
+                                                                          {"schema", "schema"}};
+      job.empty_result = choice(k, lower(trim(as_string(k, v))), kEmptyResults);
     }
   }
 

@@ -111,6 +111,9 @@ struct JobConfig {
   std::optional<std::string> workgroup;
   std::optional<std::string> db_user;
   bool wait = true;  // false: submit, report the statement id, exit (`crossunload check`)
+  // Client mode, zero rows: "none" (no file, no manifest, as Redshift) or "schema" (one
+  // file with just the schema, and the manifest).
+  std::string empty_result = "none";
 };
 
 // Types and checks every value, then the combinations: `to` and one of query/query_file,

@@ -329,8 +329,9 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
     auto to_s3_as = unload::parse_destination(spec.destination).s3 ? write_identity() : nullptr;
     try {
       r = step(report, "unload", target.user, spec.destination, [&] {
-        return naming_refused_identity(
-            aws, to_s3_as, [&] { return client_unload(spec, *conn, aws, to_s3_as, stop); });
+        return naming_refused_identity(aws, to_s3_as, [&] {
+          return client_unload(spec, *conn, aws, to_s3_as, stop, job.empty_result == "schema");
+        });
       });
       if (to_s3_as) {
         report.steps.back().identity = arn_of(to_s3_as);
@@ -479,6 +480,9 @@ std::string describe_plan(const JobConfig& job, const aws::Environment& env) {
          std::string(unload::to_string(job.unload.format)) + " objects under " +
          job.unload.destination +
          (unload::parse_destination(job.unload.destination).s3 ? " as " + writer : std::string()));
+    if (job.unload.clean_path) {
+      line(clean_path_plan(job.unload));
+    }
   }
   return out;
 }

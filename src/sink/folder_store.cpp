@@ -1,7 +1,9 @@
 // The folder face of sink::ObjectStore: an object is a file written under a hidden
-// temporary name in its final folder and renamed into place on commit, so a reader never
-// sees a partial file and an aborted object leaves nothing.
+// temporary name in its final folder and renamed into place on publish — without replacing
+// (renameat2 RENAME_NOREPLACE, or link + unlink where the file system lacks it) unless
+// asked to — so a reader never sees a partial file and an aborted object leaves nothing.
 #include <fcntl.h>
+#include <stdio.h>  // renameat2, RENAME_NOREPLACE (glibc ≥ 2.28)
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -98,18 +100,37 @@ class FolderWriter final : public ObjectWriter {
     }
   }
 
-  uint64_t commit() override {
-    int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0) {
-      fail(path_, "cannot close", errno);
+  uint64_t seal() override {
+    if (fd_ >= 0) {
+      int fd = fd_;
+      fd_ = -1;
+      if (::close(fd) != 0) {
+        fail(path_, "cannot close", errno);
+      }
     }
-    if (::rename(temp_.c_str(), path_.c_str()) != 0) {
-      int err = errno;
+    return bytes_;
+  }
+
+  void publish(bool replace) override {
+    seal();
+    int err = replace ? rename_replacing() : rename_no_replace();
+    if (err != 0) {
       ::unlink(temp_.c_str());
+      committed_ = true;  // nothing left to do
+      if (err == EEXIST) {
+        throw Error(ErrorKind::kDestination, "commit", path_,
+                    "another run published a file of this name while this one ran")
+            .with_hint(
+                "without ALLOWOVERWRITE a run never replaces a file; this run's files were not "
+                "published");
+      }
       fail(path_, "cannot rename the finished file into place", err);
     }
     committed_ = true;
+  }
+
+  uint64_t commit() override {
+    publish(/*replace=*/true);
     return bytes_;
   }
 
@@ -132,6 +153,22 @@ class FolderWriter final : public ObjectWriter {
   const std::string& key() const override { return path_; }
 
  private:
+  int rename_replacing() const { return ::rename(temp_.c_str(), path_.c_str()) == 0 ? 0 : errno; }
+  int rename_no_replace() const {
+    if (::renameat2(AT_FDCWD, temp_.c_str(), AT_FDCWD, path_.c_str(), RENAME_NOREPLACE) == 0) {
+      return 0;
+    }
+    if (errno != EINVAL && errno != ENOSYS) {
+      return errno;
+    }
+    // A file system without RENAME_NOREPLACE: link() never replaces either.
+    if (::link(temp_.c_str(), path_.c_str()) != 0) {
+      return errno;
+    }
+    ::unlink(temp_.c_str());
+    return 0;
+  }
+
   std::string path_, temp_;
   std::vector<std::string> created_dirs_;  // deepest first
   std::shared_ptr<CreatedFolders> folders_;
@@ -196,7 +233,13 @@ class FolderStore : public ObjectStore {
     }
   }
 
-  std::string url(const std::string& key) const override { return key; }
+  // Absolute, so that a manifest read from another working directory still points at the
+  // files.
+  std::string url(const std::string& key) const override {
+    std::error_code ec;
+    fs::path p = fs::absolute(key, ec);
+    return ec ? key : p.lexically_normal().string();
+  }
   uint64_t writer_memory() const override { return 0; }
 
  private:

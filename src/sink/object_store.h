@@ -1,21 +1,35 @@
 #pragma once
 // ObjectStore — where an unload's objects go, seen the same way whether the destination is
 // an S3 bucket or a local folder: list what exists under a prefix, open an object and
-// stream its bytes, commit it (it appears whole) or abort it (nothing appears), delete keys.
-// The engine (engine/unload.h) writes every format through this seam, so S3 and a folder
-// get the same names and the same bytes.
+// stream its bytes, make it appear whole or abort it (nothing appears), delete keys. The
+// engine (engine/unload.h) writes every format through this seam, so S3 and a folder get
+// the same names and the same bytes.
 //
 //   auto dest = sink::parse_destination("s3://bucket/out/sales_");   // or "/data/out/sales_"
 //   std::unique_ptr<sink::ObjectStore> store =
 //       dest.s3 ? sink::make_s3_store(s3, dest.bucket) : sink::make_folder_store();
 //   auto w = store->open(dest.prefix + "000", {});
 //   w->write(bytes);
-//   uint64_t size = w->commit();              // or w->abort(); destroyed uncommitted = aborted
+//   uint64_t size = w->seal();               // stored, not visible
+//   w->publish(/*replace=*/false);           // visible; or w->abort(): nothing, nothing open
 //   store->remove({dest.prefix + "000"});
 //
+// The commit protocol (docs/formats.md "Commit") is built on the two steps: the engine
+// seals every file of a run while it reads the query, and publishes them only when the
+// whole query was read — data files first, the manifest last. Until publish() nothing is
+// visible under the key: S3 holds the bytes as an incomplete multipart upload (an object of
+// any size is one, even a small or empty one), a folder as a hidden temporary file
+// (`.crossunload-<pid>-<n>-<name>`, which list() never shows). abort() — or destroying
+// the writer — removes them: no object, no open upload, no temporary file, and no
+// s3:DeleteObject needed. A crash leaves at most incomplete uploads (S3; a lifecycle rule
+// or `teardown` aborts them) or hidden temporary files (a folder), never objects.
+// publish(false) never replaces an object of the same key (S3 `If-None-Match: *` on
+// CompleteMultipartUpload; a folder's no-replace rename): a key another writer published
+// first is cu::Error(kDestination, "commit", …) and this writer's bytes are dropped.
+//
 // Keys: for S3 the object key (after `s3://bucket/`); for a folder the file path as given
-// (relative or absolute). url(key) is what manifests and reports show: `s3://bucket/key` or
-// the path. Errors are cu::Error(kDestination or kAccess, step, url, …).
+// (relative or absolute). url(key) is what manifests and reports show: `s3://bucket/key`,
+// or the file's absolute path. Errors are cu::Error(kDestination or kAccess, step, url, …).
 
 #include <cstdint>
 #include <memory>
@@ -45,14 +59,22 @@ struct WriteOptions {
   std::string content_type;  // empty = the store's default
 };
 
-// One object being written. Not thread-safe: one thread writes it.
+// One object being written. Not thread-safe: one thread at a time uses it (write and seal
+// on one thread, then publish or abort from any other is fine).
 class ObjectWriter {
  public:
-  virtual ~ObjectWriter() = default;  // implementations abort when not committed
+  virtual ~ObjectWriter() = default;  // implementations abort when not published
   virtual void write(std::string_view bytes) = 0;
-  // Makes the object visible under its key, whole; returns its size in bytes.
+  // Stores every byte written without making the object visible (S3: the last part
+  // uploaded; folder: the temporary file closed); returns its size in bytes.
+  virtual uint64_t seal() = 0;
+  // After seal(): makes the object visible under its key, whole. `replace` false: refused
+  // (kDestination, nothing of this writer left) when the key exists.
+  virtual void publish(bool replace) = 0;
+  // write…, then visible at once, replacing: for an object outside a run's commit.
   virtual uint64_t commit() = 0;
-  // Drops what was written (multipart upload aborted / temporary file removed). Never throws.
+  // Drops what was written (multipart upload aborted / temporary file removed); after
+  // publish() it does nothing. Never throws.
   virtual void abort() noexcept = 0;
   virtual uint64_t bytes_written() const = 0;
   virtual const std::string& key() const = 0;
@@ -76,11 +98,13 @@ class ObjectStore {
 };
 
 // Writes files under temporary hidden names (`.crossunload-<pid>-<n>-<name>`) in the target
-// folder and renames them on commit; creates folders on the way.
+// folder and renames them on publish; creates folders on the way (and removes those it
+// created that are left empty).
 std::unique_ptr<ObjectStore> make_folder_store();
 
 // Objects of one bucket through `s3` (which must outlive the store): streaming multipart
-// uploads (parts uploaded concurrently, RAII abort), DeleteObjects in batches.
+// uploads (parts uploaded concurrently, RAII abort) completed on publish, DeleteObjects in
+// batches.
 struct S3StoreOptions {
   std::size_t part_size = 8u << 20;
   int parts_in_flight = 2;

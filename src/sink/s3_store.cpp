@@ -1,8 +1,11 @@
 // The S3 face of sink::ObjectStore: each object is a streaming multipart upload
-// (aws::S3MultipartWriter: parts uploaded by worker threads, aborted by RAII), small objects
-// a single PutObject; every write carries SSE-S3 or SSE-KMS.
+// (aws::S3MultipartWriter: parts uploaded by worker threads, aborted by RAII), completed by
+// publish() — conditionally (If-None-Match: *) unless replacing — or, through commit(), a
+// single PutObject when small; every write carries SSE-S3 or SSE-KMS.
+#include "aws/error.h"
 #include "aws/s3.h"
 #include "aws/s3_multipart_writer.h"
+#include "base/error.h"
 #include "sink/object_store.h"
 
 namespace cu::sink {
@@ -12,10 +15,30 @@ class S3Writer final : public ObjectWriter {
  public:
   S3Writer(aws::S3Client& s3, const std::string& bucket, std::string key,
            aws::MultipartWriterOptions options)
-      : key_(std::move(key)), writer_(s3, bucket, key_, std::move(options)) {}
+      : key_(std::move(key)),
+        url_(aws::s3_url(bucket, key_)),
+        writer_(s3, bucket, key_, std::move(options)) {}
   ~S3Writer() override { abort(); }
 
   void write(std::string_view bytes) override { writer_.write(bytes); }
+  uint64_t seal() override { return writer_.seal(); }
+  void publish(bool replace) override {
+    try {
+      writer_.complete(/*if_none_match=*/!replace);
+    } catch (const aws::AwsError& e) {
+      done_ = true;  // the writer aborted the upload
+      if (e.status() == 412) {
+        throw Error(ErrorKind::kDestination, "commit", url_,
+                    "another run published an object of this name while this one ran")
+            .with_hint(
+                "without ALLOWOVERWRITE a run never replaces an object; this run's objects "
+                "were not published (" +
+                std::string(e.what()) + ")");
+      }
+      throw;
+    }
+    done_ = true;
+  }
   uint64_t commit() override {
     aws::UploadResult r = writer_.finish();
     done_ = true;
@@ -36,6 +59,7 @@ class S3Writer final : public ObjectWriter {
 
  private:
   std::string key_;
+  std::string url_;
   aws::S3MultipartWriter writer_;
   bool done_ = false;
 };

@@ -87,8 +87,14 @@ done
 check_rows "sales rows across ${#files[@]} files" "select * from sales order by salesid" "--empty-as-null" \
     --format text --header "${files[@]}"
 
-# Zero rows (OPEN-5, our choice): one file, holding only the header when asked for.
-unload --query "select * from sales where false" --to "$out/zero/s_" --header --format csv
+# Zero rows (OPEN-5): no file and no manifest, as Redshift; with --empty-result schema one
+# file holding only the header line.
+mkdir -p "$out/zero"
+unload --query "select * from sales where false" --to "$out/zero/s_" --header --format csv --manifest
+cu_assert_eq "$(ls -A "$out/zero")" "" "what a zero-row unload wrote"
+unload --query "select * from sales where false" --to "$out/zero/s_" --header --format csv \
+  --empty-result schema
+cu_assert_eq "$(ls -A "$out/zero")" "s_000" "what a zero-row unload wrote with --empty-result schema"
 cu_assert_eq "$(cat "$out/zero/s_000")" \
   "salesid,listid,sellerid,buyerid,eventid,dateid,qtysold,pricepaid,commission,saletime" "zero-row file"
 

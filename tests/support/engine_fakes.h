@@ -1,8 +1,10 @@
 #pragma once
 // Stand-ins for the engine's two ends, for unit tests that need no PostgreSQL and no S3:
 // FakeCopySource streams given rows as PostgreSQL's text or binary COPY would, and
-// MemoryStore keeps objects in memory, counts the writers still open and can be told to
-// fail an operation on a key (a write, a commit, a delete).
+// MemoryStore keeps objects in memory with the two-step commit of sink/object_store.h
+// (seal, then publish — refusing to replace unless asked), counts the writers still open
+// (sealed or not) and can be told to fail an operation on a key ("write", "seal",
+// "publish", "remove") or to do something then (another run publishing meanwhile).
 //
 //   FakeCopySource src({{"id", pg::oid::kInt4}, {"name", pg::oid::kText}},
 //                      {{"1", "a"}, {"2", std::nullopt}});
@@ -141,7 +143,8 @@ class FakeCopySource : public pg::CopySource {
 
 class MemoryStore : public sink::ObjectStore {
  public:
-  // Called before each operation ("write", "commit", "remove") on a key; throw to fail it.
+  // Called before each operation ("write", "seal", "publish", "remove") on a key; throw to
+  // fail it.
   std::function<void(const std::string& op, const std::string& key)> fault;
 
   std::map<std::string, std::string> objects() const {
@@ -187,10 +190,25 @@ class MemoryStore : public sink::ObjectStore {
       s_.check("write", key_);
       data_.append(bytes);
     }
-    uint64_t commit() override {
-      s_.check("commit", key_);
-      s_.put(key_, data_);
+    uint64_t seal() override {
+      s_.check("seal", key_);
+      return data_.size();
+    }
+    void publish(bool replace) override {
+      s_.check("publish", key_);
+      {
+        std::lock_guard lock(s_.mu_);
+        if (!replace && s_.objects_.contains(key_)) {
+          done();
+          throw Error(ErrorKind::kDestination, "commit", key_, "PreconditionFailed (HTTP 412)");
+        }
+        s_.objects_[key_] = data_;
+      }
       done();
+    }
+    uint64_t commit() override {
+      seal();
+      publish(true);
       return data_.size();
     }
     void abort() noexcept override { done(); }

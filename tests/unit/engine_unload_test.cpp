@@ -1,9 +1,11 @@
 // engine::run_unload end to end without PostgreSQL or S3: rows from a FakeCopySource (text
 // and binary COPY as PostgreSQL streams them), objects in a MemoryStore
 // (tests/support/engine_fakes.h). Hard values byte for byte, slices, MAXFILESIZE,
-// partitions (open and spooled alike), the manifest, the not-empty rule and CLEANPATH,
-// failures at the source, on a worker and at the manifest, and that nothing is left
-// behind or left open after one.
+// partitions (open and spooled alike), the manifest, the not-empty rule and CLEANPATH
+// (folder and S3 rules, only the partition folders receiving files, only after success),
+// zero rows, the commit protocol (nothing visible before the commit, a stop, another run
+// publishing meanwhile, a failure half-way through the commit), failures at the source,
+// on a worker and at the manifest, and that nothing is left behind or left open after one.
 
 #include <gtest/gtest.h>
 
@@ -11,10 +13,12 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <stop_token>
 #include <string>
 #include <vector>
 
 #include "base/error.h"
+#include "engine/commit.h"
 #include "engine/unload.h"
 #include "engine_fakes.h"
 #include "unload/unload_spec.h"
@@ -264,27 +268,226 @@ TEST(EngineUnload, VerboseManifestListsEveryFileLast) {
 
 TEST(EngineUnload, NotEmptyIsRefusedCleanPathDeletesAllowOverwriteKeeps) {
   MemoryStore store;
-  store.put("out/x_old", "old");
+  store.put("out/x_007", "old");
+  store.put("out/x_notes.txt", "a file crossunload never names so");
+  const std::vector<std::string> before = {"out/x_007", "out/x_notes.txt"};
   {
     FakeCopySource src(id_name(), numbered(10));
     EXPECT_EQ(kind_of([&] { engine::run_unload(make_spec(), src, store); }),
               ErrorKind::kDestination);
-    EXPECT_EQ(keys_of(store.objects()), std::vector<std::string>{"out/x_old"});
+    EXPECT_EQ(keys_of(store.objects()), before);
   }
   {
     FakeCopySource src(id_name(), numbered(10));
     auto spec = make_spec();
     spec.allow_overwrite = true;
     engine::run_unload(spec, src, store);
-    EXPECT_EQ(keys_of(store.objects()), (std::vector<std::string>{"out/x_000", "out/x_old"}));
+    EXPECT_EQ(keys_of(store.objects()),
+              (std::vector<std::string>{"out/x_000", "out/x_007", "out/x_notes.txt"}));
   }
   {
+    // A folder destination: CLEANPATH removes only names crossunload could have written.
     FakeCopySource src(id_name(), numbered(10));
     auto spec = make_spec();
+    spec.clean_path = true;
+    auto r = engine::run_unload(spec, src, store);
+    EXPECT_EQ(keys_of(store.objects()), (std::vector<std::string>{"out/x_000", "out/x_notes.txt"}));
+    EXPECT_EQ(r.cleaned, std::vector<std::string>{"out/x_007"});
+  }
+  {
+    // S3: everything under the prefix, as Redshift.
+    FakeCopySource src(id_name(), numbered(10));
+    auto spec = make_spec();
+    spec.destination = "s3://bucket/out/x_";
     spec.clean_path = true;
     engine::run_unload(spec, src, store);
     EXPECT_EQ(keys_of(store.objects()), std::vector<std::string>{"out/x_000"});
   }
+}
+
+TEST(EngineUnload, CouldBeOutputMatchesOurNamesOnly) {
+  for (const char* yes :
+       {"000", "0012", "0000_part_00", "0003_part_12.gz", "000.parquet", "manifest", "/manifest",
+        "p=1/0000_part_00", "/a=x/b=__HIVE_DEFAULT_PARTITION__/000.csv"}) {
+    EXPECT_TRUE(engine::could_be_output(yes)) << yes;
+  }
+  for (const char* no : {".bashrc", ".ssh/id_rsa", "notes.txt", "00", "0000_part_0", "x000",
+                         "docs/000", "manifest.json", "p=1/notes", ".crossunload-1-2-000"}) {
+    EXPECT_FALSE(engine::could_be_output(no)) << no;
+  }
+}
+
+// CLEANPATH with PARTITION BY: only the partition folders that receive files, and only
+// once the query succeeded.
+TEST(EngineUnload, CleanPathWithPartitionsCleansOnlyTheFoldersReceivingFiles) {
+  MemoryStore store;
+  store.put("out/p=0/0000_part_00", "p0");
+  store.put("out/p=1/0000_part_00", "p1");
+  store.put("out/p=1/0000_part_01", "p1 older");
+  store.put("out/p=2/0000_part_00", "p2");
+  auto spec = make_spec(unload::Format::kCsv, true);
+  spec.destination = "s3://bucket/out";
+  spec.partition_by = unload::PartitionBy{{"p"}, false};
+  spec.clean_path = true;
+  {
+    FakeCopySource src(id_name_p(), {{"1", "a", "1"}, {"2", "b", "1"}, {"3", "c", "1"}});
+    src.fail_after = 2;
+    EXPECT_EQ(kind_of([&] { engine::run_unload(spec, src, store); }), ErrorKind::kSource);
+    EXPECT_EQ(store.objects().at("out/p=1/0000_part_01"), "p1 older");
+    EXPECT_EQ(store.objects().size(), 4u);
+  }
+  FakeCopySource src(id_name_p(), {{"1", "a", "1"}, {"2", "b", "1"}});
+  auto r = engine::run_unload(spec, src, store);
+  EXPECT_EQ(store.objects(),
+            (std::map<std::string, std::string>{{"out/p=0/0000_part_00", "p0"},
+                                                {"out/p=1/0000_part_00", "1,a\n2,b\n"},
+                                                {"out/p=2/0000_part_00", "p2"}}));
+  EXPECT_EQ(r.cleaned, std::vector<std::string>{"out/p=1/0000_part_01"});
+}
+
+TEST(EngineUnload, ZeroRowsWriteNothingOrOneSchemaFile) {
+  for (auto format : {unload::Format::kText, unload::Format::kCsv, unload::Format::kJson,
+                      unload::Format::kParquet}) {
+    SCOPED_TRACE(unload::to_string(format));
+    auto spec = make_spec(format, true);
+    spec.header = format == unload::Format::kCsv;
+    spec.manifest = unload::Manifest::kVerbose;
+    {
+      FakeCopySource src(id_name(), {});
+      MemoryStore store;
+      auto r = engine::run_unload(spec, src, store);
+      EXPECT_TRUE(store.objects().empty());
+      EXPECT_TRUE(r.files.empty());
+      EXPECT_EQ(r.manifest_url, "");
+    }
+    FakeCopySource src(id_name(), {});
+    MemoryStore store;
+    auto r = engine::run_unload(spec, src, store, {.empty_result = engine::EmptyResult::kSchema});
+    std::string data =
+        format == unload::Format::kParquet ? "out/x_0000_part_00.parquet" : "out/x_0000_part_00";
+    auto objects = store.objects();
+    EXPECT_EQ(keys_of(objects), (std::vector<std::string>{data, "out/x_manifest"}));
+    const std::string& body = objects[data];
+    if (format == unload::Format::kParquet) {
+      EXPECT_EQ(body.substr(0, 4), "PAR1");
+      EXPECT_NE(body.find("name"), std::string::npos);  // the schema is in the footer
+    } else {
+      EXPECT_EQ(body, format == unload::Format::kCsv ? "id,name\n" : "");
+    }
+    auto m = nlohmann::json::parse(objects["out/x_manifest"]);
+    EXPECT_EQ(m["entries"].size(), 1u);
+    EXPECT_EQ(m["meta"]["record_count"], format == unload::Format::kCsv ? 1 : 0);
+  }
+}
+
+// Nothing is visible before the commit: every object is published after the last row.
+TEST(EngineUnload, NothingIsPublishedBeforeTheWholeQueryWasRead) {
+  FakeCopySource src(id_name_p(), numbered(20000, 10));
+  MemoryStore store;
+  bool read_all = false;
+  size_t seen_while_reading = 0;
+  store.fault = [&](const std::string& op, const std::string&) {
+    if (op == "publish" && !read_all) ++seen_while_reading;
+  };
+  auto spec = make_spec(unload::Format::kCsv, true);
+  spec.partition_by = unload::PartitionBy{{"p"}, false};
+  spec.manifest = unload::Manifest::kPlain;
+  spec.max_file_size = 5u << 20;
+  struct Source : public pg::CopySource {
+    FakeCopySource& inner;
+    bool& done;
+    Source(FakeCopySource& i, bool& d) : inner(i), done(d) {}
+    std::vector<pg::SourceColumn> describe(std::string_view q) override {
+      return inner.describe(q);
+    }
+    uint64_t copy_out(std::string_view sql,
+                      const std::function<void(std::string_view)>& on_chunk) override {
+      uint64_t n = inner.copy_out(sql, on_chunk);
+      done = true;
+      return n;
+    }
+    std::string describe_source() const override { return "fake"; }
+  } source(src, read_all);
+  engine::run_unload(spec, source, store,
+                     {.parallelism = 2, .block_bytes = 4096, .max_open_partitions = 3});
+  EXPECT_EQ(seen_while_reading, 0u);
+  EXPECT_EQ(store.objects().size(), 11u);  // 10 partitions and the manifest
+  EXPECT_EQ(store.open_writers(), 0);
+}
+
+TEST(EngineUnload, StopBeforeTheCommitPublishesNothing) {
+  FakeCopySource src(id_name(), numbered(3000));
+  MemoryStore store;
+  std::stop_source stop;
+  stop.request_stop();
+  auto spec = make_spec(unload::Format::kText, true);
+  spec.manifest = unload::Manifest::kPlain;
+  EXPECT_EQ(kind_of([&] {
+              engine::run_unload(spec, src, store, {.parallelism = 2, .stop = stop.get_token()});
+            }),
+            ErrorKind::kOther);
+  EXPECT_TRUE(store.objects().empty());
+  EXPECT_EQ(store.open_writers(), 0);
+  EXPECT_EQ(store.removes(), 0);
+}
+
+// Another run publishes under the prefix while this one reads (found when the commit
+// lists again), or publishes the same name first (refused at the first file): this run
+// publishes nothing and deletes nothing.
+TEST(EngineUnload, AnotherRunPublishingMeanwhileRefusesThisOne) {
+  for (const char* other : {"out/x_0001_part_00", "out/x_0000_part_00"}) {
+    SCOPED_TRACE(other);
+    FakeCopySource src(id_name(), numbered(3000));
+    MemoryStore store;
+    const std::string other_key = other;
+    const bool same_name = other_key == "out/x_0000_part_00";
+    bool done = false;
+    store.fault = [&](const std::string& op, const std::string& key) {
+      // Different names: the other run published before our commit began; the same name:
+      // just before our first publish, after our listing.
+      if (!done && ((!same_name && op == "seal") || (same_name && op == "publish"))) {
+        done = true;
+        store.put(other_key, "the other run's");
+      }
+      (void)key;
+    };
+    auto spec = make_spec(unload::Format::kText, true);
+    spec.manifest = unload::Manifest::kPlain;
+    EXPECT_EQ(kind_of([&] {
+                engine::run_unload(spec, src, store, {.parallelism = 2, .block_bytes = 4096});
+              }),
+              ErrorKind::kDestination);
+    EXPECT_EQ(keys_of(store.objects()), std::vector<std::string>{other_key});
+    EXPECT_EQ(store.open_writers(), 0);
+    EXPECT_EQ(store.removes(), 0);
+  }
+}
+
+// A failure half-way through the commit: what was published stays, the rest is aborted,
+// no manifest, and the error says how far it got.
+TEST(EngineUnload, FailureDuringTheCommitSaysWhatWasPublished) {
+  FakeCopySource src(id_name(), numbered(3000));
+  MemoryStore store;
+  store.fault = [](const std::string& op, const std::string& key) {
+    if (op == "publish" && key == "out/x_0002_part_00") {
+      throw Error(ErrorKind::kDestination, "commit", key, "InternalError (HTTP 500)");
+    }
+  };
+  auto spec = make_spec(unload::Format::kText, true);
+  spec.manifest = unload::Manifest::kPlain;
+  try {
+    engine::run_unload(spec, src, store, {.parallelism = 3, .block_bytes = 4096});
+    FAIL() << "the commit should fail";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kDestination);
+    EXPECT_NE(e.hint().find("of the 3 data object(s) of this run were published"),
+              std::string::npos)
+        << e.hint();
+    EXPECT_NE(e.hint().find("the manifest was not written"), std::string::npos) << e.hint();
+  }
+  EXPECT_FALSE(store.objects().contains("out/x_manifest"));
+  EXPECT_FALSE(store.objects().contains("out/x_0002_part_00"));
+  EXPECT_EQ(store.open_writers(), 0);
 }
 
 struct FailureCase {
@@ -319,6 +522,7 @@ TEST(EngineUnload, SourceFailureHalfWayLeavesNothing) {
               ErrorKind::kSource);
     EXPECT_TRUE(store.objects().empty()) << keys_of(store.objects()).front();
     EXPECT_EQ(store.open_writers(), 0);
+    EXPECT_EQ(store.removes(), 0);  // nothing was published, so nothing to delete
   }
 }
 
@@ -351,7 +555,7 @@ TEST(EngineUnload, ManifestFailureLeavesNoDataFiles) {
   FakeCopySource src(id_name(), numbered(3000));
   MemoryStore store;
   store.fault = [](const std::string& op, const std::string& key) {
-    if (op == "commit" && key.ends_with("manifest")) {
+    if (op == "seal" && key.ends_with("manifest")) {
       throw Error(ErrorKind::kAccess, "write", key, "AccessDenied");
     }
   };
@@ -361,6 +565,7 @@ TEST(EngineUnload, ManifestFailureLeavesNoDataFiles) {
             ErrorKind::kAccess);
   EXPECT_TRUE(store.objects().empty());
   EXPECT_EQ(store.open_writers(), 0);
+  EXPECT_EQ(store.removes(), 0);
 }
 
 }  // namespace
