@@ -3,9 +3,9 @@
 # invocation (local Runtime API, deadline 20 s away, stop margin 2 s) whose job reads the
 # secret through SM-Read-Role and sends UNLOAD to `crossunload gateway` (the PROD cluster,
 # scripts/lib/pattern.sh), with a query that streams ~33 MB and then sleeps 120 s in
-# PostgreSQL. While it sleeps the test sees the UNLOAD mid-write in moto (a committed
-# object, an open multipart upload). At the stop the job cancels the UNLOAD (PQcancel to
-# the gateway, which forwards it upstream and cleans up as Redshift would):
+# PostgreSQL. While it sleeps the test sees the UNLOAD mid-write in moto (no object, as
+# nothing is published before the commit; open multipart uploads). At the stop the job
+# cancels the UNLOAD (PQcancel to the gateway, which forwards it upstream and cleans up as Redshift would):
 #   - DeadlineExceeded comes back before the deadline, naming it and the cancelled UNLOAD;
 #   - no object, manifest or open multipart upload is left under the prefix;
 #   - the query no longer runs in PostgreSQL.
@@ -66,11 +66,11 @@ stack_on_exit "kill $fn_pid 2>/dev/null"
 seen=""
 for _ in $(seq 150); do
   seen=$(state)
-  [[ "$seen" =~ ^[1-9][0-9]*\ [1-9] ]] && break
+  [[ "$seen" =~ ^0\ [1-9] ]] && break
   kill -0 "$fn_pid" 2>/dev/null || break
   sleep 0.1
 done
-[[ "$seen" =~ ^[1-9][0-9]*\ [1-9] ]] ||
+[[ "$seen" =~ ^0\ [1-9] ]] ||
   cu_fail "never saw the UNLOAD mid-write ($seen): $(tail -3 "$work/stderr") gateway: $(tail -5 "$CU_PAT_GATEWAY_LOG")"
 cu_note "mid-write: ${seen%% \[*} (objects, open multipart uploads)"
 
