@@ -14,7 +14,8 @@ x-moto-account-id header, default the pattern's DEV 111111111111):
                                             every role session moto handed out for a role
                                             whose ARN contains MATCH (from moto's
                                             /moto-api/data.json), one per line — for log
-                                            scans; write it to a 0600 file, never to argv
+                                            scans; write it to a 0600 file, never to argv;
+                                            fails when there is none
 
 Works with IAM enforcement off (the set-up keys are not real users).
 """
@@ -55,13 +56,26 @@ def main():
         sys.exit("moto_s3.py: CU_MOTO_ENDPOINT is not set (run through scripts/test)")
 
     if a.cmd == "session-secrets":
+        # data.json reads every attribute of every object moto keeps, and reading an S3
+        # object's `status` moves moto's restore state machine to RESTORED, whose event
+        # looks the object's bucket up; a multipart part has no bucket, so the lookup
+        # raises and data.json answers 500 once any upload has had a part. A restore that
+        # never progresses on its own leaves `status` alone (moto's state-manager API).
+        hold = json.dumps({"model_name": "s3::keyrestore",
+                           "transition": {"progression": "manual", "times": 2**31}}).encode()
+        urllib.request.urlopen(urllib.request.Request(
+            endpoint + "/moto-api/state-manager/set-transition", data=hold, method="POST"))
         with urllib.request.urlopen(endpoint + "/moto-api/data.json") as r:
             data = json.load(r)
+        found = 0
         for role in data.get("sts", {}).get("AssumedRole", []):
             if a.match in role.get("role_arn", ""):
                 for k in ("secret_access_key", "session_token"):
                     if role.get(k):
                         print(role[k])
+                        found += 1
+        if not found:  # a scan for nothing would pass whatever the logs hold
+            sys.exit(f"moto_s3.py: moto handed out no role session for a role matching {a.match!r}")
         return
 
     c = s3_client(endpoint, a.account)
