@@ -70,8 +70,8 @@ void delimited(const unload::UnloadSpec& spec, const std::vector<pg::SourceColum
     for (const auto& c : columns) {
       names.push_back(c.name);
     }
-    std::vector<uint32_t> widths = format::resolve_fixed_widths(
-        unload::parse_fixedwidth(*spec.fixedwidth), names, keys.kept_columns());
+    std::vector<uint32_t> widths =
+        format::resolve_fixed_widths(*spec.fixedwidth, names, keys.kept_columns());
     for (size_t j = 0; j < out_cols.size(); ++j) {
       out_cols[j].width = widths[j];
       // docs/redshift-unload.md#s1.4: VARBYTE (bytea) columns cannot be unloaded with FIXEDWIDTH.

@@ -35,7 +35,9 @@ constexpr uint64_t kMB = 1ull << 20;
 
 unload::UnloadSpec checked(const unload::UnloadSpec& spec_in) {
   unload::UnloadSpec spec = spec_in;
-  unload::validate(spec, {.for_redshift = false});
+  // The query runs on PostgreSQL as it is (the gateway has already rewritten Redshift's
+  // literals): checked in PostgreSQL's reading.
+  unload::validate(spec, {.for_redshift = false, .query_dialect = unload::sql::Dialect::kPostgres});
   if (spec.master_symmetric_key) {
     unsupported("MASTER_SYMMETRIC_KEY");
   }

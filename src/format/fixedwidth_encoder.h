@@ -8,7 +8,7 @@
 // get a backslash before LF, CR and backslash, and the escaped bytes must fit the width.
 // Use through format::make_delimited_encoder (encoder.h) with DelimitedFormat::kFixedWidth.
 //
-//   auto widths = format::resolve_fixed_widths(unload::parse_fixedwidth(spec.fixedwidth),
+//   auto widths = format::resolve_fixed_widths(*spec.fixedwidth,
 //                                              result_names, output_columns);
 
 #include <cstdint>

@@ -8,7 +8,6 @@
 #include "aws/s3.h"
 #include "base/error.h"
 #include "base/log.h"
-#include "base/redact.h"
 #include "engine/unload.h"
 #include "gateway/local_root.h"
 #include "job/aws_context.h"
@@ -54,64 +53,6 @@ class UpstreamCopySource : public pg::CopySource {
   UpstreamSession& upstream_;
   std::string where_;
 };
-
-// `CREDENTIALS 'aws_access_key_id=…;aws_secret_access_key=…[;token=…]'` or
-// `'aws_iam_role=arnA,arnB'` (spec §1.2); keys are case-sensitive.
-std::variant<unload::AccessKeys, unload::IamRoleChain> parse_credentials_string(
-    const std::string& text) {
-  unload::AccessKeys keys;
-  std::optional<std::string> roles;
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    size_t end = text.find(';', pos);
-    if (end == std::string::npos) {
-      end = text.size();
-    }
-    std::string item = text.substr(pos, end - pos);
-    size_t eq = item.find('=');
-    if (eq != std::string::npos) {
-      std::string k = item.substr(0, eq), v = item.substr(eq + 1);
-      if (k == "aws_access_key_id") {
-        keys.access_key_id = v;
-      }
-      if (k == "aws_secret_access_key") {
-        keys.secret_access_key = v;
-      }
-      if (k == "token") {
-        keys.session_token = v;
-      }
-      if (k == "aws_iam_role") {
-        roles = v;
-      }
-    }
-    pos = end + 1;
-  }
-  if (!keys.secret_access_key.empty()) {
-    register_secret(keys.secret_access_key);
-  }
-  if (keys.session_token) {
-    register_secret(*keys.session_token);
-  }
-  if (roles) {
-    unload::IamRoleChain chain;
-    size_t p = 0;
-    while (p <= roles->size()) {
-      size_t e = roles->find(',', p);
-      if (e == std::string::npos) {
-        e = roles->size();
-      }
-      chain.arns.push_back(roles->substr(p, e - p));
-      p = e + 1;
-    }
-    return chain;
-  }
-  if (keys.access_key_id.empty() || keys.secret_access_key.empty()) {
-    throw Error(ErrorKind::kUsage, "validate UNLOAD", "CREDENTIALS",
-                "CREDENTIALS must give aws_iam_role, or aws_access_key_id and "
-                "aws_secret_access_key");
-  }
-  return keys;
-}
 
 aws::CredentialsProviderPtr keys_provider(const unload::AccessKeys& k) {
   aws::Credentials c;
@@ -181,11 +122,12 @@ std::uint64_t EngineUnloadExecutor::execute(std::string_view statement, const Se
     } else if (auto* k = std::get_if<unload::AccessKeys>(&auth)) {
       writer = keys_provider(*k);
     } else {
-      auto parsed = parse_credentials_string(std::get<unload::CredentialsString>(auth).text);
-      if (auto* pk = std::get_if<unload::AccessKeys>(&parsed)) {
-        writer = keys_provider(*pk);
+      // validate() has checked: a role chain, or both keys.
+      const auto& c = std::get<unload::Credentials>(auth);
+      if (c.aws_iam_role) {
+        chain = c.aws_iam_role->arns;
       } else {
-        chain = std::get<unload::IamRoleChain>(parsed).arns;
+        writer = keys_provider({*c.aws_access_key_id, *c.aws_secret_access_key, c.token});
       }
     }
     if (!chain.empty()) {

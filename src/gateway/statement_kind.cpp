@@ -3,89 +3,56 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <initializer_list>
+#include <vector>
 
 #include "base/version.h"
+#include "unload/sql_lexer.h"
 
 namespace cu::gateway {
 namespace {
 
-// Skips whitespace and SQL comments from `i`; `/* */` nests as in PostgreSQL.
-size_t skip_blanks(std::string_view s, size_t i) {
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (std::isspace(c)) {
-      ++i;
-    } else if (s.compare(i, 2, "--") == 0) {
-      size_t nl = s.find('\n', i);
-      i = nl == std::string_view::npos ? s.size() : nl + 1;
-    } else if (s.compare(i, 2, "/*") == 0) {
-      int depth = 0;
-      while (i < s.size()) {
-        if (s.compare(i, 2, "/*") == 0) {
-          ++depth;
-          i += 2;
-        } else if (s.compare(i, 2, "*/") == 0) {
-          i += 2;
-          if (--depth == 0) break;
-        } else {
-          ++i;
-        }
-      }
-    } else {
-      break;
-    }
-  }
-  return i;
-}
+using unload::sql::Token;
+using unload::sql::TokenKind;
 
-bool is_ident_char(char c) {
-  unsigned char u = static_cast<unsigned char>(c);
-  return std::isalnum(u) || c == '_' || c == '$' || u >= 0x80;
-}
-
-// Case-insensitive keyword at `i`, not followed by an identifier character.
-bool keyword_at(std::string_view s, size_t i, std::string_view kw) {
-  if (s.size() - i < kw.size()) return false;
-  for (size_t k = 0; k < kw.size(); ++k) {
-    if (std::tolower(static_cast<unsigned char>(s[i + k])) != kw[k]) return false;
+// The statement's tokens from its second on, without trailing `;`s, match `words` (lower-case
+// keywords, or one symbol character each).
+bool rest_is(unload::sql::Lexer& lex, std::initializer_list<std::string_view> words) {
+  std::vector<Token> rest;
+  for (Token t = lex.next(); t.kind != TokenKind::kEnd; t = lex.next()) {
+    if (t.kind == TokenKind::kError) return false;
+    rest.push_back(t);
   }
-  return i + kw.size() == s.size() || !is_ident_char(s[i + kw.size()]);
-}
-
-// Tokens of a statement with comments removed and identifiers lower-cased; good enough to
-// compare short fixed statements such as `SELECT  Version ( ) ;`.
-std::string squeeze(std::string_view s) {
-  std::string out;
-  size_t i = skip_blanks(s, 0);
-  while (i < s.size()) {
-    char c = s[i];
-    if (is_ident_char(c)) {
-      if (!out.empty() && is_ident_char(out.back())) out.push_back(' ');
-      while (i < s.size() && is_ident_char(s[i])) {
-        out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(s[i]))));
-        ++i;
-      }
-    } else {
-      out.push_back(c);
-      ++i;
-    }
-    i = skip_blanks(s, i);
+  while (!rest.empty() && rest.back().is_symbol(';')) rest.pop_back();
+  if (rest.size() != words.size()) return false;
+  size_t k = 0;
+  for (std::string_view w : words) {
+    const Token& t = rest[k++];
+    bool symbol = w.size() == 1 && !std::isalpha(static_cast<unsigned char>(w[0]));
+    if (symbol ? !t.is_symbol(w[0]) : !t.is_word(w)) return false;
   }
-  while (!out.empty() && out.back() == ';') out.pop_back();
-  return out;
+  return true;
 }
 
 }  // namespace
 
 StatementKind classify(std::string_view sql) {
-  size_t i = skip_blanks(sql, 0);
-  if (keyword_at(sql, i, "unload")) return StatementKind::kUnload;
-  if (!keyword_at(sql, i, "select")) return StatementKind::kPassThrough;
-  std::string q = squeeze(sql);
-  if (q == "select version()" || q == "select pg_catalog.version()") {
-    return StatementKind::kVersion;
+  // Clients send Redshift SQL; the lexer is the one the UNLOAD parser and checks use.
+  unload::sql::Lexer lex(sql, unload::sql::Dialect::kRedshift);
+  const Token first = lex.next();
+  if (first.is_word("unload")) return StatementKind::kUnload;
+  if (!first.is_word("select")) return StatementKind::kPassThrough;
+  const Token second = lex.next();
+  if (second.is_word("version")) {
+    return rest_is(lex, {"(", ")"}) ? StatementKind::kVersion : StatementKind::kPassThrough;
   }
-  if (q == "select pg_last_unload_count()") return StatementKind::kLastUnloadCount;
+  if (second.is_word("pg_catalog")) {
+    return rest_is(lex, {".", "version", "(", ")"}) ? StatementKind::kVersion
+                                                    : StatementKind::kPassThrough;
+  }
+  if (second.is_word("pg_last_unload_count")) {
+    return rest_is(lex, {"(", ")"}) ? StatementKind::kLastUnloadCount : StatementKind::kPassThrough;
+  }
   return StatementKind::kPassThrough;
 }
 

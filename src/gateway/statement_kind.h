@@ -6,8 +6,9 @@
 //
 //   switch (cu::gateway::classify(sql)) { case StatementKind::kUnload: … }
 //
-// Matching is on the statement text after leading whitespace and `--` / nested `/* */`
-// comments, case-insensitive; for the two functions the whole statement must be exactly
+// Matching is on the tokens of the one SQL lexer (unload/sql_lexer.h), so comments (`--`,
+// nested `/* */`) and quotes mean here what they mean to the UNLOAD parser and the query
+// checks; keywords in any case. For the two functions the whole statement must be exactly
 // `select <function>()` (any spacing and case, an optional trailing `;`), as clients send
 // it. A Redshift build number and the gateway's own identity make up the version text.
 

@@ -382,6 +382,18 @@ const char* to_string(Mode m) {
   return "?";
 }
 
+unload::QueryDialect query_dialect(Mode m) {
+  switch (m) {
+    case Mode::kServer:
+      return unload::sql::Dialect::kRedshift;
+    case Mode::kClient:
+      return unload::sql::Dialect::kPostgres;
+    case Mode::kAuto:
+      break;
+  }
+  return std::nullopt;
+}
+
 const std::vector<KeyInfo>& keys() { return key_table(); }
 
 const KeyInfo* find_key(std::string_view name) {
@@ -610,7 +622,7 @@ JobConfig build(const Values& values) {
     } else if (key == "delimiter") {
       u.delimiter = as_string(k, v);
     } else if (key == "fixedwidth") {
-      u.fixedwidth = as_string(k, v);
+      u.fixedwidth = unload::parse_fixedwidth(as_string(k, v));
     } else if (key == "null_as") {
       u.null_as = as_string(k, v);
     } else if (key == "header") {
@@ -781,7 +793,8 @@ JobConfig build(const Values& values) {
   if (probe.select.empty()) {
     probe.select = "select 1";
   }
-  unload::validate(probe, {.for_redshift = job.mode == Mode::kServer});
+  unload::validate(
+      probe, {.for_redshift = job.mode == Mode::kServer, .query_dialect = query_dialect(job.mode)});
   return job;
 }
 
@@ -802,7 +815,8 @@ void load_query(JobConfig& job) {
   if (job.unload.select.empty()) {
     bad(*job.query_file, "the query file is empty");
   }
-  unload::validate(job.unload, {.for_redshift = job.mode == Mode::kServer});
+  unload::validate(job.unload, {.for_redshift = job.mode == Mode::kServer,
+                                .query_dialect = query_dialect(job.mode)});
 }
 
 std::string read_text_file(const std::string& path, std::string_view key) {

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "unload/mask.h"
+#include "unload/query_check.h"
 #include "unload/unload_spec.h"
 
 namespace cu::job {
@@ -33,6 +34,9 @@ namespace cu::job {
 // and writes the objects itself; `auto` picks server on Redshift, client elsewhere.
 enum class Mode { kAuto, kServer, kClient };
 const char* to_string(Mode m);
+// How the query is read: Redshift SQL in server mode, PostgreSQL's in client mode; in auto
+// mode either, until the source is known (unload/query_check.h).
+unload::QueryDialect query_dialect(Mode m);
 
 // How the job reaches the cluster: a database session (libpq), or Amazon Redshift's Data
 // API (HTTPS; no connection, no network path into the cluster's VPC).

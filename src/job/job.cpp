@@ -24,7 +24,6 @@
 #include "job/job_steps.h"
 #include "pg/connection.h"
 #include "pg/copy_binary_decoder.h"
-#include "pg/query_check.h"
 #include "unload/mask.h"
 #include "unload/naming.h"
 #include "unload/render.h"
@@ -163,7 +162,7 @@ std::string random_salt() {
 // masks them before any row leaves it, in server mode (UNLOAD) and client mode (COPY) alike.
 std::string masked_query(const JobConfig& job, pg::Connection& conn, const std::string& salt,
                          Report& report) {
-  std::string inner = pg::checked_select(job.unload.select);
+  std::string inner = unload::checked_select(job.unload.select, query_dialect(job.mode));
   std::vector<unload::ResultColumn> columns;
   for (const pg::Column& c : conn.describe(inner)) {
     columns.push_back({c.name, sql_type(c)});
@@ -187,7 +186,7 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
   report.destination = job.unload.destination;
   // One SELECT, checked before anything is contacted: a second statement hidden behind a
   // ';' is refused here rather than by the server half-way.
-  pg::checked_select(job.unload.select);
+  unload::checked_select(job.unload.select, query_dialect(job.mode));
   AwsContext aws(env, job.region);
   auto check_stop = [&](const std::string& next_step) {
     if (stop.stop_requested()) {

@@ -4,7 +4,7 @@
 // tab-separated fields with PostgreSQL's backslash escapes and \N for NULL, ending before
 // the newline; format/text_copy_row.h decodes them.
 //
-//   pg::CopyTextReader reader(conn, pg::checked_select(sql));
+//   pg::CopyTextReader reader(conn, unload::checked_select(sql, dialect));
 //   std::string_view row;
 //   while (reader.next(row)) encoder.encode_row(row, out);
 //

@@ -10,16 +10,17 @@
 //   to_postgres_sql(R"(select replace(p, '\\', '/') from f where n = 'O\'Neil')")
 //     -> R"(select replace(p, E'\\', E'/') from f where n = E'O''Neil')"
 //
-// Double-quoted identifiers and comments are copied unchanged. Literal values are decoded
-// with the same table as parse() (spec §2.4).
+// Everything else (identifiers, `$$…$$` strings, nested comments) is copied unchanged: the
+// text is read with the one SQL lexer (sql_lexer.h), in Redshift's reading, and literal
+// values are decoded with its table (spec §2.4), as parse() decodes UNLOAD's own literals.
 
 #include <string>
 #include <string_view>
 
 namespace cu::unload {
 
-// Throws cu::Error(kUsage, "translate query", "", …) for an unterminated literal or a
-// literal whose value contains a NUL byte (`\0`), which PostgreSQL text cannot hold.
+// Throws cu::Error(kUsage, "translate query", "", …) for an unterminated quote or comment,
+// or a literal whose value contains a NUL byte (`\0`), which PostgreSQL text cannot hold.
 std::string to_postgres_sql(std::string_view redshift_sql);
 
 }  // namespace cu::unload

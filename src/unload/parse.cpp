@@ -12,6 +12,7 @@
 
 #include "base/error.h"
 #include "base/redact.h"
+#include "unload/sql_lexer.h"
 #include "unload/sql_text.h"
 
 namespace cu::unload {
@@ -33,24 +34,16 @@ enum class Tok {
   kRParen,
   kComma,
   kSemicolon,
+  kOther,  // anything else: always a syntax error
   kEnd
 };
 
 struct Token {
   Tok kind = Tok::kEnd;
-  std::string text;  // word: upper case; string / quoted identifier: unescaped; else raw
+  std::string text;  // word: upper case; string / quoted identifier: its value; else raw
   size_t pos = 0;    // byte offset of the first character
   std::string raw;   // the source text, for "at or near"
 };
-
-bool is_word_start(char c) {
-  return std::isalpha(static_cast<unsigned char>(c)) || c == '_' ||
-         static_cast<unsigned char>(c) >= 0x80;
-}
-bool is_word_char(char c) {
-  return is_word_start(c) || std::isdigit(static_cast<unsigned char>(c)) || c == '$';
-}
-bool is_octal(char c) { return c >= '0' && c <= '7'; }
 
 std::string upper(std::string_view s) {
   std::string out(s);
@@ -60,174 +53,62 @@ std::string upper(std::string_view s) {
   return out;
 }
 
+// The one SQL lexer (sql_lexer.h) in Redshift's reading, as the tokens the grammar needs.
+// Lexing is lazy so that a syntax error is reported at the first offending token, as
+// PostgreSQL does, not at a later quote or comment the lexer cannot close.
 class Lexer {
  public:
-  explicit Lexer(std::string_view sql) : s_(sql) {}
+  explicit Lexer(std::string_view sql) : lex_(sql, sql::Dialect::kRedshift) {}
 
-  // The next token; lexing is lazy so that a syntax error is reported at the first
-  // offending token, as PostgreSQL does, not at a later character the lexer cannot read.
   Token next() {
-    skip_space_and_comments();
+    const sql::Token s = lex_.next();
     Token t;
-    t.pos = i_;
-    if (i_ >= s_.size()) {
-      return t;  // kEnd
-    }
-    char c = s_[i_];
-    if (c == '\'') {
-      t.kind = Tok::kString;
-      t.text = string_literal();
-    } else if (c == '"') {
-      t.kind = Tok::kQuotedIdent;
-      t.text = quoted_identifier();
-    } else if (std::isdigit(static_cast<unsigned char>(c)) ||
-               (c == '.' && i_ + 1 < s_.size() &&
-                std::isdigit(static_cast<unsigned char>(s_[i_ + 1])))) {
-      t.kind = Tok::kNumber;
-      bool dot = false;
-      while (i_ < s_.size() &&
-             (std::isdigit(static_cast<unsigned char>(s_[i_])) || (s_[i_] == '.' && !dot))) {
-        if (s_[i_] == '.') {
-          dot = true;
+    t.pos = s.pos;
+    t.raw = std::string(s.text);
+    switch (s.kind) {
+      case sql::TokenKind::kEnd:
+        break;
+      case sql::TokenKind::kError:
+        fail(s.pos, sql::describe(s.error));
+      case sql::TokenKind::kString:
+        t.kind = Tok::kString;
+        t.text = sql::value_of(s);
+        break;
+      case sql::TokenKind::kQuotedIdent:
+        t.kind = Tok::kQuotedIdent;
+        t.text = sql::value_of(s);
+        if (t.text.empty()) {
+          fail(s.pos, "zero-length delimited identifier");
         }
-        ++i_;
-      }
-      t.text = std::string(s_.substr(t.pos, i_ - t.pos));
-    } else if (is_word_start(c)) {
-      t.kind = Tok::kWord;
-      while (i_ < s_.size() && is_word_char(s_[i_])) {
-        ++i_;
-      }
-      t.text = upper(s_.substr(t.pos, i_ - t.pos));
-    } else if (c == '(' || c == ')' || c == ',' || c == ';') {
-      t.kind = c == '('   ? Tok::kLParen
-               : c == ')' ? Tok::kRParen
-               : c == ',' ? Tok::kComma
-                          : Tok::kSemicolon;
-      t.text = std::string(1, c);
-      ++i_;
-    } else {
-      fail(i_, fmt::format("syntax error at or near \"{}\"", std::string(1, c)));
+        break;
+      case sql::TokenKind::kNumber:
+        t.kind = Tok::kNumber;
+        t.text = t.raw;
+        break;
+      case sql::TokenKind::kWord:
+        t.kind = Tok::kWord;
+        t.text = upper(s.text);
+        break;
+      case sql::TokenKind::kSymbol:
+        if (s.is_symbol('(') || s.is_symbol(')') || s.is_symbol(',') || s.is_symbol(';')) {
+          t.kind = s.is_symbol('(')   ? Tok::kLParen
+                   : s.is_symbol(')') ? Tok::kRParen
+                   : s.is_symbol(',') ? Tok::kComma
+                                      : Tok::kSemicolon;
+          t.text = t.raw;
+          break;
+        }
+        [[fallthrough]];
+      case sql::TokenKind::kDollarString:
+      case sql::TokenKind::kParam:
+        t.kind = Tok::kOther;
+        break;
     }
-    t.raw = std::string(s_.substr(t.pos, i_ - t.pos));
     return t;
   }
 
  private:
-  void skip_space_and_comments() {
-    for (;;) {
-      while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) {
-        ++i_;
-      }
-      if (s_.substr(i_, 2) == "--") {
-        while (i_ < s_.size() && s_[i_] != '\n') {
-          ++i_;
-        }
-      } else if (s_.substr(i_, 2) == "/*") {
-        size_t start = i_;
-        int depth = 0;
-        do {
-          if (i_ >= s_.size()) {
-            fail(start, "unterminated /* comment");
-          }
-          if (s_.substr(i_, 2) == "/*") {
-            ++depth;
-            i_ += 2;
-          } else if (s_.substr(i_, 2) == "*/") {
-            --depth;
-            i_ += 2;
-          } else {
-            ++i_;
-          }
-        } while (depth > 0);
-      } else {
-        return;
-      }
-    }
-  }
-
-  // Spec §2.4: a Redshift (PostgreSQL 8.0) string literal with backslash escapes.
-  std::string string_literal() {
-    size_t start = i_++;
-    std::string out;
-    for (;;) {
-      if (i_ >= s_.size()) {
-        fail(start,
-             fmt::format("unterminated quoted string at or near \"{}\"", s_.substr(start, 20)));
-      }
-      char c = s_[i_++];
-      if (c == '\'') {
-        if (i_ < s_.size() && s_[i_] == '\'') {
-          out += '\'';
-          ++i_;
-          continue;
-        }
-        return out;
-      }
-      if (c != '\\') {
-        out += c;
-        continue;
-      }
-      if (i_ >= s_.size()) {
-        continue;  // reported as unterminated on the next turn
-      }
-      char e = s_[i_++];
-      switch (e) {
-        case 'b':
-          out += '\b';
-          break;
-        case 'f':
-          out += '\f';
-          break;
-        case 'n':
-          out += '\n';
-          break;
-        case 'r':
-          out += '\r';
-          break;
-        case 't':
-          out += '\t';
-          break;
-        default:
-          if (is_octal(e)) {
-            int v = e - '0';
-            for (int k = 0; k < 2 && i_ < s_.size() && is_octal(s_[i_]); ++k) {
-              v = v * 8 + (s_[i_++] - '0');
-            }
-            out += static_cast<char>(v & 0xFF);
-          } else {
-            out += e;
-          }
-      }
-    }
-  }
-
-  std::string quoted_identifier() {
-    size_t start = i_++;
-    std::string out;
-    for (;;) {
-      if (i_ >= s_.size()) {
-        fail(start,
-             fmt::format("unterminated quoted identifier at or near \"{}\"", s_.substr(start, 20)));
-      }
-      char c = s_[i_++];
-      if (c == '"') {
-        if (i_ < s_.size() && s_[i_] == '"') {
-          out += '"';
-          ++i_;
-          continue;
-        }
-        if (out.empty()) {
-          fail(start, "zero-length delimited identifier");
-        }
-        return out;
-      }
-      out += c;
-    }
-  }
-
-  std::string_view s_;
-  size_t i_ = 0;
+  sql::Lexer lex_;
 };
 
 class Parser {
@@ -290,6 +171,10 @@ class Parser {
     if (t.kind == Tok::kEnd) {
       fail(t.pos, "syntax error at end of input");
     }
+    // A quoted string is never shown: one in the wrong place may be a secret key.
+    if (t.kind == Tok::kString || t.raw.starts_with("$")) {
+      fail(t.pos, "syntax error at or near a quoted string");
+    }
     std::string near = t.raw.size() > 40 ? t.raw.substr(0, 40) + "..." : t.raw;
     fail(t.pos, fmt::format("syntax error at or near \"{}\"", near));
   }
@@ -311,6 +196,28 @@ class Parser {
       syntax_error(peek());
     }
     return next().text;
+  }
+  // The quoted secret after `option`, registered for redaction. Whatever stands there
+  // instead is not shown: it may be the secret, unquoted.
+  std::string expect_secret(std::string_view option) {
+    if (peek().kind != Tok::kString) {
+      fail(peek().pos, fmt::format("{} takes a quoted string", option));
+    }
+    std::string v = next().text;
+    register_secret(v);
+    return v;
+  }
+
+  // An argument read into its typed form; an error there is reported at the argument.
+  template <typename Read>
+  static auto typed(size_t at, Read read) {
+    try {
+      return read();
+    } catch (const Error& e) {
+      throw Error(ErrorKind::kUsage, kStep, e.resource(),
+                  fmt::format("{} at position {}", e.message(), at + 1))
+          .with_hint(e.hint());
+    }
   }
 
   // Records that `name` was given; a second time is PostgreSQL's "conflicting or redundant
@@ -427,7 +334,9 @@ class Parser {
     } else if (kw == "FIXEDWIDTH") {
       once(kw, t);
       accept_word("AS");
-      spec_.fixedwidth = expect_string(kw);
+      const size_t at = peek().pos;
+      std::string text = expect_string(kw);
+      spec_.fixedwidth = typed(at, [&text] { return parse_fixedwidth(text); });
     } else if (kw == "ENCRYPTED") {
       once(kw, t);
       spec_.encrypted = accept_word("AUTO") ? Encryption::kAuto : Encryption::kOn;
@@ -436,8 +345,7 @@ class Parser {
       spec_.kms_key_id = expect_string(kw);
     } else if (kw == "MASTER_SYMMETRIC_KEY") {
       once(kw, t);
-      spec_.master_symmetric_key = expect_string(kw);
-      register_secret(*spec_.master_symmetric_key);
+      spec_.master_symmetric_key = expect_secret(kw);
     } else if (kw == "GZIP") {
       set_compression(Compression::kGzip, t);
     } else if (kw == "BZIP2") {
@@ -487,34 +395,17 @@ class Parser {
       if (accept_word("DEFAULT")) {
         spec_.authorization = IamRoleDefault{};
       } else {
-        IamRoleChain chain;
-        std::string text = expect_string(kw);
-        size_t start = 0;
-        for (;;) {
-          size_t comma = text.find(',', start);
-          chain.arns.push_back(text.substr(start, comma - start));
-          if (comma == std::string::npos) {
-            break;
-          }
-          start = comma + 1;
-        }
-        spec_.authorization = std::move(chain);
+        spec_.authorization = role_chain(expect_string(kw));
       }
     } else if (kw == "ACCESS_KEY_ID" || kw == "SECRET_ACCESS_KEY" || kw == "SESSION_TOKEN") {
       once(kw, t);
       authorization("keys", t);
-      std::string v = expect_string(kw);
       if (kw == "ACCESS_KEY_ID") {
-        keys_.access_key_id = v;
-      }
-      if (kw == "SECRET_ACCESS_KEY") {
-        keys_.secret_access_key = v;
-      }
-      if (kw == "SESSION_TOKEN") {
-        keys_.session_token = v;
-      }
-      if (kw != "ACCESS_KEY_ID") {
-        register_secret(v);
+        keys_.access_key_id = expect_string(kw);
+      } else if (kw == "SECRET_ACCESS_KEY") {
+        keys_.secret_access_key = expect_secret(kw);
+      } else {
+        keys_.session_token = expect_secret(kw);
       }
       key_positions_[kw] = t.pos;
     } else if (kw == "WITH" || kw == "CREDENTIALS") {
@@ -524,9 +415,9 @@ class Parser {
       once("CREDENTIALS", t);
       authorization("CREDENTIALS", t);
       accept_word("AS");
-      std::string text = expect_string("CREDENTIALS");
-      register_credentials_secrets(text);
-      spec_.authorization = CredentialsString{std::move(text)};
+      const size_t at = peek().pos;
+      std::string text = expect_secret("CREDENTIALS");
+      spec_.authorization = typed(at, [&text] { return parse_credentials(text); });
     } else {
       syntax_error(t);
     }
@@ -540,25 +431,6 @@ class Parser {
       }
     }
     return out;
-  }
-
-  static void register_credentials_secrets(std::string_view text) {
-    size_t pos = 0;
-    while (pos < text.size()) {
-      size_t end = text.find(';', pos);
-      if (end == std::string_view::npos) {
-        end = text.size();
-      }
-      std::string_view item = text.substr(pos, end - pos);
-      size_t eq = item.find('=');
-      if (eq != std::string_view::npos) {
-        std::string_view key = item.substr(0, eq);
-        if (key == "aws_secret_access_key" || key == "token" || key == "master_symmetric_key") {
-          register_secret(item.substr(eq + 1));
-        }
-      }
-      pos = end + 1;
-    }
   }
 
   // SESSION_TOKEN requires both keys; ACCESS_KEY_ID and SECRET_ACCESS_KEY go together.

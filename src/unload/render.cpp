@@ -38,32 +38,6 @@ std::string quote_identifier(std::string_view s) {
 
 constexpr std::string_view kMask = "***";
 
-// Masks the values of secret keys inside a CREDENTIALS argument, keeping its shape.
-std::string redact_credentials(std::string_view text) {
-  std::string out;
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    size_t end = text.find(';', pos);
-    if (end == std::string_view::npos) {
-      end = text.size();
-    }
-    std::string_view item = text.substr(pos, end - pos);
-    size_t eq = item.find('=');
-    std::string_view key = eq == std::string_view::npos ? item : item.substr(0, eq);
-    if (!out.empty() || pos > 0) {
-      out += ';';
-    }
-    if (eq != std::string_view::npos &&
-        (key == "aws_secret_access_key" || key == "token" || key == "master_symmetric_key")) {
-      out += std::string(key) + "=" + std::string(kMask);
-    } else {
-      out += std::string(item);
-    }
-    pos = end + 1;
-  }
-  return out;
-}
-
 std::string render_impl(const UnloadSpec& s, bool redact) {
   std::string out = "UNLOAD (" + quote_literal(s.select) + ") TO " + quote_literal(s.destination);
   auto opt = [&out](std::string_view text) {
@@ -78,19 +52,15 @@ std::string render_impl(const UnloadSpec& s, bool redact) {
     if (std::holds_alternative<IamRoleDefault>(*s.authorization)) {
       opt("IAM_ROLE default");
     } else if (const auto* chain = std::get_if<IamRoleChain>(&*s.authorization)) {
-      std::string joined;
-      for (size_t i = 0; i < chain->arns.size(); ++i) {
-        joined += (i ? "," : "") + chain->arns[i];
-      }
-      opt("IAM_ROLE " + quote_literal(joined));
+      opt("IAM_ROLE " + quote_literal(role_chain_text(*chain)));
     } else if (const auto* keys = std::get_if<AccessKeys>(&*s.authorization)) {
       opt("ACCESS_KEY_ID " + quote_literal(keys->access_key_id));
       opt("SECRET_ACCESS_KEY " + secret(keys->secret_access_key));
       if (keys->session_token) {
         opt("SESSION_TOKEN " + secret(*keys->session_token));
       }
-    } else if (const auto* cred = std::get_if<CredentialsString>(&*s.authorization)) {
-      opt("CREDENTIALS " + quote_literal(redact ? redact_credentials(cred->text) : cred->text));
+    } else if (const auto* cred = std::get_if<Credentials>(&*s.authorization)) {
+      opt("CREDENTIALS " + quote_literal(credentials_text(*cred, redact)));
     }
   }
 
@@ -127,7 +97,7 @@ std::string render_impl(const UnloadSpec& s, bool redact) {
     opt("DELIMITER AS " + quote_literal(*s.delimiter));
   }
   if (s.fixedwidth) {
-    opt("FIXEDWIDTH AS " + quote_literal(*s.fixedwidth));
+    opt("FIXEDWIDTH AS " + quote_literal(fixedwidth_text(*s.fixedwidth)));
   }
   if (s.encrypted == Encryption::kOn) {
     opt("ENCRYPTED");

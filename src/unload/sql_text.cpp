@@ -21,6 +21,19 @@ std::string quote_literal(std::string_view text) {
   return out;
 }
 
+std::string e_literal(std::string_view text) {
+  std::string out = "E'";
+  out.reserve(text.size() + 3);
+  for (char c : text) {
+    if (c == '\\' || c == '\'') {
+      out += c;
+    }
+    out += c;
+  }
+  out += '\'';
+  return out;
+}
+
 namespace {
 
 using u128 = unsigned __int128;

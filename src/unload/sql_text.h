@@ -18,6 +18,10 @@ namespace cu::unload {
 // not exist on Redshift) and never $$ (undocumented).
 std::string quote_literal(std::string_view text);
 
+// PostgreSQL's `E'…'` literal of `text` (`\` and `'` doubled): the same value whatever
+// standard_conforming_strings says. For SQL sent to PostgreSQL, never to Redshift.
+std::string e_literal(std::string_view text);
+
 // Megabytes and gigabytes are binary (2^20 and 2^30 bytes), as sqlalchemy-redshift
 // observed on real clusters (spec §4.4).
 inline constexpr std::uint64_t kMB = std::uint64_t{1} << 20;

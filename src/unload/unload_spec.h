@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -51,13 +52,26 @@ struct AccessKeys {
   friend bool operator==(const AccessKeys&, const AccessKeys&) = default;
 };
 
-// `[WITH] CREDENTIALS [AS] '<args>'`, kept verbatim (it is case-sensitive, spec §1.2).
-struct CredentialsString {
-  std::string text;
-  friend bool operator==(const CredentialsString&, const CredentialsString&) = default;
+// `[WITH] CREDENTIALS [AS] '<args>'` (spec §1.2): case-sensitive `key=value` items
+// separated by `;`, split once by parse_credentials() into these fields; render() writes
+// the given ones back in this order. Which combinations Redshift accepts is validate()'s.
+struct Credentials {
+  std::optional<IamRoleChain> aws_iam_role;  // aws_iam_role=arnA,arnB
+  std::optional<std::string> aws_access_key_id;
+  std::optional<std::string> aws_secret_access_key;  // secret
+  std::optional<std::string> token;                  // secret
+  std::optional<std::string> master_symmetric_key;   // secret
+  friend bool operator==(const Credentials&, const Credentials&) = default;
 };
 
-using Authorization = std::variant<IamRoleDefault, IamRoleChain, AccessKeys, CredentialsString>;
+using Authorization = std::variant<IamRoleDefault, IamRoleChain, AccessKeys, Credentials>;
+
+// One FIXEDWIDTH column: `venueid:3` (name) or `0:3` (0-based index, spec §1.3).
+struct FixedWidthColumn {
+  std::string column;
+  std::uint32_t width = 0;
+  friend bool operator==(const FixedWidthColumn&, const FixedWidthColumn&) = default;
+};
 
 // `PARTITION BY (col, …) [INCLUDE]`. Column names are stored as the database sees them:
 // unquoted identifiers folded to lower case, quoted ones verbatim.
@@ -76,12 +90,12 @@ struct UnloadSpec {
   std::optional<Authorization> authorization;
 
   Format format = Format::kText;
-  std::optional<std::string> delimiter;   // DELIMITER [AS] '<char>'
-  std::optional<std::string> fixedwidth;  // FIXEDWIDTH [AS] '<col:width,…>' (verbatim)
-  std::optional<std::string> null_as;     // NULL [AS] '<string>'
-  bool header = false;                    // HEADER
-  bool escape = false;                    // ESCAPE
-  bool addquotes = false;                 // ADDQUOTES
+  std::optional<std::string> delimiter;                     // DELIMITER [AS] '<char>'
+  std::optional<std::vector<FixedWidthColumn>> fixedwidth;  // FIXEDWIDTH [AS] '<col:width,…>'
+  std::optional<std::string> null_as;                       // NULL [AS] '<string>'
+  bool header = false;                                      // HEADER
+  bool escape = false;                                      // ESCAPE
+  bool addquotes = false;                                   // ADDQUOTES
   Compression compression = Compression::kNone;
   std::optional<bool> parallel;                 // PARALLEL [ON|TRUE|OFF|FALSE]; absent = on
   std::optional<std::uint64_t> max_file_size;   // MAXFILESIZE, bytes (1 MB = 2^20 bytes)
@@ -107,15 +121,22 @@ const char* to_string(Format f);
 const char* to_string(Compression c);
 const char* to_string(Manifest m);
 
-// One FIXEDWIDTH column: `venueid:3` (name) or `0:3` (0-based index, spec §1.3).
-struct FixedWidthColumn {
-  std::string column;
-  std::uint32_t width = 0;
-  friend bool operator==(const FixedWidthColumn&, const FixedWidthColumn&) = default;
-};
+// Splits a FIXEDWIDTH argument; throws cu::Error(kUsage, "validate UNLOAD", "FIXEDWIDTH", …)
+// when it is not a comma list of `<col>:<positive width>`.
+std::vector<FixedWidthColumn> parse_fixedwidth(std::string_view text);
+// The argument again: `venueid:3,venuename:39`.
+std::string fixedwidth_text(const std::vector<FixedWidthColumn>& columns);
 
-// Splits a FIXEDWIDTH argument; throws cu::Error(kUsage, "validate UNLOAD", …) when it is
-// not a comma list of `<col>:<positive width>`.
-std::vector<FixedWidthColumn> parse_fixedwidth(const std::string& text);
+// `arnA,arnB` as a chain (IAM_ROLE and CREDENTIALS' aws_iam_role).
+IamRoleChain role_chain(std::string_view text);
+std::string role_chain_text(const IamRoleChain& chain);
+
+// Splits a CREDENTIALS argument and registers its secret values (cu::register_secret).
+// Throws cu::Error(kUsage, "parse UNLOAD", "CREDENTIALS", …) when it is empty, an item is not
+// `<known key>=<value>`, or a key comes twice. Messages name items by their number, never by
+// their text: a malformed item may hold a secret key.
+Credentials parse_credentials(std::string_view text);
+// The argument again; with `redact`, the secret values are `***`.
+std::string credentials_text(const Credentials& c, bool redact = false);
 
 }  // namespace cu::unload

@@ -73,45 +73,6 @@ const char* upper_name(Compression c) {
   return "?";
 }
 
-// First word of the query after blanks, comments and opening parentheses.
-std::string first_word(std::string_view sql) {
-  size_t i = 0;
-  for (;;) {
-    while (i < sql.size() && (std::isspace(static_cast<unsigned char>(sql[i])) || sql[i] == '(')) {
-      ++i;
-    }
-    if (sql.substr(i, 2) == "--") {
-      while (i < sql.size() && sql[i] != '\n') {
-        ++i;
-      }
-    } else if (sql.substr(i, 2) == "/*") {
-      size_t end = sql.find("*/", i + 2);
-      i = end == std::string_view::npos ? sql.size() : end + 2;
-    } else {
-      break;
-    }
-  }
-  size_t start = i;
-  while (i < sql.size() && (std::isalpha(static_cast<unsigned char>(sql[i])) || sql[i] == '_')) {
-    ++i;
-  }
-  return lower(sql.substr(start, i - start));
-}
-
-void check_select(const std::string& select) {
-  std::string w = first_word(select);
-  if (w != "select" && w != "with") {
-    reject("SELECT",
-           w.empty() ? "the query is empty"
-                     : fmt::format("UNLOAD takes a SELECT query, not \"{}\"", w),
-           "UNLOAD ('select …') — the query must be a SELECT (or WITH … SELECT)");
-  }
-  if (has_outer_limit(select)) {
-    reject("LIMIT", "LIMIT is not allowed in the outermost SELECT of an UNLOAD",
-           "use a subquery: select * from t where id in (select id from t order by id limit 10)");
-  }
-}
-
 void check_destination(const std::string& to, bool for_redshift) {
   if (to.empty()) {
     reject("TO", "the destination is empty");
@@ -149,65 +110,46 @@ void check_role_chain(const std::vector<std::string>& arns, const char* option) 
     reject(option, fmt::format("the role chain has {} roles; at most {} roles can be chained",
                                arns.size(), kMaxRoleChain));
   }
-  for (const auto& arn : arns) {
-    if (has_space(arn)) {
+  for (size_t i = 0; i < arns.size(); ++i) {
+    if (has_space(arns[i])) {
       reject(option, "the role chain must not contain spaces",
              "write 'arn:aws:iam::111111111111:role/A,arn:aws:iam::222222222222:role/B'");
     }
-    if (!is_iam_role_arn(arn)) {
-      reject(option, fmt::format("'{}' is not an IAM role ARN", arn),
+    if (!is_iam_role_arn(arns[i])) {
+      // Inside CREDENTIALS, which holds secrets, values are named by their place only.
+      std::string which = std::string_view(option) == "CREDENTIALS"
+                              ? fmt::format("role {} of aws_iam_role", i + 1)
+                              : fmt::format("'{}'", arns[i]);
+      reject(option, which + " is not an IAM role ARN",
              "expected arn:<partition>:iam::<12-digit account>:role/<name>");
     }
   }
 }
 
-std::vector<std::string> split(std::string_view s, char sep) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (;;) {
-    size_t pos = s.find(sep, start);
-    out.emplace_back(s.substr(start, pos == std::string_view::npos ? pos : pos - start));
-    if (pos == std::string_view::npos) {
-      return out;
-    }
-    start = pos + 1;
-  }
-}
-
-// Returns whether the string carries master_symmetric_key.
-bool check_credentials_string(const std::string& text) {
-  if (has_space(text)) {
-    reject("CREDENTIALS", "the CREDENTIALS string must not contain spaces");
-  }
-  std::set<std::string> keys;
-  for (const auto& item : split(text, ';')) {
-    size_t eq = item.find('=');
-    std::string key = item.substr(0, eq);
-    static const std::set<std::string> known = {"aws_iam_role", "aws_access_key_id",
-                                                "aws_secret_access_key", "token",
-                                                "master_symmetric_key"};
-    if (eq == std::string::npos || !known.count(key)) {
-      reject(
-          "CREDENTIALS", fmt::format("unknown CREDENTIALS argument '{}'", key),
-          "aws_iam_role=<arn> or aws_access_key_id=<id>;aws_secret_access_key=<key>[;token=<t>]");
-    }
-    if (!keys.insert(key).second) {
-      reject("CREDENTIALS", fmt::format("'{}' given twice in CREDENTIALS", key));
-    }
-    if (key == "aws_iam_role") {
-      check_role_chain(split(item.substr(eq + 1), ','), "CREDENTIALS");
+// Returns whether the credentials carry master_symmetric_key. Values are never quoted.
+bool check_credentials(const Credentials& c) {
+  for (const auto* v :
+       {&c.aws_access_key_id, &c.aws_secret_access_key, &c.token, &c.master_symmetric_key}) {
+    if (*v && has_space(**v)) {
+      reject("CREDENTIALS", "the CREDENTIALS string must not contain spaces");
     }
   }
-  bool role = keys.count("aws_iam_role") > 0;
-  bool id = keys.count("aws_access_key_id") > 0, secret = keys.count("aws_secret_access_key") > 0;
-  if (role && (id || secret || keys.count("token"))) {
+  const bool role = c.aws_iam_role.has_value();
+  const bool id = c.aws_access_key_id.has_value(), secret = c.aws_secret_access_key.has_value();
+  if (role) {
+    check_role_chain(c.aws_iam_role->arns, "CREDENTIALS");
+  }
+  if (role && (id || secret || c.token)) {
     reject("CREDENTIALS", "aws_iam_role cannot be combined with access keys or a token");
   }
   if (!role && !(id && secret)) {
     reject("CREDENTIALS",
            "CREDENTIALS needs aws_iam_role, or both aws_access_key_id and aws_secret_access_key");
   }
-  return keys.count("master_symmetric_key") > 0;
+  if (!role && (c.aws_access_key_id->empty() || c.aws_secret_access_key->empty())) {
+    reject("CREDENTIALS", "aws_access_key_id and aws_secret_access_key must not be empty");
+  }
+  return c.master_symmetric_key.has_value();
 }
 
 void check_size(const std::optional<std::uint64_t>& v, const char* option, std::uint64_t lo,
@@ -230,68 +172,8 @@ bool is_iam_role_arn(std::string_view arn) {
   return std::regex_match(arn.begin(), arn.end(), re) && !arn.ends_with("/");
 }
 
-bool has_outer_limit(std::string_view s) {
-  int depth = 0;
-  size_t i = 0;
-  while (i < s.size()) {
-    char c = s[i];
-    if (c == '\'') {  // Redshift literal: '' and \x escapes
-      ++i;
-      while (i < s.size()) {
-        if (s[i] == '\\') {
-          i += 2;
-        } else if (s[i] == '\'') {
-          if (i + 1 < s.size() && s[i + 1] == '\'') {
-            i += 2;
-          } else {
-            ++i;
-            break;
-          }
-        } else {
-          ++i;
-        }
-      }
-    } else if (c == '"') {
-      size_t end = s.find('"', i + 1);
-      while (end != std::string_view::npos && end + 1 < s.size() && s[end + 1] == '"') {
-        end = s.find('"', end + 2);
-      }
-      i = end == std::string_view::npos ? s.size() : end + 1;
-    } else if (s.substr(i, 2) == "--") {
-      while (i < s.size() && s[i] != '\n') {
-        ++i;
-      }
-    } else if (s.substr(i, 2) == "/*") {
-      size_t end = s.find("*/", i + 2);
-      i = end == std::string_view::npos ? s.size() : end + 2;
-    } else if (c == '(') {
-      ++depth;
-      ++i;
-    } else if (c == ')') {
-      --depth;
-      ++i;
-    } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
-      size_t start = i;
-      while (i < s.size() &&
-             (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == '$')) {
-        ++i;
-      }
-      if (depth <= 0 && lower(s.substr(start, i - start)) == "limit") {
-        return true;
-      }
-    } else if (std::isdigit(static_cast<unsigned char>(c))) {
-      while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '.')) {
-        ++i;
-      }
-    } else {
-      ++i;
-    }
-  }
-  return false;
-}
-
 void validate(const UnloadSpec& s, const ValidateOptions& options) {
-  check_select(s.select);
+  check_unload_select(s.select, options.query_dialect);
   check_destination(s.destination, options.for_redshift);
 
   bool creds_master_key = false;
@@ -311,9 +193,9 @@ void validate(const UnloadSpec& s, const ValidateOptions& options) {
     if (keys->session_token && keys->session_token->empty()) {
       reject("SESSION_TOKEN", "the session token is empty");
     }
-  } else if (const auto* cred = std::get_if<CredentialsString>(&*s.authorization)) {
+  } else if (const auto* cred = std::get_if<Credentials>(&*s.authorization)) {
     credentials = true;
-    creds_master_key = check_credentials_string(cred->text);
+    creds_master_key = check_credentials(*cred);
   }
 
   const bool csv = s.format == Format::kCsv, json = s.format == Format::kJson,
@@ -352,7 +234,15 @@ void validate(const UnloadSpec& s, const ValidateOptions& options) {
            fmt::format("DELIMITER must be a single ASCII character, not '{}'", *s.delimiter));
   }
   if (fixed) {
-    parse_fixedwidth(*s.fixedwidth);
+    if (s.fixedwidth->empty()) {
+      reject("FIXEDWIDTH", "FIXEDWIDTH needs a column");
+    }
+    for (const FixedWidthColumn& c : *s.fixedwidth) {
+      if (c.column.empty() || c.width == 0) {
+        reject("FIXEDWIDTH", fmt::format("FIXEDWIDTH '{}' is not col:width with a positive width",
+                                         fixedwidth_text(*s.fixedwidth)));
+      }
+    }
   }
 
   // Overwrite policy.
@@ -497,7 +387,7 @@ void validate_columns(const UnloadSpec& s, const std::vector<ResultColumn>& colu
   }
 
   if (s.fixedwidth) {
-    for (const auto& f : parse_fixedwidth(*s.fixedwidth)) {
+    for (const auto& f : *s.fixedwidth) {
       bool index = f.column.find_first_not_of("0123456789") == std::string::npos;
       bool known = index ? f.column.size() < 10 && std::stoul(f.column) < columns.size()
                          : names.count(f.column) > 0;

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "unload/query_check.h"
 #include "unload/unload_spec.h"
 
 namespace cu::unload {
@@ -22,6 +23,9 @@ namespace cu::unload {
 struct ValidateOptions {
   // Redshift itself will run the statement: it needs an authorization and an s3:// target.
   bool for_redshift = true;
+  // How the query is read (query_check.h): Redshift SQL unless the engine runs it on
+  // PostgreSQL as it is (client mode); nullopt while a job does not know yet.
+  QueryDialect query_dialect = sql::Dialect::kRedshift;
 };
 
 void validate(const UnloadSpec& spec, const ValidateOptions& options = {});
@@ -36,10 +40,6 @@ inline constexpr size_t kMaxRoleChain = 10;
 
 // True for `arn:<partition>:iam::<12 digits>:role/<path/name>`.
 bool is_iam_role_arn(std::string_view arn);
-
-// True when the top level of `select` (outside parentheses, string literals, quoted
-// identifiers and comments) has a LIMIT clause, which Redshift rejects in UNLOAD.
-bool has_outer_limit(std::string_view select);
 
 // One column of the query's result: its name and its type as the database names it
 // (`integer`, `character varying(20)`, `time without time zone`, `varbyte`, …).

@@ -323,7 +323,7 @@ TEST_F(EngineFolder, FixedWidthVenueByNameAndIndex) {
     unload::UnloadSpec s;
     s.select = "select venueid, venuename, venuecity, venuestate, venueseats from venue";
     s.destination = (dir_ / (std::string(widths).substr(0, 1) + "_")).string();
-    s.fixedwidth = widths;
+    s.fixedwidth = unload::parse_fixedwidth(widths);
     s.parallel = false;
     auto r = run(s);
     ASSERT_EQ(r.files.size(), 1u);
@@ -339,7 +339,7 @@ TEST_F(EngineFolder, FixedWidthTooNarrowFailsAndLeavesNothing) {
   unload::UnloadSpec s;
   s.select = "select venueid, venuename from venue";
   s.destination = (dir_ / "narrow_").string();
-  s.fixedwidth = "venueid:3,venuename:10";
+  s.fixedwidth = unload::parse_fixedwidth("venueid:3,venuename:10");
   try {
     run(s);
     FAIL() << "venue names are longer than 10 bytes";
@@ -350,7 +350,7 @@ TEST_F(EngineFolder, FixedWidthTooNarrowFailsAndLeavesNothing) {
   }
   EXPECT_EQ(listing(), std::vector<std::string>{});
   // A column without a width is refused before anything is written.
-  s.fixedwidth = "venueid:3";
+  s.fixedwidth = unload::parse_fixedwidth("venueid:3");
   EXPECT_THROW(run(s), Error);
   EXPECT_EQ(listing(), std::vector<std::string>{});
 }
@@ -360,7 +360,7 @@ TEST_F(EngineFolder, FixedWidthPartitioned) {
   unload::UnloadSpec s;
   s.select = "select catid, catname from category";
   s.destination = (dir_ / "fwp").string();
-  s.fixedwidth = "catid:2,catname:12";
+  s.fixedwidth = unload::parse_fixedwidth("catid:2,catname:12");
   s.partition_by = unload::PartitionBy{{"catid"}, false};
   auto r = run(s);
   EXPECT_EQ(r.files.size(), 11u);

@@ -101,16 +101,27 @@ TEST(Golden, Section1_2Authorization) {
             Authorization(AccessKeys{"AKIAEXAMPLE", "wJalrXUtnFEMI/K7MDENG", "tok/en+"}));
   EXPECT_EQ(p("ACCESS_KEY_ID 'AKIAEXAMPLE' SECRET_ACCESS_KEY 'wJalrXUtnFEMI/K7MDENG'"),
             Authorization(AccessKeys{"AKIAEXAMPLE", "wJalrXUtnFEMI/K7MDENG", std::nullopt}));
-  const std::string role = "aws_iam_role=arn:aws:iam::123456789012:role/MyRole";
-  EXPECT_EQ(p("CREDENTIALS '" + role + "'"), Authorization(CredentialsString{role}));
-  EXPECT_EQ(p("WITH CREDENTIALS AS '" + role + "'"), Authorization(CredentialsString{role}));
-  const std::string keys =
-      "aws_access_key_id=AKIAEXAMPLE;aws_secret_access_key=wJalrXUtnFEMI;token=tok3n";
-  EXPECT_EQ(p("with credentials '" + keys + "'"), Authorization(CredentialsString{keys}));
-  // CREDENTIALS may carry master_symmetric_key (DG-AUTH); the string is kept verbatim.
-  const std::string msk =
-      "aws_iam_role=arn:aws:iam::123456789012:role/MyRole;master_symmetric_key=EXAMPLEKEY=";
-  EXPECT_EQ(p("CREDENTIALS '" + msk + "'"), Authorization(CredentialsString{msk}));
+  // CREDENTIALS is split once into its items (keys are case-sensitive).
+  const std::string arn = "arn:aws:iam::123456789012:role/MyRole";
+  Credentials role;
+  role.aws_iam_role = IamRoleChain{{arn}};
+  EXPECT_EQ(p("CREDENTIALS 'aws_iam_role=" + arn + "'"), Authorization(role));
+  EXPECT_EQ(p("WITH CREDENTIALS AS 'aws_iam_role=" + arn + "'"), Authorization(role));
+  Credentials keys;
+  keys.aws_access_key_id = "AKIAEXAMPLE";
+  keys.aws_secret_access_key = "wJalrXUtnFEMI";
+  keys.token = "tok3n";
+  EXPECT_EQ(p("with credentials "
+              "'aws_access_key_id=AKIAEXAMPLE;aws_secret_access_key=wJalrXUtnFEMI;token=tok3n'"),
+            Authorization(keys));
+  EXPECT_EQ(p("credentials "
+              "'token=tok3n;aws_secret_access_key=wJalrXUtnFEMI;aws_access_key_id=AKIAEXAMPLE'"),
+            Authorization(keys));
+  // CREDENTIALS may carry master_symmetric_key (DG-AUTH); a value keeps its `=`s.
+  Credentials msk = role;
+  msk.master_symmetric_key = "EXAMPLEKEY=";
+  EXPECT_EQ(p("CREDENTIALS 'aws_iam_role=" + arn + ";master_symmetric_key=EXAMPLEKEY='"),
+            Authorization(msk));
   // §3: the chain in one quoted string, order kept.
   EXPECT_EQ(p("iam_role 'arn:aws:iam::123456789012:role/RoleA,arn:aws:iam::210987654321:role/"
               "RoleB'"),
@@ -215,7 +226,7 @@ TEST(Golden, Section1_OptionExamples) {
       "unload ('select * from venue') to 's3://mybucket/unload/' iam_role default "
       "fixedwidth as 'venueid:3,venuename:39' bzip2 cleanpath parallel");
   auto ef = base();
-  ef.fixedwidth = "venueid:3,venuename:39";
+  ef.fixedwidth = {{"venueid", 3}, {"venuename", 39}};
   ef.compression = Compression::kBzip2;
   ef.clean_path = true;
   ef.parallel = true;
@@ -287,8 +298,10 @@ TEST(Golden, RenderRedactedMasksSecretsOnly) {
   EXPECT_EQ(render_redacted(s),
             "UNLOAD ('select 1') TO 's3://mybucket/unload/' ACCESS_KEY_ID 'AKIAEXAMPLE' "
             "SECRET_ACCESS_KEY '***' SESSION_TOKEN '***'");
-  s.authorization =
-      CredentialsString{"aws_access_key_id=AKIAEXAMPLE;aws_secret_access_key=wJalrXUtnFEMI"};
+  Credentials c;
+  c.aws_access_key_id = "AKIAEXAMPLE";
+  c.aws_secret_access_key = "wJalrXUtnFEMI";
+  s.authorization = c;
   EXPECT_EQ(render_redacted(s),
             "UNLOAD ('select 1') TO 's3://mybucket/unload/' CREDENTIALS "
             "'aws_access_key_id=AKIAEXAMPLE;aws_secret_access_key=***'");

@@ -7,6 +7,7 @@
 #include "unload/parse.h"
 #include "unload/sql_text.h"
 #include "unload/unload_spec.h"
+#include "unload/validate.h"
 
 namespace {
 
@@ -77,10 +78,11 @@ TEST(Parse, LiteralEscapesOfSection2_4) {
 }
 
 TEST(Parse, SyntaxErrorsNameThePosition) {
+  // A quoted string is named by its position only: one in the wrong place may be a secret.
   EXPECT_EQ(error_of("UNLOAD ('select 1) TO 's3://b/p'"),
             "parse UNLOAD: syntax error at or near \"s3\" at position 24");
   EXPECT_EQ(error_of("UNLOAD ('select 1"),
-            "parse UNLOAD: unterminated quoted string at or near \"'select 1\" at position 9");
+            "parse UNLOAD: unterminated quoted string at position 9");
   EXPECT_EQ(error_of("UNLOAD ('select 1') TO 's3://b/p' IAM_ROLE default FOO"),
             "parse UNLOAD: syntax error at or near \"FOO\" at position 52");
   EXPECT_EQ(error_of("UNLOAD ('select 1') TO 's3://b/p' IAM_ROLE default FORMAT AS TEXT"),
@@ -88,13 +90,13 @@ TEST(Parse, SyntaxErrorsNameThePosition) {
   EXPECT_EQ(error_of("UNLOAD ('select 1') TO"),
             "parse UNLOAD: syntax error at end of input at position 23");
   EXPECT_EQ(error_of("UNLOAD 'select 1' TO 's3://b/p'"),
-            "parse UNLOAD: syntax error at or near \"'select 1'\" at position 8");
+            "parse UNLOAD: syntax error at or near a quoted string at position 8");
   EXPECT_EQ(error_of("SELECT 1"), "parse UNLOAD: syntax error at or near \"SELECT\" at position 1");
   // E'…' does not exist on Redshift (NPGSQL-515).
   EXPECT_EQ(error_of("UNLOAD (E'select 1') TO 's3://b/p' IAM_ROLE default"),
             "parse UNLOAD: syntax error at or near \"E\" at position 9");
   EXPECT_EQ(error_of("UNLOAD ($$select 1$$) TO 's3://b/p' IAM_ROLE default"),
-            "parse UNLOAD: syntax error at or near \"$\" at position 9");
+            "parse UNLOAD: syntax error at or near a quoted string at position 9");
   EXPECT_EQ(error_of("UNLOAD ('x') TO 's3://b/p' IAM_ROLE default; HEADER"),
             "parse UNLOAD: syntax error at or near \"HEADER\" at position 46");
   EXPECT_EQ(error_of("UNLOAD ('x') /* open TO 's3://b/p'"),
@@ -102,7 +104,7 @@ TEST(Parse, SyntaxErrorsNameThePosition) {
   EXPECT_EQ(error_of("UNLOAD ('x') TO 's3://b/p' IAM_ROLE default MAXFILESIZE 5 TB"),
             "parse UNLOAD: syntax error at or near \"TB\" at position 59");
   EXPECT_EQ(error_of("UNLOAD ('x') TO 's3://b/p' IAM_ROLE default PARTITION BY ('col')"),
-            "parse UNLOAD: syntax error at or near \"'col'\" at position 59");
+            "parse UNLOAD: syntax error at or near a quoted string at position 59");
   EXPECT_EQ(error_of("UNLOAD ('x') TO 's3://b/p' IAM_ROLE default PARTITION BY (\"\")"),
             "parse UNLOAD: zero-length delimited identifier at position 59");
   EXPECT_EQ(error_of("UNLOAD ('x') TO 's3://b/p' IAM_ROLE default, , HEADER"),
@@ -142,6 +144,73 @@ TEST(Parse, SecretsAreRegisteredForRedaction) {
       "UNLOAD ('x') TO 's3://b/p' CREDENTIALS "
       "'aws_access_key_id=AKIAEXAMPLE;aws_secret_access_key=parse-test-secret-3'");
   EXPECT_EQ(cu::redact("parse-test-secret-3"), "***");
+}
+
+TEST(Parse, CredentialsAreSplitOnce) {
+  auto starts = [](const std::string& text, const std::string& prefix) {
+    return text.substr(0, prefix.size()) == prefix ? prefix : text;
+  };
+  std::string e = error_of("UNLOAD ('x') TO 's3://b/p' CREDENTIALS 'role=x'");
+  EXPECT_EQ(starts(e,
+                   "parse UNLOAD CREDENTIALS: item 1 of the CREDENTIALS string is not "
+                   "aws_iam_role=…, aws_access_key_id=…, aws_secret_access_key=…, token=… or "
+                   "master_symmetric_key=… at position 40; hint: "),
+            "parse UNLOAD CREDENTIALS: item 1 of the CREDENTIALS string is not "
+            "aws_iam_role=…, aws_access_key_id=…, aws_secret_access_key=…, token=… or "
+            "master_symmetric_key=… at position 40; hint: ");
+  e = error_of("UNLOAD ('x') TO 's3://b/p' CREDENTIALS 'token=a;token=b'");
+  EXPECT_EQ(
+      starts(e, "parse UNLOAD CREDENTIALS: 'token' given twice in CREDENTIALS at position 40;"),
+      "parse UNLOAD CREDENTIALS: 'token' given twice in CREDENTIALS at position 40;");
+  e = error_of("UNLOAD ('x') TO 's3://b/p' CREDENTIALS ''");
+  EXPECT_EQ(starts(e, "parse UNLOAD CREDENTIALS: the CREDENTIALS string is empty at position 40;"),
+            "parse UNLOAD CREDENTIALS: the CREDENTIALS string is empty at position 40;");
+}
+
+// Errors about credentials never quote a secret value, nor its first characters: not when
+// the statement is malformed around it, nor when the value is left unterminated.
+TEST(Parse, SecretsNeverInErrors) {
+  const std::string key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
+  const std::string head =
+      "UNLOAD ('select 1') TO 's3://bucket/p_' ACCESS_KEY_ID 'AKIAIOSFODNN7EXAMPLE' ";
+  const std::string cred = "UNLOAD ('select 1') TO 's3://bucket/p_' CREDENTIALS ";
+  const std::vector<std::string> statements = {
+      head + "SECRET_ACCESS_KEY '" + key,
+      head + "SECRET_ACCESS_KEY '" + key + "\\'",
+      head + "SECRET_ACCESS_KEY " + key,
+      head + "SECRET_ACCESS_KEY AS '" + key + "'",
+      head + "'" + key + "'",
+      head + "SECRET_ACCESS_KEY '" + key + "' '" + key + "'",
+      head + "SECRET_ACCESS_KEY '" + key + "' SECRET_ACCESS_KEY '" + key + "'",
+      head + "SESSION_TOKEN '" + key,
+      "UNLOAD ('select 1') TO 's3://bucket/p_' SESSION_TOKEN '" + key + "'",
+      "UNLOAD ('select 1') TO 's3://bucket/p_' MASTER_SYMMETRIC_KEY '" + key,
+      cred + "'aws_access_key_id=AKIAIOSFODNN7EXAMPLE;aws_secret_access_key=" + key,
+      cred + "'aws_access_key_id=AKIAIOSFODNN7EXAMPLE;" + key + "'",
+      cred + "'aws_access_key_id=AKIAIOSFODNN7EXAMPLE;aws_secret_access_key:" + key + "'",
+      cred + "'aws_access_key_id=AKIAIOSFODNN7EXAMPLE;" + key + "=x'",
+      cred + "'aws_access_key_id=AKIAIOSFODNN7EXAMPLE aws_secret_access_key=" + key + "'",
+      cred + "'aws_access_key_id=AKIAIOSFODNN7EXAMPLE,aws_secret_access_key=" + key + "'",
+      cred + "'aws_secret_access_key=" + key + "'",
+      cred + "'aws_iam_role=" + key + "'",
+      cred + key,
+      cred + "AS AS '" + key + "'",
+  };
+  for (const std::string& sql : statements) {
+    std::string message;  // stays empty if the statement is accepted
+    try {
+      validate(parse(sql));
+    } catch (const cu::Error& e) {
+      // The raw parts: what() is redacted for secrets already registered, and the point
+      // is that an unregistered (malformed) one is not quoted in the first place.
+      message = e.message() + " | " + e.hint() + " | " + e.resource();
+    }
+    EXPECT_NE(message, "") << sql;
+    for (size_t n = 4; n <= key.size(); ++n) {
+      ASSERT_EQ(message.find(key.substr(0, n)), std::string::npos) << sql << "\n" << message;
+    }
+    EXPECT_EQ(message.find("EXAMPLEKEY"), std::string::npos) << sql << "\n" << message;
+  }
 }
 
 TEST(SqlText, QuoteLiteralDoublesBackslashThenQuote) {

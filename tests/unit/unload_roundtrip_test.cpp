@@ -49,11 +49,11 @@ class Gen {
     return hostile(max_pieces);
   }
 
-  // A non-empty string without `sep` (chain elements, identifiers).
-  std::string without(char sep) {
+  // A non-empty string without any of `seps` (chain elements, identifiers, items).
+  std::string without(std::string_view seps) {
     for (;;) {
       std::string s = hostile(5);
-      std::erase(s, sep);
+      std::erase_if(s, [seps](char c) { return seps.find(c) != std::string_view::npos; });
       if (!s.empty()) return s;
     }
   }
@@ -84,20 +84,42 @@ class Gen {
       case 2: {
         IamRoleChain c;
         size_t n = 1 + below(10);
-        for (size_t i = 0; i < n; ++i) c.arns.push_back(without(','));
+        for (size_t i = 0; i < n; ++i) c.arns.push_back(without(","));
         s.authorization = c;
         break;
       }
       case 3:
         s.authorization = AccessKeys{hostile(3), hostile(3), maybe(3)};
         break;
-      default:
-        s.authorization = CredentialsString{hostile(6)};
+      default: {
+        // Any mix of the items; values hold anything but the `;` that separates them.
+        Credentials c;
+        do {
+          if (coin()) {
+            IamRoleChain chain;
+            size_t n = 1 + below(3);
+            for (size_t i = 0; i < n; ++i) chain.arns.push_back(without(",;"));
+            c.aws_iam_role = chain;
+          }
+          if (coin()) c.aws_access_key_id = without(";");
+          if (coin()) c.aws_secret_access_key = without(";");
+          if (coin()) c.token = without(";");
+          if (below(4) == 0) c.master_symmetric_key = without(";");
+        } while (c == Credentials{});
+        s.authorization = c;
         break;
+      }
     }
     s.format = static_cast<Format>(below(4));
     s.delimiter = maybe(1);
-    s.fixedwidth = maybe();
+    if (coin()) {
+      std::vector<FixedWidthColumn> fw;
+      size_t n = 1 + below(4);
+      for (size_t i = 0; i < n; ++i) {
+        fw.push_back({without(","), static_cast<std::uint32_t>(1 + below(999999999))});
+      }
+      s.fixedwidth = fw;
+    }
     s.null_as = maybe();
     s.header = coin();
     s.escape = coin();
@@ -111,7 +133,8 @@ class Gen {
       size_t n = 1 + below(4);
       for (size_t i = 0; i < n; ++i) {
         // Plain lower-case identifiers and anything else (which render() must quote).
-        p.columns.push_back(coin() ? "col_" + std::to_string(below(100)) : without('\0'));
+        p.columns.push_back(coin() ? "col_" + std::to_string(below(100))
+                                   : without(std::string_view("\0", 1)));
       }
       p.include = coin();
       s.partition_by = p;

@@ -101,12 +101,25 @@ TEST(Validate, ValuesAndRanges) {
             "ROWGROUPSIZE 16 MB is out of range; it must be between 32 MB and 128 MB");
   EXPECT_EQ(error_of("PARQUET ROWGROUPSIZE 129 MB"),
             "ROWGROUPSIZE 129 MB is out of range; it must be between 32 MB and 128 MB");
-  EXPECT_EQ(error_of("FIXEDWIDTH 'venueid'"),
+  // FIXEDWIDTH is split once, by parse() or the job's configuration (parse_fixedwidth).
+  auto fixedwidth_error = [](const char* text) {
+    try {
+      parse_fixedwidth(text);
+    } catch (const cu::Error& e) {
+      EXPECT_EQ(e.step(), "validate UNLOAD");
+      return e.message();
+    }
+    return std::string();
+  };
+  EXPECT_EQ(fixedwidth_error("venueid"),
             "invalid fixed-width specification 'venueid': 'venueid' is not col:width");
-  EXPECT_EQ(error_of("FIXEDWIDTH 'a:3,b:x'"),
+  EXPECT_EQ(fixedwidth_error("a:3,b:x"),
             "invalid fixed-width specification 'a:3,b:x': 'x' is not a width");
-  EXPECT_EQ(error_of("FIXEDWIDTH 'a:0'"),
+  EXPECT_EQ(fixedwidth_error("a:0"),
             "invalid fixed-width specification 'a:0': column 'a' has width 0");
+  UnloadSpec fw = parse(kHead + kRole);
+  fw.fixedwidth = {{"a", 3}, {"b", 0}};
+  EXPECT_EQ(error_of(fw), "FIXEDWIDTH 'a:3,b:0' is not col:width with a positive width");
   EXPECT_EQ(error_of("REGION 'US East'"), "'US East' is not an AWS region name");
 }
 
@@ -152,11 +165,15 @@ TEST(Validate, Authorization) {
   r.region = std::string(1 << 20, 'a');
   EXPECT_EQ(error_of(r).substr(0, 10), "'aaaaaaaaa");
   EXPECT_EQ(
-      error_of(parse(kHead + "CREDENTIALS 'aws_iam_role=arn:aws:iam::123456789012:role/A; x'")),
+      error_of(parse(kHead + "CREDENTIALS 'aws_access_key_id=AK IA;aws_secret_access_key=x'")),
       "the CREDENTIALS string must not contain spaces");
+  EXPECT_EQ(error_of(parse(kHead + "CREDENTIALS 'aws_access_key_id=;aws_secret_access_key=x'")),
+            "aws_access_key_id and aws_secret_access_key must not be empty");
+  EXPECT_EQ(error_of(parse(kHead + "CREDENTIALS 'aws_iam_role=arn:aws:iam::123456789012:role/A,"
+                                   "arn:aws:iam::1234:role/B'")),
+            "role 2 of aws_iam_role is not an IAM role ARN");
   EXPECT_EQ(error_of(parse(kHead + "CREDENTIALS 'aws_access_key_id=AKIA'")),
             "CREDENTIALS needs aws_iam_role, or both aws_access_key_id and aws_secret_access_key");
-  EXPECT_EQ(error_of(parse(kHead + "CREDENTIALS 'role=x'")), "unknown CREDENTIALS argument 'role'");
   EXPECT_EQ(error_of(parse(kHead + "CREDENTIALS 'aws_iam_role=arn:aws:iam::123456789012:role/A;"
                                    "aws_access_key_id=AKIA'")),
             "aws_iam_role cannot be combined with access keys or a token");
@@ -193,6 +210,10 @@ TEST(Validate, SelectAndDestination) {
   EXPECT_EQ(error_of(with("select 1", "S3://mybucket/p")), "");
 }
 
+bool has_outer_limit(std::string_view select) {
+  return query_shape(select, sql::Dialect::kRedshift).outer_limit;
+}
+
 TEST(Validate, OuterLimitIsFoundOnlyAtTopLevel) {
   EXPECT_TRUE(has_outer_limit("select * from t limit 10"));
   EXPECT_TRUE(has_outer_limit("SELECT a FROM t ORDER BY a\nLIMIT 5"));
@@ -210,6 +231,9 @@ TEST(Validate, OuterLimitIsFoundOnlyAtTopLevel) {
   EXPECT_FALSE(has_outer_limit("select a from t -- limit 10\n"));
   EXPECT_FALSE(has_outer_limit("select a from t /* limit 10 */"));
   EXPECT_TRUE(has_outer_limit("select 'a\\\\' from t limit 1"));  // '\\' ends the literal
+  // A comment nests: `limit 1` is inside it (the first `*/` closes the inner comment only).
+  EXPECT_FALSE(has_outer_limit("select a from t /* a /* b */ limit 1 */"));
+  EXPECT_FALSE(has_outer_limit("select $$ limit 1 $$, $q$ ' $q$ from t"));
 }
 
 TEST(Validate, PartitionByWithoutSchema) {
