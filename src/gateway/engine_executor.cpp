@@ -123,11 +123,11 @@ std::uint64_t EngineUnloadExecutor::execute(std::string_view statement, const Se
       writer = keys_provider(*k);
     } else {
       // validate() has checked: a role chain, or both keys.
-      const auto& c = std::get<unload::Credentials>(auth);
-      if (c.aws_iam_role) {
-        chain = c.aws_iam_role->arns;
+      const auto& cred = std::get<unload::Credentials>(auth);
+      if (cred.aws_iam_role) {
+        chain = cred.aws_iam_role->arns;
       } else {
-        writer = keys_provider({*c.aws_access_key_id, *c.aws_secret_access_key, c.token});
+        writer = keys_provider({*cred.aws_access_key_id, *cred.aws_secret_access_key, cred.token});
       }
     }
     if (!chain.empty()) {

@@ -79,8 +79,11 @@ expect sql-error-mid-stream 4 "unload $resource" -- --source "$CU_PG_CONNINFO" \
 expect not-a-select 2 "validate UNLOAD" -- --source "$CU_PG_CONNINFO" --query "delete from sales"
 expect not-a-select-hidden 2 "validate UNLOAD" -- --source "$CU_PG_CONNINFO" \
   --query "/* select */ (drop table sales)"
-expect two-statements 2 "check query --query" -- --source "$CU_PG_CONNINFO" \
+expect two-statements 2 "validate UNLOAD SELECT" -- --source "$CU_PG_CONNINFO" \
   --query "select 1; drop table sales"
+# PostgreSQL runs a data-modifying WITH even inside COPY; Redshift has none: refused.
+expect modifying-with 2 "validate UNLOAD SELECT" -- --source "$CU_PG_CONNINFO" \
+  --query "with d as (delete from sales returning *) select * from d"
 cu_assert_eq "$(cu_psql tickit -Atc 'select count(*) from sales')" "172456" "sales rows after the refused statements"
 
 # A folder that cannot be written: its parent is a regular file (fails even for root).
