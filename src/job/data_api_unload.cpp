@@ -17,8 +17,8 @@
 #include "base/log.h"
 #include "base/redact.h"
 #include "job/job_steps.h"
-#include "pg/query_check.h"
 #include "unload/mask.h"
+#include "unload/query_check.h"
 #include "unload/render.h"
 
 namespace cu::job {
@@ -230,7 +230,9 @@ void run_via_data_api(const JobConfig& job, AwsContext& aws, Report& report, std
     register_secret(salt);
     report.mask_salt = job.mask_salt ? "given" : "random";
     spec.select = step(report, "mask", caller_id, fmt::format("{} columns", job.mask.size()), [&] {
-      std::string inner = pg::checked_select(job.unload.select);
+      // The Data API runs the query on Redshift: read as Redshift reads it.
+      std::string inner =
+          unload::checked_select(job.unload.select, unload::sql::Dialect::kRedshift);
       auto columns = naming_refused_identity(
           aws, caller, [&] { return describe_columns(rd, job, inner, stop); });
       std::string sql = unload::mask_select(inner, columns, job.mask, salt);
