@@ -1,14 +1,15 @@
 #include "job/config.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
-#include <sstream>
 
 #include "base/error.h"
 #include "base/redact.h"
@@ -820,13 +821,48 @@ void load_query(JobConfig& job) {
 }
 
 std::string read_text_file(const std::string& path, std::string_view key) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below anyway.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
     bad(path, fmt::format("cannot read the {} file: {}", key, std::strerror(errno)));
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    bad(path, fmt::format("cannot read the {} file: {}", key, std::strerror(errno)));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    bad(path, fmt::format("the {} file is a directory", key), "give the path of a file");
+  }
+  if (!S_ISREG(st.st_mode)) {
+    bad(path, fmt::format("the {} file is not a regular file (a device, FIFO or socket)", key),
+        "give the path of a file");
+  }
+  if (static_cast<std::uint64_t>(st.st_size) > kMaxTextFile) {
+    bad(path, fmt::format("the {} file is larger than {} bytes", key, kMaxTextFile));
+  }
+  // Read at most one byte past the limit: a file growing while it is read is caught too.
+  std::string text;
+  char buffer[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      bad(path, fmt::format("cannot read the {} file: {}", key, std::strerror(errno)));
+    }
+    if (n == 0) {
+      return text;
+    }
+    text.append(buffer, static_cast<size_t>(n));
+    if (text.size() > kMaxTextFile) {
+      bad(path, fmt::format("the {} file is larger than {} bytes", key, kMaxTextFile));
+    }
+  }
 }
 
 }  // namespace cu::job

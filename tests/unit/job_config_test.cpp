@@ -1,6 +1,7 @@
 // JobConfig: the TOML job file, the Lambda's JSON event and the command-line flags give the
 // same keys; flags override the file; bad keys and values are usage errors naming the key.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -353,6 +354,43 @@ TEST(JobConfig, QueryFromFileIsReadNormalizedAndChecked) {
                             "/missing.sql: cannot read the query_file file: No such file or "
                             "directory");
   }
+}
+
+// query_file and --config read regular files of at most 1 MiB: /dev/zero used to be read
+// until memory ran out, a FIFO blocked for ever, a directory was "no source database".
+TEST(JobConfig, TextFilesAreRegularAndBounded) {
+  std::string dir = std::string(CU_BINARY_DIR) + "/job_config_test_files";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto refused = [](const std::string& path) -> std::string {
+    try {
+      read_text_file(path, "query_file");
+    } catch (const cu::Error& e) {
+      EXPECT_EQ(e.exit_code(), 2);
+      return e.what();
+    }
+    return "read";
+  };
+  EXPECT_EQ(refused("/dev/zero"),
+            "configure /dev/zero: the query_file file is not a regular file (a device, FIFO or "
+            "socket); hint: give the path of a file");
+  std::string fifo = dir + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(refused(fifo), "configure " + fifo +
+                               ": the query_file file is not a regular file (a device, FIFO or "
+                               "socket); hint: give the path of a file");
+  EXPECT_EQ(
+      refused(dir),
+      "configure " + dir + ": the query_file file is a directory; hint: give the path of a file");
+
+  std::string big = dir + "/big.sql", limit = dir + "/limit.sql";
+  std::string text = "select 1" + std::string(kMaxTextFile - 8, ' ');
+  std::ofstream(limit) << text;
+  std::ofstream(big) << text << ' ';
+  EXPECT_EQ(read_text_file(limit, "query_file"), text);
+  EXPECT_EQ(refused(big),
+            "configure " + big + ": the query_file file is larger than 1048576 bytes");
+  std::filesystem::remove_all(dir);
 }
 
 TEST(JobConfig, ParsedJsonEventGivesTheSameValues) {
