@@ -283,6 +283,9 @@ HttpResponse HttpClient::send(const HttpRequest& req, const HttpBody* body, cons
   add_header("Accept:");
 
   curl_easy_setopt(curl, CURLOPT_URL, req.url.c_str());
+  // The path as written: an S3 key is signed and reported as it is, so "." and ".."
+  // segments must not be resolved into another key (or, path-style, another bucket).
+  curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);

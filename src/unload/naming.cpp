@@ -29,6 +29,24 @@ Destination parse_destination(std::string_view to) {
     throw bad("the S3 URL has no bucket", "give s3://bucket/prefix");
   }
   std::string prefix = slash == std::string_view::npos ? "" : std::string(rest.substr(slash + 1));
+  // Keys are folders to every reader (the console, the CLI, Athena, HTTP libraries that
+  // resolve dot segments): an empty, "." or ".." segment names another place than the key.
+  // The last segment is the file-name prefix; it may be empty (a prefix ending in "/").
+  for (size_t start = 0; !prefix.empty();) {
+    size_t end = prefix.find('/', start);
+    std::string_view segment(prefix.data() + start,
+                             (end == std::string::npos ? prefix.size() : end) - start);
+    if (segment == "." || segment == ".." || (segment.empty() && end != std::string::npos)) {
+      throw bad(segment.empty() ? "the key prefix has an empty segment (\"//\" or a leading \"/\")"
+                                : fmt::format("the key prefix has a \"{}\" segment", segment),
+                "write the prefix without empty, \".\" or \"..\" segments: "
+                "s3://bucket/folder/name_");
+    }
+    if (end == std::string::npos) {
+      break;
+    }
+    start = end + 1;
+  }
   return Destination{true, std::string(bucket), std::move(prefix)};
 }
 

@@ -31,7 +31,8 @@ struct Destination {
 };
 
 // Throws cu::Error(kUsage, "parse destination", to, …) for an empty TO, `s3://` without a
-// bucket, or another URL scheme.
+// bucket, another URL scheme, or a key prefix with an empty ("//", a leading "/"), "." or
+// ".." segment (the one check of S3 keys; unload::validate calls it too).
 Destination parse_destination(std::string_view to);
 
 // "s3://bucket/<key>" for S3, the key itself (a path) for a local destination.

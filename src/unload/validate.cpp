@@ -8,6 +8,7 @@
 #include <set>
 
 #include "base/error.h"
+#include "unload/naming.h"
 #include "unload/sql_text.h"
 
 namespace cu::unload {
@@ -91,6 +92,7 @@ void check_destination(const std::string& to, bool for_redshift) {
     if (bucket.size() > 8 && bucket.ends_with("-s3alias")) {
       reject("TO", "S3 access point aliases are not supported as the UNLOAD destination");
     }
+    parse_destination(to);  // the key prefix's segments
     return;
   }
   if (for_redshift) {

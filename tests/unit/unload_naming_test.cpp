@@ -92,4 +92,32 @@ TEST(Naming, Destinations) {
   }
 }
 
+// A key with "." / ".." / empty segments is another place to every reader that resolves
+// them (libcurl did: the object landed elsewhere than signed, listed and reported).
+TEST(Naming, KeyPrefixSegmentsAreRefused) {
+  EXPECT_EQ(parse_destination("s3://b/a.b/..x/x..y/.hidden_").prefix, "a.b/..x/x..y/.hidden_");
+  EXPECT_EQ(parse_destination("s3://b/a/b/").prefix, "a/b/");
+  for (const char* to : {"s3://b/a/../c/x_", "s3://b/./x_", "s3://b/a/..", "s3://b/a/.",
+                         "s3://b/a//x_", "s3://b//x_", "s3://b/..", "s3://b/a/.//"}) {
+    try {
+      parse_destination(to);
+      ADD_FAILURE() << to;
+    } catch (const cu::Error& e) {
+      EXPECT_EQ(e.exit_code(), 2) << to;
+      EXPECT_EQ(e.step(), "parse destination") << to;
+      EXPECT_TRUE(e.message().starts_with("the key prefix has ")) << e.what();
+    }
+  }
+  try {
+    parse_destination("s3://b/a/../c/x_");
+  } catch (const cu::Error& e) {
+    EXPECT_STREQ(
+        e.what(),
+        "parse destination s3://b/a/../c/x_: the key prefix has a \"..\" segment; hint: "
+        "write the prefix without empty, \".\" or \"..\" segments: s3://bucket/folder/name_");
+  }
+  // Local paths are the file system's business.
+  EXPECT_EQ(parse_destination("out/../x_").prefix, "out/../x_");
+}
+
 }  // namespace
