@@ -10,8 +10,9 @@
 
 namespace cu {
 
-// Registers a secret value. Values shorter than 4 characters are ignored (they would
-// redact ordinary text); thread-safe.
+// Registers a secret value, and the forms it takes when rendered: quoted in SQL (' doubled,
+// once, and twice as inside UNLOAD ('…')) and escaped in JSON (\" and \\). Values shorter
+// than 4 characters are ignored (they would redact ordinary text); thread-safe.
 void register_secret(std::string_view value);
 
 // Returns `text` with every registered secret replaced by "***".

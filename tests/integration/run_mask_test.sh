@@ -95,3 +95,33 @@ if grep -rlF -- "$salt" "$out" | grep -v '/job.toml$'; then
   cu_fail "the salt leaked into the files above"
 fi
 cu_note "the salt is in no file, report or message"
+
+# A salt with ' and ": the redactor knows its SQL-quoted and JSON-escaped forms too (the
+# masked query in -v output holds it with ' doubled; a report, with " escaped).
+qsalt="cu-q'uo\"te-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+(
+  umask 077
+  printf 'mask_salt = %s\n' "$(python3 -c 'import json, sys; print(json.dumps(sys.argv[1]))' "$qsalt")" >"$out/quoted.toml"
+)
+"$CROSSUNLOAD" run --config "$out/quoted.toml" --source "$CU_PG_CONNINFO" \
+  --query "select 'a@b.c'::varchar as email" --mask email=hash --to "$out/quoted/x_" \
+  --format csv --no-parallel --report - -v >"$out/quoted.out" 2>"$out/quoted.err" ||
+  cu_fail "unload with a quoted salt failed: $(cat "$out/quoted.err")"
+grep -q 'masked query: .*md5(' "$out/quoted.err" || cu_fail "-v did not show the masked query: $(cat "$out/quoted.err")"
+want_qhash=$(cu_psql tickit -Atc "select md5(\$s\$$qsalt\$s\$ || 'a@b.c')")
+cu_assert_eq "$(cat "$out/quoted/x_000")" "$want_qhash" "hash with the quoted salt"
+python3 - "$qsalt" "$out/quoted.out" "$out/quoted.err" <<'PY' || cu_fail "the quoted salt leaked"
+import json, sys
+salt = sys.argv[1]
+sql = salt.replace("'", "''")
+forms = {salt, sql, sql.replace("'", "''")}
+forms |= {json.dumps(f)[1:-1] for f in list(forms)}
+forms |= {json.dumps(f)[1:-1] for f in list(forms)}
+core = salt[len("cu-q'uo\"te-"):]  # the random part, in any rendering
+for path in sys.argv[2:]:
+    text = open(path, encoding="utf-8", errors="replace").read()
+    for f in forms | {core}:
+        assert f not in text, f"{f!r} in {path}: {text[:2000]}"
+print(f"checked {len(forms)} forms of the salt")
+PY
+cu_note "a salt with ' and \" is in no output in any of its rendered forms"
