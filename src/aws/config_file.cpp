@@ -8,29 +8,13 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "base/strings.h"
 
 extern char** environ;  // NOLINT: POSIX
 
 namespace cu::aws {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 cu::Error syntax_error(const std::string& path, int line, std::string message) {
   return cu::Error(cu::ErrorKind::kUsage, "read AWS config", fmt::format("{}:{}", path, line),

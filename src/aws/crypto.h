@@ -1,13 +1,15 @@
 #pragma once
-// SHA-256, HMAC-SHA256 and hex encoding over OpenSSL's EVP interface: the primitives SigV4
-// and S3 (Content-MD5 aside) need. Raw digests are returned as byte strings; hex() turns
-// them into the lowercase hex AWS expects.
+// SHA-256 and HMAC-SHA256 over OpenSSL's EVP interface: the primitives SigV4 and S3
+// (Content-MD5 aside) need. Raw digests are returned as byte strings; cu::hex
+// (base/strings.h) turns them into the lowercase hex AWS expects.
 //
 //   std::string key = cu::aws::hmac_sha256("AWS4" + secret, "20150830");
-//   std::string h = cu::aws::hex(cu::aws::sha256(body));  // == sha256_hex(body)
+//   std::string h = cu::hex(cu::aws::sha256(body));  // == sha256_hex(body)
 
 #include <string>
 #include <string_view>
+
+#include "base/strings.h"
 
 struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX, kept out of this header
 
@@ -18,9 +20,6 @@ std::string sha256(std::string_view data);
 
 // Raw 32-byte HMAC-SHA256 of `data` under `key`.
 std::string hmac_sha256(std::string_view key, std::string_view data);
-
-// Lowercase hex of arbitrary bytes.
-std::string hex(std::string_view bytes);
 
 // Incremental SHA-256, for payloads hashed while they stream (S3 parts).
 class Sha256 {

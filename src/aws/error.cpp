@@ -8,25 +8,10 @@
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 
+#include "base/strings.h"
+
 namespace cu::aws {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 // The JSON protocol's __type may be "com.amazonaws.secretsmanager#ResourceNotFoundException"
 // or "ResourceNotFoundException:http://internal.amazon.com/…"; the code is the bare name.

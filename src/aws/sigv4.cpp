@@ -8,6 +8,7 @@
 
 #include "aws/crypto.h"
 #include "base/error.h"
+#include "base/strings.h"
 
 namespace cu::aws {
 
@@ -53,9 +54,7 @@ UrlParts split_url(std::string_view url) {
       host.resize(colon);
     }
   }
-  std::transform(host.begin(), host.end(), host.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  u.host_header = host;
+  u.host_header = lower(host);
   auto q = rest.find('?');
   u.path = std::string(rest.substr(0, q));
   if (q != std::string_view::npos) {
@@ -65,13 +64,6 @@ UrlParts split_url(std::string_view url) {
     u.path = "/";
   }
   return u;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
 }
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }

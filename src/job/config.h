@@ -24,6 +24,7 @@
 #include <variant>
 #include <vector>
 
+#include "base/strings.h"
 #include "unload/mask.h"
 #include "unload/query_check.h"
 #include "unload/unload_spec.h"
@@ -33,6 +34,8 @@ namespace cu::job {
 // How the result is produced: `server` sends UNLOAD to Redshift; `client` runs the query
 // and writes the objects itself; `auto` picks server on Redshift, client elsewhere.
 enum class Mode { kAuto, kServer, kClient };
+inline constexpr Keyword<Mode> kModeWords[] = {
+    {Mode::kAuto, "auto"}, {Mode::kServer, "server"}, {Mode::kClient, "client"}};
 const char* to_string(Mode m);
 // How the query is read: Redshift SQL in server mode, PostgreSQL's in client mode; in auto
 // mode either, until the source is known (unload/query_check.h).

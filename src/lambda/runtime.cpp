@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/redact.h"
+#include "base/strings.h"
 #include "base/syntax_error.h"
 
 namespace cu::lambda {
@@ -27,13 +28,6 @@ struct Response {
   std::string body;
 };
 
-std::string lower(std::string s) {
-  for (auto& c : s) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return s;
-}
-
 size_t on_body(char* data, size_t size, size_t n, void* user) {
   static_cast<std::string*>(user)->append(data, size * n);
   return size * n;
@@ -43,11 +37,9 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
   std::string line(data, size * n);
   auto colon = line.find(':');
   if (colon != std::string::npos) {
-    std::string value = line.substr(colon + 1);
-    auto b = value.find_first_not_of(" \t");
-    auto e = value.find_last_not_of(" \t\r\n");
-    value = b == std::string::npos ? "" : value.substr(b, e - b + 1);
-    (*static_cast<std::map<std::string, std::string>*>(user))[lower(line.substr(0, colon))] = value;
+    std::string_view value = trim(std::string_view(line).substr(colon + 1));
+    (*static_cast<std::map<std::string, std::string>*>(user))[lower(line.substr(0, colon))] =
+        std::string(value);
   }
   return size * n;
 }

@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "base/strings.h"
 #include "unload/sql_text.h"
 
 namespace cu::unload {
@@ -64,18 +65,8 @@ std::string render_impl(const UnloadSpec& s, bool redact) {
     }
   }
 
-  switch (s.format) {
-    case Format::kText:
-      break;
-    case Format::kCsv:
-      opt("FORMAT AS CSV");
-      break;
-    case Format::kJson:
-      opt("FORMAT AS JSON");
-      break;
-    case Format::kParquet:
-      opt("FORMAT AS PARQUET");
-      break;
+  if (s.format != Format::kText) {  // text is the default and has no keyword
+    opt("FORMAT AS " + upper(to_string(s.format)));
   }
   if (s.partition_by) {
     std::string cols;
@@ -111,18 +102,8 @@ std::string render_impl(const UnloadSpec& s, bool redact) {
   if (s.master_symmetric_key) {
     opt("MASTER_SYMMETRIC_KEY " + secret(*s.master_symmetric_key));
   }
-  switch (s.compression) {
-    case Compression::kNone:
-      break;
-    case Compression::kGzip:
-      opt("GZIP");
-      break;
-    case Compression::kBzip2:
-      opt("BZIP2");
-      break;
-    case Compression::kZstd:
-      opt("ZSTD");
-      break;
+  if (s.compression != Compression::kNone) {
+    opt(upper(to_string(s.compression)));  // GZIP, BZIP2, ZSTD
   }
   if (s.addquotes) {
     opt("ADDQUOTES");

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "base/strings.h"
+
 namespace cu::unload {
 
 std::string quote_literal(std::string_view text) {
@@ -71,19 +73,6 @@ std::string shortest_decimal(std::uint64_t bytes, std::uint64_t unit) {
     }
   }
   return {};  // unreachable: 10^20 is a multiple of 2^20 and 2^30 / 10^20 < 1
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 }  // namespace

@@ -7,45 +7,10 @@
 
 namespace cu::unload {
 
-const char* to_string(Format f) {
-  switch (f) {
-    case Format::kText:
-      return "text";
-    case Format::kCsv:
-      return "csv";
-    case Format::kJson:
-      return "json";
-    case Format::kParquet:
-      return "parquet";
-  }
-  return "?";
-}
-
-const char* to_string(Compression c) {
-  switch (c) {
-    case Compression::kNone:
-      return "none";
-    case Compression::kGzip:
-      return "gzip";
-    case Compression::kBzip2:
-      return "bzip2";
-    case Compression::kZstd:
-      return "zstd";
-  }
-  return "?";
-}
-
-const char* to_string(Manifest m) {
-  switch (m) {
-    case Manifest::kNone:
-      return "none";
-    case Manifest::kPlain:
-      return "plain";
-    case Manifest::kVerbose:
-      return "verbose";
-  }
-  return "?";
-}
+// The tables' words are string literals, so .data() is terminated.
+const char* to_string(Format f) { return keyword_of(kFormatWords, f).data(); }
+const char* to_string(Compression c) { return keyword_of(kCompressionWords, c).data(); }
+const char* to_string(Manifest m) { return keyword_of(kManifestWords, m).data(); }
 
 std::vector<FixedWidthColumn> parse_fixedwidth(std::string_view text) {
   std::vector<FixedWidthColumn> out;

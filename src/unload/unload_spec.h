@@ -24,6 +24,8 @@
 #include <variant>
 #include <vector>
 
+#include "base/strings.h"
+
 namespace cu::unload {
 
 // Output format. Text (pipe-delimited) is the default and has no keyword (spec §1.3).
@@ -117,6 +119,18 @@ struct UnloadSpec {
 };
 
 // Lower-case names used in messages, configuration values and docs: "text", "csv", …
+// Upper-cased, a format's or compression's word is its UNLOAD keyword (except "text" and
+// "none", which have none).
+inline constexpr Keyword<Format> kFormatWords[] = {{Format::kText, "text"},
+                                                   {Format::kCsv, "csv"},
+                                                   {Format::kJson, "json"},
+                                                   {Format::kParquet, "parquet"}};
+inline constexpr Keyword<Compression> kCompressionWords[] = {{Compression::kNone, "none"},
+                                                             {Compression::kGzip, "gzip"},
+                                                             {Compression::kBzip2, "bzip2"},
+                                                             {Compression::kZstd, "zstd"}};
+inline constexpr Keyword<Manifest> kManifestWords[] = {
+    {Manifest::kNone, "none"}, {Manifest::kPlain, "plain"}, {Manifest::kVerbose, "verbose"}};
 const char* to_string(Format f);
 const char* to_string(Compression c);
 const char* to_string(Manifest m);

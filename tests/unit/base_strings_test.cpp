@@ -1,0 +1,58 @@
+#include <gtest/gtest.h>
+
+#include "base/strings.h"
+
+namespace {
+
+TEST(Strings, LowerAndUpperFoldAsciiOnly) {
+  EXPECT_EQ(cu::lower("GZIP Csv_1"), "gzip csv_1");
+  EXPECT_EQ(cu::upper("parquet-x"), "PARQUET-X");
+  // Bytes of UTF-8 text are left alone whatever the locale.
+  EXPECT_EQ(cu::lower("\xC3\x89T\xC3\x89"), "\xC3\x89t\xC3\x89");
+  EXPECT_TRUE(cu::iequals("Content-Length", "content-LENGTH"));
+  EXPECT_FALSE(cu::iequals("abc", "abcd"));
+  EXPECT_FALSE(cu::iequals("a-b", "a_b"));
+}
+
+TEST(Strings, TrimRemovesEveryKindOfBlankAtTheEndsOnly) {
+  EXPECT_EQ(cu::trim(" \t\r\n\v\fa b\t \n"), "a b");
+  EXPECT_EQ(cu::trim("   "), "");
+  EXPECT_EQ(cu::trim(""), "");
+  EXPECT_EQ(cu::trim("x"), "x");
+}
+
+TEST(Strings, SplitKeepsEveryPiece) {
+  EXPECT_EQ(cu::split("a,,b", ','), (std::vector<std::string>{"a", "", "b"}));
+  EXPECT_EQ(cu::split("", ','), (std::vector<std::string>{""}));
+  EXPECT_EQ(cu::split("a;", ';'), (std::vector<std::string>{"a", ""}));
+  EXPECT_EQ(cu::split(" a ", ','), (std::vector<std::string>{" a "}));
+}
+
+TEST(Strings, SplitTrimmedDropsBlankPieces) {
+  EXPECT_EQ(cu::split_trimmed(" a, ,b ,", ','), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(cu::split_trimmed("", ',').empty());
+  EXPECT_TRUE(cu::split_trimmed(" , ", ',').empty());
+}
+
+TEST(Strings, HexIsLowerCaseTwoDigitsPerByte) {
+  EXPECT_EQ(cu::hex(std::string_view("\x00\x01\xab\xff", 4)), "0001abff");
+  EXPECT_EQ(cu::hex(""), "");
+  std::string s = "x=";
+  cu::append_hex(s, "\x10");
+  EXPECT_EQ(s, "x=10");
+}
+
+enum class Color { kRed, kGreen, kBlue };
+constexpr cu::Keyword<Color> kColorWords[] = {
+    {Color::kRed, "red"}, {Color::kGreen, "green"}, {Color::kBlue, "blue"}};
+
+TEST(Strings, KeywordTablesReadBothWays) {
+  static_assert(cu::keyword_of(kColorWords, Color::kGreen) == "green");
+  static_assert(cu::from_keyword(kColorWords, "blue") == Color::kBlue);
+  EXPECT_EQ(cu::from_keyword(kColorWords, "Blue"), std::nullopt);
+  EXPECT_EQ(cu::keyword_of(kColorWords, static_cast<Color>(7)), "?");
+  EXPECT_EQ(cu::keyword_list(kColorWords), "red | green | blue");
+  EXPECT_EQ(cu::keyword_list(kColorWords, ", "), "red, green, blue");
+}
+
+}  // namespace
