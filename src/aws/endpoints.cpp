@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 
+#include "aws/names.h"
 #include "base/error.h"
 
 namespace cu::aws {
@@ -142,7 +143,7 @@ ResolvedEndpoint resolve_endpoint(std::string_view service, const std::string& r
     out.signing_name = std::string(s.signing_name);
     // Signed for the resolved region; emulators accept any, and us-east-1 stands in when
     // none is set.
-    out.region = region.empty() ? "us-east-1" : region;
+    out.region = region_or_default(region);
     out.configured = true;
     out.origin = std::move(origin);
     return out;

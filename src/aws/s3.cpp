@@ -5,6 +5,7 @@
 
 #include <pugixml.hpp>
 
+#include "aws/names.h"
 #include "aws/sigv4.h"
 #include "base/log.h"
 
@@ -168,9 +169,7 @@ std::vector<MultipartUploadInfo> parse_list_multipart_uploads(std::string_view x
 
 S3Client::S3Client(S3Options options, CredentialsProviderPtr credentials)
     : options_(std::move(options)), credentials_(std::move(credentials)) {
-  if (options_.region.empty()) {
-    options_.region = "us-east-1";
-  }
+  options_.region = region_or_default(options_.region);
   while (!options_.endpoint_url.empty() && options_.endpoint_url.back() == '/') {
     options_.endpoint_url.pop_back();
   }

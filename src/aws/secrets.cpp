@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "aws/names.h"
 #include "base/redact.h"
 
 namespace cu::aws {
@@ -83,7 +84,7 @@ std::string base64_decode(std::string_view text) {
 
 ServiceEndpoint secretsmanager_endpoint(const std::string& region,
                                         const std::string& endpoint_url) {
-  std::string r = region.empty() ? "us-east-1" : region;
+  std::string r = region_or_default(region);
   std::string url = endpoint_url;
   if (url.empty()) {
     std::string domain = r.starts_with("cn-") ? "amazonaws.com.cn" : "amazonaws.com";

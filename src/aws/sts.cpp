@@ -6,6 +6,7 @@
 #include <pugixml.hpp>
 
 #include "aws/endpoints.h"
+#include "aws/names.h"
 #include "aws/role_chain.h"
 #include "aws/sigv4.h"
 #include "base/redact.h"
@@ -50,7 +51,7 @@ ServiceEndpoint sts_endpoint(const std::string& region, const std::string& endpo
     url = region.empty() ? "https://sts.amazonaws.com"
                          : fmt::format("https://sts.{}.{}", region, domain);
   }
-  return ServiceEndpoint{"sts", region.empty() ? "us-east-1" : region, url};
+  return ServiceEndpoint{"sts", region_or_default(region), url};
 }
 
 std::chrono::system_clock::time_point parse_iso8601(std::string_view text) {
@@ -194,10 +195,8 @@ CallerIdentity StsClient::get_caller_identity() const {
 AssumeRoleFn sts_assume_role(const Environment& env, const SharedConfig& config,
                              RetryPolicy retry) {
   return [env, config, retry](const AssumeRoleCall& call) -> Credentials {
-    std::string region = call.region.empty() ? resolve_region(env, config) : call.region;
-    if (region.empty()) {
-      region = "us-east-1";
-    }
+    std::string region =
+        region_or_default(call.region.empty() ? resolve_region(env, config) : call.region);
     ResolvedEndpoint ep = resolve_endpoint("sts", region, env, config);
     StsClient sts(ServiceEndpoint{ep.signing_name, ep.region, ep.url},
                   fixed_credentials(call.source, call.source_description), retry);

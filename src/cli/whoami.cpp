@@ -13,6 +13,7 @@
 #include "aws/credentials.h"
 #include "aws/endpoints.h"
 #include "aws/error.h"
+#include "aws/names.h"
 #include "aws/role_chain.h"
 #include "aws/sts.h"
 #include "base/error.h"
@@ -58,10 +59,8 @@ int run_whoami(const WhoamiOptions& o) {
     profile = o.profile;
   }
   SharedConfig config = SharedConfig::load(env, profile);
-  std::string region = o.region.empty() ? resolve_region(env, config) : o.region;
-  if (region.empty()) {
-    region = "us-east-1";
-  }
+  std::string region =
+      aws::region_or_default(o.region.empty() ? resolve_region(env, config) : o.region);
   ResolvedEndpoint ep = resolve_endpoint("sts", region, env, config);
   ServiceEndpoint sts_ep{ep.signing_name, ep.region, ep.url};
 

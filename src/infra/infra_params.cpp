@@ -8,7 +8,9 @@
 #include <regex>
 #include <sstream>
 
+#include "aws/names.h"
 #include "base/error.h"
+#include "base/strings.h"
 
 namespace cu::infra {
 
@@ -66,13 +68,8 @@ std::vector<std::string> get_list(const toml::table& t, std::string_view key,
     return out;
   }
   auto add_csv = [&](const std::string& s) {
-    std::stringstream ss(s);
-    for (std::string item; std::getline(ss, item, ',');) {
-      auto b = item.find_first_not_of(" \t");
-      auto e = item.find_last_not_of(" \t");
-      if (b != std::string::npos) {
-        out.push_back(item.substr(b, e - b + 1));
-      }
+    for (std::string& item : split_trimmed(s, ',')) {
+      out.push_back(std::move(item));
     }
   };
   if (auto s = n->value<std::string>()) {
@@ -91,19 +88,15 @@ std::vector<std::string> get_list(const toml::table& t, std::string_view key,
   return out;
 }
 
-struct RoleArn {
-  std::string partition, account, name;
-};
+using aws::RoleArn;
 
 RoleArn parse_role_arn(const std::string& arn, const std::string& origin, const std::string& key) {
-  static const std::regex re(
-      R"(^arn:(aws[a-z-]*):iam::(\d{12}):role/(?:[\w+=,.@/-]*/)?([\w+=,.@-]{1,64})$)");
-  std::smatch m;
-  if (!std::regex_match(arn, m, re)) {
+  auto role = aws::parse_role_arn(arn);
+  if (!role) {
     throw usage(origin, key, fmt::format("'{}' is not an IAM role ARN", arn))
         .with_hint("expected arn:aws:iam::<12-digit account>:role/<name>");
   }
-  return {m[1], m[2], m[3]};
+  return *role;
 }
 
 void set_account(std::string& slot, const std::string& value, const std::string& what,
@@ -329,10 +322,7 @@ InfraParams load_infra_params(const std::filesystem::path& job_file) {
 }
 
 void validate(const InfraParams& p, const std::string& origin) {
-  static const std::regex account(R"(^\d{12}$)");
-  static const std::regex region(R"(^[a-z]{2}(-[a-z]+)+-\d$)");
   static const std::regex bucket(R"(^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$)");
-  static const std::regex role_name(R"(^[\w+=,.@-]{1,64}$)");
   static const std::regex external_id(R"(^[\w+=,.@:/-]{2,1224}$)");
   static const std::regex stack(R"(^[A-Za-z][A-Za-z0-9-]{0,120}$)");
   static const std::regex function(R"(^[A-Za-z0-9_-]{1,64}$)");
@@ -344,15 +334,15 @@ void validate(const InfraParams& p, const std::string& origin) {
       throw usage(origin, key, message).with_hint(hint);
     }
   };
-  need(std::regex_match(p.dev_account_id, account), "infra.dev_account_id",
+  need(aws::is_account_id(p.dev_account_id), "infra.dev_account_id",
        p.dev_account_id.empty() ? "missing" : "'" + p.dev_account_id + "' is not 12 digits",
        "give [infra] dev_account_id or the DEV S3-Write-Role as iam_role's second ARN");
-  need(std::regex_match(p.prod_account_id, account), "infra.prod_account_id",
+  need(aws::is_account_id(p.prod_account_id), "infra.prod_account_id",
        p.prod_account_id.empty() ? "missing" : "'" + p.prod_account_id + "' is not 12 digits",
        "give [infra] prod_account_id or secret_role_arn");
   need(p.dev_account_id != p.prod_account_id, "infra.dev_account_id",
        "DEV and PROD are the same account", "the pattern spans two accounts");
-  need(std::regex_match(p.region, region), "region",
+  need(aws::is_region(p.region), "region",
        p.region.empty() ? "missing" : "'" + p.region + "' is not an AWS region",
        "e.g. region = \"eu-central-1\"");
   need(
@@ -370,7 +360,7 @@ void validate(const InfraParams& p, const std::string& origin) {
        "SM-Read-Role's trust policy requires it: external_id = \"<2-1224 characters>\"");
   for (const auto* n :
        {&p.lambda_role_name, &p.secret_role_name, &p.redshift_role_name, &p.write_role_name}) {
-    need(std::regex_match(*n, role_name), "role name", "'" + *n + "' is not a valid role name",
+    need(aws::is_role_name(*n), "role name", "'" + *n + "' is not a valid role name",
          "1-64 letters, digits or +=,.@_-");
   }
   need(std::regex_match(p.stack_name, stack), "infra.stack_name",

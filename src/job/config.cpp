@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "aws/names.h"
 #include "base/error.h"
 #include "base/redact.h"
 #include "base/syntax_error.h"
@@ -361,7 +362,7 @@ void register_conninfo_secrets(std::string_view c) {
 }
 
 void check_role_arn(const char* key, const std::string& arn) {
-  if (!unload::is_iam_role_arn(arn)) {
+  if (!aws::is_role_arn(arn)) {
     bad(key, fmt::format("'{}' is not an IAM role ARN", arn),
         "expected arn:<partition>:iam::<12-digit account>:role/<name>");
   }

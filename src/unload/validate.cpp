@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
 #include <set>
 
+#include "aws/names.h"
 #include "base/error.h"
 #include "unload/naming.h"
 #include "unload/sql_text.h"
@@ -117,7 +117,7 @@ void check_role_chain(const std::vector<std::string>& arns, const char* option) 
       reject(option, "the role chain must not contain spaces",
              "write 'arn:aws:iam::111111111111:role/A,arn:aws:iam::222222222222:role/B'");
     }
-    if (!is_iam_role_arn(arns[i])) {
+    if (!aws::is_role_arn(arns[i])) {
       // Inside CREDENTIALS, which holds secrets, values are named by their place only.
       std::string which = std::string_view(option) == "CREDENTIALS"
                               ? fmt::format("role {} of aws_iam_role", i + 1)
@@ -163,16 +163,6 @@ void check_size(const std::optional<std::uint64_t>& v, const char* option, std::
 }
 
 }  // namespace
-
-bool is_iam_role_arn(std::string_view arn) {
-  // std::regex recurses per character: bound the input (IAM allows 2048) before matching,
-  // since the gateway validates whatever a client sends.
-  if (arn.size() > 2048) {
-    return false;
-  }
-  static const std::regex re(R"(arn:aws(-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=.@_/-]+)");
-  return std::regex_match(arn.begin(), arn.end(), re) && !arn.ends_with("/");
-}
 
 void validate(const UnloadSpec& s, const ValidateOptions& options) {
   check_unload_select(s.select, options.query_dialect);
@@ -289,8 +279,7 @@ void validate(const UnloadSpec& s, const ValidateOptions& options) {
   }
 
   if (s.region) {
-    static const std::regex re(R"([a-z]{2}(-[a-z]+)+-[0-9]+)");
-    if (s.region->size() > 64 || !std::regex_match(*s.region, re)) {
+    if (!aws::is_region(*s.region)) {
       reject("REGION", fmt::format("'{}' is not an AWS region name", *s.region),
              "e.g. REGION 'us-east-1'");
     }

@@ -38,9 +38,6 @@ inline constexpr std::uint64_t kMinRowGroupSize = 32ull << 20;
 inline constexpr std::uint64_t kMaxRowGroupSize = 128ull << 20;
 inline constexpr size_t kMaxRoleChain = 10;
 
-// True for `arn:<partition>:iam::<12 digits>:role/<path/name>`.
-bool is_iam_role_arn(std::string_view arn);
-
 // One column of the query's result: its name and its type as the database names it
 // (`integer`, `character varying(20)`, `time without time zone`, `varbyte`, …).
 struct ResultColumn {

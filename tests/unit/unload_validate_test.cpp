@@ -1,6 +1,7 @@
 // validate() and validate_columns(): each rule of spec §1.2–1.5 and §3 with its message.
 #include <gtest/gtest.h>
 
+#include "aws/names.h"
 #include "base/error.h"
 #include "unload/parse.h"
 #include "unload/validate.h"
@@ -160,7 +161,7 @@ TEST(Validate, Authorization) {
   EXPECT_EQ(error_of(parse(kHead + "IAM_ROLE ''")), "the IAM role is empty");
   // Huge hostile values are rejected, not matched character by character.
   std::string huge = "arn:aws:iam::123456789012:role/" + std::string(1 << 20, 'a');
-  EXPECT_FALSE(is_iam_role_arn(huge));
+  EXPECT_FALSE(cu::aws::is_role_arn(huge));
   UnloadSpec r = parse(kHead + kRole);
   r.region = std::string(1 << 20, 'a');
   EXPECT_EQ(error_of(r).substr(0, 10), "'aaaaaaaaa");
