@@ -1,32 +1,34 @@
 #include "engine/value_class.h"
 
+#include "pg/types.h"
+
 namespace cu::engine {
 
 format::ValueClass value_class_of(uint32_t oid) {
   using VC = format::ValueClass;
-  switch (oid) {
-    case 20:
-    case 21:
-    case 23:
-    case 26:
-    case 1700:
-      return VC::kNumber;  // int8/2/4, oid, numeric
-    case 700:
-    case 701:
-      return VC::kFloat;  // float4, float8
-    case 16:
+  const pg::TypeInfo* t = pg::find_type(oid);
+  if (t == nullptr) {
+    return VC::kCharacter;
+  }
+  switch (t->category) {
+    case pg::TypeCategory::kInteger:
+    case pg::TypeCategory::kNumeric:
+      return VC::kNumber;
+    case pg::TypeCategory::kFloat:
+      return VC::kFloat;
+    case pg::TypeCategory::kBoolean:
       return VC::kBoolean;
-    case 1082:
-    case 1083:
-    case 1114:
-    case 1184:
-    case 1266:
+    case pg::TypeCategory::kDateTime:
       return VC::kDateTime;
-    case 17:
-      return VC::kBinary;  // bytea
-    default:
+    case pg::TypeCategory::kBinary:
+      return VC::kBinary;
+    case pg::TypeCategory::kTimespan:
+    case pg::TypeCategory::kString:
+    case pg::TypeCategory::kJson:
+    case pg::TypeCategory::kUuid:
       return VC::kCharacter;
   }
+  return VC::kCharacter;
 }
 
 }  // namespace cu::engine

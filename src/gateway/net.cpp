@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <libpq-fe.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -17,24 +16,9 @@
 #include <cstring>
 
 #include "base/error.h"
-#include "base/redact.h"
+#include "pg/conninfo.h"
 
 namespace cu::gateway {
-
-Fd& Fd::operator=(Fd&& o) noexcept {
-  if (this != &o) {
-    reset();
-    fd_ = o.release();
-  }
-  return *this;
-}
-
-void Fd::reset() {
-  if (fd_ >= 0) {
-    ::close(fd_);
-  }
-  fd_ = -1;
-}
 
 std::string Upstream::display() const {
   if (host.find(':') != std::string::npos) {
@@ -67,38 +51,8 @@ Upstream parse_upstream(std::string_view text) {
   bool conninfo = s.find('=') != std::string::npos || s.rfind("postgres://", 0) == 0 ||
                   s.rfind("postgresql://", 0) == 0;
   if (conninfo) {
-    char* err = nullptr;
-    PQconninfoOption* opts = PQconninfoParse(s.c_str(), &err);
-    if (!opts) {
-      std::string why = err ? err : "invalid connection string";
-      if (err) {
-        PQfreemem(err);
-      }
-      while (!why.empty() && why.back() == '\n') {
-        why.pop_back();
-      }
-      throw Error(ErrorKind::kUsage, "parse upstream", "--upstream", why);
-    }
-    std::string host, hostaddr, port;
-    for (auto* o = opts; o->keyword; ++o) {
-      if (!o->val) {
-        continue;
-      }
-      std::string_view k = o->keyword;
-      if (k == "host") {
-        host = o->val;
-      }
-      if (k == "hostaddr") {
-        hostaddr = o->val;
-      }
-      if (k == "port") {
-        port = o->val;
-      }
-      if (k == "password") {
-        register_secret(o->val);
-      }
-    }
-    PQconninfoFree(opts);
+    pg::ConninfoOptions o = pg::parse_conninfo(s, "parse upstream", "--upstream");
+    std::string host = o["host"], hostaddr = o["hostaddr"], port = o["port"];
     if (host.find(',') != std::string::npos || port.find(',') != std::string::npos) {
       throw Error(ErrorKind::kUsage, "parse upstream", "--upstream",
                   "several hosts are not supported")

@@ -1,5 +1,5 @@
 #pragma once
-// Sockets for the gateway: an owned file descriptor, the upstream address read from a
+// Sockets for the gateway: the upstream address read from a
 // libpq conninfo or `host:port`, TCP/Unix connect and listen, and the client side of a
 // session as a byte stream that may have been switched to TLS (OpenSSL) after SSLRequest.
 // Blocking I/O: the gateway runs one thread per session.
@@ -17,31 +17,11 @@
 #include <string>
 #include <string_view>
 
+#include "base/unique_fd.h"
+
 namespace cu::gateway {
 
-// Owns a file descriptor; closes it on destruction.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(o.release()) {}
-  Fd& operator=(Fd&& o) noexcept;
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-  int release() {
-    int f = fd_;
-    fd_ = -1;
-    return f;
-  }
-  void reset();
-
- private:
-  int fd_ = -1;
-};
+using Fd = cu::UniqueFd;  // the owned file descriptor (base/unique_fd.h)
 
 // Where the upstream PostgreSQL listens, over TCP. User, database and password in a
 // conninfo are ignored: every client authenticates as itself against the upstream.

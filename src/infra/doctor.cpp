@@ -21,21 +21,13 @@
 #include "aws/secrets.h"
 #include "aws/sts.h"
 #include "base/error.h"
+#include "base/unique_fd.h"
 #include "pg/connection.h"
+#include "pg/conninfo.h"
 
 namespace cu::infra {
 
 namespace {
-
-// An fd closed on every path.
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) {
-      ::close(fd);
-    }
-  }
-};
 
 // Connects with a timeout; returns the connected socket.
 int tcp_connect(const sockaddr* addr, socklen_t len, int timeout_ms, std::string* why) {
@@ -65,21 +57,6 @@ int tcp_connect(const sockaddr* addr, socklen_t len, int timeout_ms, std::string
   }
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   return fd;
-}
-
-std::string conninfo_value(const std::string& v) {
-  std::string out = "'";
-  for (char c : v) {
-    if (c == '\'' || c == '\\') {
-      out += '\\';
-    }
-    out += c;
-  }
-  return out + "'";
-}
-
-bool is_loopback(const std::string& host) {
-  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
 }
 
 struct Walk {
@@ -202,12 +179,12 @@ int run_doctor(const InfraParams& p, std::FILE* out) {
       return fmt::format("{} -> {}", db.host, list);
     });
 
-    Fd sock;
+    UniqueFd sock;
     w.step("reach host:port", [&] {
       std::string why;
       for (auto& [s, len] : addrs) {
-        sock.fd = tcp_connect(reinterpret_cast<const sockaddr*>(&s), len, 5000, &why);
-        if (sock.fd >= 0) {
+        sock.reset(tcp_connect(reinterpret_cast<const sockaddr*>(&s), len, 5000, &why));
+        if (sock) {
           return fmt::format("TCP connection to {} accepted", where);
         }
       }
@@ -218,16 +195,16 @@ int run_doctor(const InfraParams& p, std::FILE* out) {
               db.port));
     });
 
-    const std::string sslmode =
-        p.sslmode.value_or(is_loopback(db.host) ? std::string("prefer") : std::string("require"));
+    const std::string sslmode = p.sslmode.value_or(
+        pg::is_local_host(db.host) ? std::string("prefer") : std::string("require"));
     w.step("tls", [&] {
       // PostgreSQL's SSLRequest: length 8, code 80877103; the server answers 'S' or 'N'.
       unsigned char req[8] = {0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f};
       char answer = 0;
       timeval tv{5, 0};
-      ::setsockopt(sock.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      if (::send(sock.fd, req, sizeof req, MSG_NOSIGNAL) != 8 ||
-          ::recv(sock.fd, &answer, 1, 0) != 1) {
+      ::setsockopt(sock.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      if (::send(sock.get(), req, sizeof req, MSG_NOSIGNAL) != 8 ||
+          ::recv(sock.get(), &answer, 1, 0) != 1) {
         throw Error(ErrorKind::kSource, "tls", where, "no answer to PostgreSQL's SSLRequest")
             .with_hint("is this a PostgreSQL or Redshift port?");
       }
@@ -249,16 +226,18 @@ int run_doctor(const InfraParams& p, std::FILE* out) {
                   fmt::format("unexpected answer '{}' to SSLRequest", answer))
           .with_hint("is this a PostgreSQL or Redshift port?");
     });
-    ::close(sock.fd);
-    sock.fd = -1;
+    sock.reset();
 
     std::unique_ptr<pg::Connection> conn;
     w.step("log in", [&] {
-      std::string ci = fmt::format(
-          "host={} port={} dbname={} user={} password={} sslmode={} connect_timeout=10 "
-          "application_name=crossunload-doctor",
-          conninfo_value(db.host), db.port, conninfo_value(db.dbname), conninfo_value(db.username),
-          conninfo_value(db.password), conninfo_value(sslmode));
+      std::string ci = pg::build_conninfo({{"host", db.host},
+                                           {"port", std::to_string(db.port)},
+                                           {"dbname", db.dbname},
+                                           {"user", db.username},
+                                           {"password", db.password},
+                                           {"sslmode", sslmode},
+                                           {"connect_timeout", "10"},
+                                           {"application_name", "crossunload-doctor"}});
       conn = std::make_unique<pg::Connection>(pg::parse_target(ci));
       return fmt::format("{} as {}", conn->target().describe(), db.username);
     });

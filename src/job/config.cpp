@@ -14,7 +14,9 @@
 #include "aws/names.h"
 #include "base/error.h"
 #include "base/redact.h"
+#include "base/strings.h"
 #include "base/syntax_error.h"
+#include "pg/conninfo.h"
 #include "unload/sql_text.h"
 #include "unload/validate.h"
 
@@ -134,22 +136,6 @@ const char* type_name(KeyType t) {
   bad(k.name, fmt::format("'{}' must be {}", k.name, type_name(k.type)));
 }
 
-std::string trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) {
-    return "";
-  }
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return s;
-}
-
 std::string as_string(const KeyInfo& k, const Value& v) {
   if (const auto* s = std::get_if<std::string>(&v)) {
     return *s;
@@ -196,7 +182,7 @@ std::int64_t as_int(const KeyInfo& k, const Value& v) {
     return *i;
   }
   if (const auto* s = std::get_if<std::string>(&v)) {
-    std::string t = trim(*s);
+    std::string t(trim(*s));
     if (!t.empty() && t.size() < 10 && t.find_first_not_of("0123456789") == std::string::npos) {
       return std::stoll(t);
     }
@@ -204,31 +190,14 @@ std::int64_t as_int(const KeyInfo& k, const Value& v) {
   ill_typed(k);
 }
 
-std::vector<std::string> split_list(std::string_view s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (;;) {
-    size_t comma = s.find(',', start);
-    std::string item =
-        trim(s.substr(start, comma == std::string_view::npos ? comma : comma - start));
-    if (!item.empty()) {
-      out.push_back(item);
-    }
-    if (comma == std::string_view::npos) {
-      return out;
-    }
-    start = comma + 1;
-  }
-}
-
 std::vector<std::string> as_list(const KeyInfo& k, const Value& v) {
   std::vector<std::string> out;
   if (const auto* s = std::get_if<std::string>(&v)) {
-    return split_list(*s);
+    return split_trimmed(*s, ',');
   }
   if (const auto* l = std::get_if<std::vector<std::string>>(&v)) {
     for (const auto& item : *l) {
-      for (auto& part : split_list(item)) {
+      for (auto& part : split_trimmed(item, ',')) {
         out.push_back(std::move(part));
       }
     }
@@ -243,7 +212,7 @@ std::vector<std::string> as_list(const KeyInfo& k, const Value& v) {
 std::vector<std::pair<std::string, std::string>> as_map(const KeyInfo& k, const Value& v) {
   std::vector<std::string> items;
   if (const auto* s = std::get_if<std::string>(&v)) {
-    items = split_list(*s);
+    items = split_trimmed(*s, ',');
   } else if (const auto* l = std::get_if<std::vector<std::string>>(&v)) {
     items = *l;
   } else {
@@ -277,88 +246,12 @@ std::uint64_t as_size(const KeyInfo& k, const Value& v) {
 }
 
 template <class T, size_t N>
-T choice(const KeyInfo& k, const std::string& word, const std::pair<const char*, T> (&options)[N]) {
-  for (const auto& [name, value] : options) {
-    if (word == name) {
-      return value;
-    }
+T choice(const KeyInfo& k, const std::string& word, const Keyword<T> (&options)[N]) {
+  if (auto value = from_keyword(options, word)) {
+    return *value;
   }
-  std::string names;
-  for (const auto& [name, value] : options) {
-    names += (names.empty() ? "" : " | ") + std::string(name);
-  }
-  bad(k.name, fmt::format("'{}' is not a valid {}", word, k.name), "one of: " + names);
-}
-
-// Registers the password of a libpq conninfo (key=value or URI form) as a secret.
-void register_conninfo_secrets(std::string_view c) {
-  if (c.starts_with("postgresql://") || c.starts_with("postgres://")) {
-    std::string_view rest = c.substr(c.find("://") + 3);
-    size_t at = rest.find('@');
-    if (at == std::string_view::npos) {
-      return;
-    }
-    std::string_view userinfo = rest.substr(0, at);
-    size_t colon = userinfo.find(':');
-    if (colon == std::string_view::npos) {
-      return;
-    }
-    std::string_view pw = userinfo.substr(colon + 1);
-    register_secret(pw);
-    std::string decoded;  // the password as libpq will use it, %XX decoded
-    for (size_t i = 0; i < pw.size(); ++i) {
-      if (pw[i] == '%' && i + 2 < pw.size() &&
-          std::isxdigit(static_cast<unsigned char>(pw[i + 1])) &&
-          std::isxdigit(static_cast<unsigned char>(pw[i + 2]))) {
-        decoded += static_cast<char>(std::stoi(std::string(pw.substr(i + 1, 2)), nullptr, 16));
-        i += 2;
-      } else {
-        decoded += pw[i];
-      }
-    }
-    register_secret(decoded);
-    return;
-  }
-  size_t i = 0;
-  auto space = [&c, &i] {
-    while (i < c.size() && std::isspace(static_cast<unsigned char>(c[i]))) {
-      ++i;
-    }
-  };
-  while (i < c.size()) {
-    space();
-    size_t ks = i;
-    while (i < c.size() && c[i] != '=' && !std::isspace(static_cast<unsigned char>(c[i]))) {
-      ++i;
-    }
-    std::string_view key = c.substr(ks, i - ks);
-    space();
-    if (i >= c.size() || c[i] != '=') {
-      return;  // libpq will report the syntax error
-    }
-    ++i;
-    space();
-    std::string value;
-    if (i < c.size() && c[i] == '\'') {
-      for (++i; i < c.size() && c[i] != '\''; ++i) {
-        if (c[i] == '\\' && i + 1 < c.size()) {
-          ++i;
-        }
-        value += c[i];
-      }
-      ++i;
-    } else {
-      for (; i < c.size() && !std::isspace(static_cast<unsigned char>(c[i])); ++i) {
-        if (c[i] == '\\' && i + 1 < c.size()) {
-          ++i;
-        }
-        value += c[i];
-      }
-    }
-    if (key == "password") {
-      register_secret(value);
-    }
-  }
+  bad(k.name, fmt::format("'{}' is not a valid {}", word, k.name),
+      "one of: " + keyword_list(options));
 }
 
 void check_role_arn(const char* key, const std::string& arn) {
@@ -373,15 +266,7 @@ void check_role_arn(const char* key, const std::string& arn) {
 const char* to_string(Via v) { return v == Via::kDataApi ? "data-api" : "connection"; }
 
 const char* to_string(Mode m) {
-  switch (m) {
-    case Mode::kAuto:
-      return "auto";
-    case Mode::kServer:
-      return "server";
-    case Mode::kClient:
-      return "client";
-  }
-  return "?";
+  return keyword_of(kModeWords, m).data();  // the table's words are literals: terminated
 }
 
 unload::QueryDialect query_dialect(Mode m) {
@@ -609,18 +494,11 @@ JobConfig build(const Values& values) {
         u.authorization = unload::IamRoleChain{roles};
       }
     } else if (key == "mode") {
-      static const std::pair<const char*, Mode> kModes[] = {
-          {"auto", Mode::kAuto}, {"server", Mode::kServer}, {"client", Mode::kClient}};
-      job.mode = choice(k, lower(trim(as_string(k, v))), kModes);
+      job.mode = choice(k, lower(trim(as_string(k, v))), kModeWords);
     } else if (key == "write_role_arn") {
       job.write_role_arn = as_string(k, v);
     } else if (key == "format") {
-      static const std::pair<const char*, unload::Format> kFormats[] = {
-          {"text", unload::Format::kText},
-          {"csv", unload::Format::kCsv},
-          {"json", unload::Format::kJson},
-          {"parquet", unload::Format::kParquet}};
-      u.format = choice(k, lower(trim(as_string(k, v))), kFormats);
+      u.format = choice(k, lower(trim(as_string(k, v))), unload::kFormatWords);
     } else if (key == "delimiter") {
       u.delimiter = as_string(k, v);
     } else if (key == "fixedwidth") {
@@ -634,12 +512,7 @@ JobConfig build(const Values& values) {
     } else if (key == "addquotes") {
       u.addquotes = as_bool(k, v);
     } else if (key == "compression") {
-      static const std::pair<const char*, unload::Compression> kCompressions[] = {
-          {"none", unload::Compression::kNone},
-          {"gzip", unload::Compression::kGzip},
-          {"bzip2", unload::Compression::kBzip2},
-          {"zstd", unload::Compression::kZstd}};
-      u.compression = choice(k, lower(trim(as_string(k, v))), kCompressions);
+      u.compression = choice(k, lower(trim(as_string(k, v))), unload::kCompressionWords);
     } else if (key == "parallel") {
       u.parallel = as_bool(k, v);
     } else if (key == "max_file_size") {
@@ -668,18 +541,19 @@ JobConfig build(const Values& values) {
       unload::check_mask_salt(*job.mask_salt);  // first: a bad salt is not a secret to keep
       register_secret(*job.mask_salt);
     } else if (key == "manifest") {
-      static const std::pair<const char*, unload::Manifest> kManifests[] = {
-          {"none", unload::Manifest::kNone},
-          {"false", unload::Manifest::kNone},
-          {"plain", unload::Manifest::kPlain},
-          {"true", unload::Manifest::kPlain},
-          {"verbose", unload::Manifest::kVerbose}};
+      // The manifest's words, and the booleans a TOML file may give for it.
+      static constexpr Keyword<unload::Manifest> kManifests[] = {
+          {unload::Manifest::kNone, "none"},
+          {unload::Manifest::kNone, "false"},
+          {unload::Manifest::kPlain, "plain"},
+          {unload::Manifest::kPlain, "true"},
+          {unload::Manifest::kVerbose, "verbose"}};
       u.manifest = choice(k, as_word(k, v), kManifests);
     } else if (key == "encrypted") {
-      static const std::pair<const char*, unload::Encryption> kEncryptions[] = {
-          {"false", unload::Encryption::kNone},
-          {"true", unload::Encryption::kOn},
-          {"auto", unload::Encryption::kAuto}};
+      static constexpr Keyword<unload::Encryption> kEncryptions[] = {
+          {unload::Encryption::kNone, "false"},
+          {unload::Encryption::kOn, "true"},
+          {unload::Encryption::kAuto, "auto"}};
       u.encrypted = choice(k, as_word(k, v), kEncryptions);
     } else if (key == "kms_key_id") {
       u.kms_key_id = as_string(k, v);
@@ -716,8 +590,8 @@ JobConfig build(const Values& values) {
     } else if (key == "wait") {
       job.wait = as_bool(k, v);
     } else if (key == "empty_result") {
-      static const std::pair<const char*, const char*> kEmptyResults[] = {{"none", "none"},
-                                                                          {"schema", "schema"}};
+      static constexpr Keyword<std::string_view> kEmptyResults[] = {{"none", "none"},
+                                                                    {"schema", "schema"}};
       job.empty_result = choice(k, lower(trim(as_string(k, v))), kEmptyResults);
     }
   }
@@ -741,7 +615,7 @@ JobConfig build(const Values& values) {
     if (trim(*job.source).empty()) {
       bad("source", "source is empty");
     }
-    register_conninfo_secrets(*job.source);
+    pg::register_conninfo_secrets(*job.source);
   }
   if (job.secret_role_arn && !job.secret_id && job.via == Via::kConnection) {
     bad("secret_role_arn", "secret_role_arn needs secret_id");
@@ -801,10 +675,10 @@ JobConfig build(const Values& values) {
 }
 
 std::string normalize_query(std::string_view text) {
-  std::string q = trim(text);
+  std::string q(trim(text));
   if (!q.empty() && q.back() == ';') {
     q.pop_back();
-    q = trim(q);
+    q = std::string(trim(q));
   }
   return q;
 }

@@ -1,7 +1,6 @@
 #include "job/job.h"
 
 #include <fmt/format.h>
-#include <libpq-fe.h>
 
 #include <algorithm>
 #include <chrono>
@@ -23,57 +22,28 @@
 #include "job/data_api_unload.h"
 #include "job/job_steps.h"
 #include "pg/connection.h"
+#include "pg/conninfo.h"
 #include "pg/copy_binary_decoder.h"
+#include "pg/interrupt.h"
 #include "unload/mask.h"
 #include "unload/naming.h"
+#include "unload/query_check.h"
 #include "unload/render.h"
 
 namespace cu::job {
 namespace {
 
-// Quotes a libpq conninfo value: 'value' with \ and ' backslash-escaped.
-std::string conninfo_value(std::string_view v) {
-  std::string out = "'";
-  for (char c : v) {
-    if (c == '\\' || c == '\'') {
-      out += '\\';
-    }
-    out += c;
-  }
-  return out + "'";
-}
-
-bool is_loopback(std::string_view host) {
-  return host.empty() || host == "localhost" || host.starts_with("127.") || host == "::1" ||
-         host.starts_with('/');
-}
-
 // The conninfo to connect with: `base` (a conninfo or URL) with the job's overrides.
 // Rebuilt as key=value pairs so that a URL and a key=value string are treated alike.
 std::string with_overrides(const std::string& base, const JobConfig& job) {
-  char* err = nullptr;
-  PQconninfoOption* opts = PQconninfoParse(base.c_str(), &err);
-  if (opts == nullptr) {
-    std::string msg = err ? pg::one_line(err) : "cannot parse";
-    if (err) {
-      PQfreemem(err);
-    }
-    throw Error(ErrorKind::kUsage, "configure", "source", "not a libpq conninfo or URL: " + msg)
-        .with_hint("write host=H port=P dbname=D user=U, or postgresql://U@H:P/D");
-  }
-  std::map<std::string, std::string> kv;
-  for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
-    if (o->val != nullptr && *o->val != '\0') {
-      kv[o->keyword] = o->val;
-    }
-  }
-  PQconninfoFree(opts);
+  pg::ConninfoOptions kv = pg::parse_conninfo(base, "configure", "source");
   if (job.database) {
     kv["dbname"] = *job.database;
   }
   if (job.sslmode) {
     kv["sslmode"] = *job.sslmode;
-  } else if (!kv.contains("sslmode") && !is_loopback(kv["host"])) {
+  } else if (!kv.contains("sslmode") &&
+             !pg::is_local_host(kv.contains("host") ? kv.at("host") : "")) {
     kv["sslmode"] = "require";
   }
   if (!kv.contains("connect_timeout")) {
@@ -82,55 +52,22 @@ std::string with_overrides(const std::string& base, const JobConfig& job) {
   if (!kv.contains("application_name")) {
     kv["application_name"] = "crossunload";
   }
-  std::string out;
-  for (const auto& [k, v] : kv) {
-    if (!kv.empty()) {
-      out += out.empty() ? "" : " ";
-    }
-    out += k + "=" + conninfo_value(v);
-  }
-  return out;
+  return pg::build_conninfo(kv);
 }
 
 std::string secret_conninfo(const aws::DatabaseSecret& s) {
-  return fmt::format("host={} port={} dbname={} user={} password={}", conninfo_value(s.host),
-                     s.port, conninfo_value(s.dbname), conninfo_value(s.username),
-                     conninfo_value(s.password));
+  return pg::build_conninfo({{"host", s.host},
+                             {"port", std::to_string(s.port)},
+                             {"dbname", s.dbname},
+                             {"user", s.username},
+                             {"password", s.password}});
 }
 
 std::int64_t last_unload_count(pg::Connection& conn) {
-  PGresult* r = PQexec(conn.raw(), "select pg_last_unload_count()");
-  std::unique_ptr<PGresult, decltype(&PQclear)> guard(r, PQclear);
-  if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-    conn.throw_result_error(r, "read unload count");
-  }
-  if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
-    return -1;
-  }
-  return std::stoll(PQgetvalue(r, 0, 0));
+  std::optional<std::string> n =
+      conn.query_value("select pg_last_unload_count()", "read unload count");
+  return n ? std::stoll(*n) : -1;
 }
-
-// Cancels the query running on `conn` when `stop` is requested (PQcancel may be called
-// from another thread): the COPY or UNLOAD then fails and unwinds through the engine's
-// clean-up (uploads aborted, objects of this run deleted, no manifest).
-class CancelQueryOnStop {
- public:
-  CancelQueryOnStop(pg::Connection& conn, std::stop_token stop)
-      : cancel_(PQgetCancel(conn.raw()), PQfreeCancel), callback_(std::move(stop), Cancel{this}) {}
-
- private:
-  struct Cancel {
-    CancelQueryOnStop* self;
-    void operator()() const {
-      char err[256];
-      if (self->cancel_) {
-        PQcancel(self->cancel_.get(), err, sizeof err);
-      }
-    }
-  };
-  std::unique_ptr<PGcancel, decltype(&PQfreeCancel)> cancel_;
-  std::stop_callback<Cancel> callback_;
-};
 
 // The SQL name of a described column's type, with the length or precision the type modifier
 // holds where the mask's cast(null as …) should keep it.
@@ -264,7 +201,7 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
   report.mode = to_string(mode);
   log::debug("source is {} ({} mode)", redshift ? "Redshift" : "PostgreSQL", report.mode);
 
-  CancelQueryOnStop cancel_on_stop(*conn, stop);
+  pg::CancelOnStop cancel_on_stop(*conn, stop);
 
   // What is unloaded: the job's UNLOAD, its query masked when columns are to be masked.
   unload::UnloadSpec spec = job.unload;

@@ -7,6 +7,7 @@
 
 #include "base/log.h"
 #include "base/redact.h"
+#include "pg/conninfo.h"
 
 namespace cu::pg {
 namespace {
@@ -30,46 +31,6 @@ std::string option(const PQconninfoOption* opts, std::string_view key) {
   return {};
 }
 
-// Before libpq sees the string (its messages may quote parts of it), find a password in
-// either syntax and register it, so even a malformed string cannot leak one.
-void register_passwords_in(std::string_view s) {
-  if (auto scheme = s.find("://"); scheme != std::string_view::npos) {
-    auto rest = s.substr(scheme + 3);
-    auto at = rest.find('@');
-    auto slash = rest.find('/');
-    if (at != std::string_view::npos && (slash == std::string_view::npos || at < slash)) {
-      auto userinfo = rest.substr(0, at);
-      if (auto colon = userinfo.find(':'); colon != std::string_view::npos) {
-        register_secret(userinfo.substr(colon + 1));
-      }
-    }
-  }
-  for (auto pos = s.find("password"); pos != std::string_view::npos;
-       pos = s.find("password", pos + 8)) {
-    auto eq = s.find_first_not_of(" \t", pos + 8);
-    if (eq == std::string_view::npos || s[eq] != '=') {
-      continue;
-    }
-    auto v = s.find_first_not_of(" \t", eq + 1);
-    if (v == std::string_view::npos) {
-      break;
-    }
-    std::string value;
-    if (s[v] == '\'') {
-      for (auto i = v + 1; i < s.size() && s[i] != '\''; ++i) {
-        if (s[i] == '\\' && i + 1 < s.size()) {
-          ++i;
-        }
-        value += s[i];
-      }
-    } else {
-      auto end = s.find_first_of(" \t", v);
-      value = std::string(s.substr(v, end == std::string_view::npos ? s.npos : end - v));
-    }
-    register_secret(value);
-  }
-}
-
 }  // namespace
 
 bool lost_without_reason(std::string_view libpq_message) {
@@ -85,26 +46,17 @@ std::string Target::describe() const {
 }
 
 Target parse_target(std::string_view conninfo) {
-  register_passwords_in(conninfo);
   if (const char* pw = std::getenv("PGPASSWORD")) {
     register_secret(pw);
   }
+  ConninfoOptions parsed = parse_conninfo(conninfo, "parse source", "--source");
 
   Target t;
   t.conninfo = std::string(conninfo);
-  char* err = nullptr;
-  OptionsPtr parsed(PQconninfoParse(t.conninfo.c_str(), &err));
-  if (!parsed) {
-    std::string why = err ? one_line(err) : "out of memory";
-    PQfreemem(err);
-    throw Error(ErrorKind::kUsage, "parse source", "--source",
-                "not a valid libpq conninfo string or postgresql:// URL: " + why)
-        .with_hint("use \"host=H port=P dbname=D user=U\" or postgresql://U@H:P/D");
-  }
   OptionsPtr defaults(PQconndefaults());
-  auto value = [&](std::string_view key) {
-    std::string v = option(parsed.get(), key);
-    return v.empty() ? option(defaults.get(), key) : v;
+  auto value = [&](const std::string& key) {
+    auto it = parsed.find(key);
+    return it != parsed.end() ? it->second : option(defaults.get(), key);
   };
   t.host = value("host");
   if (t.host.empty()) {
@@ -123,9 +75,7 @@ Target parse_target(std::string_view conninfo) {
   if (t.dbname.empty()) {
     t.dbname = t.user;
   }
-  std::string pw = option(parsed.get(), "password");
-  t.password_in_conninfo = !pw.empty();
-  register_secret(pw);
+  t.password_in_conninfo = parsed.contains("password");
   return t;
 }
 
@@ -226,6 +176,17 @@ void Connection::execute(const std::string& sql, std::string_view step) {
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
     throw_result_error(r.get(), step);
   }
+}
+
+std::optional<std::string> Connection::query_value(const std::string& sql, std::string_view step) {
+  ResultPtr r(PQexec(conn_, sql.c_str()));
+  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+    throw_result_error(r.get(), step);
+  }
+  if (PQntuples(r.get()) < 1 || PQnfields(r.get()) < 1 || PQgetisnull(r.get(), 0, 0)) {
+    return std::nullopt;
+  }
+  return std::string(PQgetvalue(r.get(), 0, 0));
 }
 
 std::vector<Column> Connection::describe(const std::string& query) {

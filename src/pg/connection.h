@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -94,6 +95,10 @@ class Connection {
 
   // Runs a statement that returns no rows we need; throws kSource/kAccess with `step`.
   void execute(const std::string& sql, std::string_view step);
+
+  // The value in the first row and column of `sql`'s result ("select pg_last_unload_count()"):
+  // std::nullopt when there is no row or the value is NULL. Throws like execute().
+  std::optional<std::string> query_value(const std::string& sql, std::string_view step);
 
   // Column names and types of a query's result, by preparing it (the unnamed statement)
   // without executing it. Also proves that `query` is one statement.

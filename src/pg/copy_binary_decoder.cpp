@@ -78,61 +78,6 @@ bool read_numeric(std::string_view b, NumericHeader* h) {
 
 }  // namespace
 
-std::string type_name(uint32_t type_oid) {
-  switch (type_oid) {
-    case oid::kBool:
-      return "boolean";
-    case oid::kBytea:
-      return "bytea";
-    case oid::kChar:
-      return "\"char\"";
-    case oid::kName:
-      return "name";
-    case oid::kInt8:
-      return "bigint";
-    case oid::kInt2:
-      return "smallint";
-    case oid::kInt4:
-      return "integer";
-    case oid::kText:
-      return "text";
-    case oid::kOid:
-      return "oid";
-    case oid::kJson:
-      return "json";
-    case oid::kFloat4:
-      return "real";
-    case oid::kFloat8:
-      return "double precision";
-    case oid::kUnknown:
-      return "unknown";
-    case oid::kBpchar:
-      return "character";
-    case oid::kVarchar:
-      return "character varying";
-    case oid::kDate:
-      return "date";
-    case oid::kTime:
-      return "time without time zone";
-    case oid::kTimestamp:
-      return "timestamp without time zone";
-    case oid::kTimestamptz:
-      return "timestamp with time zone";
-    case oid::kNumeric:
-      return "numeric";
-    case oid::kUuid:
-      return "uuid";
-    case oid::kJsonb:
-      return "jsonb";
-    case 1266:
-      return "time with time zone";
-    case 1186:
-      return "interval";
-    default:
-      return fmt::format("oid {}", type_oid);
-  }
-}
-
 bool describe_column(const ResultColumn& column, ColumnType* out) {
   out->name = column.name;
   out->precision = 0;

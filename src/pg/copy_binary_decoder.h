@@ -23,34 +23,9 @@
 #include <vector>
 
 #include "format/column_batch.h"
+#include "pg/types.h"
 
 namespace cu::pg {
-
-// PostgreSQL type OIDs (pg_type.oid; fixed for built-in types).
-namespace oid {
-inline constexpr uint32_t kBool = 16;
-inline constexpr uint32_t kBytea = 17;
-inline constexpr uint32_t kChar = 18;  // "char", one byte
-inline constexpr uint32_t kName = 19;
-inline constexpr uint32_t kInt8 = 20;
-inline constexpr uint32_t kInt2 = 21;
-inline constexpr uint32_t kInt4 = 23;
-inline constexpr uint32_t kText = 25;
-inline constexpr uint32_t kOid = 26;
-inline constexpr uint32_t kJson = 114;
-inline constexpr uint32_t kFloat4 = 700;
-inline constexpr uint32_t kFloat8 = 701;
-inline constexpr uint32_t kUnknown = 705;
-inline constexpr uint32_t kBpchar = 1042;
-inline constexpr uint32_t kVarchar = 1043;
-inline constexpr uint32_t kDate = 1082;
-inline constexpr uint32_t kTime = 1083;
-inline constexpr uint32_t kTimestamp = 1114;
-inline constexpr uint32_t kTimestamptz = 1184;
-inline constexpr uint32_t kNumeric = 1700;
-inline constexpr uint32_t kUuid = 2950;
-inline constexpr uint32_t kJsonb = 3802;
-}  // namespace oid
 
 // A result column as PQfname / PQftype / PQfmod report it.
 struct ResultColumn {
@@ -66,9 +41,6 @@ bool describe_column(const ResultColumn& column, format::ColumnType* out);
 // All columns, or a cu::Error (kUsage, step "describe query") naming every column whose type
 // cannot be decoded, with a hint to cast it to text.
 std::vector<format::ColumnType> describe_columns(const std::vector<ResultColumn>& columns);
-
-// PostgreSQL's name for a type OID ("integer", "time without time zone"…), "oid <n>" otherwise.
-std::string type_name(uint32_t type_oid);
 
 // The exact decimal text of a binary numeric value (PostgreSQL's numeric_out: dscale
 // fraction digits, "NaN", "Infinity", "-Infinity"). Exposed for tests and the text fallback.

@@ -21,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include "pg/types.h"
+
 namespace cu::pg::wire {
 
 // Message type bytes. Frontend and backend reuse some letters ('D', 'C', 'E', 'S', 'H'),
@@ -246,8 +248,8 @@ std::string parameter_description(const std::vector<uint32_t>& types);
 std::string copy_data(std::string_view payload);
 std::string copy_done();
 
-// Type OIDs the gateway uses in its own replies (pg_type.dat).
-inline constexpr uint32_t kOidInt8 = 20;
-inline constexpr uint32_t kOidText = 25;
+// Type OIDs the gateway uses in its own replies (the catalogue: pg/types.h).
+inline constexpr uint32_t kOidInt8 = oid::kInt8;
+inline constexpr uint32_t kOidText = oid::kText;
 
 }  // namespace cu::pg::wire

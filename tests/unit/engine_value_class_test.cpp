@@ -18,6 +18,16 @@ TEST(ValueClassOf, PostgresTypes) {
   EXPECT_EQ(value_class_of(16), VC::kBoolean);
   EXPECT_EQ(value_class_of(1184), VC::kDateTime);
   EXPECT_EQ(value_class_of(17), VC::kBinary);
+  EXPECT_EQ(value_class_of(20), VC::kNumber);       // int8
+  EXPECT_EQ(value_class_of(26), VC::kNumber);       // oid
+  EXPECT_EQ(value_class_of(700), VC::kFloat);       // real
+  EXPECT_EQ(value_class_of(1082), VC::kDateTime);   // date
+  EXPECT_EQ(value_class_of(1083), VC::kDateTime);   // time
+  EXPECT_EQ(value_class_of(1266), VC::kDateTime);   // timetz
+  EXPECT_EQ(value_class_of(1186), VC::kCharacter);  // interval
+  EXPECT_EQ(value_class_of(2950), VC::kCharacter);  // uuid
+  EXPECT_EQ(value_class_of(114), VC::kCharacter);   // json
+  EXPECT_EQ(value_class_of(600), VC::kCharacter);   // point: not in the catalogue
 }
 
 }  // namespace

@@ -307,6 +307,11 @@ TEST(JobConfig, ConninfoPasswordsAreRegisteredAsSecrets) {
   build(parse_json(R"({"query": "select 1", "to": "/tmp/x",
                        "source": "postgresql://u:uri%2Fs3cret@127.0.0.1:5432/db"})"));
   EXPECT_EQ(cu::redact("uri/s3cret uri%2Fs3cret"), "*** ***");
+  // A password given as a URL parameter: the job's own scrubber used to miss it (only
+  // `user:password@` was read), so it stayed unregistered until the connection was opened.
+  build(parse_json(R"({"query": "select 1", "to": "/tmp/x",
+                       "source": "postgresql://u@127.0.0.1/db?sslmode=disable&password=q%40s3cret"})"));
+  EXPECT_EQ(cu::redact("q@s3cret q%40s3cret"), "*** ***");
 }
 
 }  // namespace
