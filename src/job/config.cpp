@@ -263,7 +263,7 @@ void check_role_arn(const char* key, const std::string& arn) {
 
 }  // namespace
 
-const char* to_string(Via v) { return v == Via::kDataApi ? "data-api" : "connection"; }
+const char* to_string(Via v) { return keyword_of(kViaWords, v).data(); }
 
 const char* to_string(Mode m) {
   return keyword_of(kModeWords, m).data();  // the table's words are literals: terminated
@@ -578,9 +578,7 @@ JobConfig build(const Values& values) {
     } else if (key == "dry_run") {
       job.dry_run = as_bool(k, v);
     } else if (key == "via") {
-      static const std::pair<const char*, Via> kVias[] = {{"connection", Via::kConnection},
-                                                          {"data-api", Via::kDataApi}};
-      job.via = choice(k, lower(trim(as_string(k, v))), kVias);
+      job.via = choice(k, lower(trim(as_string(k, v))), kViaWords);
     } else if (key == "cluster_id") {
       job.cluster_id = as_string(k, v);
     } else if (key == "workgroup") {

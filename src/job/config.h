@@ -44,6 +44,8 @@ unload::QueryDialect query_dialect(Mode m);
 // How the job reaches the cluster: a database session (libpq), or Amazon Redshift's Data
 // API (HTTPS; no connection, no network path into the cluster's VPC).
 enum class Via { kConnection, kDataApi };
+inline constexpr Keyword<Via> kViaWords[] = {{Via::kConnection, "connection"},
+                                             {Via::kDataApi, "data-api"}};
 const char* to_string(Via v);
 
 // One configuration value as the file, event or flags gave it, before typing.
