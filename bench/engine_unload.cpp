@@ -6,7 +6,7 @@
 //
 // DEST `s3://bucket/prefix` goes through the product's S3 store with the region, endpoint
 // (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL) and credentials resolved from the environment
-// as `crossunload run` resolves its own (job::AwsContext, the default chain).
+// as `crossunload run` resolves its own (aws::AwsContext, the default chain).
 #include <sys/resource.h>
 
 #include <iostream>
@@ -14,10 +14,10 @@
 #include <optional>
 
 #include "aws/config_file.h"
+#include "aws/context.h"
 #include "aws/s3.h"
 #include "base/error.h"
 #include "engine/unload.h"
-#include "job/aws_context.h"
 #include "pg/connection.h"
 #include "pg/copy_source.h"
 #include "sink/object_store.h"
@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
     pg::Connection conn(pg::parse_target(argv[1]));
     pg::PgCopySource source(conn);
     unload::Destination dest = sink::parse_destination(s.destination);
-    std::optional<job::AwsContext> aws_ctx;
+    std::optional<aws::AwsContext> aws_ctx;
     std::unique_ptr<aws::S3Client> s3;
     std::unique_ptr<sink::ObjectStore> store;
     if (dest.s3) {

@@ -4,13 +4,13 @@
 
 #include <mutex>
 
+#include "aws/context.h"
 #include "aws/role_chain.h"
 #include "aws/s3.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "engine/unload.h"
 #include "gateway/local_root.h"
-#include "job/aws_context.h"
 #include "pg/copy_binary_decoder.h"
 #include "pg/copy_source.h"
 #include "sink/object_store.h"
@@ -23,7 +23,7 @@ namespace cu::gateway {
 
 struct EngineUnloadExecutor::Shared {
   EngineExecutorConfig config;
-  std::unique_ptr<job::AwsContext> aws;
+  std::unique_ptr<aws::AwsContext> aws;
   aws::CredentialsProviderPtr own;        // the cluster's credentials; providers are thread-safe
   std::unique_ptr<LocalRoot> local_root;  // null: local-path UNLOAD refused
 };
@@ -183,11 +183,11 @@ std::uint64_t EngineUnloadExecutor::execute(std::string_view statement, const Se
 
 void install_engine_executor(EngineExecutorConfig config) {
   auto shared = std::make_shared<EngineUnloadExecutor::Shared>();
-  shared->aws = std::make_unique<job::AwsContext>(config.env, config.region);
+  shared->aws = std::make_unique<aws::AwsContext>(config.env, config.region);
   try {
     shared->aws->region();
   } catch (const Error&) {
-    shared->aws = std::make_unique<job::AwsContext>(config.env, std::string("us-east-1"));
+    shared->aws = std::make_unique<aws::AwsContext>(config.env, std::string("us-east-1"));
   }
   shared->own = shared->aws->own();
   if (!config.local_root.empty()) {

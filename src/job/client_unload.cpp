@@ -4,18 +4,18 @@
 
 #include <memory>
 
+#include "aws/context.h"
 #include "aws/s3.h"
 #include "base/error.h"
 #include "engine/commit.h"
 #include "engine/unload.h"
-#include "job/aws_context.h"
 #include "pg/copy_source.h"
 #include "sink/object_store.h"
 
 namespace cu::job {
 
 ClientUnloadResult client_unload(const unload::UnloadSpec& spec, pg::Connection& conn,
-                                 AwsContext& aws, const aws::CredentialsProviderPtr& writer,
+                                 aws::AwsContext& aws, const aws::CredentialsProviderPtr& writer,
                                  std::stop_token stop, bool schema_when_empty) {
   unload::Destination d = sink::parse_destination(spec.destination);
   std::unique_ptr<aws::S3Client> s3;

@@ -14,9 +14,11 @@
 #include "pg/connection.h"
 #include "unload/unload_spec.h"
 
-namespace cu::job {
-
+namespace cu::aws {
 class AwsContext;
+}  // namespace cu::aws
+
+namespace cu::job {
 
 struct ClientUnloadResult {
   std::uint64_t rows = 0;
@@ -29,7 +31,7 @@ struct ClientUnloadResult {
 // commit, nothing is published and kOther is thrown. `schema_when_empty`: a query of zero
 // rows writes one schema-only file (job key empty_result = "schema") instead of nothing.
 ClientUnloadResult client_unload(const unload::UnloadSpec& spec, pg::Connection& conn,
-                                 AwsContext& aws, const aws::CredentialsProviderPtr& writer,
+                                 aws::AwsContext& aws, const aws::CredentialsProviderPtr& writer,
                                  std::stop_token stop = {}, bool schema_when_empty = false);
 
 // The dry run's line about CLEANPATH: for a folder, the files it would remove now (only

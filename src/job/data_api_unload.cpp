@@ -32,7 +32,8 @@ std::string target_of(const JobConfig& job) {
 
 // Who calls the Data API: the PROD role (secret_role_arn with external_id) assumed from our
 // own identity, as the connection path assumes it to read the secret; else our own.
-aws::CredentialsProviderPtr data_api_caller(const JobConfig& job, AwsContext& aws, Report& report) {
+aws::CredentialsProviderPtr data_api_caller(const JobConfig& job, aws::AwsContext& aws,
+                                            Report& report) {
   aws::CredentialsProviderPtr caller = aws.own();
   if (job.secret_role_arn) {
     auto chain = aws.assume(caller, {{.role_arn = *job.secret_role_arn,
@@ -46,7 +47,7 @@ aws::CredentialsProviderPtr data_api_caller(const JobConfig& job, AwsContext& aw
   return caller;
 }
 
-aws::RedshiftDataClient data_api_client(AwsContext& aws, aws::CredentialsProviderPtr caller) {
+aws::RedshiftDataClient data_api_client(aws::AwsContext& aws, aws::CredentialsProviderPtr caller) {
   aws::SharedConfig config = aws::SharedConfig::load(aws.env());
   aws::ResolvedEndpoint e = aws::resolve_endpoint("redshift-data", aws.region(), aws.env(), config);
   return aws::RedshiftDataClient(
@@ -164,7 +165,7 @@ std::string digest_of(const JobConfig& job) {
 }
 
 // What `crossunload check` needs to finish the job's work once the statement has ended.
-void finish(const JobConfig& job, AwsContext& aws, const aws::StatementDescription& d,
+void finish(const JobConfig& job, aws::AwsContext& aws, const aws::StatementDescription& d,
             Report& report) {
   const std::string where = target_of(job) + "/" + job.database.value_or("");
   if (d.status == "FAILED") {
@@ -217,7 +218,8 @@ std::string parse_job_token(const JobConfig& job, const std::string& token) {
   return token.substr(0, dot);
 }
 
-void run_via_data_api(const JobConfig& job, AwsContext& aws, Report& report, std::stop_token stop) {
+void run_via_data_api(const JobConfig& job, aws::AwsContext& aws, Report& report,
+                      std::stop_token stop) {
   start_report(job, report);
   const std::string where = target_of(job) + "/" + job.database.value_or("");
   aws::CredentialsProviderPtr caller = data_api_caller(job, aws, report);
@@ -265,7 +267,7 @@ void run_via_data_api(const JobConfig& job, AwsContext& aws, Report& report, std
   finish(job, aws, d, report);
 }
 
-void check_statement(const JobConfig& job, AwsContext& aws, const std::string& statement_id,
+void check_statement(const JobConfig& job, aws::AwsContext& aws, const std::string& statement_id,
                      Report& report, std::stop_token stop, bool wait) {
   start_report(job, report);
   std::string id = parse_job_token(job, statement_id);

@@ -18,19 +18,20 @@
 #include <stop_token>
 #include <string>
 
-#include "job/aws_context.h"
+#include "aws/context.h"
 #include "job/config.h"
 #include "job/job.h"
 
 namespace cu::job {
 
 // Runs (or, with job.wait = false, submits) the job through the Data API into `report`.
-void run_via_data_api(const JobConfig& job, AwsContext& aws, Report& report, std::stop_token stop);
+void run_via_data_api(const JobConfig& job, aws::AwsContext& aws, Report& report,
+                      std::stop_token stop);
 
 // Looks at statement `statement_id` (an id, or the job token run --no-wait printed): once, or
 // until it ends when `wait`; on FINISHED verifies the objects and fills `report` as a
 // synchronous run would. Still running and not waiting: report.status = "running", no error.
-void check_statement(const JobConfig& job, AwsContext& aws, const std::string& statement_id,
+void check_statement(const JobConfig& job, aws::AwsContext& aws, const std::string& statement_id,
                      Report& report, std::stop_token stop, bool wait);
 
 // The job token: the statement id and a digest of what identifies the job (target, database,

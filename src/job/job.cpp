@@ -12,12 +12,12 @@
 #include <random>
 #include <stop_token>
 
+#include "aws/context.h"
 #include "aws/s3.h"
 #include "aws/secrets.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "base/redact.h"
-#include "job/aws_context.h"
 #include "job/client_unload.h"
 #include "job/data_api_unload.h"
 #include "job/job_steps.h"
@@ -124,7 +124,7 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
   // One SELECT, checked before anything is contacted: a second statement hidden behind a
   // ';' is refused here rather than by the server half-way.
   unload::checked_select(job.unload.select, query_dialect(job.mode));
-  AwsContext aws(env, job.region);
+  aws::AwsContext aws(env, job.region);
   auto check_stop = [&](const std::string& next_step) {
     if (stop.stop_requested()) {
       throw stopped(next_step, job.unload.destination,

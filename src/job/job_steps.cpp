@@ -28,7 +28,7 @@ std::string known_identity(const aws::CredentialsProviderPtr& p) {
   return describe_provider(p);
 }
 
-std::string identity_arn(AwsContext& aws, const aws::CredentialsProviderPtr& p) {
+std::string identity_arn(aws::AwsContext& aws, const aws::CredentialsProviderPtr& p) {
   std::string id = known_identity(p);
   if (!id.starts_with("arn:")) {
     try {
@@ -39,7 +39,7 @@ std::string identity_arn(AwsContext& aws, const aws::CredentialsProviderPtr& p) 
   return id;
 }
 
-void verify_objects(const unload::UnloadSpec& spec, AwsContext& aws,
+void verify_objects(const unload::UnloadSpec& spec, aws::AwsContext& aws,
                     const aws::CredentialsProviderPtr& reader, Report& report) {
   unload::Destination d = unload::parse_destination(spec.destination);
   bool partitioned = spec.partition_by.has_value();

@@ -8,10 +8,10 @@
 #include <string>
 #include <type_traits>
 
+#include "aws/context.h"
 #include "aws/credentials.h"
 #include "base/error.h"
 #include "base/log.h"
-#include "job/aws_context.h"
 #include "job/job.h"
 #include "unload/unload_spec.h"
 
@@ -52,12 +52,13 @@ std::string known_identity(const aws::CredentialsProviderPtr& p);
 // only has a description ("profile dev", "environment", the Lambda's container) — STS
 // GetCallerIdentity, which needs no permission. Best effort: the description if STS does
 // not answer.
-std::string identity_arn(AwsContext& aws, const aws::CredentialsProviderPtr& p);
+std::string identity_arn(aws::AwsContext& aws, const aws::CredentialsProviderPtr& p);
 
 // Runs `fn`, which calls AWS as `who`. When AWS refuses, the error's resource gets
 // "as <identity ARN>", so the message names who was refused: S3's AccessDenied does not.
 template <typename Fn>
-auto naming_refused_identity(AwsContext& aws, const aws::CredentialsProviderPtr& who, Fn&& fn) {
+auto naming_refused_identity(aws::AwsContext& aws, const aws::CredentialsProviderPtr& who,
+                             Fn&& fn) {
   try {
     return fn();
   } catch (const Error& e) {
@@ -80,7 +81,7 @@ auto naming_refused_identity(AwsContext& aws, const aws::CredentialsProviderPtr&
 // Server mode, after UNLOAD: what is at the destination now (objects, manifest, bytes),
 // read with `reader`'s access, into the report. Throws kDestination when the manifest that
 // was asked for is missing, or rows were reported but no object is there.
-void verify_objects(const unload::UnloadSpec& spec, AwsContext& aws,
+void verify_objects(const unload::UnloadSpec& spec, aws::AwsContext& aws,
                     const aws::CredentialsProviderPtr& reader, Report& report);
 
 // The error of a run stopped (Lambda deadline, interrupt) before `step`: exit 1.

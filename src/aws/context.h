@@ -4,7 +4,7 @@
 // services the job calls (STS, Secrets Manager, S3), resolved once the way the AWS CLI
 // would resolve them (AWS_ENDPOINT_URL_*, profiles). It makes clients for any identity:
 //
-//   job::AwsContext aws(env, job.region);
+//   aws::AwsContext aws(env, job.region);
 //   auto prod = aws.assume(aws.own(), {{.role_arn = arn, .external_id = id}});
 //   aws::SecretsManagerClient sm = aws.secrets_manager(prod);
 //   aws::S3Client s3 = aws.s3(aws.own());
@@ -21,7 +21,7 @@
 #include "aws/secrets.h"
 #include "aws/sts.h"
 
-namespace cu::job {
+namespace cu::aws {
 
 class AwsContext {
  public:
@@ -52,4 +52,4 @@ class AwsContext {
   aws::CredentialsProviderPtr own_;
 };
 
-}  // namespace cu::job
+}  // namespace cu::aws

@@ -1,9 +1,9 @@
-#include "job/aws_context.h"
+#include "aws/context.h"
 
 #include "aws/endpoints.h"
 #include "base/error.h"
 
-namespace cu::job {
+namespace cu::aws {
 
 AwsContext::AwsContext(aws::Environment env, const std::optional<std::string>& region)
     : env_(std::move(env)), config_(aws::SharedConfig::load(env_)) {
@@ -58,4 +58,4 @@ std::unique_ptr<aws::S3Client> AwsContext::s3(
   return std::make_unique<aws::S3Client>(o, std::move(credentials));
 }
 
-}  // namespace cu::job
+}  // namespace cu::aws
