@@ -11,6 +11,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "cli/commands.h"
+#include "cli/stop_signals.h"
 #include "job/config.h"
 #include "job/config_flags.h"
 #include "job/job.h"
@@ -62,6 +63,36 @@ void report_refused_config(const Error& e, const job::Values& values) {
   write_report(report, *where);
 }
 
+// What a run that dies without a word (SIGKILL, power loss) may leave: the report says it
+// while the run is on, and the next run's report replaces it.
+std::string crash_leftovers(const std::string& destination) {
+  if (destination.starts_with("s3://")) {
+    return "if this report still says running, the process died: incomplete multipart "
+           "uploads under " +
+           destination +
+           " may remain (never visible as objects); `crossunload teardown` or the bucket's "
+           "lifecycle rule aborts them (docs/deploy.md)";
+  }
+  return "if this report still says running, the process died: hidden temporary files "
+         "(.crossunload-*) under " +
+         destination + " may remain; delete them";
+}
+
+// What a failed run left behind, as far as the job knows.
+std::string failure_leftovers(const Error& e, const job::Report& report) {
+  std::string_view what = e.what();
+  // The commit phase's own words (engine/commit.h) when it stopped part-way.
+  if (what.find("of this run were published") != std::string_view::npos) {
+    return "see the error: the commit phase had published part of this run, and the manifest "
+           "was not written";
+  }
+  if (report.mode == "server" && what.find("UNLOAD finished") != std::string_view::npos) {
+    return "the UNLOAD's objects stay under the prefix (the job never deletes what Redshift "
+           "wrote)";
+  }
+  return "nothing: no object or file of this run is visible and no upload is left open";
+}
+
 int run(const job::ConfigFlags& flags, bool verbose) {
   if (verbose) {
     log::set_level(log::Level::kDebug);
@@ -92,16 +123,40 @@ int run(const job::ConfigFlags& flags, bool verbose) {
         "flag; prefer PGPASSWORD, a PGPASSFILE or secret_id");
   }
   job::Report report;
+  // Before the job starts any thread: SIGINT, SIGTERM and SIGHUP stop the job cleanly
+  // (query cancelled, uploads aborted, what it wrote removed, report written).
+  StopSignals signals;
+  job::StopCause cause =
+      job::StopCause::signal([&signals] { return StopSignals::name(signals.received()); });
+  if (cfg.report) {
+    // Overwritten when the run ends; still there when the process was killed.
+    report.status = "running";
+    report.destination = cfg.unload.destination;
+    report.left = crash_leftovers(cfg.unload.destination);
+    write_report(report, *cfg.report);
+  }
   try {
-    job::run_job(cfg, env, &report);
+    job::run_job(cfg, env, &report, signals.token(), cause);
   } catch (const Error& e) {
     report.status = "failed";
     report.error = e.what();
     report.exit_code = e.exit_code();
+    report.left = failure_leftovers(e, report);
+    if (int signo = signals.received()) {
+      report.exit_code = StopSignals::exit_code(signo);
+      log::error("{}", e.what());
+    }
     if (cfg.report) {
       write_report(report, *cfg.report);
     }
+    if (signals.received() != 0) {
+      return report.exit_code;
+    }
     throw;
+  }
+  if (int signo = signals.received()) {
+    // The stop came after the job's last step: its result stands.
+    log::info("{} came after the run had finished; its result stands", StopSignals::name(signo));
   }
   log::info("{}", job::summary(report));
   if (cfg.report) {

@@ -16,7 +16,8 @@ namespace cu::job {
 
 ClientUnloadResult client_unload(const unload::UnloadSpec& spec, pg::Connection& conn,
                                  aws::AwsContext& aws, const aws::CredentialsProviderPtr& writer,
-                                 std::stop_token stop, bool schema_when_empty) {
+                                 std::stop_token stop, bool schema_when_empty,
+                                 const StopCause& cause) {
   unload::Destination d = sink::parse_destination(spec.destination);
   std::unique_ptr<aws::S3Client> s3;
   std::unique_ptr<sink::ObjectStore> store;
@@ -33,7 +34,8 @@ ClientUnloadResult client_unload(const unload::UnloadSpec& spec, pg::Connection&
   pg::PgCopySource source(conn);
   if (stop.stop_requested()) {
     throw Error(ErrorKind::kOther, "unload", spec.destination,
-                "stopped before the deadline: the unload did not start; nothing was written");
+                cause.what() + ": the unload did not start; nothing was written")
+        .with_hint(cause.hint);
   }
   // A stop before the commit publishes nothing (the engine checks it once the query is read).
   engine::UnloadOptions options;

@@ -77,7 +77,7 @@ void sleep_unless_stopped(std::chrono::milliseconds d, const std::stop_token& st
 // Follows statement `id` until it ends (or once, when !wait): capped exponential backoff,
 // a progress line whenever the status changes and every 30 s. A stop cancels it.
 aws::StatementDescription follow(const aws::RedshiftDataClient& rd, const std::string& id,
-                                 const std::stop_token& stop, bool wait) {
+                                 const std::stop_token& stop, bool wait, const StopCause& cause) {
   auto start = SteadyClock::now();
   auto delay = std::chrono::milliseconds(200);
   constexpr auto kMaxDelay = std::chrono::milliseconds(5000);
@@ -110,7 +110,7 @@ aws::StatementDescription follow(const aws::RedshiftDataClient& rd, const std::s
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
       }
       throw stopped(
-          "wait", id,
+          cause, "wait", id,
           fmt::format("the statement was cancelled (CancelStatement); it is {}", d.status));
     }
     sleep_unless_stopped(delay, stop);
@@ -122,10 +122,11 @@ aws::StatementDescription follow(const aws::RedshiftDataClient& rd, const std::s
 // rewrite needs them: name and a SQL type to cast NULL to.
 std::vector<unload::ResultColumn> describe_columns(const aws::RedshiftDataClient& rd,
                                                    const JobConfig& job, const std::string& inner,
-                                                   const std::stop_token& stop) {
+                                                   const std::stop_token& stop,
+                                                   const StopCause& cause) {
   std::string id = rd.execute_statement(
       statement_request(job, "select * from (" + inner + ") as crossunload_q limit 0"));
-  aws::StatementDescription d = follow(rd, id, stop, true);
+  aws::StatementDescription d = follow(rd, id, stop, true, cause);
   if (d.status != "FINISHED") {
     throw Error(ErrorKind::kSource, "mask", target_of(job),
                 fmt::format("describing the query's columns failed: {}",
@@ -219,7 +220,7 @@ std::string parse_job_token(const JobConfig& job, const std::string& token) {
 }
 
 void run_via_data_api(const JobConfig& job, aws::AwsContext& aws, Report& report,
-                      std::stop_token stop) {
+                      std::stop_token stop, const StopCause& cause) {
   start_report(job, report);
   const std::string where = target_of(job) + "/" + job.database.value_or("");
   aws::CredentialsProviderPtr caller = data_api_caller(job, aws, report);
@@ -236,7 +237,7 @@ void run_via_data_api(const JobConfig& job, aws::AwsContext& aws, Report& report
       std::string inner =
           unload::checked_select(job.unload.select, unload::sql::Dialect::kRedshift);
       auto columns = naming_refused_identity(
-          aws, caller, [&] { return describe_columns(rd, job, inner, stop); });
+          aws, caller, [&] { return describe_columns(rd, job, inner, stop, cause); });
       std::string sql = unload::mask_select(inner, columns, job.mask, salt);
       for (const auto& c : columns) {
         if (auto it = job.mask.find(c.name); it != job.mask.end()) {
@@ -247,7 +248,7 @@ void run_via_data_api(const JobConfig& job, aws::AwsContext& aws, Report& report
     });
   }
   if (stop.stop_requested()) {
-    throw stopped("submit statement", where, "the step did not start; nothing was written");
+    throw stopped(cause, "submit statement", where, "the step did not start; nothing was written");
   }
   report.unload_sql = unload::render_redacted(spec);
   aws::ExecuteStatementRequest req = statement_request(job, unload::render(spec));
@@ -262,13 +263,13 @@ void run_via_data_api(const JobConfig& job, aws::AwsContext& aws, Report& report
     return;
   }
   aws::StatementDescription d = step(report, "wait", caller_id, id, [&] {
-    return naming_refused_identity(aws, caller, [&] { return follow(rd, id, stop, true); });
+    return naming_refused_identity(aws, caller, [&] { return follow(rd, id, stop, true, cause); });
   });
   finish(job, aws, d, report);
 }
 
 void check_statement(const JobConfig& job, aws::AwsContext& aws, const std::string& statement_id,
-                     Report& report, std::stop_token stop, bool wait) {
+                     Report& report, std::stop_token stop, bool wait, const StopCause& cause) {
   start_report(job, report);
   std::string id = parse_job_token(job, statement_id);
   report.statement_id = id;
@@ -278,7 +279,8 @@ void check_statement(const JobConfig& job, aws::AwsContext& aws, const std::stri
   const std::string caller_id = known_identity(caller);
   aws::StatementDescription d =
       step(report, wait ? "wait" : "describe statement", caller_id, id, [&] {
-        return naming_refused_identity(aws, caller, [&] { return follow(rd, id, stop, wait); });
+        return naming_refused_identity(aws, caller,
+                                       [&] { return follow(rd, id, stop, wait, cause); });
       });
   // Only this job's statement: same cluster or workgroup, database, and destination.
   bool same_target =

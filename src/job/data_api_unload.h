@@ -26,13 +26,14 @@ namespace cu::job {
 
 // Runs (or, with job.wait = false, submits) the job through the Data API into `report`.
 void run_via_data_api(const JobConfig& job, aws::AwsContext& aws, Report& report,
-                      std::stop_token stop);
+                      std::stop_token stop, const StopCause& cause = StopCause::deadline());
 
 // Looks at statement `statement_id` (an id, or the job token run --no-wait printed): once, or
 // until it ends when `wait`; on FINISHED verifies the objects and fills `report` as a
 // synchronous run would. Still running and not waiting: report.status = "running", no error.
 void check_statement(const JobConfig& job, aws::AwsContext& aws, const std::string& statement_id,
-                     Report& report, std::stop_token stop, bool wait);
+                     Report& report, std::stop_token stop, bool wait,
+                     const StopCause& cause = StopCause::deadline());
 
 // The job token: the statement id and a digest of what identifies the job (target, database,
 // destination), "<id>.<12 hex>". parse_job_token gives the id back, or throws kUsage when the

@@ -116,7 +116,7 @@ std::string masked_query(const JobConfig& job, pg::Connection& conn, const std::
 }  // namespace
 
 Report run_job(const JobConfig& job, const aws::Environment& env, Report* partial,
-               std::stop_token stop) {
+               std::stop_token stop, const StopCause& cause) {
   Report local;
   Report& report = partial ? *partial : local;
   report = Report{};
@@ -127,13 +127,13 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
   aws::AwsContext aws(env, job.region);
   auto check_stop = [&](const std::string& next_step) {
     if (stop.stop_requested()) {
-      throw stopped(next_step, job.unload.destination,
+      throw stopped(cause, next_step, job.unload.destination,
                     "the step did not start; nothing was written");
     }
   };
 
   if (job.via == Via::kDataApi) {
-    run_via_data_api(job, aws, report, stop);
+    run_via_data_api(job, aws, report, stop, cause);
     return report;
   }
 
@@ -241,7 +241,7 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
       if (!stop.stop_requested()) {
         throw;
       }
-      throw stopped("unload", spec.destination,
+      throw stopped(cause, "unload", spec.destination,
                     "the UNLOAD was cancelled on the cluster (" + e.message() + ")");
     }
     std::int64_t n = last_unload_count(*conn);
@@ -250,7 +250,7 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
     }
     if (stop.stop_requested()) {
       // The cluster wrote before the stop; the job cannot delete what Redshift wrote.
-      throw stopped("verify", spec.destination,
+      throw stopped(cause, "verify", spec.destination,
                     "the UNLOAD finished but was not verified; its objects stay under the prefix");
     }
     auto reader = write_identity();
@@ -266,17 +266,21 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
     try {
       r = step(report, "unload", target.user, spec.destination, [&] {
         return naming_refused_identity(aws, to_s3_as, [&] {
-          return client_unload(spec, *conn, aws, to_s3_as, stop, job.empty_result == "schema");
+          return client_unload(spec, *conn, aws, to_s3_as, stop, job.empty_result == "schema",
+                               cause);
         });
       });
       if (to_s3_as) {
         report.steps.back().identity = arn_of(to_s3_as);
       }
     } catch (const Error& e) {
-      if (!stop.stop_requested() || e.message().starts_with("stopped before the deadline")) {
+      if (!stop.stop_requested() || e.message().starts_with(cause.what())) {
         throw;
       }
-      throw stopped("unload", spec.destination, "the query was cancelled (" + e.message() + ")");
+      // What the engine left (its clean-up) travels in the hint: keep it.
+      throw stopped(cause, "unload", spec.destination,
+                    "the query was cancelled (" + e.message() +
+                        (e.hint().empty() ? std::string() : "; " + e.hint()) + ")");
     }
     report.rows = r.rows;
     report.bytes = r.bytes;
@@ -325,6 +329,9 @@ nlohmann::json to_json(const Report& r) {
   if (r.error) {
     j["error"] = *r.error;
     j["exit_code"] = r.exit_code;
+  }
+  if (r.left) {
+    j["left"] = *r.left;
   }
   // A last line of defence: nothing secret leaves in a report.
   return nlohmann::json::parse(redact(j.dump()));

@@ -14,6 +14,7 @@
 //   std::cout << job::to_json(r).dump(2);
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <stop_token>
@@ -60,6 +61,9 @@ struct Report {
   std::optional<std::string> statement_id;
   std::optional<std::string> job_token;
   std::optional<std::string> error;  // the failure's one-line message
+  // What the run leaves at the destination when it did not succeed: "nothing: …" for a
+  // failed run; while it runs, what to clean if the process dies.
+  std::optional<std::string> left;
   int exit_code = 0;
 };
 
@@ -67,16 +71,34 @@ nlohmann::json to_json(const Report& report);
 // A short human summary (several lines) for stderr.
 std::string summary(const Report& report);
 
+// Why `stop` is requested, as the messages of a stopped run say it: the Lambda deadline's
+// stop margin (the default), or a signal to `crossunload run` (SIGINT, SIGTERM, SIGHUP).
+// `what` is asked only once stop was requested, so a signal's name can be known by then.
+struct StopCause {
+  std::function<std::string()> what;  // the message starts with it
+  std::string hint;
+  static StopCause deadline() {
+    return {[] { return std::string("stopped before the deadline"); },
+            "give the function more time (its timeout), or unload less per run"};
+  }
+  // `signal_name` returns "SIGTERM", … once the signal arrived.
+  static StopCause signal(std::function<std::string()> signal_name) {
+    return {[name = std::move(signal_name)] { return "interrupted by " + name(); },
+            "run it again; what this run had written was removed"};
+  }
+};
+
 // Runs the job. Throws cu::Error on failure after cleaning up; `partial`, when given,
 // receives the steps done so far (for a report of a failed run).
-// `stop` (the Lambda deadline's stop margin): once requested, no new step starts, the
-// running query is cancelled on the server (PQcancel), the engine aborts its uploads and
-// deletes the objects of this run, no manifest is written, and a cu::Error whose message
-// starts with "stopped before the deadline" is thrown. A client-mode run that finished just
-// as the stop came is undone the same way, so it never leaves objects behind; a server-mode
-// UNLOAD that finished before the stop stays (the job cannot delete what Redshift wrote).
+// `stop` (the Lambda deadline's stop margin, or a signal): once requested, no new step
+// starts, the running query is cancelled on the server (PQcancel), the engine aborts its
+// uploads and deletes the objects of this run, no manifest is written, and a cu::Error
+// whose message starts with `cause.what` ("stopped before the deadline") is thrown. A
+// client-mode run that finished just as the stop came is undone the same way, so it never
+// leaves objects behind; a server-mode UNLOAD that finished before the stop stays (the job
+// cannot delete what Redshift wrote).
 Report run_job(const JobConfig& job, const aws::Environment& env, Report* partial = nullptr,
-               std::stop_token stop = {});
+               std::stop_token stop = {}, const StopCause& cause = StopCause::deadline());
 
 // What --dry-run prints: each step with the identity it would use, and the exact UNLOAD
 // it would send (server mode) or the objects it would write (client mode). Reads nothing,

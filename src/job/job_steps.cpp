@@ -93,9 +93,9 @@ void verify_objects(const unload::UnloadSpec& spec, aws::AwsContext& aws,
   }
 }
 
-Error stopped(const std::string& step, const std::string& resource, const std::string& what) {
-  return Error(ErrorKind::kOther, step, resource, "stopped before the deadline: " + what)
-      .with_hint("give the function more time (its timeout), or unload less per run");
+Error stopped(const StopCause& cause, const std::string& step, const std::string& resource,
+              const std::string& what) {
+  return Error(ErrorKind::kOther, step, resource, cause.what() + ": " + what).with_hint(cause.hint);
 }
 
 }  // namespace cu::job

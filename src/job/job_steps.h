@@ -84,7 +84,9 @@ auto naming_refused_identity(aws::AwsContext& aws, const aws::CredentialsProvide
 void verify_objects(const unload::UnloadSpec& spec, aws::AwsContext& aws,
                     const aws::CredentialsProviderPtr& reader, Report& report);
 
-// The error of a run stopped (Lambda deadline, interrupt) before `step`: exit 1.
-Error stopped(const std::string& step, const std::string& resource, const std::string& what);
+// The error of a run stopped (Lambda deadline, interrupt) before `step`: exit 1, the message
+// starting with `cause.what()`.
+Error stopped(const StopCause& cause, const std::string& step, const std::string& resource,
+              const std::string& what);
 
 }  // namespace cu::job

@@ -1,13 +1,6 @@
 #pragma once
-// While a CancelOnSignal is alive, SIGINT and SIGTERM cancel the query running on the
-// connection (libpq's PQcancel is async-signal-safe) and are remembered, instead of killing
-// the process on the spot. The COPY stream then fails, the unload unwinds, and its
-// temporary files are removed — Ctrl-C leaves nothing behind either. The previous signal
-// handlers are restored on destruction.
-//
-//   pg::CancelOnSignal guard(conn);
-//   … stream …                      // throws when cancelled
-//   if (pg::CancelOnSignal::interrupted()) …
+// pg::CancelOnStop: a stop request (the Lambda deadline, a signal to `crossunload run`:
+// cli/stop_signals.h) cancels the query running on a connection.
 
 #include <memory>
 #include <stop_token>
@@ -20,7 +13,7 @@ namespace cu::pg {
 
 // While alive, a stop request on `stop` cancels the query running on `conn` on the server
 // (from whichever thread requests the stop): the COPY or UNLOAD then fails and unwinds
-// through the caller's clean-up. Used for deadlines (the Lambda's time limit).
+// through the caller's clean-up.
 //
 //   pg::CancelOnStop guard(conn, stop_token);
 class CancelOnStop {
@@ -42,17 +35,6 @@ class CancelOnStop {
   // first, and the handle after it.
   std::unique_ptr<pg_cancel, FreeCancel> cancel_;
   std::stop_callback<Cancel> callback_;
-};
-
-class CancelOnSignal {
- public:
-  explicit CancelOnSignal(Connection& conn);
-  ~CancelOnSignal();
-  CancelOnSignal(const CancelOnSignal&) = delete;
-  CancelOnSignal& operator=(const CancelOnSignal&) = delete;
-
-  // True once SIGINT or SIGTERM arrived while a guard was alive.
-  static bool interrupted();
 };
 
 }  // namespace cu::pg
