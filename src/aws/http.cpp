@@ -54,7 +54,24 @@ struct Transfer {
   std::size_t offset = 0;
   const BodyReader* reader = nullptr;
   std::exception_ptr error;  // thrown by the sink or reader, rethrown after curl returns
+  int header_sends = 0;      // with detect_resend: times the request went out
+  bool retried_fresh = false;
 };
+
+// With detect_resend: libcurl resends a request by itself when a reused connection dies
+// before any answer ("Connection died, retrying a fresh connect") — after a server that
+// may have carried it out. The caller must know: count the request headers sent.
+int on_debug(CURL*, curl_infotype type, char* data, std::size_t size, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  if (type == CURLINFO_HEADER_OUT) {
+    ++t->header_sends;
+  } else if (type == CURLINFO_TEXT &&
+             std::string_view(data, size).find("retrying a fresh connect") !=
+                 std::string_view::npos) {
+    t->retried_fresh = true;
+  }
+  return 0;
+}
 
 std::size_t on_header(char* buf, std::size_t size, std::size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -342,8 +359,19 @@ HttpResponse HttpClient::send(const HttpRequest& req, const HttpBody* body, cons
   }
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+  if (opts.detect_resend) {
+    curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, on_debug);
+    curl_easy_setopt(curl, CURLOPT_DEBUGDATA, &t);
+    curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);
+  }
 
   CURLcode rc = curl_easy_perform(curl);
+  if (opts.detect_resend) {
+    curl_easy_setopt(curl, CURLOPT_VERBOSE, 0L);
+    curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, nullptr);
+    curl_easy_setopt(curl, CURLOPT_DEBUGDATA, nullptr);
+    response.resent = t.header_sends > 1 || t.retried_fresh;
+  }
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
   if (t.error) {

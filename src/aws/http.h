@@ -33,6 +33,10 @@ struct HttpResponse {
   HeaderList headers{};
   std::string body{};            // the whole body, unless a sink took a 2xx body
   std::uint64_t sink_bytes = 0;  // bytes handed to the sink
+  // With HttpOptions::detect_resend: libcurl sent the request more than once (it resends
+  // by itself when a reused connection dies before any answer), so an earlier copy may
+  // have been carried out.
+  bool resent = false;
 
   std::string header(std::string_view name) const { return find_header(headers, name); }
 };
@@ -59,6 +63,9 @@ struct HttpOptions {
   long low_speed_bytes = 1024;
   std::chrono::seconds low_speed_time{30};
   bool verify_tls = true;
+  // Tell whether libcurl resent the request by itself (HttpResponse::resent): for
+  // requests that must recognise their own earlier effect. Costs a debug callback.
+  bool detect_resend = false;
 };
 
 // How the retry loop must treat a libcurl failure. Refused connections and unresolved names

@@ -66,7 +66,11 @@ HttpResponse ServiceClient::send(const ServiceRequest& r) const {
   }
 
   Backoff backoff(retry_, retry_env_);
+  AttemptTrace local_trace;
+  AttemptTrace& trace = r.trace ? *r.trace : local_trace;
+  trace = AttemptTrace{};
   for (int attempt = 1;; ++attempt) {
+    trace.attempts = attempt;
     HttpRequest hr{r.method, url, {}, ""};
     hr.headers.reserve(r.headers.size() + 6);
     hr.headers.emplace_back("Host", host_header_of(url));
@@ -105,7 +109,11 @@ HttpResponse ServiceClient::send(const ServiceRequest& r) const {
         opts.low_speed_time = std::chrono::seconds(0);
         opts.request_timeout = std::chrono::milliseconds(0);
       }
+      opts.detect_resend = r.trace != nullptr;
       HttpResponse resp = http_.send(hr, &body, r.sink ? &counting_sink : nullptr, opts);
+      if (resp.resent) {
+        trace.earlier_may_have_applied = true;
+      }
       bool pass = std::find(r.pass_statuses.begin(), r.pass_statuses.end(), resp.status) !=
                   r.pass_statuses.end();
       bool ok = (resp.status >= 200 && resp.status < 300) || pass;
@@ -143,9 +151,13 @@ HttpResponse ServiceClient::send(const ServiceRequest& r) const {
     }
     outcome.code = info.code;
 
+    bool throttled = outcome.status == 429 || is_throttling_code(info.code);
+    if ((outcome.transport_error && outcome.request_may_have_reached_server) ||
+        (outcome.status >= 500 && !throttled)) {
+      trace.earlier_may_have_applied = true;
+    }
     bool retryable = is_retryable(outcome, r.idempotent) && sunk == 0 &&
                      (!streaming || static_cast<bool>(r.rewind_body_reader));
-    bool throttled = outcome.status == 429 || is_throttling_code(info.code);
     std::optional<std::chrono::milliseconds> delay;
     if (retryable) {
       delay = backoff.next_delay(attempt, throttled);

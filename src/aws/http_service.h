@@ -33,6 +33,18 @@ struct ServiceEndpoint {
   std::string endpoint{};  // "https://sts.eu-west-1.amazonaws.com", no trailing slash
 };
 
+// What the attempts of one request did, for callers that must recognise their own earlier
+// effect on a retry (S3: a CompleteMultipartUpload or a conditional put whose first answer
+// was lost finds the object already there).
+struct AttemptTrace {
+  int attempts = 0;
+  // A failed attempt may have been carried out by the server although no success answer
+  // came: the connection broke after the request was sent, or a 5xx that was not
+  // throttling (S3 may have acted before failing). When send() then returns, or throws
+  // the error of a later attempt, that error may be the consequence of this one.
+  bool earlier_may_have_applied = false;
+};
+
 struct ServiceRequest {
   std::string operation{};  // AWS's name, for errors and logs: "AssumeRole"
   std::string method = "GET";
@@ -58,6 +70,9 @@ struct ServiceRequest {
   bool validation_is_usage = true;
   // Statuses returned to the caller instead of thrown (HeadObject's 404, S3's 301).
   std::vector<long> pass_statuses{};
+  // Filled in by send() when set, whether it returns or throws. With a trace, libcurl's own
+  // resends (HttpOptions::detect_resend) count as attempts that may have been applied.
+  AttemptTrace* trace = nullptr;
 };
 
 class ServiceClient {

@@ -93,7 +93,41 @@ std::string endpoint_domain(const std::string& region) {
   return region.starts_with("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
 }
 
+std::string md5_raw(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr);
+  return std::string(reinterpret_cast<char*>(digest), len);
+}
+
+std::string lower_hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string multipart_etag(const std::vector<CompletedPart>& parts) {
+  std::string digests;
+  for (const CompletedPart& p : parts) {
+    std::string h = p.etag;
+    if (h.size() >= 2 && h.front() == '"' && h.back() == '"') {
+      h = h.substr(1, h.size() - 2);
+    }
+    if (h.size() != 32 || h.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+      return {};
+    }
+    for (std::size_t i = 0; i < 32; i += 2) {
+      digests += static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16));
+    }
+  }
+  return fmt::format("\"{}-{}\"", lower_hex(md5_raw(digests)), parts.size());
+}
 
 std::string s3_encode_key(std::string_view key) { return uri_encode(key, false); }
 
@@ -252,7 +286,27 @@ std::string S3Client::put_object(const std::string& bucket, const std::string& k
   r.step = "upload";
   r.resource = s3_url(bucket, key);
   r.error_kind = ErrorKind::kDestination;
-  return send(bucket, r).header("ETag");
+  AttemptTrace trace;
+  r.trace = &trace;
+  try {
+    return send(bucket, r).header("ETag");
+  } catch (const AwsError& e) {
+    // If-None-Match refused a retry whose earlier attempt put the object but lost the
+    // answer: the object there is ours when its ETag is our bytes' MD5 (SSE-KMS ETags are
+    // not an MD5: the size is what can be checked then).
+    if (!(o.if_none_match && e.status() == 412 && trace.earlier_may_have_applied)) {
+      throw;
+    }
+    auto head = head_object(bucket, key);
+    bool ours = head && head->size == data.size() &&
+                (o.sse == Sse::kKms || head->etag == "\"" + lower_hex(md5_raw(data)) + "\"");
+    if (!ours) {
+      throw;
+    }
+    log::debug("PutObject {}: an earlier attempt had put it (answer lost); taken as done",
+               s3_url(bucket, key));
+    return head->etag;
+  }
 }
 
 std::string S3Client::create_multipart_upload(const std::string& bucket, const std::string& key,
@@ -263,10 +317,13 @@ std::string S3Client::create_multipart_upload(const std::string& bucket, const s
   r.path = "/" + s3_encode_key(key);
   r.query = "uploads=";
   add_put_headers(r.headers, o);
-  r.idempotent = false;  // a retry after a lost answer would leave an upload behind
   r.step = "upload";
   r.resource = s3_url(bucket, key);
   r.error_kind = ErrorKind::kDestination;
+  // Retried like any request: a retry after a lost answer leaves the earlier attempt's
+  // upload open, which is found and aborted below.
+  AttemptTrace trace;
+  r.trace = &trace;
   HttpResponse resp = send(bucket, r);
   auto doc = load_xml(resp.body, "upload");
   std::string id = doc.child("InitiateMultipartUploadResult").child_value("UploadId");
@@ -274,7 +331,41 @@ std::string S3Client::create_multipart_upload(const std::string& bucket, const s
     throw Error(ErrorKind::kDestination, "upload", s3_url(bucket, key),
                 "CreateMultipartUpload returned no upload id");
   }
+  if (trace.earlier_may_have_applied) {
+    abort_orphan_uploads(bucket, key, id);
+  }
   return id;
+}
+
+void S3Client::abort_orphan_uploads(const std::string& bucket, const std::string& key,
+                                    const std::string& keep) {
+  // The other uploads of exactly this key are taken for those attempts'. (S3's Initiated
+  // time cannot tell them apart: moto reports a fixed one.) Another run writing the very
+  // same key at this moment would lose its upload and fail cleanly at its commit — two
+  // runs writing one key at once are refused by the conditional commit anyway. Best
+  // effort: the listing needs s3:ListBucketMultipartUploads, which the write role may
+  // lack; what stays is an incomplete upload, never an object (teardown and the lifecycle
+  // rule abort it).
+  try {
+    int aborted = 0;
+    for (const MultipartUploadInfo& u : list_multipart_uploads(bucket, key)) {
+      if (u.key != key || u.upload_id == keep) {
+        continue;
+      }
+      abort_multipart_upload(bucket, key, u.upload_id);
+      ++aborted;
+    }
+    log::debug(
+        "CreateMultipartUpload {}: an earlier attempt's answer was lost; {} upload(s) "
+        "it left aborted",
+        s3_url(bucket, key), aborted);
+  } catch (const std::exception& e) {
+    log::warn(
+        "CreateMultipartUpload {}: an earlier attempt's answer was lost and the upload it may "
+        "have started could not be looked for ({}); an incomplete upload may remain (never an "
+        "object): `crossunload teardown` or the bucket's lifecycle rule aborts it",
+        s3_url(bucket, key), e.what());
+  }
 }
 
 std::string S3Client::upload_part(const std::string& bucket, const std::string& key,
@@ -317,7 +408,32 @@ std::string S3Client::complete_multipart_upload(const std::string& bucket, const
   r.step = "upload";
   r.resource = s3_url(bucket, key);
   r.error_kind = ErrorKind::kDestination;
-  HttpResponse resp = send(bucket, r);
+  AttemptTrace trace;
+  r.trace = &trace;
+  HttpResponse resp;
+  try {
+    resp = send(bucket, r);
+  } catch (const AwsError& e) {
+    // A retried Complete whose earlier attempt completed the upload but lost the answer
+    // finds the upload gone (NoSuchUpload) or, with If-None-Match, the key taken (412).
+    // The object is ours when its ETag is the one S3 gives these parts: the MD5 of their
+    // MD5s, "-<count>" (docs/formats.md: what a retry takes as done).
+    bool after_lost_answer =
+        trace.earlier_may_have_applied && (e.aws_code() == "NoSuchUpload" || e.status() == 412);
+    if (!after_lost_answer) {
+      throw;
+    }
+    auto head = head_object(bucket, key);
+    std::string want = multipart_etag(parts);
+    if (!head || want.empty() || head->etag != want) {
+      throw;
+    }
+    log::debug(
+        "CompleteMultipartUpload {}: an earlier attempt had completed it (answer lost, "
+        "ETag {} matches the parts); taken as done",
+        s3_url(bucket, key), want);
+    return head->etag;
+  }
   auto doc = load_xml(resp.body, "upload");
   // S3 names the root CompleteMultipartUploadResult; moto ...Response: take either.
   std::string etag = doc.document_element().child_value("ETag");

@@ -15,6 +15,14 @@
 // For streaming uploads of unknown size use S3MultipartWriter (s3_multipart_writer.h).
 // Errors are AwsError with step "upload"/"read"/"list"/"delete" and the s3:// URL as the
 // resource; kind kDestination unless AWS denied access (kAccess).
+//
+// Retries after a lost answer (the request reached S3, the answer did not reach us) are
+// recognised where a plain retry would fail or leak: a CompleteMultipartUpload answered
+// NoSuchUpload (or 412 with If-None-Match) is done when the object's ETag is the one these
+// parts give; a conditional PutObject answered 412 is done when the object's ETag is our
+// bytes' MD5 (its size, under SSE-KMS); a CreateMultipartUpload whose earlier attempt
+// started an upload has that upload aborted (best effort: it needs
+// s3:ListBucketMultipartUploads). A failure on the first attempt is never taken as done.
 
 #include <cstdint>
 #include <functional>
@@ -113,6 +121,10 @@ class S3Client {
     std::string path_prefix;  // "/bucket" (path style) or "" (virtual-hosted)
   };
   Target target(const std::string& bucket) const;
+  // After a CreateMultipartUpload retried past a lost answer: aborts the uploads of `key`
+  // other than `keep`. Best effort, never throws.
+  void abort_orphan_uploads(const std::string& bucket, const std::string& key,
+                            const std::string& keep);
   HttpResponse send(const std::string& bucket, ServiceRequest& req);
 
   S3Options options_;
@@ -131,6 +143,9 @@ std::string complete_multipart_body(const std::vector<CompletedPart>& parts);
 std::string delete_objects_body(const std::vector<std::string>& keys, std::size_t begin,
                                 std::size_t end);
 std::string content_md5(std::string_view data);  // base64 of the MD5 digest
+// The ETag S3 gives the object these parts complete: "<md5 of the parts' MD5s>-<count>",
+// quoted; empty when a part's ETag is not an MD5 in hex.
+std::string multipart_etag(const std::vector<CompletedPart>& parts);
 // Parsers of S3's XML answers.
 struct ListObjectsPage {
   std::vector<ObjectInfo> objects{};

@@ -232,13 +232,11 @@ class AwsFaultTest : public ::testing::Test {
 TEST_F(AwsFaultTest, UploadSurvivesAThirdOfRequestsFailing) {
   std::mutex mu;
   std::mt19937 rng(20261129);
-  FaultProxy proxy(port_of(endpoint_), [&](const RequestHead& h) {
+  FaultProxy proxy(port_of(endpoint_), [&](const RequestHead&) {
     std::lock_guard lock(mu);
     if (std::uniform_real_distribution<>(0, 1)(rng) >= 0.33) return Fault::kNone;
-    // CreateMultipartUpload is not idempotent: after a 500 or a lost answer the server may
-    // hold an upload we do not know of, so the client rightly does not retry those. Real S3
-    // throttles it with SlowDown, which is safe to retry.
-    if (h.create()) return Fault::kSlowDown;
+    // Every request, CreateMultipartUpload included (a retry after its lost answer aborts
+    // the upload the lost attempt started), may get any fault.
     switch (rng() % 4) {
       case 0:
         return Fault::kSlowDown;
@@ -272,6 +270,54 @@ TEST_F(AwsFaultTest, UploadSurvivesAThirdOfRequestsFailing) {
     s3.put_object(bucket_, key, "row " + std::to_string(i));
     EXPECT_EQ(s3.get_object(bucket_, key), "row " + std::to_string(i));
   }
+}
+
+// Moto applies the first CreateMultipartUpload and the first CompleteMultipartUpload, and
+// their answers are lost. Before, the create was not retried (the upload failed) and a
+// retried complete met NoSuchUpload. Now: one object, byte-identical, and no upload left
+// open — the lost create's upload was found and aborted.
+TEST_F(AwsFaultTest, LostAnswersOfCreateAndCompleteAreRecognised) {
+  std::atomic<int> creates{0}, completes{0};
+  FaultProxy proxy(port_of(endpoint_), [&](const RequestHead& h) {
+    if (h.create() && creates++ == 0) return Fault::kDropAfter;
+    if (h.is("POST", "uploadId=") && completes++ == 0) return Fault::kDropAfter;
+    return Fault::kNone;
+  });
+  S3Client s3 = through(proxy);
+  const std::string data = pseudo_random_bytes(12u << 20, 7);
+  S3MultipartWriter out(s3, bucket_, "lost/twelve.bin", {.part_size = 5u << 20});
+  out.write(data);
+  UploadResult r = out.finish();
+  EXPECT_EQ(r.parts, 3);
+  EXPECT_EQ(creates, 2);
+  EXPECT_EQ(completes, 2);
+  S3Client moto = direct();
+  EXPECT_EQ(moto.get_object(bucket_, "lost/twelve.bin"), data);
+  EXPECT_EQ(moto.head_object(bucket_, "lost/twelve.bin")->etag, r.etag);
+  EXPECT_TRUE(moto.list_multipart_uploads(bucket_, "lost/").empty());
+}
+
+// A conditional put (If-None-Match: *) whose answer was lost meets 412 on its retry: the
+// object there is its own (same MD5), so the put succeeded. A key another writer took
+// first is still refused.
+TEST_F(AwsFaultTest, LostAnswerOfAConditionalPutIsRecognised) {
+  std::atomic<int> puts{0};
+  FaultProxy proxy(port_of(endpoint_), [&](const RequestHead& h) {
+    if (h.method == "PUT" && puts++ == 0) return Fault::kDropAfter;
+    return Fault::kNone;
+  });
+  S3Client s3 = through(proxy);
+  PutOptions once{.if_none_match = true};
+  std::string etag = s3.put_object(bucket_, "cond/a.txt", "mine", once);
+  EXPECT_EQ(puts, 2);
+  EXPECT_EQ(etag, direct().head_object(bucket_, "cond/a.txt")->etag);
+  try {
+    s3.put_object(bucket_, "cond/a.txt", "another", once);
+    FAIL() << "a conditional put over an existing key succeeded";
+  } catch (const AwsError& e) {
+    EXPECT_EQ(e.status(), 412) << e.what();
+  }
+  EXPECT_EQ(direct().get_object(bucket_, "cond/a.txt"), "mine");
 }
 
 TEST_F(AwsFaultTest, FollowsTheBucketToItsRegion) {

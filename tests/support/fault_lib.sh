@@ -4,10 +4,14 @@
 # broken half-way, then checked from outside: nothing visible, nothing open, the query gone.
 #
 #   fault_bucket NAME                  # creates s3://NAME in moto (the job's own account)
-#   fault_s3 objects|uploads B PREFIX  # tests/support/moto_s3.py as the job's account
+#   fault_s3 objects|uploads|download B PREFIX [DIR]  # tests/support/moto_s3.py as the
+#                                      # job's account, straight to moto
+#   fault_proxy ARGS…                  # starts tests/support/s3_fault_proxy.py in front of
+#                                      # moto with ARGS; sets FAULT_ENDPOINT (runs go there)
+#   fault_proxy_stats                  # its counters (JSON); fault_proxy_stop
 #   fault_start OUT TO QUERY [run flags…]   # starts the run in the background: $fault_pid;
 #                                      # OUT.out/.err/.json; application_name=$fault_tag
-#   fault_slow_query ROWS AT           # ~330 bytes a row; at row AT it sleeps 120 s inside
+#   fault_slow_query ROWS AT [SECS]    # ~330 bytes a row; at row AT it sleeps SECS (120) in
 #                                      # PostgreSQL (pg_sleep), so the run is caught
 #                                      # mid-write for as long as the test needs
 #   fault_wait_sleeping CHECK          # until the query sleeps and CHECK (a command) succeeds
@@ -35,8 +39,26 @@ export AWS_ACCESS_KEY_ID=fault-test AWS_SECRET_ACCESS_KEY=fault-test-secret-key 
   AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE
 
-fault_s3() { CU_MOTO_ENDPOINT=${FAULT_ENDPOINT:-$CU_MOTO_ENDPOINT} \
-  python3 "$CU_SOURCE_DIR/tests/support/moto_s3.py" --account "$FAULT_ACCOUNT" "$@"; }
+fault_s3() { python3 "$CU_SOURCE_DIR/tests/support/moto_s3.py" --account "$FAULT_ACCOUNT" "$@"; }
+
+fault_proxy() {
+  local portfile
+  portfile="$(cu_tmpdir)/port"
+  python3 "$CU_SOURCE_DIR/tests/support/s3_fault_proxy.py" --upstream "$CU_MOTO_ENDPOINT" \
+    --port-file "$portfile" --max-seconds 900 "$@" &
+  _fault_proxy_pid=$!
+  fault_on_exit "kill $_fault_proxy_pid 2>/dev/null"
+  local i
+  for ((i = 0; i < 100; i++)); do [[ -s $portfile ]] && break; sleep 0.05; done
+  [[ -s $portfile ]] || cu_fail "the fault proxy did not start"
+  FAULT_ENDPOINT="http://127.0.0.1:$(cat "$portfile")"
+}
+fault_proxy_stats() { curl -sf "$FAULT_ENDPOINT/__proxy/stats"; }
+fault_proxy_stop() {
+  kill "$_fault_proxy_pid" 2>/dev/null || true
+  wait "$_fault_proxy_pid" 2>/dev/null || true
+  unset FAULT_ENDPOINT
+}
 
 fault_bucket() {
   python3 -c "import boto3, sys
@@ -45,8 +67,8 @@ boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1').create_buc
 }
 
 fault_slow_query() {
-  local rows=$1 at=$2
-  echo "select g, repeat(md5(g::text), 10) || case when g = $at then pg_sleep(120)::text else '' end as pad from generate_series(1, $rows) g"
+  local rows=$1 at=$2 secs=${3:-120}
+  echo "select g, repeat(md5(g::text), 10) || case when g = $at then pg_sleep($secs)::text else '' end as pad from generate_series(1, $rows) g"
 }
 
 # Starts crossunload in the background with SIGINT and SIGTERM at their default action (a

@@ -99,6 +99,16 @@ TEST(AwsS3Test, ListMultipartUploadsPage) {
   EXPECT_EQ(next_id, "YW55IGlkZWEgd2h5IGVsdmluZydzIHVwbG9hZCBmYWlsZWQ");
 }
 
+// S3's multipart ETag: the MD5 of the parts' binary MD5s, "-<count>" (computed here with
+// Python's hashlib from md5(b"part one") and md5(b"part two")).
+TEST(AwsS3Test, MultipartEtag) {
+  std::vector<CompletedPart> parts = {{1, "\"3303e12af474ca11d85ed2966a932992\""},
+                                      {2, "\"3ea4e15b91a17dc76052c56cfcdf67a2\""}};
+  EXPECT_EQ(multipart_etag(parts), "\"0732917abc3288784e318ac0aab1757a-2\"");
+  parts[1].etag = "\"not-an-md5\"";
+  EXPECT_EQ(multipart_etag(parts), "");
+}
+
 TEST(AwsS3Test, S3Url) {
   EXPECT_EQ(s3_url("b", "k/x.csv"), "s3://b/k/x.csv");
   EXPECT_EQ(s3_url("b", ""), "s3://b");
