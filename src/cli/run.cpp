@@ -67,15 +67,15 @@ void report_refused_config(const Error& e, const job::Values& values) {
 // while the run is on, and the next run's report replaces it.
 std::string crash_leftovers(const std::string& destination) {
   if (destination.starts_with("s3://")) {
-    return "if this report still says running, the process died: incomplete multipart "
-           "uploads under " +
+    return "if this report still says running, the process died: objects and incomplete "
+           "multipart uploads of this run under " +
            destination +
-           " may remain (never visible as objects); `crossunload teardown` or the bucket's "
-           "lifecycle rule aborts them (docs/deploy.md)";
+           " may remain; `crossunload teardown` or the bucket's lifecycle rule aborts the "
+           "uploads (docs/deploy.md)";
   }
-  return "if this report still says running, the process died: hidden temporary files "
-         "(.crossunload-*) under " +
-         destination + " may remain; delete them";
+  return "if this report still says running, the process died: files of this run and hidden "
+         "temporary files (.crossunload-*) under " +
+         destination + " may remain";
 }
 
 // What a failed run left behind, as far as the job knows.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <memory>
 #include <thread>
 
 #include "aws/config_file.h"
@@ -77,6 +78,8 @@ int run_teardown(const InfraParams& p, const TeardownOptions& options, std::FILE
 
   std::vector<ObjectVersion> versions;
   std::optional<S3Versions> s3;
+  std::unique_ptr<aws::S3Client> uploads_client;
+  std::vector<aws::MultipartUploadInfo> uploads;
   if (dev) {
     const std::string where = aws::s3_url(p.bucket, p.prefix);
     if (p.prefix.empty()) {
@@ -96,6 +99,18 @@ int run_teardown(const InfraParams& p, const TeardownOptions& options, std::FILE
       }
       fmt::print(out, "  data {}: delete {} object versions and {} delete markers ({} bytes)\n",
                  where, versions.size() - markers, markers, bytes);
+      // What a run killed mid-write leaves: incomplete multipart uploads, never objects.
+      aws::S3Options so;
+      so.region = ep.region;
+      so.endpoint_url = custom ? ep.endpoint : std::string();
+      so.force_path_style = p.bucket.find('.') != std::string::npos;
+      uploads_client = std::make_unique<aws::S3Client>(so, creds);
+      uploads = uploads_client->list_multipart_uploads(p.bucket, p.prefix);
+      fmt::print(out, "  uploads {}: abort {} incomplete multipart uploads\n", where,
+                 uploads.size());
+      for (const auto& u : uploads) {
+        fmt::print(out, "    {} (started {})\n", aws::s3_url(p.bucket, u.key), u.initiated);
+      }
     }
     if (p.kms_key_arn) {
       fmt::print(out, "  KMS key {}: left alone (not created by crossunload)\n", *p.kms_key_arn);
@@ -109,6 +124,13 @@ int run_teardown(const InfraParams& p, const TeardownOptions& options, std::FILE
   }
 
   // 2. Act: data first (the stack's roles are not needed for it), then the stack.
+  for (const auto& u : uploads) {
+    uploads_client->abort_multipart_upload(p.bucket, u.key, u.upload_id);
+  }
+  if (!uploads.empty()) {
+    fmt::print(out, "aborted {} incomplete multipart uploads under {}\n", uploads.size(),
+               aws::s3_url(p.bucket, p.prefix));
+  }
   if (s3 && !versions.empty()) {
     s3->remove(p.bucket, versions);
     fmt::print(out, "deleted {} versions under {}\n", versions.size(),

@@ -2,8 +2,9 @@
 // `crossunload teardown`: removes what the pattern's clean-up lists, for the account the
 // caller's credentials belong to (run it once with DEV credentials and once with PROD's):
 //
-//   DEV   the data under the destination prefix (every version and delete marker when the
-//         bucket is versioned), then the stack <stack>-dev (Lambda function, its role,
+//   DEV   the data under the destination prefix (the incomplete multipart uploads a run
+//         killed mid-write leaves, then every version and delete marker when the bucket
+//         is versioned), then the stack <stack>-dev (Lambda function, its role,
 //         S3-Write-Role, the log group)
 //   PROD  the stack <stack>-prod (SM-Read-Role, the Redshift role, the security-group
 //         ingress rules, the secret when the stack created it)

@@ -156,6 +156,16 @@ json dev_template(const InfraParams& p) {
   return t;
 }
 
+json bucket_lifecycle(const InfraParams& p) {
+  json filter = p.prefix.empty() ? json::object() : json{{"Prefix", p.prefix}};
+  return {{"Rules",
+           json::array({json{{"ID", p.dev_stack() + "-abort-incomplete-uploads"},
+                             {"Filter", filter},
+                             {"Status", "Enabled"},
+                             {"AbortIncompleteMultipartUpload",
+                              {{"DaysAfterInitiation", kAbortIncompleteUploadsAfterDays}}}}})}};
+}
+
 std::vector<std::string> write_infra(const InfraParams& p, const std::filesystem::path& dir) {
   std::vector<std::string> written;
   auto put = [&](const std::string& rel, const json& value) {
@@ -164,6 +174,7 @@ std::vector<std::string> write_infra(const InfraParams& p, const std::filesystem
   };
   put("prod.template.json", prod_template(p));
   put("dev.template.json", dev_template(p));
+  put("dev.bucket-lifecycle.json", bucket_lifecycle(p));
   for (const auto& [side, roles] : {std::pair{std::string("prod"), prod_roles(p)},
                                     std::pair{std::string("dev"), dev_roles(p)}}) {
     for (const auto& r : roles) {

@@ -30,10 +30,18 @@ inline constexpr const char* kManagedByTag = "crossunload:managed-by";
 nlohmann::json prod_template(const InfraParams& p);
 nlohmann::json dev_template(const InfraParams& p);
 
-// Writes DIR/prod.template.json, DIR/dev.template.json and, for those who do not use
-// CloudFormation, DIR/policies/{prod,dev}/<role>.trust.json and <role>.<policy>.json.
-// Returns the files written (relative to DIR), in that order. Throws cu::Error
-// (kDestination) when DIR cannot be written.
+// The DEV bucket's lifecycle rule for the prefix: incomplete multipart uploads (what a run
+// killed mid-write leaves, never objects) are aborted one day after they started. The
+// bucket is not the stack's (it holds other data), so CloudFormation cannot attach it:
+// it is written for `aws s3api put-bucket-lifecycle-configuration`, which replaces the
+// bucket's whole configuration — merge it with the rules already there (docs/deploy.md).
+nlohmann::json bucket_lifecycle(const InfraParams& p);
+inline constexpr int kAbortIncompleteUploadsAfterDays = 1;
+
+// Writes DIR/prod.template.json, DIR/dev.template.json, DIR/dev.bucket-lifecycle.json and,
+// for those who do not use CloudFormation, DIR/policies/{prod,dev}/<role>.trust.json and
+// <role>.<policy>.json. Returns the files written (relative to DIR), in that order. Throws
+// cu::Error (kDestination) when DIR cannot be written.
 std::vector<std::string> write_infra(const InfraParams& p, const std::filesystem::path& dir);
 
 }  // namespace cu::infra

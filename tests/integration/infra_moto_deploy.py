@@ -8,7 +8,8 @@ Usage: infra_moto_deploy.py ENDPOINT TEMPLATES_DIR JOB_FACTS_JSON [--deploy-only
                    "code_key": "..."}
 Set-up and checks pick the account with moto's x-moto-account-id header. Exits non-zero
 with a message on the first difference. After the checks it deletes both stacks and
-checks that the roles, the function and the log group are gone. With --deploy-only it
+checks that the roles, the function and the log group are gone. The DEV bucket's lifecycle
+rule (dev.bucket-lifecycle.json) is put on a bucket and read back. With --deploy-only it
 stops once both stacks are created (for the teardown test).
 """
 import ast
@@ -138,6 +139,18 @@ want = sorted(r["Properties"]["CidrIp"] for r in prod_t["Resources"].values() if
 if cidrs != want:
     fail(f"ingress on 5439: {cidrs} != {want}")
 print(f"ok {PROD} security group ingress 5439 from {cidrs}")
+
+# The DEV bucket's lifecycle rule (dev.bucket-lifecycle.json) is accepted by S3's
+# PutBucketLifecycleConfiguration as written and read back unchanged.
+lifecycle = load("dev.bucket-lifecycle.json")
+dest = facts["code_bucket"] + "-dest"
+s3.create_bucket(Bucket=dest, CreateBucketConfiguration={"LocationConstraint": REGION})
+s3.put_bucket_lifecycle_configuration(Bucket=dest, LifecycleConfiguration=lifecycle)
+stored = s3.get_bucket_lifecycle_configuration(Bucket=dest)["Rules"]
+if len(stored) != 1 or stored[0].get("AbortIncompleteMultipartUpload") != {"DaysAfterInitiation": 1} \
+        or stored[0].get("Filter") != lifecycle["Rules"][0]["Filter"] or stored[0].get("Status") != "Enabled":
+    fail(f"lifecycle rule read back as {stored}, written {lifecycle}")
+print(f"ok {DEV} bucket lifecycle: incomplete uploads under {stored[0]['Filter']} aborted after 1 day")
 
 # Deleting the stacks removes what they created.
 for side, (acct, name, template) in stacks.items():

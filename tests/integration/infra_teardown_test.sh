@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # crossunload teardown against moto: both generated stacks deployed (one per account), a
-# versioned destination bucket with versions and a delete marker under the prefix and one
-# object outside it. --dry-run lists and deletes nothing; teardown with DEV credentials
+# versioned destination bucket with versions, a delete marker and an incomplete multipart
+# upload (what a run killed mid-write leaves) under the prefix, and one object and one
+# upload outside it. --dry-run lists and deletes nothing; teardown with DEV credentials
 # then PROD credentials leaves nothing of ours (no stack, no role, no version under the
 # prefix) and the object outside the prefix intact; a re-run succeeds (idempotent); a
 # stack of our name without our tag is refused with exit 2 and left alone.
@@ -46,7 +47,8 @@ cu_assert_eq "$rc" "2" "exit code of teardown on a stack without our tag"
 # Dry run: everything listed, nothing deleted (a second dry run sees the same).
 dry=$(as dev "$CROSSUNLOAD" teardown --config "$work/job.toml" --dry-run) || cu_fail "dry run failed: $dry"
 for want in "stack cu-$sfx-dev" "AWS::IAM::Role" "AWS::Lambda::Function" "AWS::Logs::LogGroup" \
-  "CrossAccount-SM-Read-Role-$sfx" "delete 3 object versions and 1 delete markers" "dry run"; do
+  "CrossAccount-SM-Read-Role-$sfx" "delete 3 object versions and 1 delete markers" \
+  "abort 1 incomplete multipart uploads" "s3://$bucket/${prefix}0002_part_00 (started" "dry run"; do
   [[ $dry == *"$want"* ]] || cu_fail "the dry run does not mention '$want': $dry"
 done
 dry2=$(as dev "$CROSSUNLOAD" teardown --config "$work/job.toml" --dry-run)
@@ -57,6 +59,8 @@ for want in "PROD account 222222222222" "stack cu-$sfx-prod" "SM-Read-Role-$sfx"
 done
 
 as dev "$CROSSUNLOAD" teardown --config "$work/job.toml" >"$work/dev.out" || cu_fail "DEV teardown failed: $(cat "$work/dev.out")"
+grep -qF "aborted 1 incomplete multipart uploads under s3://$bucket/$prefix" "$work/dev.out" ||
+  cu_fail "DEV teardown does not say it aborted the upload: $(cat "$work/dev.out")"
 as prod "$CROSSUNLOAD" teardown --config "$work/job.toml" >"$work/prod.out" || cu_fail "PROD teardown failed: $(cat "$work/prod.out")"
 roles=$(printf '[["111111111111","CrossAccount-SM-Read-Role-%s"],["111111111111","S3-Write-Role-%s"],["222222222222","SM-Read-Role-%s"],["222222222222","CrossAccount-S3-Write-Role-%s"]]' "$sfx" "$sfx" "$sfx" "$sfx")
 python3 "$world" check "$CU_MOTO_ENDPOINT" eu-central-1 "$bucket" "$prefix" "cu-$sfx-dev" "cu-$sfx-prod" "$roles" ||
@@ -64,7 +68,8 @@ python3 "$world" check "$CU_MOTO_ENDPOINT" eu-central-1 "$bucket" "$prefix" "cu-
 
 # Idempotent: a re-run finds everything gone and succeeds.
 again=$(as dev "$CROSSUNLOAD" teardown --config "$work/job.toml") || cu_fail "re-run failed: $again"
-[[ $again == *"not found (already deleted)"* && $again == *"delete 0 object versions and 0 delete markers"* ]] ||
+[[ $again == *"not found (already deleted)"* && $again == *"delete 0 object versions and 0 delete markers"* &&
+  $again == *"abort 0 incomplete multipart uploads"* ]] ||
   cu_fail "unexpected re-run output: $again"
 as prod "$CROSSUNLOAD" teardown --config "$work/job.toml" >/dev/null || cu_fail "PROD re-run failed"
 # The foreign stack is still there.

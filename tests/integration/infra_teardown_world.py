@@ -46,6 +46,11 @@ if cmd == "setup":
     s3.put_object(Bucket=bucket, Key=f"{prefix}0001_part_00", Body=b"gone")
     s3.delete_object(Bucket=bucket, Key=f"{prefix}0001_part_00")  # a delete marker
     s3.put_object(Bucket=bucket, Key="not-ours/keep.csv", Body=b"keep me")
+    # What a run killed mid-write leaves (issue 13): an incomplete multipart upload with a
+    # part, under the prefix; another outside it must stay.
+    up = s3.create_multipart_upload(Bucket=bucket, Key=f"{prefix}0002_part_00")["UploadId"]
+    s3.upload_part(Bucket=bucket, Key=f"{prefix}0002_part_00", UploadId=up, PartNumber=1, Body=b"x" * 1024)
+    s3.create_multipart_upload(Bucket=bucket, Key="not-ours/upload.csv")
     print(json.dumps(keys))
 elif cmd == "foreign":
     stack, acct = sys.argv[4], sys.argv[5]
@@ -74,4 +79,7 @@ elif cmd == "check":
         fail(f"left under {prefix}: {[(x['Key'], x['VersionId']) for x in left]}")
     if s3.get_object(Bucket=bucket, Key="not-ours/keep.csv")["Body"].read() != b"keep me":
         fail("the object outside the prefix was touched")
-    print("nothing of ours left; the object outside the prefix is intact")
+    uploads = [u["Key"] for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])]
+    if uploads != ["not-ours/upload.csv"]:
+        fail(f"incomplete uploads: want only not-ours/upload.csv, found {uploads}")
+    print("nothing of ours left (no version, no incomplete upload); the object and the upload outside the prefix are intact")

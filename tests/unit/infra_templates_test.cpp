@@ -106,6 +106,21 @@ TEST(DevTemplate, HasNoFunctionWithoutACodeLocation) {
   EXPECT_FALSE(cu::infra::dev_template(p).at("Resources").contains("Function"));
 }
 
+// A run killed mid-write leaves incomplete multipart uploads: the bucket's rule for the
+// prefix aborts them after a day (S3 PutBucketLifecycleConfiguration's shape).
+TEST(BucketLifecycle, AbortsIncompleteUploadsUnderThePrefixAfterOneDay) {
+  auto p = example();
+  json rules = cu::infra::bucket_lifecycle(p).at("Rules");
+  ASSERT_EQ(rules.size(), 1u);
+  const json& r = rules[0];
+  EXPECT_EQ(r.at("Status"), "Enabled");
+  EXPECT_EQ(r.at("Filter"), json({{"Prefix", p.prefix}}));
+  EXPECT_EQ(r.at("AbortIncompleteMultipartUpload"), json({{"DaysAfterInitiation", 1}}));
+  EXPECT_EQ(r.at("ID"), p.dev_stack() + "-abort-incomplete-uploads");
+  EXPECT_FALSE(r.contains("Expiration")) << "the rule must never expire objects";
+  EXPECT_FALSE(p.prefix.empty());
+}
+
 TEST(WriteInfra, WritesTemplatesAndOnePolicyFilePerDocument) {
   auto dir =
       std::filesystem::temp_directory_path() / ("cu-infra-test-" + std::to_string(::getpid()));
@@ -114,6 +129,7 @@ TEST(WriteInfra, WritesTemplatesAndOnePolicyFilePerDocument) {
   EXPECT_THAT(files, testing::IsSupersetOf({
                          "prod.template.json",
                          "dev.template.json",
+                         "dev.bucket-lifecycle.json",
                          "policies/prod/SM-Read-Role.trust.json",
                          "policies/prod/SM-Read-Role.read-connection-secret.json",
                          "policies/prod/CrossAccount-S3-Write-Role.trust.json",
