@@ -61,9 +61,11 @@ fault_proxy_stop() {
 }
 
 fault_bucket() {
-  python3 -c "import boto3, sys
-boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1').create_bucket(Bucket=sys.argv[2])" \
-    "$CU_MOTO_ENDPOINT" "$1" || cu_fail "cannot create the bucket $1 in moto"
+  python3 -c "import sys; sys.path.insert(0, sys.argv[1])
+from moto_client import moto_client
+moto_client('s3', sys.argv[2], sys.argv[3]).create_bucket(Bucket=sys.argv[4])" \
+    "$CU_SOURCE_DIR/tests/support" "$FAULT_ACCOUNT" "$CU_MOTO_ENDPOINT" "$1" ||
+    cu_fail "cannot create the bucket $1 in moto"
 }
 
 fault_slow_query() {
