@@ -195,9 +195,11 @@ std::vector<RoleDoc> dev_roles(const InfraParams& p, Target /*target*/) {
   }
   wr.trust = document(std::move(write_trust));
   json write_actions = json::array({"s3:PutObject", "s3:AbortMultipartUpload", "s3:GetObject"});
-  // The job's clean_path; and in client mode the job itself deletes the objects of a run
-  // that failed half-way (all or nothing), which Redshift does on its own side.
-  if (p.allow_delete || p.lambda_uses_write_role()) {
+  // Only the job's clean_path deletes. A client-mode run that fails or is stopped never
+  // needs to: it aborts its multipart uploads, and nothing of it is visible before its
+  // commit (docs/formats.md); a crash leaves incomplete uploads, which the bucket's
+  // lifecycle rule (lifecycle.json) and teardown abort.
+  if (p.allow_delete) {
     write_actions.push_back("s3:DeleteObject");
   }
   json write = json::array({allow("WriteUnderThePrefix", write_actions, p.objects_arn()),

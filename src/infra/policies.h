@@ -15,9 +15,10 @@
 //   DEV  S3-Write-Role             trusted by the PROD Redshift role only; may write under
 //                                  the bucket's prefix and use the one KMS key.
 // With the job's write_role_arn (client mode: the job writes, not Redshift) the Lambda role
-// may also assume S3-Write-Role, S3-Write-Role trusts it too and may delete under the
-// prefix (a failed client-mode run removes its objects), and the Lambda role loses its own
-// S3 listing (the job then verifies as the write role).
+// may also assume S3-Write-Role, S3-Write-Role trusts it too, and the Lambda role loses
+// its own S3 listing (the job then verifies as the write role). S3-Write-Role may delete
+// under the prefix only with the job's clean_path: a failed or stopped client-mode run
+// aborts its uploads and has published nothing, so it deletes nothing.
 // Cross-account trusts name the other account's root as principal and narrow it with
 // `aws:PrincipalArn`: IAM rejects a trust policy naming a role that does not exist yet, and
 // the two accounts' roles trust each other, so either stack could not be created first.

@@ -37,6 +37,11 @@ fs.writeFileSync(clientJob, fs.readFileSync(path.join(src, 'deploy/job.example.t
   .replace(/^\[infra\]$/m, `[infra]\nsecret_kms_key_arn = "${SECRET_KEY}"`))
 const outClient = path.join(tmp, 'client')
 execFileSync(exe, ['infra', '--config', clientJob, '--out', outClient])
+// And with clean_path: the only variant whose write role may delete.
+const cleanJob = path.join(tmp, 'client-clean.toml')
+fs.writeFileSync(cleanJob, fs.readFileSync(clientJob, 'utf8').replace(/^mode = "client"$/m, 'mode = "client"\nclean_path = true'))
+const outClean = path.join(tmp, 'client-clean')
+execFileSync(exe, ['infra', '--config', cleanJob, '--out', outClean])
 
 // Names from deploy/job.example.toml, written out here rather than read from the generator.
 const DEV = '111111111111'
@@ -232,7 +237,7 @@ test('client mode: the Lambda role, and only it besides the Redshift role, assum
   await denied({ ...base, who: 'lambda.amazonaws.com' })
 })
 
-test('client mode: the Lambda role has no S3 or KMS access of its own; the write role deletes only under the prefix', async () => {
+test('client mode: the Lambda role has no S3 or KMS access of its own; the write role deletes only with clean_path, only under the prefix', async () => {
   const ids = identity('dev', 'CrossAccount-SM-Read-Role', outClient)
   const who = session(LAMBDA_ROLE)
   for (const [action, resource] of [['s3:PutObject', `arn:aws:s3:::${BUCKET}/${PREFIX}x`],
@@ -241,11 +246,15 @@ test('client mode: the Lambda role has no S3 or KMS access of its own; the write
   await denied({ who, action: 'kms:Decrypt', resource: KEY, resourceAccount: DEV, identityPolicies: ids, resourcePolicy: KEY_POLICY })
   await denied({ who, action: 'sts:AssumeRole', resource: RS_ROLE, resourceAccount: PROD, identityPolicies: ids, resourcePolicy: { policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${DEV}:root` }, Action: 'sts:AssumeRole' }] } } })
 
-  const wids = identity('dev', 'S3-Write-Role', outClient)
+  // The commit protocol needs no delete: a failed run aborts its uploads.
   const w = session(WRITE_ROLE)
-  await allowed({ who: w, action: 's3:DeleteObject', resource: `arn:aws:s3:::${BUCKET}/${PREFIX}0000_part_00`, resourceAccount: DEV, identityPolicies: wids })
-  await denied({ who: w, action: 's3:DeleteObject', resource: `arn:aws:s3:::${BUCKET}/tickit/users_0000_part_00`, resourceAccount: DEV, identityPolicies: wids })
-  await denied({ who: w, action: 's3:DeleteObject', resource: `arn:aws:s3:::another-bucket/${PREFIX}0000_part_00`, resourceAccount: DEV, identityPolicies: wids })
+  const wids = identity('dev', 'S3-Write-Role', outClient)
+  await denied({ who: w, action: 's3:DeleteObject', resource: `arn:aws:s3:::${BUCKET}/${PREFIX}0000_part_00`, resourceAccount: DEV, identityPolicies: wids })
+  await allowed({ who: w, action: 's3:AbortMultipartUpload', resource: `arn:aws:s3:::${BUCKET}/${PREFIX}0000_part_00`, resourceAccount: DEV, identityPolicies: wids })
+  const cids = identity('dev', 'S3-Write-Role', outClean)
+  await allowed({ who: w, action: 's3:DeleteObject', resource: `arn:aws:s3:::${BUCKET}/${PREFIX}0000_part_00`, resourceAccount: DEV, identityPolicies: cids })
+  await denied({ who: w, action: 's3:DeleteObject', resource: `arn:aws:s3:::${BUCKET}/tickit/users_0000_part_00`, resourceAccount: DEV, identityPolicies: cids })
+  await denied({ who: w, action: 's3:DeleteObject', resource: `arn:aws:s3:::another-bucket/${PREFIX}0000_part_00`, resourceAccount: DEV, identityPolicies: cids })
 })
 
 test('SM-Read-Role decrypts the secret with its customer key only through Secrets Manager', async () => {

@@ -30,7 +30,9 @@ chain as a PROD user, and the job verifies as the Lambda role):
    Creates what the templates do not: the bucket (DEV), the secret (PROD; moto's
    CloudFormation does not create AWS::SecretsManager::Secret), the stand-in users.
 2. With enforcement on, `crossunload run --config JOB` as the Lambda role succeeds: exit
-   0, the report's rows equal PostgreSQL's count, objects in the bucket.
+   0, the report's rows equal PostgreSQL's count, objects in the bucket. In client mode a
+   query that fails after ~40 MB were written exits 4 and leaves nothing (no object, no
+   upload), though the write role may not delete.
 3. For every statement of every generated identity policy in turn, the role's policy is
    put again without it and the job is run again:
    - a statement the job needs makes it fail with exit 3 and an error naming the refused
@@ -248,13 +250,14 @@ if any(j["mode"] == "server" for j in jobs):
         fail("the gateway did not start")
 
 
-def run(job, tag):
+def run(job, tag, extra=()):
     """The job as the Lambda role under enforcement, into its own prefix."""
     to = f"s3://{BUCKET}/{job['prefix']}{tag}_"
     report = f"{work}/report-{job['mode']}-{tag}.json"
     enforce(True)
     try:
-        p = subprocess.run([facts["crossunload"], "run", "--config", job["job"], "--to", to, "--report", report],
+        p = subprocess.run([facts["crossunload"], "run", "--config", job["job"], "--to", to, "--report", report,
+                            *extra],
                            env={**base_env, "AWS_PROFILE": f"lambda-{job['mode']}"},
                            capture_output=True, text=True, timeout=120)
     finally:
@@ -291,6 +294,20 @@ def prove(job):
     if not keys:
         fail(f"{mode}: the job succeeded but wrote no object")
     print(f"ok {mode} mode with every statement: exit 0, {r['rows']} rows, objects {keys}")
+
+    if mode == "client":
+        # The writer may put, not delete (no s3:DeleteObject without clean_path): a run whose
+        # query fails after ~40 MB were written (a 16 MB file complete, another under way)
+        # must leave nothing visible and no upload open, without deleting anything.
+        failing = ("select g, repeat(md5(g::text), 10) as pad, 1 / (g - 125000) as boom"
+                   " from generate_series(1, 130000) g")
+        p, report = run(job, "failing", ["--query", failing, "--no-parallel", "--max-file-size", "16MB"])
+        if p.returncode != 4 or "division by zero" not in p.stderr:
+            fail(f"client: the failing query: exit {p.returncode}, expected 4 (division by zero): {p.stderr}")
+        keys, ups = leftovers(job, "failing")
+        if keys or ups:
+            fail(f"client: a failed run without s3:DeleteObject left objects {keys} and uploads {ups}")
+        print("ok client mode: a query failing after 40 MB leaves nothing, with no s3:DeleteObject granted")
 
     statements = [(rname, pname, st["Sid"]) for rname, (_, docs) in roles.items()
                   for pname, doc in docs.items() for st in doc["Statement"]]

@@ -195,8 +195,8 @@ TEST(DevRoles, WithoutVpcThereIsNoStarAtAll) {
       }
 }
 
-// Client mode: the job (the Lambda role) assumes S3-Write-Role itself, writes with it and
-// deletes the objects of a failed run; the Lambda role keeps no S3 or KMS access.
+// Client mode: the job (the Lambda role) assumes S3-Write-Role itself and writes with it
+// (no delete without clean_path); the Lambda role keeps no S3 or KMS access.
 TEST(DevRoles, ClientModeLetsOnlyTheLambdaRoleAssumeTheWriteRole) {
   std::string job = std::string(kJob).insert(std::string(kJob).find("[infra]"),
                                              "mode = \"client\"\n"
@@ -220,7 +220,14 @@ TEST(DevRoles, ClientModeLetsOnlyTheLambdaRoleAssumeTheWriteRole) {
   EXPECT_EQ(t.at("Principal").at("AWS"), "arn:aws:iam::111111111111:root");
   EXPECT_EQ(t.at("Condition").at("ArnEquals").at("aws:PrincipalArn"),
             "arn:aws:iam::111111111111:role/CrossAccount-SM-Read-Role");
-  EXPECT_THAT(statement(wr, "WriteUnderThePrefix").at("Action").dump(),
+  // A failed or stopped client-mode run aborts its uploads and has published nothing: the
+  // writer may put, not delete (issue 13) — unless the job's clean_path asks for it.
+  EXPECT_EQ(statement(wr, "WriteUnderThePrefix").at("Action"),
+            json::array({"s3:PutObject", "s3:AbortMultipartUpload", "s3:GetObject"}));
+  p.allow_delete = true;
+  EXPECT_THAT(statement(find(cu::infra::dev_roles(p), "S3-Write-Role"), "WriteUnderThePrefix")
+                  .at("Action")
+                  .dump(),
               testing::HasSubstr("s3:DeleteObject"));
 
   auto refused = [&](const std::string& text, const std::string& needle) {
