@@ -11,6 +11,7 @@ namespace cu::cli {
 using Runner = std::function<int()>;
 
 void add_run(CLI::App& app, Runner& selected);
+void add_check(CLI::App& app, Runner& selected);
 void add_whoami(CLI::App& app, Runner& selected);
 void add_gateway(CLI::App& app, Runner& selected);
 void add_infra(CLI::App& app, Runner& selected);

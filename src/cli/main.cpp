@@ -26,6 +26,7 @@ int run_main(int argc, char** argv) {
 
   cu::cli::Runner selected;
   cu::cli::add_run(app, selected);
+  cu::cli::add_check(app, selected);
   cu::cli::add_whoami(app, selected);
   cu::cli::add_gateway(app, selected);
   cu::cli::add_infra(app, selected);

@@ -67,15 +67,15 @@ void report_refused_config(const Error& e, const job::Values& values) {
 // while the run is on, and the next run's report replaces it.
 std::string crash_leftovers(const std::string& destination) {
   if (destination.starts_with("s3://")) {
-    return "if this report still says running, the process died: objects and incomplete "
-           "multipart uploads of this run under " +
+    return "if this report still says running, the process died: incomplete multipart "
+           "uploads under " +
            destination +
-           " may remain; `crossunload teardown` or the bucket's lifecycle rule aborts the "
-           "uploads (docs/deploy.md)";
+           " may remain (never visible as objects); `crossunload teardown` or the bucket's "
+           "lifecycle rule aborts them (docs/deploy.md)";
   }
-  return "if this report still says running, the process died: files of this run and hidden "
-         "temporary files (.crossunload-*) under " +
-         destination + " may remain";
+  return "if this report still says running, the process died: hidden temporary files "
+         "(.crossunload-*) under " +
+         destination + " may remain; delete them";
 }
 
 // What a failed run left behind, as far as the job knows.
@@ -93,7 +93,8 @@ std::string failure_leftovers(const Error& e, const job::Report& report) {
   return "nothing: no object or file of this run is visible and no upload is left open";
 }
 
-int run(const job::ConfigFlags& flags, bool verbose) {
+// `forced`: keys the command itself sets (`check` sets action = check).
+int run(const job::ConfigFlags& flags, bool verbose, const job::Values& forced = {}) {
   if (verbose) {
     log::set_level(log::Level::kDebug);
   }
@@ -106,6 +107,7 @@ int run(const job::ConfigFlags& flags, bool verbose) {
       job::overlay(from_file, values);
       values = std::move(from_file);
     }
+    job::overlay(values, forced);
     cfg = job::build(values);
     job::load_query(cfg);
   } catch (const Error& e) {
@@ -159,6 +161,12 @@ int run(const job::ConfigFlags& flags, bool verbose) {
     log::info("{} came after the run had finished; its result stands", StopSignals::name(signo));
   }
   log::info("{}", job::summary(report));
+  if (report.job_token) {
+    // What `crossunload check` (or the Lambda's "check" action) takes next.
+    std::cout << "statement " << *report.statement_id << " " << report.status << "; job token "
+              << *report.job_token << "\n"
+              << std::flush;
+  }
   if (cfg.report) {
     write_report(report, *cfg.report);
   }
@@ -166,6 +174,29 @@ int run(const job::ConfigFlags& flags, bool verbose) {
 }
 
 }  // namespace
+
+void add_check(CLI::App& app, Runner& selected) {
+  auto* cmd = app.add_subcommand(
+      "check",
+      "Look at a statement `run --via data-api --no-wait` submitted; verify it when finished");
+  auto flags = std::make_shared<job::ConfigFlags>(*cmd);
+  auto verbose = std::make_shared<bool>(false);
+  cmd->add_flag("-v,--verbose", *verbose, "log each step in detail to stderr");
+  cmd->footer(
+      "Takes the job file (or flags) the statement was submitted with, and --statement-id:\n"
+      "the id or the job token that the submit printed. Without --wait it asks once: a\n"
+      "statement still running is status \"running\" (exit 0); a finished one is verified\n"
+      "and reported as a synchronous run would (again on every check: it is idempotent).\n"
+      "  crossunload run --config job.toml --no-wait        # prints the job token\n"
+      "  crossunload check --config job.toml --statement-id TOKEN [--wait] --report -\n"
+      "Exit codes as for run: 4 the statement failed, 1 it was aborted, 2 the id is\n"
+      "unknown or another job's.");
+  cmd->callback([&selected, flags, verbose] {
+    selected = [flags, verbose] {
+      return run(*flags, *verbose, {{"action", std::string("check")}});
+    };
+  });
+}
 
 void add_run(CLI::App& app, Runner& selected) {
   auto* cmd = app.add_subcommand(

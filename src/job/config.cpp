@@ -92,7 +92,11 @@ const std::vector<KeyInfo>& key_table() {
       {"db_user", KeyType::kString,
        "data-api: database user with temporary credentials (instead of secret_id)"},
       {"wait", KeyType::kBool,
-       "data-api: wait for the statement (default); --no-wait submits and exits"},
+       "data-api: wait for the statement (default for run; check looks once unless --wait)"},
+      {"action", KeyType::kString,
+       "data-api: run (default) | submit (= --no-wait) | check (needs statement_id)"},
+      {"statement_id", KeyType::kString,
+       "data-api: the statement (id or job token) that check looks at"},
       {"empty_result", KeyType::kString,
        "client mode, zero rows: none (no file, no manifest) | schema (one schema-only file)"},
   };
@@ -413,8 +417,12 @@ void check_data_api(JobConfig& job) {
             "set via = \"data-api\", or remove it");
       }
     }
-    if (!job.wait) {
-      bad("wait", "--no-wait needs via = \"data-api\" (a connection cannot outlive the run)");
+    if (job.wait) {
+      bad("wait", "wait is a key of via = \"data-api\" (a connection cannot outlive the run)");
+    }
+    if (job.action != Action::kRun || job.statement_id) {
+      bad("action", "submit and check need via = \"data-api\"",
+          "set via = \"data-api\" in the job file the statement was submitted with");
     }
     return;
   }
@@ -445,6 +453,21 @@ void check_data_api(JobConfig& job) {
     bad("mode", "via = \"data-api\" sends UNLOAD to the cluster: mode cannot be client");
   }
   job.mode = Mode::kServer;
+  if (job.action == Action::kSubmit) {
+    if (job.wait.value_or(false)) {
+      bad("wait action", "action = \"submit\" does not wait; use action = \"run\"");
+    }
+    job.wait = false;
+  }
+  if ((job.action == Action::kCheck) != job.statement_id.has_value()) {
+    bad("statement_id",
+        job.statement_id ? "statement_id is for action = \"check\""
+                         : "action = \"check\" needs statement_id",
+        "the id or job token that the submit reported");
+  }
+  if (job.statement_id && job.statement_id->empty()) {
+    bad("statement_id", "statement_id is empty");
+  }
   if (!job.unload.authorization) {
     bad("iam_role", "via = \"data-api\" sends UNLOAD to the cluster, which needs iam_role");
   }
@@ -591,6 +614,12 @@ JobConfig build(const Values& values) {
       static constexpr Keyword<std::string_view> kEmptyResults[] = {{"none", "none"},
                                                                     {"schema", "schema"}};
       job.empty_result = choice(k, lower(trim(as_string(k, v))), kEmptyResults);
+    } else if (key == "action") {
+      static constexpr Keyword<Action> kActions[] = {
+          {Action::kRun, "run"}, {Action::kSubmit, "submit"}, {Action::kCheck, "check"}};
+      job.action = choice(k, lower(trim(as_string(k, v))), kActions);
+    } else if (key == "statement_id") {
+      job.statement_id = trim(as_string(k, v));
     }
   }
 

@@ -48,6 +48,10 @@ inline constexpr Keyword<Via> kViaWords[] = {{Via::kConnection, "connection"},
                                              {Via::kDataApi, "data-api"}};
 const char* to_string(Via v);
 
+// What one invocation does with the Data API path: `crossunload run`, `run --no-wait`
+// (submit) or `crossunload check` — and the Lambda event's "action".
+enum class Action { kRun, kSubmit, kCheck };
+
 // One configuration value as the file, event or flags gave it, before typing.
 using Value = std::variant<bool, std::int64_t, std::string, std::vector<std::string>>;
 // key -> value; one layer (a file, an event, the flags).
@@ -119,7 +123,13 @@ struct JobConfig {
   std::optional<std::string> cluster_id;
   std::optional<std::string> workgroup;
   std::optional<std::string> db_user;
-  bool wait = true;  // false: submit, report the statement id, exit (`crossunload check`)
+  // Whether to follow the statement until it ends: unset = yes for a run, no for a check
+  // (one DescribeStatement). `wait = false` on a run submits and exits (`--no-wait`).
+  std::optional<bool> wait;
+  // run (submit and, unless --no-wait, follow), submit (= run --no-wait), or check the
+  // statement `statement_id` (an id or the job token a submit reported).
+  Action action = Action::kRun;
+  std::optional<std::string> statement_id;
   // Client mode, zero rows: "none" (no file, no manifest, as Redshift) or "schema" (one
   // file with just the schema, and the manifest).
   std::string empty_result = "none";

@@ -258,7 +258,7 @@ void run_via_data_api(const JobConfig& job, aws::AwsContext& aws, Report& report
   report.statement_id = id;
   report.job_token = job_token(job, id);
   log::info("statement {} submitted to {} (job token {})", id, where, *report.job_token);
-  if (!job.wait) {
+  if (!job.wait.value_or(true)) {
     report.status = "submitted";
     return;
   }

@@ -133,7 +133,11 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
   };
 
   if (job.via == Via::kDataApi) {
-    run_via_data_api(job, aws, report, stop, cause);
+    if (job.action == Action::kCheck) {
+      check_statement(job, aws, *job.statement_id, report, stop, job.wait.value_or(false), cause);
+    } else {
+      run_via_data_api(job, aws, report, stop, cause);
+    }
     return report;
   }
 
@@ -378,7 +382,7 @@ std::string describe_plan(const JobConfig& job, const aws::Environment& env) {
                                       : std::string("the caller's IAM identity");
     line("Data API ExecuteStatement on " + target + "/" + job.database.value_or("") + " with " +
          login + " as " + caller + ":\n     " + unload::render_redacted(job.unload));
-    line(job.wait
+    line(job.wait.value_or(true)
              ? "follow it with DescribeStatement until it ends, then verify the objects under " +
                    job.unload.destination + " as " +
                    (job.write_role_arn ? *job.write_role_arn : own)
