@@ -81,6 +81,14 @@ std::string crash_leftovers(const std::string& destination) {
 // What a failed run left behind, as far as the job knows.
 std::string failure_leftovers(const Error& e, const job::Report& report) {
   std::string_view what = e.what();
+  // The engine's words (engine/unload.cpp) when an abort failed (S3 unreachable).
+  if (what.find("the clean-up failed") != std::string_view::npos) {
+    return "the clean-up failed: nothing of this run is visible, but what the error names "
+           "stays under " +
+           report.destination +
+           " (S3: incomplete multipart uploads, which `crossunload teardown` or the bucket's "
+           "lifecycle rule aborts)";
+  }
   // The commit phase's own words (engine/commit.h) when it stopped part-way.
   if (what.find("of this run were published") != std::string_view::npos) {
     return "see the error: the commit phase had published part of this run, and the manifest "

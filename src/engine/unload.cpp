@@ -79,8 +79,21 @@ std::unique_ptr<Router> make_router(const unload::UnloadSpec& spec, const Partit
 // The error of a run that failed before its commit, after aborting what it wrote.
 Error failed_run(const std::exception& e, RunFiles& files, const std::string& prefix) {
   files.abort();
-  const std::string left =
-      "nothing of this run was published (uploads aborted, temporary files removed)";
+  const std::size_t stuck = files.store().abort_failures();
+  std::string left = "nothing of this run was published (uploads aborted, temporary files removed)";
+  if (stuck > 0) {
+    left = files.store().url(prefix).starts_with("s3://")
+               ? fmt::format(
+                     "nothing of this run was published, but the clean-up failed: {} "
+                     "multipart upload(s) could not be aborted and stay incomplete "
+                     "(never visible as objects); `crossunload teardown` or the "
+                     "bucket's lifecycle rule removes them",
+                     stuck)
+               : fmt::format(
+                     "nothing of this run was published, but the clean-up failed: {} "
+                     "hidden temporary file(s) (.crossunload-*) could not be removed",
+                     stuck);
+  }
   if (const auto* err = dynamic_cast<const Error*>(&e)) {
     Error copy = *err;
     return copy.with_hint(copy.hint().empty() ? left : copy.hint() + "; " + left);

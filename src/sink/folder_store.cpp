@@ -46,6 +46,7 @@ std::atomic<uint64_t> g_counter{0};
 struct CreatedFolders {
   std::mutex mu;
   std::vector<std::string> dirs;
+  std::atomic<std::size_t> abort_failures{0};  // temporary files abort() could not remove
   ~CreatedFolders() {
     std::sort(dirs.begin(), dirs.end(),
               [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
@@ -142,7 +143,9 @@ class FolderWriter final : public ObjectWriter {
       ::close(fd_);
     }
     fd_ = -1;
-    ::unlink(temp_.c_str());
+    if (::unlink(temp_.c_str()) != 0 && errno != ENOENT) {
+      ++folders_->abort_failures;
+    }
     for (const std::string& d : created_dirs_) {
       ::rmdir(d.c_str());  // deepest first
     }
@@ -241,6 +244,7 @@ class FolderStore : public ObjectStore {
     return ec ? key : p.lexically_normal().string();
   }
   uint64_t writer_memory() const override { return 0; }
+  std::size_t abort_failures() const override { return folders_->abort_failures.load(); }
 
  private:
   std::shared_ptr<CreatedFolders> folders_ = std::make_shared<CreatedFolders>();

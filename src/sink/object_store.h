@@ -74,7 +74,8 @@ class ObjectWriter {
   // write…, then visible at once, replacing: for an object outside a run's commit.
   virtual uint64_t commit() = 0;
   // Drops what was written (multipart upload aborted / temporary file removed); after
-  // publish() it does nothing. Never throws.
+  // publish() it does nothing. Never throws: a failure (S3 unreachable) is counted in the
+  // store's abort_failures().
   virtual void abort() noexcept = 0;
   virtual uint64_t bytes_written() const = 0;
   virtual const std::string& key() const = 0;
@@ -95,6 +96,11 @@ class ObjectStore {
   // A multipart-capable store may hold bytes per open writer; the engine sizes its pools
   // by this (bytes of memory one open writer can hold at most).
   virtual uint64_t writer_memory() const = 0;
+  // How many of this store's writers could not abort (an S3 upload left incomplete, a
+  // temporary file not removed): what a failed run may leave despite its clean-up. Never
+  // visible as objects; `crossunload teardown` and the bucket's lifecycle rule remove the
+  // uploads.
+  virtual std::size_t abort_failures() const { return 0; }
 };
 
 // Writes files under temporary hidden names (`.crossunload-<pid>-<n>-<name>`) in the target

@@ -2,10 +2,13 @@
 // (aws::S3MultipartWriter: parts uploaded by worker threads, aborted by RAII), completed by
 // publish() — conditionally (If-None-Match: *) unless replacing — or, through commit(), a
 // single PutObject when small; every write carries SSE-S3 or SSE-KMS.
+#include <atomic>
+
 #include "aws/error.h"
 #include "aws/s3.h"
 #include "aws/s3_multipart_writer.h"
 #include "base/error.h"
+#include "base/log.h"
 #include "sink/object_store.h"
 
 namespace cu::sink {
@@ -14,8 +17,9 @@ namespace {
 class S3Writer final : public ObjectWriter {
  public:
   S3Writer(aws::S3Client& s3, const std::string& bucket, std::string key,
-           aws::MultipartWriterOptions options)
-      : key_(std::move(key)),
+           aws::MultipartWriterOptions options, std::atomic<std::size_t>& abort_failures)
+      : abort_failures_(abort_failures),
+        key_(std::move(key)),
         url_(aws::s3_url(bucket, key_)),
         writer_(s3, bucket, key_, std::move(options)) {}
   ~S3Writer() override { abort(); }
@@ -51,13 +55,19 @@ class S3Writer final : public ObjectWriter {
     done_ = true;
     try {
       writer_.abort();
-    } catch (...) {  // NOLINT(bugprone-empty-catch): the writer's destructor retries and logs
+    } catch (const std::exception& e) {
+      ++abort_failures_;
+      log::warn("{}: the multipart upload could not be aborted and stays incomplete: {}", url_,
+                e.what());
+    } catch (...) {
+      ++abort_failures_;
     }
   }
   uint64_t bytes_written() const override { return writer_.bytes_written(); }
   const std::string& key() const override { return key_; }
 
  private:
+  std::atomic<std::size_t>& abort_failures_;
   std::string key_;
   std::string url_;
   aws::S3MultipartWriter writer_;
@@ -84,7 +94,7 @@ class S3Store : public ObjectStore {
     o.put.sse = options.sse_kms ? aws::Sse::kKms : aws::Sse::kS3;
     o.put.kms_key_id = options.kms_key_id;
     o.put.content_type = options.content_type;
-    return std::make_unique<S3Writer>(s3_, bucket_, key, std::move(o));
+    return std::make_unique<S3Writer>(s3_, bucket_, key, std::move(o), abort_failures_);
   }
 
   void remove(const std::vector<std::string>& keys) override {
@@ -97,11 +107,13 @@ class S3Store : public ObjectStore {
   uint64_t writer_memory() const override {
     return options_.part_size * static_cast<uint64_t>(options_.parts_in_flight + 1);
   }
+  std::size_t abort_failures() const override { return abort_failures_.load(); }
 
  private:
   aws::S3Client& s3_;
   std::string bucket_;
   S3StoreOptions options_;
+  std::atomic<std::size_t> abort_failures_{0};
 };
 
 }  // namespace
