@@ -147,17 +147,6 @@ std::string as_string(const KeyInfo& k, const Value& v) {
   ill_typed(k);
 }
 
-std::optional<bool> bool_word(const std::string& s) {
-  std::string w = lower(trim(s));
-  if (w == "true" || w == "on" || w == "yes" || w == "1") {
-    return true;
-  }
-  if (w == "false" || w == "off" || w == "no" || w == "0") {
-    return false;
-  }
-  return std::nullopt;
-}
-
 bool as_bool(const KeyInfo& k, const Value& v) {
   if (const auto* b = std::get_if<bool>(&v)) {
     return *b;
@@ -266,6 +255,17 @@ void check_role_arn(const char* key, const std::string& arn) {
 }
 
 }  // namespace
+
+std::optional<bool> bool_word(const std::string& s) {
+  std::string w = lower(trim(s));
+  if (w == "true" || w == "on" || w == "yes" || w == "1") {
+    return true;
+  }
+  if (w == "false" || w == "off" || w == "no" || w == "0") {
+    return false;
+  }
+  return std::nullopt;
+}
 
 const char* to_string(Via v) { return keyword_of(kViaWords, v).data(); }
 

@@ -72,6 +72,9 @@ struct KeyInfo {
 // Every key, in the order `run --help` lists them.
 const std::vector<KeyInfo>& keys();
 const KeyInfo* find_key(std::string_view name);
+// The words a yes/no key takes (any case): true, on, yes, 1 and false, off, no, 0 — as
+// Redshift's `PARALLEL ON|OFF` and `HEADER` read; nullopt for any other.
+std::optional<bool> bool_word(const std::string& word);
 
 // TOML text (a flat table of keys) -> values. `origin` names the file in errors.
 Values parse_toml(std::string_view text, std::string_view origin);

@@ -23,7 +23,11 @@ ConfigFlags::ConfigFlags(CLI::App& cmd) {
     const std::string name = flag_name(k.name);
     switch (k.type) {
       case KeyType::kBool:
-        f.option = cmd.add_flag(name + ",!--no-" + name.substr(2), f.on, k.help);
+        // `--parallel`, `--parallel off`, `--parallel=on`: Redshift's own words work as well
+        // as the bare flag; `--no-parallel` = off.
+        f.option = cmd.add_option(name, f.text, k.help)->expected(0, 1)->type_name("[on|off]");
+        f.negated = cmd.add_flag("--no-" + name.substr(2));
+        f.negated->description("same as " + name + "=off");
         break;
       case KeyType::kWord:
         // `--manifest`, `--manifest verbose` and `--manifest=verbose` all work: a user who
@@ -65,7 +69,11 @@ Values ConfigFlags::values() const {
             ErrorKind::kUsage, "configure", key,
             fmt::format("give {} or --no-{}, not both", flag_name(key), flag_name(key).substr(2)));
       }
-      out[key] = std::string("false");
+      if (f.key->type == KeyType::kBool) {
+        out[key] = false;
+      } else {
+        out[key] = std::string("false");
+      }
       continue;
     }
     if (f.option->count() == 0) {
@@ -73,7 +81,15 @@ Values ConfigFlags::values() const {
     }
     switch (f.key->type) {
       case KeyType::kBool:
-        out[key] = f.on;
+        if (f.text.empty()) {
+          out[key] = true;
+        } else if (std::optional<bool> b = bool_word(f.text)) {
+          out[key] = *b;
+        } else {
+          throw Error(ErrorKind::kUsage, "configure", key,
+                      fmt::format("{} takes on or off (or true/false, yes/no), not '{}'",
+                                  flag_name(key), f.text));
+        }
         break;
       case KeyType::kList:
       case KeyType::kMap:

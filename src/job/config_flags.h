@@ -46,9 +46,8 @@ class ConfigFlags {
   struct Flag {
     const KeyInfo* key = nullptr;
     CLI::Option* option = nullptr;
-    CLI::Option* negated = nullptr;  // kWord: --no-<flag>
+    CLI::Option* negated = nullptr;  // kBool, kWord: --no-<flag>
     std::string text;
-    bool on = false;
     std::vector<std::string> list;
   };
   std::map<std::string, Flag> flags_;  // by key; std::map keeps member addresses stable

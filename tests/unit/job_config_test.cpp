@@ -185,6 +185,50 @@ TEST(JobConfig, WordFlagsAreBareOrTakeAWord) {
   }
 }
 
+// A yes/no key (parallel, header, dry_run) is a bare flag or takes Redshift's words: `--parallel
+// off` as in `PARALLEL OFF`; `--no-<flag>` is off; any other word is refused (exit 2).
+TEST(JobConfig, BoolFlagsAreBareOrTakeOnOff) {
+  auto flag = [](const std::string& args, const std::string& key) -> std::string {
+    CLI::App app;
+    auto* cmd = app.add_subcommand("run");
+    ConfigFlags flags(*cmd);
+    app.parse("run " + args, false);
+    Values v = flags.values();
+    if (!v.contains(key)) return "(not given)";
+    return std::get<bool>(v.at(key)) ? "on" : "off";
+  };
+  EXPECT_EQ(flag("--parallel", "parallel"), "on");
+  EXPECT_EQ(flag("--parallel off", "parallel"), "off");
+  EXPECT_EQ(flag("--parallel OFF", "parallel"), "off");
+  EXPECT_EQ(flag("--parallel=on", "parallel"), "on");
+  EXPECT_EQ(flag("--parallel false", "parallel"), "off");
+  EXPECT_EQ(flag("--no-parallel", "parallel"), "off");
+  EXPECT_EQ(flag("--header --to s3://bkt/p_", "header"), "on");
+  EXPECT_EQ(flag("--dry-run --header off", "header"), "off");
+  EXPECT_EQ(flag("--dry-run --header off", "dry_run"), "on");
+  EXPECT_EQ(flag("--to x", "parallel"), "(not given)");
+  CLI::App app;
+  auto* cmd = app.add_subcommand("run");
+  ConfigFlags flags(*cmd);
+  app.parse("run --parallel sometimes", false);
+  try {
+    flags.values();
+    ADD_FAILURE() << "--parallel sometimes was accepted";
+  } catch (const cu::Error& e) {
+    EXPECT_EQ(e.exit_code(), 2);
+    EXPECT_STREQ(e.what(),
+                 "configure parallel: --parallel takes on or off (or true/false, yes/no), not "
+                 "'sometimes'");
+  }
+  CLI::App off_app;
+  auto* off_cmd = off_app.add_subcommand("run");
+  ConfigFlags off(*off_cmd);
+  off_app.parse("run --parallel off", false);
+  Values file = parse_toml(job_with(""), "job.toml");
+  overlay(file, off.values());
+  EXPECT_EQ(build(file).unload.parallel, false);
+}
+
 TEST(JobConfig, DefaultsAndClientMode) {
   JobConfig j = build(parse_toml(
       "query = 'select 1'\nto = '/tmp/out/venue_'\nsource = 'host=127.0.0.1'", "job.toml"));
