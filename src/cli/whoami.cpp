@@ -18,6 +18,7 @@
 #include "aws/sts.h"
 #include "base/error.h"
 #include "cli/commands.h"
+#include "unload/validate.h"
 
 namespace cu::cli {
 namespace {
@@ -51,6 +52,19 @@ int run_whoami(const WhoamiOptions& o) {
                 fmt::format("{} --external-id for {} --role-arn", o.external_ids.size(),
                             o.role_arns.size()))
         .with_hint("give one --external-id for every hop, or one for all hops");
+  }
+  // The chain a job would use: IAM role ARNs, at most Redshift's number of hops.
+  if (o.role_arns.size() > unload::kMaxRoleChain) {
+    throw Error(ErrorKind::kUsage, "whoami", "--role-arn",
+                fmt::format("the role chain has {} roles; at most {} roles can be chained",
+                            o.role_arns.size(), unload::kMaxRoleChain));
+  }
+  for (std::size_t i = 0; i < o.role_arns.size(); ++i) {
+    if (!is_role_arn(o.role_arns[i])) {
+      throw Error(ErrorKind::kUsage, "whoami", fmt::format("--role-arn {}", i + 1),
+                  fmt::format("'{}' is not an IAM role ARN", o.role_arns[i]))
+          .with_hint("expected arn:<partition>:iam::<12-digit account>:role/<name>");
+    }
   }
 
   Environment env = Environment::from_process();

@@ -80,4 +80,22 @@ echo "$err"
 [[ "$err" == *"SignatureDoesNotMatch"* || "$err" == *"InvalidClientTokenId"* ]] ||
   fail "wrong key: $err"
 [[ "$err" != *"wrong-secret-key-0123456789"* ]] || fail "the secret key was printed"
+# 5. A malformed role ARN and a chain longer than Redshift's 10 hops are refused before any
+#    AWS call: exit 2, the rule's words.
+set +e
+err=$(run --role-arn "arn:aws:iam::22222222222:role/Short-Account" 2>&1 >/dev/null)
+rc=$?
+set -e
+[[ $rc == 2 ]] || fail "malformed ARN: exit $rc, want 2: $err"
+[[ "$err" == *"whoami --role-arn 1: 'arn:aws:iam::22222222222:role/Short-Account' is not an IAM role ARN"* ]] ||
+  fail "malformed ARN: $err"
+hops=()
+for i in $(seq 1 11); do hops+=(--role-arn "arn:aws:iam::111111111111:role/Hop$i"); done
+set +e
+err=$(run "${hops[@]}" 2>&1 >/dev/null)
+rc=$?
+set -e
+[[ $rc == 2 ]] || fail "11 hops: exit $rc, want 2: $err"
+[[ "$err" == *"the role chain has 11 roles; at most 10 roles can be chained"* ]] || fail "11 hops: $err"
+[[ "$err" != *"hop 1 of"* ]] || fail "11 hops: a role was assumed before the refusal: $err"
 echo "PASS"
