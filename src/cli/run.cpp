@@ -1,6 +1,8 @@
 // `crossunload run` — the unload job. Flags (one per job key, job/config_flags.h) over an
 // optional --config job.toml become a job::JobConfig, which job::run_job carries out; this
 // file only parses, prints and reports.
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -20,17 +22,24 @@
 namespace cu::cli {
 namespace {
 
-void write_report(const job::Report& report, const std::string& where) {
+// Writes the report to the file `where` ("-": stdout). Returns the reason it could not,
+// empty when it could.
+std::string write_report(const job::Report& report, const std::string& where) {
   std::string text = job::to_json(report).dump(2) + "\n";
   if (where == "-") {
     std::cout << text << std::flush;
-    return;
+    return "";
   }
+  errno = 0;
   std::ofstream out(where, std::ios::binary | std::ios::trunc);
   out << text;
+  out.close();
   if (!out) {
-    log::error("cannot write the report to {}", where);
+    std::string why = errno != 0 ? std::strerror(errno) : "write failed";
+    log::error("cannot write the report to {}: {}", where, why);
+    return why;
   }
+  return "";
 }
 
 // When the configuration itself is refused, the report still says so — at the `report`
@@ -110,6 +119,12 @@ int run(const job::ConfigFlags& flags, bool verbose, const job::Values& forced =
   job::JobConfig cfg;
   try {
     values = flags.values();
+    if (values.contains("mask_salt")) {
+      // The salt decides every masked value: whoever knows it can test guesses against them.
+      log::warn(
+          "--mask-salt on the command line is visible to other users of this machine (ps); "
+          "prefer mask_salt in a job file (--config) that only you can read");
+    }
     if (auto file = flags.config_file()) {
       job::Values from_file = job::parse_toml(job::read_text_file(*file, "config"), *file);
       job::overlay(from_file, values);
@@ -138,12 +153,20 @@ int run(const job::ConfigFlags& flags, bool verbose, const job::Values& forced =
   StopSignals signals;
   job::StopCause cause =
       job::StopCause::signal([&signals] { return StopSignals::name(signals.received()); });
-  if (cfg.report) {
-    // Overwritten when the run ends; still there when the process was killed.
+  if (cfg.report && *cfg.report != "-") {
+    // Overwritten when the run ends; still there when the process was killed. (On stdout
+    // only the final report is written: one JSON document.)
     report.status = "running";
     report.destination = cfg.unload.destination;
     report.left = crash_leftovers(cfg.unload.destination);
-    write_report(report, *cfg.report);
+    // A report nobody can read would leave a scheduler blind: refused before anything runs.
+    if (std::string why = write_report(report, *cfg.report); !why.empty()) {
+      throw Error(ErrorKind::kUsage, "write report", *cfg.report,
+                  "cannot write the report file: " + why)
+          .with_hint(
+              "give --report a path in a folder that exists and is writable, or - for "
+              "stdout");
+    }
   }
   try {
     job::run_job(cfg, env, &report, signals.token(), cause);
@@ -176,7 +199,13 @@ int run(const job::ConfigFlags& flags, bool verbose, const job::Values& forced =
               << std::flush;
   }
   if (cfg.report) {
-    write_report(report, *cfg.report);
+    if (std::string why = write_report(report, *cfg.report); !why.empty()) {
+      throw Error(ErrorKind::kOther, "write report", *cfg.report,
+                  "the run succeeded (its objects are published) but its report could not be "
+                  "written: " +
+                      why)
+          .with_hint("the run's objects are in place; give --report a writable path next time");
+    }
   }
   return 0;
 }

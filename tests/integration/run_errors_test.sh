@@ -115,3 +115,17 @@ grep -qF "$base/dry/x_" "$base/dry.out" || cu_fail "dry run: no destination: $(c
 [[ $(cat "$base/dry.out" "$base/dry.err") != *"$wrong_pw"* ]] || cu_fail "dry run printed the password"
 [[ ! -e "$base/dry" ]] || cu_fail "dry run created $base/dry"
 cu_note "dry run: nothing touched"
+
+# A --report nobody can write is refused before anything runs (exit 2): a scheduler reading
+# it would otherwise see no report, or an old one, for a run that exited 0.
+set +e
+"$CROSSUNLOAD" run --no-parallel --report "$base/no-such-folder/report.json" \
+  --source "$CU_PG_CONNINFO" --query "select 1 as one" --to "$base/badreport/x_" \
+  >"$base/badreport.out" 2>"$base/badreport.err"
+rc=$?
+set -e
+cu_assert_eq "$rc" "2" "exit code with an unwritable --report: $(cat "$base/badreport.err")"
+grep -qF "crossunload: error: write report $base/no-such-folder/report.json: cannot write the report file: No such file or directory" \
+  "$base/badreport.err" || cu_fail "unwritable report: $(cat "$base/badreport.err")"
+[[ ! -e "$base/badreport" ]] || cu_fail "unwritable report: the run wrote $(ls -R "$base/badreport")"
+cu_note "unwritable report: exit 2 before the run"
