@@ -1,6 +1,7 @@
 #include "base/error.h"
 
 #include "base/redact.h"
+#include "base/strings.h"
 
 namespace cu {
 
@@ -45,7 +46,9 @@ void Error::rebuild() {
   if (!hint_.empty()) {
     t += "; hint: " + hint_;
   }
-  text_ = redact(t);
+  // Redacted first (a secret is matched as given), then control bytes escaped: an error
+  // may quote input, and it is printed to terminals and logs.
+  text_ = escape_controls(redact(t));
 }
 
 }  // namespace cu

@@ -76,6 +76,21 @@ void append_hex(std::string& out, std::string_view bytes) {
   }
 }
 
+std::string escape_controls(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t' && c != '\n') || u == 0x7f) {
+      out += "\\x";
+      append_hex(out, std::string_view(&c, 1));
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 std::string hex(std::string_view bytes) {
   std::string out;
   append_hex(out, bytes);

@@ -55,6 +55,10 @@ std::vector<std::string> split_trimmed(std::string_view s, char sep);
 std::string hex(std::string_view bytes);
 void append_hex(std::string& out, std::string_view bytes);
 
+// `s` with every control byte but tab and newline (0x00-0x1f, 0x7f) written as `\xNN`, so
+// that text from input cannot drive a terminal (escape sequences) when echoed in an error.
+std::string escape_controls(std::string_view s);
+
 // One entry of an enum <-> word table. A table is a constexpr array of them, the one place
 // where an enum's spelling is written; both directions read it.
 template <typename E>

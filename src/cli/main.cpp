@@ -1,5 +1,7 @@
 // crossunload — entry point: parses the command line, runs one subcommand, and turns any
 // cu::Error into one line on stderr and the documented exit code.
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -63,6 +65,11 @@ int run_main(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A core dump would hold the database password, the mask salt and session keys: none is
+  // written (RLIMIT_CORE 0, also for a core_pattern pipe such as systemd-coredump, which
+  // honours the limit).
+  struct rlimit no_core {};
+  ::setrlimit(RLIMIT_CORE, &no_core);
   // Whatever escapes the above (a failure while setting up, or while reporting an error)
   // still ends as one line and exit code 1, never as std::terminate.
   try {

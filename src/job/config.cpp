@@ -140,6 +140,14 @@ const char* type_name(KeyType t) {
   bad(k.name, fmt::format("'{}' must be {}", k.name, type_name(k.type)));
 }
 
+// A NUL byte ends a C string: libpq, the SQL sent and the logs would each see another text
+// than the one checked. Refused wherever text enters (job file, event, query file).
+void check_no_nul(std::string_view where, std::string_view text) {
+  if (text.find('\0') != std::string_view::npos) {
+    bad(where, "the text holds a NUL byte (\\0)", "remove it; no key or query may hold one");
+  }
+}
+
 std::string as_string(const KeyInfo& k, const Value& v) {
   if (const auto* s = std::get_if<std::string>(&v)) {
     return *s;
@@ -483,6 +491,13 @@ JobConfig build(const Values& values) {
   for (const auto& [key, v] : values) {
     check_known(key, "job");
     const KeyInfo& k = *find_key(key);
+    if (const auto* s = std::get_if<std::string>(&v)) {
+      check_no_nul(key, *s);
+    } else if (const auto* l = std::get_if<std::vector<std::string>>(&v)) {
+      for (const std::string& item : *l) {
+        check_no_nul(key, item);
+      }
+    }
     if (key == "region") {
       job.region = as_string(k, v);
     } else if (key == "query") {
@@ -714,7 +729,9 @@ void load_query(JobConfig& job) {
   if (!job.query_file || job.query) {
     return;
   }
-  job.unload.select = normalize_query(read_text_file(*job.query_file, "query_file"));
+  std::string text = read_text_file(*job.query_file, "query_file");
+  check_no_nul(*job.query_file, text);
+  job.unload.select = normalize_query(text);
   if (job.unload.select.empty()) {
     bad(*job.query_file, "the query file is empty");
   }

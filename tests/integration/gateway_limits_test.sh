@@ -29,6 +29,9 @@ seconds_between() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo 
 # --- 1. The startup packet cap.
 gw_start sizes "$upstream"
 gw=${GW_PIDS[-1]}
+# No core dump could hold what the gateway holds (passwords, session keys): RLIMIT_CORE 0.
+cu_assert_eq "$(awk '/^Max core file size/ {print $5, $6}' "/proc/$gw/limits")" "0 0" \
+  "the gateway's core file size limit (soft, hard)"
 cu_assert_eq "$(wire startup-size 10000 "$CU_PG_USER" "$CU_PG_DATABASE")" "R10" \
   "a 10,000-byte startup packet (the upstream's SCRAM request)"
 cu_assert_eq "$(wire startup-size 10001 "$CU_PG_USER" "$CU_PG_DATABASE")" \

@@ -23,6 +23,12 @@ TEST(Redact, RegisteredSecretsNeverAppearInMessages) {
   EXPECT_NE(std::string(e.what()).find("***"), std::string::npos);
 }
 
+// Input quoted in an error cannot drive the terminal it is printed on.
+TEST(Error, ControlBytesFromInputAreEscaped) {
+  cu::Error e(cu::ErrorKind::kUsage, "configure", "to", "bad path '\x1b]0;pwned\x07x'");
+  EXPECT_STREQ(e.what(), "configure to: bad path '\\x1b]0;pwned\\x07x'");
+}
+
 TEST(Redact, ShortValuesAreNotRegistered) {
   cu::register_secret("ab");
   EXPECT_EQ(cu::redact("ab cd"), "ab cd");

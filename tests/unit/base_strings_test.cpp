@@ -42,6 +42,13 @@ TEST(Strings, HexIsLowerCaseTwoDigitsPerByte) {
   EXPECT_EQ(s, "x=10");
 }
 
+TEST(Strings, EscapeControlsKeepsTabNewlineAndText) {
+  EXPECT_EQ(cu::escape_controls("plain é text\tand\nlines"), "plain é text\tand\nlines");
+  EXPECT_EQ(cu::escape_controls("\x1b[31mred\x1b[0m"), "\\x1b[31mred\\x1b[0m");
+  EXPECT_EQ(cu::escape_controls(std::string_view("a\0b\rc\x7f", 6)), "a\\x00b\\x0dc\\x7f");
+  EXPECT_EQ(cu::escape_controls(""), "");
+}
+
 enum class Color { kRed, kGreen, kBlue };
 constexpr cu::Keyword<Color> kColorWords[] = {
     {Color::kRed, "red"}, {Color::kGreen, "green"}, {Color::kBlue, "blue"}};

@@ -229,6 +229,25 @@ TEST(JobConfig, BoolFlagsAreBareOrTakeOnOff) {
   EXPECT_EQ(build(file).unload.parallel, false);
 }
 
+// A NUL byte would cut the text short for libpq and the logs: refused in any key (job file,
+// event, list items) with exit 2.
+TEST(JobConfig, NulBytesAreRefused) {
+  EXPECT_EQ(toml_error("query = \"select 1\\u0000; drop table t\"\nto = 's3://b/p/'\n"
+                       "source = 'host=h'"),
+            "configure query: the text holds a NUL byte (\\0); hint: remove it; no key or query "
+            "may hold one");
+  EXPECT_EQ(toml_error(job_with("iam_role = [\"arn:aws:iam::111111111111:role/A\\u0000\"]")),
+            "configure iam_role: the text holds a NUL byte (\\0); hint: remove it; no key or "
+            "query may hold one");
+  try {
+    build(parse_json(R"({"query": "select 1\u0000", "to": "s3://b/p/", "source": "host=h"})"));
+    ADD_FAILURE() << "a NUL byte in the event's query was accepted";
+  } catch (const cu::Error& e) {
+    EXPECT_EQ(e.exit_code(), 2);
+    EXPECT_NE(std::string(e.what()).find("NUL byte"), std::string::npos) << e.what();
+  }
+}
+
 TEST(JobConfig, DefaultsAndClientMode) {
   JobConfig j = build(parse_toml(
       "query = 'select 1'\nto = '/tmp/out/venue_'\nsource = 'host=127.0.0.1'", "job.toml"));
