@@ -7,7 +7,6 @@
 #include <condition_variable>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <thread>
 
 #include "aws/endpoints.h"
@@ -150,15 +149,6 @@ std::vector<unload::ResultColumn> describe_columns(const aws::RedshiftDataClient
   return cols;
 }
 
-std::string random_salt() {
-  std::random_device rd;
-  std::string out;
-  for (int i = 0; i < 4; ++i) {
-    out += fmt::format("{:08x}", static_cast<std::uint32_t>(rd()));
-  }
-  return out;
-}
-
 std::string digest_of(const JobConfig& job) {
   return aws::sha256_hex(fmt::format("{}\n{}\n{}", target_of(job), job.database.value_or(""),
                                      job.unload.destination))
@@ -229,9 +219,7 @@ void run_via_data_api(const JobConfig& job, aws::AwsContext& aws, Report& report
 
   unload::UnloadSpec spec = job.unload;
   if (!job.mask.empty()) {
-    std::string salt = job.mask_salt ? *job.mask_salt : random_salt();
-    register_secret(salt);
-    report.mask_salt = job.mask_salt ? "given" : "random";
+    std::string salt = mask_salt(job, report);
     spec.select = step(report, "mask", caller_id, fmt::format("{} columns", job.mask.size()), [&] {
       // The Data API runs the query on Redshift: read as Redshift reads it.
       std::string inner =

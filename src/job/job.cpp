@@ -9,7 +9,6 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <stop_token>
 
 #include "aws/context.h"
@@ -83,16 +82,6 @@ std::string sql_type(const pg::Column& c) {
     return fmt::format("numeric({},{})", (mod >> 16) & 0xffff, mod & 0xffff);
   }
   return pg::type_name(c.type_oid);
-}
-
-// 128 bits from the system's random source, as hex: a salt nobody can guess or recompute.
-std::string random_salt() {
-  std::random_device rd;
-  std::string out;
-  for (int i = 0; i < 4; ++i) {
-    out += fmt::format("{:08x}", static_cast<std::uint32_t>(rd()));
-  }
-  return out;
 }
 
 // The job's query with its masked columns rewritten in SQL, so that the source database
@@ -210,9 +199,7 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
   // What is unloaded: the job's UNLOAD, its query masked when columns are to be masked.
   unload::UnloadSpec spec = job.unload;
   if (!job.mask.empty()) {
-    std::string salt = job.mask_salt ? *job.mask_salt : random_salt();
-    register_secret(salt);
-    report.mask_salt = job.mask_salt ? "given" : "random";
+    std::string salt = mask_salt(job, report);
     check_stop("mask");
     spec.select = step(report, "mask", target.user, fmt::format("{} columns", job.mask.size()),
                        [&] { return masked_query(job, *conn, salt, report); });

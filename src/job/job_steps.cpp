@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <random>
 
 #include "aws/role_chain.h"
 #include "aws/s3.h"
+#include "base/redact.h"
 #include "unload/naming.h"
 
 namespace cu::job {
@@ -91,6 +94,21 @@ void verify_objects(const unload::UnloadSpec& spec, aws::AwsContext& aws,
         fmt::format("UNLOAD reported {} rows but no object is under the prefix", *report.rows))
         .with_hint("check the destination's prefix and the reading identity's s3:ListBucket");
   }
+}
+
+std::string mask_salt(const JobConfig& job, Report& report) {
+  report.mask_salt = job.mask_salt ? "given" : "random";
+  if (job.mask_salt) {
+    register_secret(*job.mask_salt);
+    return *job.mask_salt;
+  }
+  std::random_device rd;
+  std::string salt;
+  for (int i = 0; i < 4; ++i) {
+    salt += fmt::format("{:08x}", static_cast<std::uint32_t>(rd()));
+  }
+  register_secret(salt);
+  return salt;
 }
 
 Error stopped(const StopCause& cause, const std::string& step, const std::string& resource,

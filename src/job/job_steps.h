@@ -84,6 +84,11 @@ auto naming_refused_identity(aws::AwsContext& aws, const aws::CredentialsProvide
 void verify_objects(const unload::UnloadSpec& spec, aws::AwsContext& aws,
                     const aws::CredentialsProviderPtr& reader, Report& report);
 
+// The salt of this run's masking: the job's mask_salt, or 128 bits from the system's
+// random source (hex) that nobody can guess or recompute. Registered as a secret; the
+// report says "given" or "random".
+std::string mask_salt(const JobConfig& job, Report& report);
+
 // The error of a run stopped (Lambda deadline, interrupt) before `step`: exit 1, the message
 // starting with `cause.what()`.
 Error stopped(const StopCause& cause, const std::string& step, const std::string& resource,
