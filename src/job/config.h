@@ -146,7 +146,7 @@ JobConfig build(const Values& values);
 // Reads a whole text file (the --config file, query_file); kUsage error naming `key` for a
 // file that cannot be read, that is not a regular file (a directory, /dev/zero, a FIFO) or
 // that is larger than kMaxTextFile.
-inline constexpr std::uint64_t kMaxTextFile = 1024 * 1024;
+inline constexpr std::uint64_t kMaxTextFile = std::uint64_t{1} << 20;  // 1 MiB
 std::string read_text_file(const std::string& path, std::string_view key);
 
 // The query as UNLOAD takes it: surrounding blanks and one trailing `;` removed (a .sql

@@ -133,11 +133,21 @@ std::string credentials_text(const Credentials& c, bool redact) {
     out += fmt::format("{}{}={}", out.empty() ? "" : ";", key, value);
   };
   auto secret = [redact](const std::string& v) { return redact ? std::string("***") : v; };
-  if (c.aws_iam_role) item("aws_iam_role", role_chain_text(*c.aws_iam_role));
-  if (c.aws_access_key_id) item("aws_access_key_id", *c.aws_access_key_id);
-  if (c.aws_secret_access_key) item("aws_secret_access_key", secret(*c.aws_secret_access_key));
-  if (c.token) item("token", secret(*c.token));
-  if (c.master_symmetric_key) item("master_symmetric_key", secret(*c.master_symmetric_key));
+  if (c.aws_iam_role) {
+    item("aws_iam_role", role_chain_text(*c.aws_iam_role));
+  }
+  if (c.aws_access_key_id) {
+    item("aws_access_key_id", *c.aws_access_key_id);
+  }
+  if (c.aws_secret_access_key) {
+    item("aws_secret_access_key", secret(*c.aws_secret_access_key));
+  }
+  if (c.token) {
+    item("token", secret(*c.token));
+  }
+  if (c.master_symmetric_key) {
+    item("master_symmetric_key", secret(*c.master_symmetric_key));
+  }
   return out;
 }
 
