@@ -181,9 +181,13 @@ race_q() {
   echo "select g, '$1' as run, case when g = 1 then (select 1 from pg_sleep(2)) end as pause
     from generate_series(1, 20000) g"
 }
-run race_a --query "$(race_q A)" --to "s3://$bucket/race_x_" --manifest --format csv &
+# PARALLEL OFF: both runs name their one file race_x_000, so the conditional publish of that
+# first file decides the race. (With PARALLEL ON the two runs may write different slice
+# files; both data publishes then succeed and only the manifest decides: a known gap of the
+# commit protocol, see docs/formats.md "Commit".)
+run race_a --query "$(race_q A)" --to "s3://$bucket/race_x_" --manifest --format csv --no-parallel &
 a=$!
-run race_b --query "$(race_q B)" --to "s3://$bucket/race_x_" --manifest --format csv &
+run race_b --query "$(race_q B)" --to "s3://$bucket/race_x_" --manifest --format csv --no-parallel &
 b=$!
 wait $a $b
 rcs="$(cat "$runs/race_a.rc") $(cat "$runs/race_b.rc")"
@@ -197,8 +201,8 @@ grep -qF "nothing of this run was published" "$runs/$loser.err" ||
 enforce inf
 got=$(cu_tmpdir)
 moto_s3 download "$bucket" "race_" "$got"
-cu_assert_eq "$(cat "$got"/race_x_0*_part_* | cut -d, -f2 | sort -u)" "$winner" "runs found in the objects"
-cu_assert_eq "$(cat "$got"/race_x_0*_part_* | wc -l)" "20000" "rows in the objects"
+cu_assert_eq "$(cat "$got"/race_x_0* | cut -d, -f2 | sort -u)" "$winner" "runs found in the objects"
+cu_assert_eq "$(cat "$got"/race_x_0* | wc -l)" "20000" "rows in the objects"
 cu_assert_eq "$(jq -r '.entries[].url' "$got/race_x_manifest" | sort)" \
   "$(moto_s3 objects "$bucket" "race_x_0" | cut -f1)" "the manifest lists the objects"
 cu_assert_eq "$(moto_s3 uploads "$bucket" "race_")" "0" "uploads open under race_"
