@@ -65,6 +65,15 @@ std::string toml_error(const std::string& text) {
   return "";
 }
 
+// The values `crossunload run ARGS` gives (flags only, no file).
+Values flag_values(const std::string& args) {
+  CLI::App app;
+  auto* cmd = app.add_subcommand("run");
+  ConfigFlags flags(*cmd);
+  app.parse("run " + args, false);
+  return flags.values();
+}
+
 // A minimal valid job plus `extra` TOML lines.
 std::string job_with(const std::string& extra) {
   return "query = 'select 1'\nto = 's3://bkt/p/'\nsource = 'host=127.0.0.1 dbname=x'\n" + extra;
@@ -158,11 +167,7 @@ TEST(JobConfig, FlagsNotGivenDoNotOverride) {
 // (docs/job.md); `--no-<flag>` is false.
 TEST(JobConfig, WordFlagsAreBareOrTakeAWord) {
   auto word = [](const std::string& args, const std::string& key) -> std::string {
-    CLI::App app;
-    auto* cmd = app.add_subcommand("run");
-    ConfigFlags flags(*cmd);
-    app.parse("run " + args, false);
-    Values v = flags.values();
+    Values v = flag_values(args);
     if (!v.contains(key)) return "(not given)";
     return std::get<std::string>(v.at(key));
   };
@@ -189,11 +194,7 @@ TEST(JobConfig, WordFlagsAreBareOrTakeAWord) {
 // off` as in `PARALLEL OFF`; `--no-<flag>` is off; any other word is refused (exit 2).
 TEST(JobConfig, BoolFlagsAreBareOrTakeOnOff) {
   auto flag = [](const std::string& args, const std::string& key) -> std::string {
-    CLI::App app;
-    auto* cmd = app.add_subcommand("run");
-    ConfigFlags flags(*cmd);
-    app.parse("run " + args, false);
-    Values v = flags.values();
+    Values v = flag_values(args);
     if (!v.contains(key)) return "(not given)";
     return std::get<bool>(v.at(key)) ? "on" : "off";
   };
@@ -207,12 +208,8 @@ TEST(JobConfig, BoolFlagsAreBareOrTakeOnOff) {
   EXPECT_EQ(flag("--dry-run --header off", "header"), "off");
   EXPECT_EQ(flag("--dry-run --header off", "dry_run"), "on");
   EXPECT_EQ(flag("--to x", "parallel"), "(not given)");
-  CLI::App app;
-  auto* cmd = app.add_subcommand("run");
-  ConfigFlags flags(*cmd);
-  app.parse("run --parallel sometimes", false);
   try {
-    flags.values();
+    flag_values("--parallel sometimes");
     ADD_FAILURE() << "--parallel sometimes was accepted";
   } catch (const cu::Error& e) {
     EXPECT_EQ(e.exit_code(), 2);
@@ -220,12 +217,8 @@ TEST(JobConfig, BoolFlagsAreBareOrTakeOnOff) {
                  "configure parallel: --parallel takes on or off (or true/false, yes/no), not "
                  "'sometimes'");
   }
-  CLI::App off_app;
-  auto* off_cmd = off_app.add_subcommand("run");
-  ConfigFlags off(*off_cmd);
-  off_app.parse("run --parallel off", false);
   Values file = parse_toml(job_with(""), "job.toml");
-  overlay(file, off.values());
+  overlay(file, flag_values("--parallel off"));
   EXPECT_EQ(build(file).unload.parallel, false);
 }
 
