@@ -1,5 +1,6 @@
 // crossunload — entry point: parses the command line, runs one subcommand, and turns any
 // cu::Error into one line on stderr and the documented exit code.
+#include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include <cstdio>
@@ -67,9 +68,12 @@ int run_main(int argc, char** argv) {
 int main(int argc, char** argv) {
   // A core dump would hold the database password, the mask salt and session keys: none is
   // written (RLIMIT_CORE 0, also for a core_pattern pipe such as systemd-coredump, which
-  // honours the limit).
+  // honours the limit). Not dumpable also means that other processes of the same user
+  // cannot attach to this one or read its memory (/proc/PID/mem, ptrace); a debugger
+  // started as root, or one that starts the process itself, still can.
   struct rlimit no_core {};
   ::setrlimit(RLIMIT_CORE, &no_core);
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   // Whatever escapes the above (a failure while setting up, or while reporting an error)
   // still ends as one line and exit code 1, never as std::terminate.
   try {

@@ -323,6 +323,7 @@ json StatementStore::submit(StatementSpec spec) {
 }
 
 void StatementStore::run(const std::shared_ptr<Statement>& st) {
+  SecretScope statement_secrets;  // an UNLOAD's CREDENTIALS end with the statement
   const StatementSpec& spec = st->spec;
   auto start = SteadyClock::now();
   auto set = [&](auto&& fn) {

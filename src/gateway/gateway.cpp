@@ -18,6 +18,7 @@
 
 #include "base/error.h"
 #include "base/log.h"
+#include "base/redact.h"
 #include "gateway/session.h"
 #include "pg/wire_protocol.h"
 
@@ -245,6 +246,7 @@ void Gateway::serve() {
       Fd registered(cfd);
       Fd session_fd(::dup(cfd));
       if (session_fd) {
+        SecretScope session_secrets;  // what the session registers ends with it
         run_session(std::move(session_fd), s.context);
       }
       std::lock_guard guard(s.mu);

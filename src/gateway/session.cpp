@@ -847,6 +847,9 @@ class Session {
   }
 
   void run_unload(const std::string& sql, bool extended) {
+    // The statement's CREDENTIALS and the session keys its role chain obtains are hidden
+    // from every log line and reply while it runs, and forgotten once it has answered.
+    SecretScope statement_secrets;
     ++unloads_run_;
     auto t0 = Clock::now();
     UpstreamChannel channel(*this);

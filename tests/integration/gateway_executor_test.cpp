@@ -2,12 +2,14 @@
 // gets the statement, the session's user and database, and the client's own upstream
 // session, on which describe() and copy_out() run inside the client's transaction.
 // Needs the local stack (scripts/test or scripts/with-stack): fails without it.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <thread>
 
 #include "base/error.h"
+#include "base/redact.h"
 #include "gateway/gateway.h"
 #include "gateway/unload_executor.h"
 #include "gateway_support.h"
@@ -22,6 +24,7 @@ struct Seen {
   std::string statement, user, database;
   std::vector<cu::pg::wire::Column> columns;
   std::string copy_bytes;
+  std::size_t secret_forms_while_running = 0;
 };
 
 class RecordingExecutor : public gw::UnloadExecutor {
@@ -38,6 +41,14 @@ class RecordingExecutor : public gw::UnloadExecutor {
           "COPY (select g from generate_series(1, 100000) g) TO STDOUT", [](std::string_view) {
             throw cu::Error(cu::ErrorKind::kDestination, "upload", "s3://bucket/key", "disk full");
           });
+    }
+    if (auto at = statement.find("key="); at != std::string_view::npos) {
+      // As the engine's executor does with a statement's CREDENTIALS: the key is registered
+      // as a secret, and an error that quotes it reaches the client hidden.
+      std::string key(statement.substr(at + 4, 24));
+      cu::register_secret(key);
+      seen_.secret_forms_while_running = cu::registered_secret_forms();
+      throw cu::Error(cu::ErrorKind::kAccess, "assume role", "", "key " + key + " refused");
     }
     if (statement.find("access") != std::string_view::npos) {
       throw cu::Error(cu::ErrorKind::kAccess, "assume role", "arn:aws:iam::222222222222:role/Nope",
@@ -125,6 +136,24 @@ TEST_F(GatewayExecutorTest, ExecutorErrorsBecomeSqlstatesAndTheStreamStaysInStep
   EXPECT_NE(std::string(PQerrorMessage(c.get())).find("disk full"), std::string::npos);
   EXPECT_EQ(PQtransactionStatus(c.get()), PQTRANS_IDLE);
   EXPECT_EQ(one_value(c.get(), "select 'in step'"), "in step");
+}
+
+TEST_F(GatewayExecutorTest, AStatementsSecretsAreHiddenWhileItRunsAndForgottenAfter) {
+  auto c = connect(env_, gateway_->port());
+  ASSERT_EQ(PQstatus(c.get()), CONNECTION_OK) << PQerrorMessage(c.get());
+  std::size_t before = cu::registered_secret_forms();
+  for (int i = 0; i < 200; ++i) {
+    std::string key = fmt::format("Stmt{:04d}-secret-access-k", i);
+    ASSERT_EQ(key.size(), 24u);
+    auto r = exec(c.get(), "unload ('select 1') to 's3://b/k' credentials 'key=" + key + "'");
+    EXPECT_EQ(sqlstate(r.get()), "42501");
+    std::string msg = PQerrorMessage(c.get());
+    EXPECT_NE(msg.find("key *** refused"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find(key), std::string::npos) << msg;
+    EXPECT_EQ(seen_.secret_forms_while_running, before + 1);
+  }
+  // 200 statements, each with its own key: the registry is as it was before them.
+  EXPECT_EQ(cu::registered_secret_forms(), before);
 }
 
 TEST_F(GatewayExecutorTest, WithoutAnInstalledExecutorUnloadIsRefusedAndNothingRuns) {

@@ -32,6 +32,25 @@ gw=${GW_PIDS[-1]}
 # No core dump could hold what the gateway holds (passwords, session keys): RLIMIT_CORE 0.
 cu_assert_eq "$(awk '/^Max core file size/ {print $5, $6}' "/proc/$gw/limits")" "0 0" \
   "the gateway's core file size limit (soft, hard)"
+# Nor can another process of its user attach to it or read its memory: it is not dumpable
+# (PR_SET_DUMPABLE 0). The kernel then gives its /proc/PID files to root, which shows when
+# it runs as an ordinary user: as root, the test starts one gateway as nobody.
+dumpable_probe=$gw
+if [[ $(id -u) -eq 0 ]]; then
+  setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$CROSSUNLOAD" gateway \
+    --listen 127.0.0.1:0 --upstream "$upstream" >"$dir/nobody.out" 2>"$dir/nobody.log" &
+  dumpable_probe=$!
+  GW_PIDS+=("$dumpable_probe")
+  for _ in $(seq 100); do
+    grep -q "listening on" "$dir/nobody.out" 2>/dev/null && break
+    kill -0 "$dumpable_probe" 2>/dev/null || cu_fail "the gateway as nobody did not start: $(cat "$dir/nobody.log")"
+    sleep 0.1
+  done
+  cu_assert_eq "$(awk '/^Uid:/ {print $2}' "/proc/$dumpable_probe/status")" "65534" \
+    "the real uid of the gateway started as nobody"
+fi
+cu_assert_eq "$(stat -c %u "/proc/$dumpable_probe/status")" "0" \
+  "the owner of a not-dumpable gateway's /proc files (the kernel's sign of PR_SET_DUMPABLE 0)"
 cu_assert_eq "$(wire startup-size 10000 "$CU_PG_USER" "$CU_PG_DATABASE")" "R10" \
   "a 10,000-byte startup packet (the upstream's SCRAM request)"
 cu_assert_eq "$(wire startup-size 10001 "$CU_PG_USER" "$CU_PG_DATABASE")" \
