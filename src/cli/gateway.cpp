@@ -120,8 +120,10 @@ int run_gateway(const GatewayFlags& f) {
   sigaction(SIGTERM, &sa, nullptr);
 
   // Scripts and tests read this line to learn the port (with --listen host:0).
-  std::printf("crossunload gateway listening on %s:%u, upstream %s%s\n", o.listen_host.c_str(),
-              g.port(), o.upstream.display().c_str(), o.tls_cert.empty() ? "" : ", TLS on");
+  std::printf("crossunload gateway listening on %s:%u, upstream %s (sslmode=%s)%s\n",
+              o.listen_host.c_str(), g.port(), o.upstream.display().c_str(),
+              std::string(gateway::to_string(o.upstream.sslmode)).c_str(),
+              o.tls_cert.empty() ? "" : ", TLS on");
   std::fflush(stdout);
   std::unique_ptr<gateway::DataApiServer> data_api;
   std::thread data_api_thread;
@@ -155,7 +157,9 @@ void add_gateway(CLI::App& app, Runner& selected) {
   cmd->add_option("--upstream", flags->upstream,
                   "The PostgreSQL to relay to, over TCP: host:port or a libpq conninfo (its "
                   "user, database and password are ignored: clients log in as themselves; a "
-                  "Unix socket is refused)")
+                  "Unix socket is refused). TLS to it as libpq's sslmode says: disable, prefer "
+                  "(default), require, verify-ca, verify-full, with sslrootcert (default: the "
+                  "system's CAs)")
       ->required();
   cmd->add_option("--tls-cert", flags->tls_cert,
                   "PEM certificate: accept TLS from clients (SSLRequest is declined without)");

@@ -29,6 +29,7 @@ struct Gateway::State {
   Fd listener;
   Fd wake_read, wake_write;  // self-pipe: stop() writes a byte, serve() wakes up
   std::unique_ptr<TlsContext> tls;
+  std::unique_ptr<TlsContext> upstream_tls;
   std::unique_ptr<PasswordFile> passwords;
   SessionContext context;
 
@@ -155,6 +156,10 @@ Gateway::Gateway(GatewayOptions options) : state_(std::make_unique<State>()) {
   }
   s.context.upstream = s.options.upstream;
   s.context.tls = s.tls.get();
+  if (s.options.upstream.sslmode != Upstream::SslMode::kDisable) {
+    s.upstream_tls = std::make_unique<TlsContext>(s.options.upstream);
+  }
+  s.context.upstream_tls = s.upstream_tls.get();
   s.context.passwords = s.passwords.get();
   s.context.auth_timeout = s.options.auth_timeout;
   s.listener = listen_on(s.options.listen_host, s.options.listen_port);

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "base/error.h"
 #include "pg/conninfo.h"
@@ -27,7 +29,54 @@ std::string Upstream::display() const {
   return fmt::format("{}:{}", host, port);
 }
 
+std::string_view to_string(Upstream::SslMode mode) {
+  switch (mode) {
+    case Upstream::SslMode::kDisable:
+      return "disable";
+    case Upstream::SslMode::kPrefer:
+      return "prefer";
+    case Upstream::SslMode::kRequire:
+      return "require";
+    case Upstream::SslMode::kVerifyCa:
+      return "verify-ca";
+    case Upstream::SslMode::kVerifyFull:
+      return "verify-full";
+  }
+  return "?";
+}
+
 namespace {
+
+// The conninfo's TLS settings: sslmode and sslrootcert as libpq reads them. Client
+// certificates and CRLs are not supported: refusing them beats connecting without them.
+void read_tls_settings(const pg::ConninfoOptions& o, Upstream& up) {
+  for (const char* key : {"sslcert", "sslkey", "sslpassword", "sslcrl", "sslcrldir"}) {
+    if (o.contains(key)) {
+      throw Error(ErrorKind::kUsage, "parse upstream", "--upstream",
+                  fmt::format("{} is not supported for the upstream connection", key))
+          .with_hint("the gateway speaks TLS to the upstream with sslmode and sslrootcert only");
+    }
+  }
+  if (auto it = o.find("sslmode"); it != o.end()) {
+    bool known = false;
+    for (auto m :
+         {Upstream::SslMode::kDisable, Upstream::SslMode::kPrefer, Upstream::SslMode::kRequire,
+          Upstream::SslMode::kVerifyCa, Upstream::SslMode::kVerifyFull}) {
+      if (it->second == to_string(m)) {
+        up.sslmode = m;
+        known = true;
+      }
+    }
+    if (!known) {
+      throw Error(ErrorKind::kUsage, "parse upstream", "--upstream",
+                  fmt::format("sslmode '{}' is not supported", it->second))
+          .with_hint("one of: disable | prefer | require | verify-ca | verify-full");
+    }
+  }
+  if (auto it = o.find("sslrootcert"); it != o.end()) {
+    up.sslrootcert = it->second;
+  }
+}
 
 // A Unix-socket upstream applies its `trust`/`peer` rules (made for local OS users) to every
 // client of the gateway, whoever and wherever they are: a wrong or no password would log in.
@@ -69,6 +118,7 @@ Upstream parse_upstream(std::string_view text) {
       up.port = port;
     }
     refuse_unix_socket(up.host);
+    read_tls_settings(o, up);
     return up;
   }
   refuse_unix_socket(s);
@@ -264,28 +314,49 @@ TlsContext::TlsContext(const std::string& cert_file, const std::string& key_file
   }
 }
 
+TlsContext::TlsContext(const Upstream& upstream) {
+  ctx_ = SSL_CTX_new(TLS_client_method());
+  if (!ctx_) {
+    throw Error(ErrorKind::kOther, "TLS setup", "", openssl_error());
+  }
+  SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
+  bool verify = upstream.sslmode == Upstream::SslMode::kVerifyCa ||
+                upstream.sslmode == Upstream::SslMode::kVerifyFull;
+  if (!verify) {
+    return;  // prefer, require: encrypted, the server not authenticated (as libpq)
+  }
+  SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
+  int loaded = upstream.sslrootcert.empty()
+                   ? SSL_CTX_set_default_verify_paths(ctx_)
+                   : SSL_CTX_load_verify_locations(ctx_, upstream.sslrootcert.c_str(), nullptr);
+  if (loaded != 1) {
+    std::string why = openssl_error();
+    SSL_CTX_free(ctx_);
+    throw Error(
+        ErrorKind::kUsage, "TLS setup",
+        upstream.sslrootcert.empty() ? "the system's CA certificates" : upstream.sslrootcert, why)
+        .with_hint("sslrootcert in --upstream must name a PEM file of CA certificates");
+  }
+}
+
 TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
 
-ClientStream::~ClientStream() {
+Stream::~Stream() {
   if (ssl_) {
     SSL_shutdown(ssl_);
     SSL_free(ssl_);
   }
 }
 
-void ClientStream::start_tls(const TlsContext& ctx,
-                             std::chrono::steady_clock::time_point deadline) {
-  ssl_ = SSL_new(ctx.get());
-  if (!ssl_ || SSL_set_fd(ssl_, fd_.get()) != 1) {
-    throw Error(ErrorKind::kAccess, "TLS handshake", peer_address(fd_.get()), openssl_error());
-  }
-  // Non-blocking while the handshake runs, so that a client sending its records slowly
+void Stream::handshake(bool server, std::chrono::steady_clock::time_point deadline,
+                       const std::function<Error(std::string)>& failure) {
+  // Non-blocking while the handshake runs, so that a peer sending its records slowly
   // cannot stretch it past the deadline.
   int flags = ::fcntl(fd_.get(), F_GETFL);
   ::fcntl(fd_.get(), F_SETFL, flags | O_NONBLOCK);
   std::string why;
   for (;;) {
-    int rc = SSL_accept(ssl_);
+    int rc = server ? SSL_accept(ssl_) : SSL_connect(ssl_);
     if (rc == 1) {
       break;
     }
@@ -293,8 +364,14 @@ void ClientStream::start_tls(const TlsContext& ctx,
     auto left =
         std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if ((err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) || left.count() <= 0) {
-      why = left.count() <= 0 ? "the client did not finish the TLS handshake in time"
-                              : openssl_error();
+      if (left.count() <= 0) {
+        why = "the TLS handshake was not over in time";
+      } else if (long v = SSL_get_verify_result(ssl_); !server && v != X509_V_OK) {
+        why = fmt::format("certificate verify failed: {}", X509_verify_cert_error_string(v));
+        ERR_clear_error();
+      } else {
+        why = openssl_error();
+      }
       break;
     }
     pollfd p{fd_.get(), static_cast<short>(err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT), 0};
@@ -304,13 +381,57 @@ void ClientStream::start_tls(const TlsContext& ctx,
   if (!why.empty()) {
     SSL_free(ssl_);
     ssl_ = nullptr;
-    throw Error(ErrorKind::kAccess, "TLS handshake", peer_address(fd_.get()), why);
+    throw failure(why);
   }
 }
 
-bool ClientStream::has_pending() const { return ssl_ && SSL_pending(ssl_) > 0; }
+void Stream::start_tls_server(const TlsContext& ctx,
+                              std::chrono::steady_clock::time_point deadline) {
+  ssl_ = SSL_new(ctx.get());
+  if (!ssl_ || SSL_set_fd(ssl_, fd_.get()) != 1) {
+    throw Error(ErrorKind::kAccess, "TLS handshake", peer_address(fd_.get()), openssl_error());
+  }
+  handshake(true, deadline, [&](std::string why) {
+    return Error(ErrorKind::kAccess, "TLS handshake", peer_address(fd_.get()), std::move(why));
+  });
+}
 
-size_t ClientStream::read(char* buf, size_t cap) {
+void Stream::start_tls_client(const TlsContext& ctx, const Upstream& upstream,
+                              std::chrono::steady_clock::time_point deadline) {
+  auto failure = [&](std::string why) {
+    return Error(ErrorKind::kSource, "TLS handshake with the upstream", upstream.display(),
+                 std::move(why))
+        .with_hint(fmt::format("--upstream asks for sslmode={}{}", to_string(upstream.sslmode),
+                               upstream.sslmode == Upstream::SslMode::kVerifyFull
+                                   ? ": the certificate must chain to sslrootcert and name the host"
+                                   : ""));
+  };
+  ssl_ = SSL_new(ctx.get());
+  if (!ssl_ || SSL_set_fd(ssl_, fd_.get()) != 1) {
+    throw failure(openssl_error());
+  }
+  in6_addr ip{};
+  bool literal = ::inet_pton(AF_INET, upstream.host.c_str(), &ip) == 1 ||
+                 ::inet_pton(AF_INET6, upstream.host.c_str(), &ip) == 1;
+  if (!literal) {
+    SSL_set_tlsext_host_name(ssl_, upstream.host.c_str());  // SNI: names only (RFC 6066)
+  }
+  if (upstream.sslmode == Upstream::SslMode::kVerifyFull) {
+    // A name is matched against the certificate's DNS names, an address against its IP
+    // addresses, as libpq does.
+    SSL_set_hostflags(ssl_, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    int ok = literal ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), upstream.host.c_str())
+                     : SSL_set1_host(ssl_, upstream.host.c_str());
+    if (ok != 1) {
+      throw failure(openssl_error());
+    }
+  }
+  handshake(false, deadline, failure);
+}
+
+bool Stream::has_pending() const { return ssl_ && SSL_pending(ssl_) > 0; }
+
+size_t Stream::read(char* buf, size_t cap) {
   if (ssl_) {
     int n = SSL_read(ssl_, buf, static_cast<int>(cap));
     if (n <= 0) {
@@ -328,7 +449,7 @@ size_t ClientStream::read(char* buf, size_t cap) {
   }
 }
 
-bool ClientStream::write(std::string_view bytes) {
+bool Stream::write(std::string_view bytes) {
   if (!ssl_) {
     return write_all(fd_.get(), bytes);
   }

@@ -144,7 +144,7 @@ class Session {
 
   // ---- used by UpstreamChannel ----
   void send_upstream(std::string_view bytes) {
-    if (!write_all(upstream_.get(), bytes)) {
+    if (!upstream_ || !upstream_->write(bytes)) {
       throw PeerGone{"upstream"};
     }
   }
@@ -199,7 +199,7 @@ class Session {
             continue;
           }
           write_client("S");
-          client_.start_tls(*ctx_.tls, handshake_deadline_);
+          client_.start_tls_server(*ctx_.tls, handshake_deadline_);
           continue;
         case w::StartupKind::kGssEnc:
           write_client("N");
@@ -230,7 +230,8 @@ class Session {
         }
       }
       try {
-        upstream_ = connect_to(ctx_.upstream);
+        upstream_.emplace(connect_to(ctx_.upstream));
+        start_upstream_tls();
       } catch (const Error& e) {
         log::warn("gateway session client={} user={}: {}", info_.client_address, info_.user,
                   e.what());
@@ -401,7 +402,27 @@ class Session {
                           code),
               "use password, md5 or scram-sha-256 for the gateway's address in pg_hba.conf");
       }
-      write_client(m.raw);
+      if (code == auth::kSasl) {
+        // Channel binding (SCRAM-SHA-256-PLUS, offered over TLS) binds the exchange to one
+        // TLS connection; the client's ends at the gateway, so it can never verify at the
+        // upstream (and libpq refuses a -PLUS offer on a plain connection). Offer the rest.
+        std::vector<std::string> offered = sasl_mechanisms(m);
+        std::vector<std::string_view> relayed;
+        for (const std::string& mech : offered) {
+          if (!mech.ends_with("-PLUS")) {
+            relayed.emplace_back(mech);
+          }
+        }
+        if (relayed.empty()) {
+          return refuse_authentication(
+              "the upstream offers only SCRAM with channel binding, which cannot cross the "
+              "gateway",
+              "do not require channel binding for the gateway's connections");
+        }
+        write_client(authentication_sasl(relayed));
+      } else {
+        write_client(m.raw);
+      }
       w::Message reply = handshake_client_message();
       if (reply.type != w::fe::kPassword) {
         refuse("08P01", "expected a password response");
@@ -411,13 +432,48 @@ class Session {
     }
   }
 
+  // TLS to the upstream as its sslmode asks (net.h): SSLRequest, then the handshake on 'S';
+  // on 'N' plain for prefer, else no session. The answer is read as one byte: nothing the
+  // upstream sends before the handshake is taken as part of it. Throws cu::Error(kSource).
+  void start_upstream_tls() {
+    using Mode = Upstream::SslMode;
+    if (ctx_.upstream.sslmode == Mode::kDisable) {
+      return;
+    }
+    send_upstream(w::ssl_request());
+    wait_readable(upstream_->fd(), "upstream (startup timeout)");
+    char answer = 0;
+    if (upstream_->read(&answer, 1) != 1) {
+      throw Error(ErrorKind::kSource, "TLS request to the upstream", ctx_.upstream.display(),
+                  "the upstream closed the connection");
+    }
+    if (answer == 'S') {
+      upstream_->start_tls_client(*ctx_.upstream_tls, ctx_.upstream, handshake_deadline_);
+      return;
+    }
+    if (answer != 'N') {
+      throw Error(ErrorKind::kSource, "TLS request to the upstream", ctx_.upstream.display(),
+                  fmt::format("unexpected answer to SSLRequest (byte {})",
+                              static_cast<int>(static_cast<unsigned char>(answer))));
+    }
+    if (ctx_.upstream.sslmode != Mode::kPrefer) {
+      throw Error(ErrorKind::kSource, "TLS request to the upstream", ctx_.upstream.display(),
+                  "the upstream server does not accept TLS")
+          .with_hint(fmt::format("--upstream asks for sslmode={}; turn ssl on in the upstream's "
+                                 "postgresql.conf, or use sslmode=prefer or disable",
+                                 to_string(ctx_.upstream.sslmode)));
+    }
+  }
+
   // The next upstream message of the handshake.
   w::Message handshake_upstream_message() {
     for (;;) {
       if (auto m = uin_.next()) {
         return *m;
       }
-      wait_readable(upstream_.get(), "upstream (startup timeout)");
+      if (!upstream_->has_pending()) {
+        wait_readable(upstream_->fd(), "upstream (startup timeout)");
+      }
       read_upstream_chunk();
     }
   }
@@ -464,18 +520,19 @@ class Session {
 
   void relay() {
     while (!terminated_) {
-      pollfd fds[2] = {{client_.fd(), POLLIN, 0}, {upstream_.get(), POLLIN, 0}};
+      pollfd fds[2] = {{client_.fd(), POLLIN, 0}, {upstream_->fd(), POLLIN, 0}};
+      // Bytes TLS has already decrypted are not seen by poll(): then only look, not wait.
       bool client_ready = client_.has_pending();
-      if (!client_ready) {
-        int n = ::poll(fds, 2, -1);
-        if (n < 0) {
-          if (errno == EINTR) {
-            continue;
-          }
-          throw Error(ErrorKind::kOther, "poll", info_.client_address, std::strerror(errno));
+      bool upstream_ready = upstream_->has_pending();
+      int n = ::poll(fds, 2, client_ready || upstream_ready ? 0 : -1);
+      if (n < 0) {
+        if (errno == EINTR) {
+          continue;
         }
-        client_ready = fds[0].revents != 0;
+        throw Error(ErrorKind::kOther, "poll", info_.client_address, std::strerror(errno));
       }
+      client_ready = client_ready || fds[0].revents != 0;
+      upstream_ready = upstream_ready || fds[1].revents != 0;
       if (client_ready) {
         if (!read_client_chunk()) {
           return;
@@ -489,7 +546,7 @@ class Session {
         flush_upstream();
         flush_client();
       }
-      if (fds[1].revents != 0 && !terminated_) {
+      if (upstream_ready && !terminated_) {
         read_upstream_chunk();
         process_upstream();
         flush_client();
@@ -511,18 +568,12 @@ class Session {
   }
 
   void read_upstream_chunk() {
-    for (;;) {
-      ssize_t n = ::recv(upstream_.get(), rbuf_, sizeof rbuf_, 0);
-      if (n < 0 && errno == EINTR) {
-        continue;
-      }
-      if (n <= 0) {
-        flush_client();
-        throw PeerGone{"upstream"};
-      }
-      uin_.feed(std::string_view(rbuf_, static_cast<size_t>(n)));
-      return;
+    size_t n = upstream_->read(rbuf_, sizeof rbuf_);
+    if (n == 0) {
+      flush_client();
+      throw PeerGone{"upstream"};
     }
+    uin_.feed(std::string_view(rbuf_, n));
   }
 
   void process_upstream() {
@@ -932,8 +983,8 @@ class Session {
     }
   }
 
-  ClientStream client_;
-  Fd upstream_;
+  Stream client_;
+  std::optional<Stream> upstream_;  // set once the client has been let in
   const SessionContext& ctx_;
   SessionInfo info_;
   Clock::time_point started_, handshake_deadline_;

@@ -19,6 +19,8 @@ namespace cu::gateway {
 struct SessionContext {
   Upstream upstream;
   const TlsContext* tls = nullptr;  // null: SSLRequest is declined with 'N'
+  // Client side of TLS to the upstream; set unless upstream.sslmode is kDisable.
+  const TlsContext* upstream_tls = nullptr;
   // null: the upstream must ask every client for its password (else 28000); set: the
   // gateway authenticates clients with SCRAM-SHA-256 itself.
   const PasswordFile* passwords = nullptr;
