@@ -27,6 +27,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/redact.h"
+#include "gateway/connection_threads.h"
 #include "gateway/data_api_http.h"
 
 namespace cu::gateway {
@@ -96,30 +97,7 @@ struct DataApiServer::State {
   std::unique_ptr<aws::SecretsManagerClient> secrets;
   aws::HttpClient http{aws::HttpOptions{.request_timeout = std::chrono::milliseconds(30'000)}};
 
-  std::mutex mu;
-  std::set<int> client_fds;
-  std::map<std::uint64_t, std::thread> threads;
-  std::vector<std::uint64_t> finished;
-  std::uint64_t next_id = 0;
-
-  void reap() {
-    std::vector<std::thread> done;
-    {
-      std::lock_guard lock(mu);
-      for (auto id : finished) {
-        auto it = threads.find(id);
-        if (it == threads.end()) {
-          continue;
-        }
-        done.push_back(std::move(it->second));
-        threads.erase(it);
-      }
-      finished.clear();
-    }
-    for (auto& t : done) {
-      t.join();
-    }
-  }
+  ConnectionThreads connections;
 
   std::optional<aws::Credentials> lookup(std::string_view key_id) {
     if (auto it = keys.find(key_id); it != keys.end()) {
@@ -475,7 +453,7 @@ void DataApiServer::serve() {
   auto& s = *state_;
   for (;;) {
     pollfd fds[2] = {{s.listener.get(), POLLIN, 0}, {s.wake_read.get(), POLLIN, 0}};
-    s.reap();
+    s.connections.reap();
     if (::poll(fds, 2, 1000) < 0) {
       if (errno == EINTR) {
         continue;
@@ -488,45 +466,19 @@ void DataApiServer::serve() {
     if (fds[0].revents == 0) {
       continue;
     }
-    int cfd = ::accept4(s.listener.get(), nullptr, nullptr, SOCK_CLOEXEC);
+    int cfd = accept_connection(s.listener, "data api");
     if (cfd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN) {
-        continue;
-      }
-      log::warn("data api accept: {}", std::strerror(errno));
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
     }
-    std::lock_guard lock(s.mu);
-    s.client_fds.insert(cfd);
-    std::uint64_t id = s.next_id++;
-    s.threads[id] = std::thread([&s, cfd, id] {
-      Fd registered(cfd);
-      Fd conn_fd(::dup(cfd));
-      if (conn_fd) {
-        try {
-          s.serve_connection(std::move(conn_fd));
-        } catch (const std::exception& e) {
-          log::warn("data api connection: {}", redact(e.what()));
-        }
+    s.connections.start(cfd, [&s](Fd fd) {
+      try {
+        s.serve_connection(std::move(fd));
+      } catch (const std::exception& e) {
+        log::warn("data api connection: {}", redact(e.what()));
       }
-      std::lock_guard guard(s.mu);
-      s.client_fds.erase(cfd);
-      s.finished.push_back(id);
     });
   }
-  std::map<std::uint64_t, std::thread> running;
-  {
-    std::lock_guard lock(s.mu);
-    for (int fd : s.client_fds) {
-      ::shutdown(fd, SHUT_RDWR);
-    }
-    running.swap(s.threads);
-    s.finished.clear();
-  }
-  for (auto& [id, t] : running) {
-    t.join();
-  }
+  s.connections.shutdown_and_join();
 }
 
 }  // namespace cu::gateway

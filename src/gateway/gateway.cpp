@@ -19,6 +19,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/redact.h"
+#include "gateway/connection_threads.h"
 #include "gateway/session.h"
 #include "pg/wire_protocol.h"
 
@@ -33,14 +34,7 @@ struct Gateway::State {
   std::unique_ptr<PasswordFile> passwords;
   SessionContext context;
 
-  mutable std::mutex mu;
-  std::set<int> client_fds;  // of running sessions, to shut them down on stop()
-  int active = 0;
-  // Session threads are joined, not detached, so that a thread's own clean-up (thread-local
-  // state of OpenSSL, the C++ runtime) has finished before serve() returns.
-  std::map<std::uint64_t, std::thread> threads;
-  std::vector<std::uint64_t> finished;
-  std::uint64_t next_id = 0;
+  ConnectionThreads sessions;
 
   // Connections over --max-connections, refused the way PostgreSQL refuses them: the
   // client's first packet is read (an SSLRequest or GSSENCRequest is declined with 'N', so
@@ -120,25 +114,6 @@ struct Gateway::State {
 
   static constexpr size_t kMaxRefused = 64;
   static constexpr std::chrono::seconds kRefusedLinger{5};
-
-  void reap() {
-    std::vector<std::thread> done;
-    {
-      std::lock_guard lock(mu);
-      for (auto id : finished) {
-        auto it = threads.find(id);
-        if (it == threads.end()) {
-          continue;
-        }
-        done.push_back(std::move(it->second));
-        threads.erase(it);
-      }
-      finished.clear();
-    }
-    for (auto& t : done) {
-      t.join();
-    }
-  }
 };
 
 Gateway::Gateway(GatewayOptions options) : state_(std::make_unique<State>()) {
@@ -184,10 +159,7 @@ Gateway::~Gateway() = default;
 
 uint16_t Gateway::port() const { return bound_port(state_->listener); }
 
-int Gateway::active_sessions() const {
-  std::lock_guard lock(state_->mu);
-  return state_->active;
-}
+int Gateway::active_sessions() const { return state_->sessions.active(); }
 
 void Gateway::stop() {
   char c = 1;
@@ -202,7 +174,7 @@ void Gateway::serve() {
     for (const auto& r : s.refused) {
       fds.push_back({r.fd.get(), POLLIN, 0});
     }
-    s.reap();
+    s.sessions.reap();
     if (::poll(fds.data(), fds.size(), s.refused.empty() ? 1000 : 200) < 0) {
       if (errno == EINTR) {
         continue;
@@ -216,23 +188,17 @@ void Gateway::serve() {
     if (fds[0].revents == 0) {
       continue;
     }
-    int cfd = ::accept4(s.listener.get(), nullptr, nullptr, SOCK_CLOEXEC);
+    int cfd = accept_connection(s.listener, "gateway");
     if (cfd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN) {
-        continue;
-      }
-      // Out of descriptors or memory: say so, back off briefly, keep serving.
-      log::warn("gateway accept: {}", std::strerror(errno));
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
     }
-    std::lock_guard lock(s.mu);
-    if (s.options.max_connections > 0 && s.active >= s.options.max_connections) {
+    if (int active = s.sessions.active();
+        s.options.max_connections > 0 && active >= s.options.max_connections) {
       auto now = std::chrono::steady_clock::now();
       if (now - s.last_refusal_log >= std::chrono::seconds(1)) {  // one line a second at most
         s.last_refusal_log = now;
         log::warn("gateway refused a connection from {}: {} sessions already (--max-connections)",
-                  peer_address(cfd), s.active);
+                  peer_address(cfd), active);
       }
       s.refuse_too_many(cfd);
       continue;
@@ -242,36 +208,12 @@ void Gateway::serve() {
     // ~40 ms a statement.
     int one = 1;
     ::setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    s.client_fds.insert(cfd);
-    ++s.active;
-    std::uint64_t id = s.next_id++;
-    s.threads[id] = std::thread([&s, cfd, id] {
-      // The session works on a duplicate so that `cfd` stays open (and cannot be reused by
-      // another socket) until it has left client_fds, which stop() shuts down.
-      Fd registered(cfd);
-      Fd session_fd(::dup(cfd));
-      if (session_fd) {
-        SecretScope session_secrets;  // what the session registers ends with it
-        run_session(std::move(session_fd), s.context);
-      }
-      std::lock_guard guard(s.mu);
-      s.client_fds.erase(cfd);
-      --s.active;
-      s.finished.push_back(id);
+    s.sessions.start(cfd, [&s](Fd fd) {
+      SecretScope session_secrets;  // what the session registers ends with it
+      run_session(std::move(fd), s.context);
     });
   }
-  std::map<std::uint64_t, std::thread> running;
-  {
-    std::lock_guard lock(s.mu);
-    for (int fd : s.client_fds) {
-      ::shutdown(fd, SHUT_RDWR);
-    }
-    running.swap(s.threads);
-    s.finished.clear();
-  }
-  for (auto& [id, t] : running) {
-    t.join();
-  }
+  s.sessions.shutdown_and_join();
 }
 
 }  // namespace cu::gateway
