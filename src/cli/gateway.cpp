@@ -108,7 +108,7 @@ int run_gateway(const GatewayFlags& f) {
   }
   ec.default_iam_role = f.default_iam_role;
   ec.local_root = f.local_root;
-  gateway::install_engine_executor(std::move(ec));
+  o.executors = gateway::engine_executor_factory(std::move(ec));
   gateway::Gateway g(o);
 
   std::signal(SIGPIPE, SIG_IGN);

@@ -181,7 +181,7 @@ std::uint64_t EngineUnloadExecutor::execute(std::string_view statement, const Se
   return r.rows;
 }
 
-void install_engine_executor(EngineExecutorConfig config) {
+UnloadExecutorFactory engine_executor_factory(EngineExecutorConfig config) {
   auto shared = std::make_shared<EngineUnloadExecutor::Shared>();
   shared->aws = std::make_unique<aws::AwsContext>(config.env, config.region);
   try {
@@ -194,7 +194,7 @@ void install_engine_executor(EngineExecutorConfig config) {
     shared->local_root = std::make_unique<LocalRoot>(config.local_root);
   }
   shared->config = std::move(config);
-  set_executor_factory([shared] { return std::make_unique<EngineUnloadExecutor>(shared); });
+  return [shared] { return std::make_unique<EngineUnloadExecutor>(shared); };
 }
 
 }  // namespace cu::gateway

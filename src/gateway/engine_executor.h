@@ -1,12 +1,12 @@
 #pragma once
 // EngineUnloadExecutor — the gateway's real UNLOAD: it carries out a statement the way an
-// Amazon Redshift cluster does, with the product's engine writing the objects. The gateway
-// installs it as the default executor (cli/gateway.cpp):
+// Amazon Redshift cluster does, with the product's engine writing the objects.
+// `crossunload gateway` gives it to the Gateway (cli/gateway.cpp):
 //
 //   gateway::EngineExecutorConfig c;
 //   c.env = aws::Environment::from_process();   // the cluster's identity: the default chain
 //   c.default_iam_role = "arn:aws:iam::222222222222:role/CrossAccount-S3-Write-Role";
-//   gateway::install_engine_executor(std::move(c));
+//   gateway_options.executors = gateway::engine_executor_factory(std::move(c));
 //
 // For each statement: unload::parse, validate (Redshift's rules, then the result's columns),
 // resolve authorization as a cluster would — its own credentials (the default chain, i.e.
@@ -53,7 +53,7 @@ class EngineUnloadExecutor : public UnloadExecutor {
 };
 
 // Resolves the cluster's region and own identity (lazily: the first S3 UNLOAD asks for the
-// credentials) and makes EngineUnloadExecutor the factory of new sessions.
-void install_engine_executor(EngineExecutorConfig config);
+// credentials) once, and returns the factory of EngineUnloadExecutors sharing them.
+UnloadExecutorFactory engine_executor_factory(EngineExecutorConfig config);
 
 }  // namespace cu::gateway

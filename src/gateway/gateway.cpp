@@ -137,6 +137,7 @@ Gateway::Gateway(GatewayOptions options) : state_(std::make_unique<State>()) {
   s.context.upstream_tls = s.upstream_tls.get();
   s.context.passwords = s.passwords.get();
   s.context.auth_timeout = s.options.auth_timeout;
+  s.context.executors = s.options.executors;
   s.listener = listen_on(s.options.listen_host, s.options.listen_port);
   if (!listens_on_loopback_only(s.listener)) {
     log::warn(

@@ -1,10 +1,10 @@
 #pragma once
 // Gateway — the local Redshift: a PostgreSQL wire-protocol proxy in front of a real
 // PostgreSQL that relays every client message unchanged and answers UNLOAD, `select
-// version()` and
-// `select pg_last_unload_count()` itself, as a Redshift cluster would. One thread per
-// client session. UNLOAD is carried out by the UnloadExecutor from make_executor()
-// (unload_executor.h) over the client's own upstream session.
+// version()` and `select pg_last_unload_count()` itself, as a Redshift cluster would. One
+// thread per client session. UNLOAD is carried out by an UnloadExecutor that
+// GatewayOptions::executors makes for each session (unload_executor.h), over the client's
+// own upstream session.
 //
 // Authentication: a client never gets a session the upstream would not have given it
 // directly. Either the upstream asks the client for its password (relayed; a client the
@@ -28,6 +28,7 @@
 #include <string>
 
 #include "gateway/net.h"
+#include "gateway/unload_executor.h"
 
 namespace cu::gateway {
 
@@ -46,6 +47,8 @@ struct GatewayOptions {
   // be over this long after the connection was accepted, like PostgreSQL's
   // authentication_timeout.
   std::chrono::milliseconds auth_timeout{60000};
+  // Makes each session's UNLOAD executor (unload_executor.h); empty: UNLOAD is refused.
+  UnloadExecutorFactory executors;
 };
 
 class Gateway {

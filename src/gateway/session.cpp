@@ -243,7 +243,7 @@ class Session {
       if (!upstream_handshake(verified ? &*verified : nullptr)) {
         return false;
       }
-      executor_ = make_executor();
+      executor_ = ctx_.executors ? ctx_.executors() : refusing_executor();
       return true;
     }
   }

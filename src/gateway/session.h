@@ -13,6 +13,7 @@
 
 #include "gateway/client_auth.h"
 #include "gateway/net.h"
+#include "gateway/unload_executor.h"
 
 namespace cu::gateway {
 
@@ -27,6 +28,8 @@ struct SessionContext {
   // The handshake (TLS, startup, authentication, the upstream's answer) must be over this
   // long after the session started.
   std::chrono::milliseconds auth_timeout{60000};
+  // Makes the session's UNLOAD executor; empty: refusing_executor().
+  UnloadExecutorFactory executors;
 };
 
 // Runs the session to its end; never throws. Logs one line when it ends.

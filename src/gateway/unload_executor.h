@@ -17,13 +17,16 @@
 //                          [&](std::string_view chunk) { sink.write(chunk); });
 //     }
 //   };
-//   cu::gateway::set_executor_factory([] { return std::make_unique<MyExecutor>(); });
+//   cu::gateway::GatewayOptions o;
+//   o.executors = [] { return std::make_unique<MyExecutor>(); };
+//   cu::gateway::Gateway g(o);
 //
-// One executor is made per client session (make_executor()), and used by that session's
-// thread only. The factory hook is where the product's engine (format writers, role chain,
-// S3) plugs in: `crossunload gateway` installs EngineUnloadExecutor (engine_executor.h);
-// without that, the library's default refuses every UNLOAD (a gateway that wrote files by
-// any other path than the engine would not write Redshift's bytes).
+// One executor is made per client session, by the factory the Gateway was given, and used
+// by that session's thread only. The factory is where the product's engine (format
+// writers, role chain, S3) plugs in: `crossunload gateway` passes
+// engine_executor_factory() (engine_executor.h); a gateway given none refuses every UNLOAD
+// (one that wrote files by any other path than the engine would not write Redshift's
+// bytes).
 
 #include <cstdint>
 #include <functional>
@@ -78,13 +81,11 @@ class UnloadExecutor {
                                 UpstreamSession& upstream) = 0;
 };
 
+// Makes the executor of one new session; called on the session's thread.
 using UnloadExecutorFactory = std::function<std::unique_ptr<UnloadExecutor>()>;
 
-// Replaces the factory the gateway uses for new sessions (call before serving); an empty
-// function restores the default.
-void set_executor_factory(UnloadExecutorFactory factory);
-
-// An executor from the current factory (one that refuses every UNLOAD unless replaced).
-std::unique_ptr<UnloadExecutor> make_executor();
+// The executor of a gateway given no factory: every UNLOAD is refused (42601, "no UNLOAD
+// executor"), and nothing is written.
+std::unique_ptr<UnloadExecutor> refusing_executor();
 
 }  // namespace cu::gateway

@@ -1,4 +1,4 @@
-// The UnloadExecutor seam, in process: an executor plugged in with set_executor_factory()
+// The UnloadExecutor seam, in process: an executor passed in GatewayOptions::executors
 // gets the statement, the session's user and database, and the client's own upstream
 // session, on which describe() and copy_out() run inside the client's transaction.
 // Needs the local stack (scripts/test or scripts/with-stack): fails without it.
@@ -70,8 +70,8 @@ class GatewayExecutorTest : public ::testing::Test {
   void SetUp() override {
     env_ = stack_env();
     ASSERT_TRUE(env_.missing.empty()) << missing_env_message(env_);
-    gw::set_executor_factory([this] { return std::make_unique<RecordingExecutor>(seen_); });
     gw::GatewayOptions o;
+    o.executors = [this] { return std::make_unique<RecordingExecutor>(seen_); };
     o.listen_port = "0";
     o.upstream = gw::parse_upstream("host=" + env_.host + " port=" + env_.port);
     gateway_ = std::make_unique<gw::Gateway>(o);
@@ -83,7 +83,6 @@ class GatewayExecutorTest : public ::testing::Test {
       server_.join();
       EXPECT_EQ(gateway_->active_sessions(), 0);
     }
-    gw::set_executor_factory(nullptr);
   }
 
   StackEnv env_;
@@ -157,8 +156,12 @@ TEST_F(GatewayExecutorTest, AStatementsSecretsAreHiddenWhileItRunsAndForgottenAf
 }
 
 TEST_F(GatewayExecutorTest, WithoutAnInstalledExecutorUnloadIsRefusedAndNothingRuns) {
-  gw::set_executor_factory(nullptr);  // sessions opened from now on get the library default
-  auto c = connect(env_, gateway_->port());
+  gw::GatewayOptions o;  // no executors
+  o.listen_port = "0";
+  o.upstream = gw::parse_upstream("host=" + env_.host + " port=" + env_.port);
+  gw::Gateway bare(o);
+  std::thread server([&] { bare.serve(); });
+  auto c = connect(env_, bare.port());
   ASSERT_EQ(PQstatus(c.get()), CONNECTION_OK) << PQerrorMessage(c.get());
   auto r = exec(c.get(), "unload ('select 1') to '/tmp/never_'");
   EXPECT_EQ(PQresultStatus(r.get()), PGRES_FATAL_ERROR);
@@ -167,6 +170,9 @@ TEST_F(GatewayExecutorTest, WithoutAnInstalledExecutorUnloadIsRefusedAndNothingR
   EXPECT_FALSE(std::filesystem::exists("/tmp/never_000"));
   EXPECT_FALSE(std::filesystem::exists("/tmp/never_0000_part_00"));
   EXPECT_EQ(one_value(c.get(), "select 'in step'"), "in step");
+  c.reset();
+  bare.stop();
+  server.join();
 }
 
 }  // namespace
