@@ -65,7 +65,7 @@ struct Runtime::Http {
 
   // timeout 0: wait forever (the next invocation may be hours away).
   Response call(const char* method, const std::string& path, const std::string* body,
-                const std::string& error_type, long timeout_seconds) {
+                const std::string& error_type, long timeout_seconds) const {
     Response r;
     const std::string url = base + path;
     curl_easy_reset(curl);
@@ -168,8 +168,8 @@ std::string error_body(const std::string& type, const std::string& message) {
 // Requests `stop` at `when` unless destroyed first.
 class Watchdog {
  public:
-  Watchdog(std::stop_source stop, std::chrono::system_clock::time_point when)
-      : thread_([stop, when](std::stop_token self) mutable {
+  Watchdog(const std::stop_source& stop, std::chrono::system_clock::time_point when)
+      : thread_([stop, when](const std::stop_token& self) mutable {
           std::mutex m;
           std::condition_variable_any cv;
           std::unique_lock lock(m);
