@@ -16,6 +16,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/redact.h"
+#include "gateway/extended_protocol.h"
 #include "gateway/scram.h"
 #include "gateway/statement_kind.h"
 #include "gateway/unload_executor.h"
@@ -30,8 +31,6 @@ using Clock = std::chrono::steady_clock;
 // What the upstream still owes us for a message we forwarded: the message that completes
 // it. Tracking this is what lets the gateway answer a statement itself at the right point
 // of the stream — only once everything forwarded before it has been answered.
-enum class Await { kReady, kParse, kBind, kClose, kDescribe, kExecute };
-
 // PostgreSQL's MAX_STARTUP_PACKET_LENGTH, and its cap on an authentication message
 // (PG_MAX_AUTH_TOKEN_LENGTH plus the SASL framing).
 constexpr size_t kMaxStartupPacket = 10000;
@@ -41,12 +40,6 @@ constexpr std::string_view kFailName = "cu_gateway_fail";
 // The peer went away; the session ends quietly.
 struct PeerGone {
   const char* who;
-};
-
-struct LocalStatement {
-  StatementKind kind;
-  std::string text;
-  int16_t format = 0;  // result format the client bound (portals only)
 };
 
 std::string sqlstate_for(const Error& e) {
@@ -320,8 +313,7 @@ class Session {
         return false;
       }
       if (m.type == w::be::kReadyForQuery) {
-        tx_status_ = w::parse_ready_for_query(m);
-        ready_ = true;
+        protocol_.on_upstream(m);
         write_client(m.raw);
         return true;
       }
@@ -612,243 +604,91 @@ class Session {
     }
   }
 
-  void pop_if(Await a) {
-    if (!pending_.empty() && pending_.front() == a) {
-      pending_.pop_front();
-    }
-  }
-
   void on_upstream_message(const w::Message& m) {
-    switch (m.type) {
-      case w::be::kReadyForQuery:
-        tx_status_ = w::parse_ready_for_query(m);
-        ready_ = true;
-        while (!pending_.empty()) {
-          Await a = pending_.front();
-          pending_.pop_front();
-          if (a == Await::kReady) {
-            break;
-          }
-        }
-        break;
-      case w::be::kErrorResponse:
-        // In the extended protocol the backend now skips everything up to the next Sync.
-        if (!pending_.empty() && pending_.front() != Await::kReady) {
-          while (!pending_.empty() && pending_.front() != Await::kReady) {
-            pending_.pop_front();
-          }
-          if (pending_.empty()) {
-            upstream_skipping_ = true;
-          }
-        }
-        break;
-      case w::be::kParseComplete:
-        pop_if(Await::kParse);
-        break;
-      case w::be::kBindComplete:
-        pop_if(Await::kBind);
-        break;
-      case w::be::kCloseComplete:
-        pop_if(Await::kClose);
-        break;
-      case w::be::kRowDescription:
-      case w::be::kNoData:
-        pop_if(Await::kDescribe);
-        break;
-      case w::be::kCommandComplete:
-      case w::be::kEmptyQueryResponse:
-      case w::be::kPortalSuspended:
-        pop_if(Await::kExecute);
-        break;
-      case w::be::kParameterStatus:
-        note_parameter(m);
-        break;
-      default:
-        break;
-    }
+    protocol_.on_upstream(m);
+    note_parameter(m);
     to_client_.append(m.raw);
   }
 
-  void forward(const w::Message& m, std::optional<Await> await) {
-    to_up_.append(m.raw);
-    if (m.type == w::fe::kSync) {
-      pending_.push_back(Await::kReady);
-      upstream_skipping_ = false;
-      return;
-    }
-    if (await && !upstream_skipping_) {
-      pending_.push_back(*await);
-    }
-  }
-
   // Waits until the upstream has answered everything forwarded so far, relaying the
-  // answers to the client. The backend holds extended-protocol replies until Sync or
-  // Flush, so a Flush goes along when no Sync closes what is pending.
+  // answers to the client (a Flush goes along when no Sync closes what is pending).
   void drain() {
-    if (pending_.empty()) {
-      flush_upstream();
-      return;
-    }
-    if (pending_.back() != Await::kReady) {
+    if (protocol_.needs_flush()) {
       to_up_ += w::flush();
     }
     flush_upstream();
-    while (!pending_.empty()) {
+    while (protocol_.awaiting()) {
       read_upstream_chunk();
       process_upstream();
       flush_client();
     }
   }
 
-  // Before answering a message locally: false if the message must be ignored because an
-  // earlier error in this extended-protocol batch makes the backend skip to Sync.
-  bool ready_for_local_answer() {
-    if (local_skipping_) {
-      return false;
+  // Every client message goes through the protocol state (extended_protocol.h), which says
+  // whether to relay it, drop it, or answer it here once the upstream has caught up.
+  void on_client_message(const w::Message& m) {
+    ClientStep step = protocol_.on_client(m);
+    if (step.what == ClientStep::Do::kDrop) {
+      return;
+    }
+    if (m.type == w::fe::kQuery || m.type == w::fe::kExecute) {
+      ++statements_seen_;
+    }
+    if (step.what == ClientStep::Do::kForward) {
+      to_up_.append(m.raw);
+      if (m.type == w::fe::kTerminate) {
+        terminated_ = true;
+      }
+      return;
     }
     drain();
-    return !upstream_skipping_;
+    switch (protocol_.resolve(m)) {
+      case ProtocolState::Local::kDrop:
+        return;
+      case ProtocolState::Local::kForward:
+        to_up_.append(m.raw);
+        return;
+      case ProtocolState::Local::kAnswer:
+        answer_locally(m, step.statement);
+        return;
+    }
   }
 
-  void on_client_message(const w::Message& m) {
-    if (local_skipping_ && m.type != w::fe::kSync) {
-      return;  // as the backend would
-    }
+  void answer_locally(const w::Message& m, const LocalStatement& st) {
     switch (m.type) {
       case w::fe::kQuery:
-        on_query(m);
+        execute_local(st.kind, st.text, /*extended=*/false);
+        if (st.kind == StatementKind::kUnload) {
+          // The upstream's answer to this Sync carries the true transaction status after
+          // the UNLOAD (failed if its COPY failed inside a transaction block).
+          to_up_ += w::sync();
+          protocol_.on_gateway_sync();
+          flush_client();
+          flush_upstream();
+        } else {
+          to_client_ += w::ready_for_query(protocol_.transaction_status());
+        }
         return;
-      case w::fe::kParse: {
-        auto p = w::parse_parse(m);
-        StatementKind kind = ready_ ? classify(p.query) : StatementKind::kPassThrough;
-        std::string name(p.statement);
-        if (kind == StatementKind::kPassThrough) {
-          statements_.erase(name);
-          forward(m, Await::kParse);
-          return;
-        }
-        LocalStatement st{kind, std::string(p.query)};
-        if (!ready_for_local_answer()) {
-          return;
-        }
-        statements_[name] = std::move(st);
+      case w::fe::kParse:
         to_client_ += w::parse_complete();
         return;
-      }
-      case w::fe::kBind: {
-        auto b = w::parse_bind(m);
-        auto it = statements_.find(std::string(b.statement));
-        std::string portal(b.portal);
-        if (it == statements_.end()) {
-          portals_.erase(portal);
-          forward(m, Await::kBind);
-          return;
-        }
-        LocalStatement st = it->second;
-        st.format = b.result_format(0);
-        if (!ready_for_local_answer()) {
-          return;
-        }
-        portals_[portal] = std::move(st);
+      case w::fe::kBind:
         to_client_ += w::bind_complete();
         return;
-      }
-      case w::fe::kDescribe: {
-        auto d = w::parse_describe(m);
-        auto& table = d.what == 'S' ? statements_ : portals_;
-        auto it = table.find(std::string(d.name));
-        if (it == table.end()) {
-          forward(m, Await::kDescribe);
-          return;
-        }
-        LocalStatement st = it->second;
-        if (!ready_for_local_answer()) {
-          return;
-        }
-        if (d.what == 'S') {
+      case w::fe::kDescribe:
+        if (w::parse_describe(m).what == 'S') {
           to_client_ += w::parameter_description({});
         }
         to_client_ += row_description_for(st.kind, st.format);
         return;
-      }
-      case w::fe::kExecute: {
-        auto e = w::parse_execute(m);
-        ++statements_seen_;
-        auto it = portals_.find(std::string(e.portal));
-        if (it == portals_.end()) {
-          forward(m, Await::kExecute);
-          return;
-        }
-        LocalStatement st = it->second;
-        if (!ready_for_local_answer()) {
-          return;
-        }
+      case w::fe::kExecute:
         execute_local(st.kind, st.text, /*extended=*/true, st.format);
         return;
-      }
-      case w::fe::kClose: {
-        auto c = w::parse_close(m);
-        auto& table = c.what == 'S' ? statements_ : portals_;
-        auto it = table.find(std::string(c.name));
-        if (it == table.end()) {
-          forward(m, Await::kClose);
-          return;
-        }
-        if (!ready_for_local_answer()) {
-          return;
-        }
-        table.erase(it);
+      case w::fe::kClose:
         to_client_ += w::close_complete();
         return;
-      }
-      case w::fe::kSync:
-        local_skipping_ = false;
-        forward(m, Await::kReady);
+      default:
         return;
-      case w::fe::kTerminate:
-        forward(m, std::nullopt);
-        terminated_ = true;
-        return;
-      case w::fe::kFunctionCall:
-        forward(m, Await::kReady);
-        return;
-      default:  // CopyData/CopyDone/CopyFail, Flush, password and SASL messages
-        forward(m, std::nullopt);
-        return;
-    }
-  }
-
-  void on_query(const w::Message& m) {
-    ++statements_seen_;
-    // A simple Query replaces the unnamed statement and portal.
-    statements_.erase("");
-    portals_.erase("");
-    auto sql = w::parse_query(m);
-    StatementKind kind = ready_ ? classify(sql) : StatementKind::kPassThrough;
-    if (kind == StatementKind::kPassThrough) {
-      forward(m, Await::kReady);
-      return;
-    }
-    drain();
-    if (upstream_skipping_) {
-      return;  // inside a failed extended batch: ignored, like upstream
-    }
-    // In a failed transaction even these must fail as PostgreSQL fails them.
-    if (tx_status_ == 'E' && kind != StatementKind::kUnload) {
-      forward(m, Await::kReady);
-      return;
-    }
-    execute_local(kind, std::string(sql), /*extended=*/false);
-    if (kind == StatementKind::kUnload) {
-      // The upstream's answer to this Sync carries the true transaction status after the
-      // UNLOAD (failed if its COPY failed inside a transaction block).
-      to_up_ += w::sync();
-      pending_.push_back(Await::kReady);
-      upstream_skipping_ = false;
-      flush_client();
-      flush_upstream();
-    } else {
-      to_client_ += w::ready_for_query(tx_status_);
     }
   }
 
@@ -949,17 +789,12 @@ class Session {
     bool upstream_failed = channel.upstream_error().has_value();
     // On Redshift an error aborts the transaction it happens in; make the upstream agree
     // when the failure was ours (S3, syntax, …) rather than PostgreSQL's.
-    if (!upstream_failed && (extended || tx_status_ == 'T')) {
+    if (!upstream_failed && (extended || protocol_.transaction_status() == 'T')) {
       fail_upstream_transaction(reply);
       upstream_failed = true;
     }
     to_client_ += reply;
-    if (extended) {
-      local_skipping_ = true;
-      if (upstream_failed) {
-        upstream_skipping_ = true;
-      }
-    }
+    protocol_.on_local_failure(extended, upstream_failed);
   }
 
   // Raises an error on the upstream session (inside the client's transaction or the
@@ -991,13 +826,8 @@ class Session {
   w::Framer cin_{w::Framer::Mode::kStartup};
   w::Framer uin_{w::Framer::Mode::kTyped};
   std::string to_up_, to_client_;
-  std::deque<Await> pending_;
-  bool upstream_skipping_ = false;  // upstream discards messages until the next Sync
-  bool local_skipping_ = false;     // the gateway discards client messages until Sync
-  char tx_status_ = 'I';
-  bool ready_ = false;  // authentication finished (first ReadyForQuery seen)
+  ProtocolState protocol_;
   bool terminated_ = false;
-  std::map<std::string, LocalStatement> statements_, portals_;
   std::unique_ptr<UnloadExecutor> executor_;
   std::int64_t last_unload_count_ = 0;
   std::uint64_t statements_seen_ = 0, unloads_run_ = 0;
