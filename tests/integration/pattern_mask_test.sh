@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Masking in server mode: the job of the AWS pattern (secret read through SM-Read-Role,
-# `crossunload gateway` as the PROD Redshift) with email=hash, phone=null, firstname=keep:1,
+# `crossunload gateway` as the PROD Redshift) with email=hash (Redshift's sha2), phone=null, firstname=keep:1,
 # lastname=redact sends an UNLOAD whose select already masks the columns, so the cluster
 # writes masked values into the DEV bucket. The objects (downloaded with awscli, read by
 # DuckDB) equal PostgreSQL's answer to the same rules written here by hand; the salt is in
@@ -31,6 +31,11 @@ cu_assert_eq "$(jq -cS .masked "$report")" \
   '{"email":"hash","firstname":"keep:1","lastname":"redact","phone":"null"}' "report masked"
 jq -r .unload_sql "$report" | grep -q 'as cu_masked' ||
   cu_fail "the UNLOAD sent does not wrap the query: $(jq -r .unload_sql "$report")"
+# Redshift's text: sha2(…, 256), which the gateway's PostgreSQL runs as the function
+# scripts/sql/redshift_functions.sql creates in the stack's database.
+jq -r .unload_sql "$report" | grep -q "sha2(.*, 256)" ||
+  cu_fail "the UNLOAD sent does not hash with sha2: $(jq -r .unload_sql "$report")"
+cu_assert_eq "$(jq -r .mask_digest "$report")" "sha256" "report mask_digest"
 
 dl="$CU_STACK_DIR/objects"
 mkdir -p "$dl"

@@ -28,5 +28,5 @@ mask_users_want() {
   local likes="likesports, liketheatre, likeconcerts, likejazz, likeclassical, likeopera,
     likerock, likevegas, likebroadway, likemusicals"
   printf '%s' "select userid, username, substr(firstname, 1, 1) || '***', '***', city, state,
-  md5('$salt' || email), null, $likes from users"
+  encode(sha256(convert_to('$salt' || email, 'UTF8')), 'hex'), null, $likes from users"
 }
