@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# `crossunload run` with `mask`: TICKIT users unloaded to a folder (client mode) with email
-# hashed, phone NULL, firstname cut to its first character and lastname redacted. The rows
-# read back by DuckDB equal what PostgreSQL computes for the same rules written out here by
-# hand (the hex SHA-256 of '<salt>' || email, …), every other column unchanged, same row count. A rule for
-# a column the query does not return, or an unknown rule, is a usage error (exit 2) that
-# writes nothing. The salt is in no file, report or message.
+# `crossunload run` with `mask`: TICKIT users unloaded to a folder (client mode) with
+# email=email, phone=digits:4, city=hash, state=null, firstname=keep:1, lastname=redact
+# (tests/support/mask_users.sh). The rows read back by DuckDB equal what PostgreSQL computes
+# for the same rules written out here by hand (hex SHA-256 of '<salt>' || value, …), every
+# other column unchanged, same row count. A rule for a column the query does not return, or
+# an unknown rule, is a usage error (exit 2) that writes nothing. The salt is in no file,
+# report or message.
 source "$(dirname "$0")/../support/testlib.sh"
 source "$(dirname "$0")/../support/mask_users.sh"
 cu_require_stack
@@ -44,7 +45,8 @@ cu_note "users: email=hash, phone=null, firstname=keep:1, lastname=redact equal 
 # The report says which columns were masked, with which rule, and that the salt was given.
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  const want = {email: "hash", firstname: "keep:1", lastname: "redact", phone: "null"};
+  const want = {city: "hash", email: "email", firstname: "keep:1", lastname: "redact",
+    phone: "digits:4", state: "null"};
   const sorted = Object.fromEntries(Object.entries(r.masked || {}).sort());
   if (JSON.stringify(sorted) !== JSON.stringify(want)) {
     console.error("masked in the report:", JSON.stringify(r.masked)); process.exit(1);
