@@ -11,6 +11,7 @@
 #include "error_of.h"
 #include "job/config.h"
 #include "job/config_flags.h"
+#include "job/job_steps.h"
 
 namespace {
 
@@ -194,6 +195,21 @@ TEST(JobMaskPolicy, TheKeyNamesAFileReadAfterBuild) {
   EXPECT_NE(std::string(e->what()).find("/nonexistent/pii.toml: cannot read the mask_policy file"),
             std::string::npos)
       << e->what();
+}
+
+TEST(JobMaskDialect, TheServerDecidesTheDigest) {
+  using cu::pg::ServerInfo;
+  using cu::pg::ServerKind;
+  auto digest = [](ServerKind kind, int num) {
+    return std::string(cu::unload::digest_name(mask_dialect(ServerInfo{kind, "", num})));
+  };
+  // Redshift reports server_version 8.0.2 but has sha2.
+  EXPECT_EQ(digest(ServerKind::kRedshift, 80002), "sha256");
+  EXPECT_EQ(digest(ServerKind::kPostgres, 150004), "sha256");
+  EXPECT_EQ(digest(ServerKind::kPostgres, 110000), "sha256");
+  EXPECT_EQ(digest(ServerKind::kPostgres, 100023), "md5");
+  EXPECT_FALSE(mask_dialect(ServerInfo{ServerKind::kPostgres, "", 150004}).redshift);
+  EXPECT_TRUE(mask_dialect(ServerInfo{ServerKind::kRedshift, "", 80002}).redshift);
 }
 
 }  // namespace
