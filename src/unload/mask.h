@@ -93,8 +93,10 @@ MaskRules resolve_mask(const std::vector<ResultColumn>& columns, const MaskRules
 struct MaskDialect {
   bool redshift = true;
   int server_version_num = 0;  // PostgreSQL's; unused on Redshift
-  static MaskDialect redshift_cluster() { return {true, 0}; }
-  static MaskDialect postgres(int server_version_num) { return {false, server_version_num}; }
+  static constexpr MaskDialect redshift_cluster() noexcept { return {true, 0}; }
+  static constexpr MaskDialect postgres(int server_version_num) noexcept {
+    return {false, server_version_num};
+  }
 };
 
 // "sha256" (Redshift; PostgreSQL 11 and later) or "md5" (older PostgreSQL): the digest the

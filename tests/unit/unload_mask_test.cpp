@@ -34,9 +34,9 @@ MaskRules rules(std::initializer_list<std::pair<const char*, const char*>> items
   return out;
 }
 
-const MaskDialect kRedshift = MaskDialect::redshift_cluster();
-const MaskDialect kPg15 = MaskDialect::postgres(150004);
-const MaskDialect kPg10 = MaskDialect::postgres(100023);
+constexpr MaskDialect kRedshift = MaskDialect::redshift_cluster();
+constexpr MaskDialect kPg15 = MaskDialect::postgres(150004);
+constexpr MaskDialect kPg10 = MaskDialect::postgres(100023);
 
 // The error's exit code and message, or a failure when nothing was thrown.
 std::pair<int, std::string> error_of(const std::function<void()>& fn) {
