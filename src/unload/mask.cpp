@@ -198,10 +198,11 @@ std::string digest_sql(const MaskDialect& d, const std::string& x) {
 }
 
 // The whole days, -n..n, a value moves by: its salted digest's first 7 hex digits as a
-// number (0 .. 2^28-1), modulo 2n+1, minus n.
+// number (0 .. 2^28-1, an integer: Redshift's strtol gives a bigint, DATEADD wants an
+// integer), modulo 2n+1, minus n.
 std::string shift_days_sql(const MaskDialect& d, const std::string& digest, int n) {
   std::string number =
-      d.redshift ? fmt::format("strtol(left({}, 7), 16)", digest)
+      d.redshift ? fmt::format("cast(strtol(left({}, 7), 16) as integer)", digest)
                  : fmt::format("cast(cast('x' || left({}, 7) as bit(28)) as integer)", digest);
   return fmt::format("(mod({}, {}) - {})", number, 2 * n + 1, n);
 }

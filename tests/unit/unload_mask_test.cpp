@@ -163,8 +163,9 @@ TEST(Mask, DigitsKeepsTheLastNDigitsAlike) {
 }
 
 #undef C
-#define RS_DAYS \
-  "(mod(strtol(left(sha2('saltsalt' || cast(\"e\" as varchar(65535)), 256), 7), 16), 61) - 30)"
+#define RS_DAYS                                                                               \
+  "(mod(cast(strtol(left(sha2('saltsalt' || cast(\"e\" as varchar(65535)), 256), 7), 16) as " \
+  "integer), 61) - 30)"
 #define PG_DAYS                                                                      \
   "(mod(cast(cast('x' || left(encode(sha256(convert_to('saltsalt' || cast(\"e\" as " \
   "varchar(65535)), 'UTF8')), 'hex'), 7) as bit(28)) as integer), 61) - 30)"
