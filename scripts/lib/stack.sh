@@ -274,7 +274,8 @@ stack_psql() {
     "host=$CU_PG_HOST port=$CU_PG_PORT user=$CU_PG_USER dbname=$db" "$@"
 }
 
-# Creates (or re-creates) a database holding the TICKIT sample at SCALE (default 1).
+# Creates (or re-creates) a database holding the TICKIT sample at SCALE (default 1), and
+# the Redshift functions the gateway's selects may call (scripts/sql/redshift_functions.sql).
 # Usage: stack_load_tickit [SCALE [DATABASE]]
 stack_load_tickit() {
   local scale=${1:-1} db=${2:-tickit}
@@ -285,6 +286,7 @@ stack_load_tickit() {
   local t0=$SECONDS
   stack_psql postgres -q -c "drop database if exists $db" -c "create database $db" || return 1
   stack_psql "$db" -q -c "set client_min_messages = warning" -f "$CU_ROOT/scripts/sql/tickit.sql" \
+    -f "$CU_ROOT/scripts/sql/redshift_functions.sql" \
     -c "select tickit_generate($scale)" -c "analyze" >/dev/null || {
     _stack_die "loading TICKIT (scale $scale) into $db failed"
     return 1

@@ -133,6 +133,7 @@ int run(const job::ConfigFlags& flags, bool verbose, const job::Values& forced =
     job::overlay(values, forced);
     cfg = job::build(values);
     job::load_query(cfg);
+    job::load_mask_policy(cfg);
   } catch (const Error& e) {
     report_refused_config(e, values);
     throw;

@@ -70,9 +70,13 @@ const std::vector<KeyInfo>& key_table() {
       {"partition_by", KeyType::kList, "partition columns (repeat or comma-separate)"},
       {"partition_include", KeyType::kBool, "keep partition columns in the files"},
       {"mask", KeyType::kMap,
-       "mask a column in the database: col=null|redact|redact:TEXT|hash|keep:N (repeat)"},
+       "mask a column in the database: col=null|redact|redact:TEXT|hash|keep:N|email|shift:N|"
+       "digits:N (repeat)"},
+      {"mask_policy", KeyType::kString,
+       "TOML file of column-name patterns and their mask rules (mask entries win)"},
       {"mask_salt", KeyType::kString,
-       "salt of the hash mask rule: a secret, give it in the job file (default: random per run)"},
+       "salt of hash, email and shift: a secret, give it in the job file (default: random per "
+       "run)"},
       {"manifest", KeyType::kWord, "none | plain | verbose (bare flag: plain)"},
       {"encrypted", KeyType::kWord, "true | false | auto: UNLOAD's ENCRYPTED [AUTO]"},
       {"kms_key_id", KeyType::kString, "KMS key for SSE-KMS (needs encrypted)"},
@@ -574,6 +578,11 @@ JobConfig build(const Values& values) {
         }
         job.mask[col] = unload::parse_mask_rule(rule, "mask." + col);
       }
+    } else if (key == "mask_policy") {
+      job.mask_policy = as_string(k, v);
+      if (job.mask_policy->empty()) {
+        bad(key, "mask_policy is empty", "give the path of a mask policy file");
+      }
     } else if (key == "mask_salt") {
       job.mask_salt = as_string(k, v);
       unload::check_mask_salt(*job.mask_salt);  // first: a bad salt is not a secret to keep
@@ -737,6 +746,88 @@ void load_query(JobConfig& job) {
   }
   unload::validate(job.unload, {.for_redshift = job.mode == Mode::kServer,
                                 .query_dialect = query_dialect(job.mode)});
+}
+
+unload::MaskPolicy parse_mask_policy(std::string_view text, std::string_view origin) {
+  toml::table table;
+  try {
+    table = toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    const auto& at = e.source().begin;
+    bad(fmt::format("{}:{}:{}", origin, at.line, at.column),
+        "invalid TOML: " + toml_syntax_error(e.description()));
+  }
+  const auto policy_hint = "each [[rule]] holds columns = [\"pattern\", …] and mask = \"rule\"";
+  for (auto&& [k, node] : table) {
+    if (k.str() != "rule" || !node.is_array_of_tables()) {
+      bad(origin, fmt::format("'{}' is not a key of a mask policy", k.str()), policy_hint);
+    }
+  }
+  const toml::array* rules = table["rule"].as_array();
+  if (rules == nullptr || rules->empty()) {
+    bad(origin, "the mask policy has no [[rule]]", policy_hint);
+  }
+  unload::MaskPolicy out;
+  size_t index = 0;
+  for (auto&& node : *rules) {
+    ++index;
+    const toml::table& rule = *node.as_table();
+    const std::string where = fmt::format("{} rule {}", origin, index);
+    for (auto&& [k, v] : rule) {
+      if (k.str() != "columns" && k.str() != "mask") {
+        bad(where, fmt::format("'{}' is not a key of a [[rule]]", k.str()), policy_hint);
+      }
+    }
+    const auto* mask = rule["mask"].as_string();
+    if (mask == nullptr) {
+      bad(where, "the rule has no mask = \"…\" (a string)", policy_hint);
+    }
+    unload::MaskRule parsed = unload::parse_mask_rule(mask->get(), where);
+    std::vector<std::string> patterns;
+    if (const auto* one = rule["columns"].as_string()) {
+      patterns.push_back(one->get());
+    } else if (const auto* list = rule["columns"].as_array()) {
+      for (auto&& item : *list) {
+        const auto* str = item.as_string();
+        if (str == nullptr) {
+          bad(where, "columns must hold strings (column-name patterns)", policy_hint);
+        }
+        patterns.push_back(str->get());
+      }
+    }
+    if (patterns.empty()) {
+      bad(where, "the rule has no columns = [\"pattern\", …]", policy_hint);
+    }
+    for (auto& pattern : patterns) {
+      if (pattern.empty()) {
+        bad(where, "a column pattern is empty", "use * to match every column");
+      }
+      out.push_back({std::move(pattern), parsed});
+    }
+  }
+  return out;
+}
+
+void load_mask_policy(JobConfig& job) {
+  if (!job.mask_policy) {
+    return;
+  }
+  std::string text = read_text_file(*job.mask_policy, "mask_policy");
+  check_no_nul(*job.mask_policy, text);
+  job.mask_policy_rules = parse_mask_policy(text, *job.mask_policy);
+}
+
+bool masks_columns(const JobConfig& job) {
+  return !job.mask.empty() || !job.mask_policy_rules.empty();
+}
+
+std::string mask_detail(const JobConfig& job) {
+  std::string out = fmt::format("{} columns", job.mask.size());
+  if (job.mask_policy) {
+    out += fmt::format(", mask_policy {} ({} patterns)", *job.mask_policy,
+                       job.mask_policy_rules.size());
+  }
+  return out;
 }
 
 std::string read_text_file(const std::string& path, std::string_view key) {

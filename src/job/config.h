@@ -113,6 +113,9 @@ struct JobConfig {
 
   // Columns masked in the source database before rows leave it (run_job wraps the query).
   unload::MaskRules mask;
+  // mask_policy: the policy file's path, and its rules once read (load_mask_policy).
+  std::optional<std::string> mask_policy;
+  unload::MaskPolicy mask_policy_rules;
   // The hash rule's salt (registered as a secret); unset = a random one per run.
   std::optional<std::string> mask_salt;
 
@@ -156,5 +159,24 @@ std::string normalize_query(std::string_view text);
 // When the query is in query_file: reads it into job.unload.select (normalized) and
 // checks it as build() checked the inline query. Does nothing for an inline query.
 void load_query(JobConfig& job);
+
+// A mask policy file (TOML): rules tried in order, the first whose pattern matches a column's
+// name decides its rule (unload::MaskPolicyRule has the pattern syntax):
+//
+//   [[rule]]
+//   columns = ["email", "*_email"]
+//   mask = "email"
+//
+// Throws cu::Error(kUsage, "configure", "<origin> rule N", …) for anything else.
+unload::MaskPolicy parse_mask_policy(std::string_view text, std::string_view origin);
+
+// When the job names a mask_policy: reads and parses it into job.mask_policy_rules.
+void load_mask_policy(JobConfig& job);
+
+// True when the job masks columns (`mask`, or a policy that has rules).
+bool masks_columns(const JobConfig& job);
+
+// The mask step's detail for reports: "2 columns, mask_policy pii.toml (5 patterns)".
+std::string mask_detail(const JobConfig& job);
 
 }  // namespace cu::job

@@ -218,21 +218,15 @@ void run_via_data_api(const JobConfig& job, aws::AwsContext& aws, Report& report
   const std::string caller_id = known_identity(caller);
 
   unload::UnloadSpec spec = job.unload;
-  if (!job.mask.empty()) {
+  if (masks_columns(job)) {
     std::string salt = mask_salt(job, report);
-    spec.select = step(report, "mask", caller_id, fmt::format("{} columns", job.mask.size()), [&] {
+    spec.select = step(report, "mask", caller_id, mask_detail(job), [&] {
       // The Data API runs the query on Redshift: read as Redshift reads it.
       std::string inner =
           unload::checked_select(job.unload.select, unload::sql::Dialect::kRedshift);
       auto columns = naming_refused_identity(
           aws, caller, [&] { return describe_columns(rd, job, inner, stop, cause); });
-      std::string sql = unload::mask_select(inner, columns, job.mask, salt);
-      for (const auto& c : columns) {
-        if (auto it = job.mask.find(c.name); it != job.mask.end()) {
-          report.masked.emplace_back(c.name, unload::to_string(it->second));
-        }
-      }
-      return sql;
+      return mask_query(job, inner, columns, salt, unload::MaskDialect::redshift_cluster(), report);
     });
   }
   if (stop.stop_requested()) {

@@ -93,13 +93,7 @@ std::string masked_query(const JobConfig& job, pg::Connection& conn, const std::
   for (const pg::Column& c : conn.describe(inner)) {
     columns.push_back({c.name, sql_type(c)});
   }
-  std::string sql = unload::mask_select(inner, columns, job.mask, salt);
-  for (const auto& c : columns) {
-    if (auto it = job.mask.find(c.name); it != job.mask.end()) {
-      report.masked.emplace_back(c.name, unload::to_string(it->second));
-    }
-  }
-  return sql;
+  return mask_query(job, inner, columns, salt, mask_dialect(conn.server()), report);
 }
 
 }  // namespace
@@ -198,10 +192,10 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
 
   // What is unloaded: the job's UNLOAD, its query masked when columns are to be masked.
   unload::UnloadSpec spec = job.unload;
-  if (!job.mask.empty()) {
+  if (masks_columns(job)) {
     std::string salt = mask_salt(job, report);
     check_stop("mask");
-    spec.select = step(report, "mask", target.user, fmt::format("{} columns", job.mask.size()),
+    spec.select = step(report, "mask", target.user, mask_detail(job),
                        [&] { return masked_query(job, *conn, salt, report); });
     log::debug("masked query: {}", redact(spec.select));
   }
@@ -311,6 +305,7 @@ nlohmann::json to_json(const Report& r) {
       j["masked"][column] = rule;
     }
     j["mask_salt"] = r.mask_salt;
+    j["mask_digest"] = r.mask_digest;
   }
   if (!r.via.empty()) {
     j["via"] = r.via;
@@ -393,17 +388,21 @@ std::string describe_plan(const JobConfig& job, const aws::Environment& env) {
   line("detect the server: Redshift → server mode, PostgreSQL → client mode (mode = " +
        std::string(to_string(job.mode)) + ")");
   std::string writer = job.write_role_arn ? *job.write_role_arn : own;
-  if (!job.mask.empty()) {
+  if (masks_columns(job)) {
     std::string cols;
     for (const auto& [column, rule] : job.mask) {
       cols += fmt::format("{}{}={}", cols.empty() ? "" : ", ", column, unload::to_string(rule));
     }
-    bool salt_is_random =
-        !job.mask_salt && std::any_of(job.mask.begin(), job.mask.end(), [](const auto& m) {
-          return m.second.kind == unload::MaskRule::Kind::kHash;
-        });
+    for (const auto& p : job.mask_policy_rules) {
+      cols += fmt::format("{}{}={} (mask_policy)", cols.empty() ? "" : ", ", p.pattern,
+                          unload::to_string(p.rule));
+    }
+    bool salted = std::any_of(job.mask.begin(), job.mask.end(),
+                              [](const auto& m) { return unload::uses_salt(m.second); }) ||
+                  std::any_of(job.mask_policy_rules.begin(), job.mask_policy_rules.end(),
+                              [](const auto& p) { return unload::uses_salt(p.rule); });
     line("mask in the database (the query below is wrapped before it runs): " + cols +
-         (salt_is_random ? "; hash salt random for this run" : ""));
+         (salted && !job.mask_salt ? "; salt random for this run" : ""));
   }
   if (job.mode != Mode::kClient && job.unload.authorization) {
     line("server mode: send to the cluster:\n     " + unload::render_redacted(job.unload));
@@ -430,6 +429,11 @@ nlohmann::json handle_event(const nlohmann::json& event, const aws::Environment&
     throw Error(ErrorKind::kUsage, "configure", "query_file",
                 "query_file is not accepted in a Lambda event")
         .with_hint("give the query itself in `query`");
+  }
+  if (values.contains("mask_policy")) {
+    throw Error(ErrorKind::kUsage, "configure", "mask_policy",
+                "mask_policy (a file) is not accepted in a Lambda event")
+        .with_hint("give the columns' rules in `mask`");
   }
   JobConfig job = build(values);
   if (job.dry_run) {

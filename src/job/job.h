@@ -55,6 +55,8 @@ struct Report {
   std::vector<std::pair<std::string, std::string>> masked;
   // "given" (mask_salt) or "random" (hashes of this run compare with no other run's).
   std::string mask_salt;
+  // The digest behind hash, email and shift: "sha256", or "md5" on PostgreSQL before 11.
+  std::string mask_digest;
   // via = "data-api": "data-api"; the statement's id and the job token `check` takes.
   // status is then also "submitted" (--no-wait) or "running" (a check that did not wait).
   std::string via;

@@ -111,6 +111,30 @@ std::string mask_salt(const JobConfig& job, Report& report) {
   return salt;
 }
 
+unload::MaskDialect mask_dialect(const pg::ServerInfo& server) {
+  return server.kind == pg::ServerKind::kRedshift
+             ? unload::MaskDialect::redshift_cluster()
+             : unload::MaskDialect::postgres(server.version_num);
+}
+
+std::string mask_query(const JobConfig& job, const std::string& inner,
+                       const std::vector<unload::ResultColumn>& columns, const std::string& salt,
+                       const unload::MaskDialect& dialect, Report& report) {
+  unload::MaskRules rules = unload::resolve_mask(columns, job.mask, job.mask_policy_rules);
+  if (rules.empty()) {
+    log::info("mask_policy matches no column of the query's result; nothing is masked");
+    return inner;
+  }
+  std::string sql = unload::mask_select(inner, columns, rules, salt, dialect);
+  for (const auto& c : columns) {
+    if (auto it = rules.find(c.name); it != rules.end()) {
+      report.masked.emplace_back(c.name, unload::to_string(it->second));
+    }
+  }
+  report.mask_digest = std::string(unload::digest_name(dialect));
+  return sql;
+}
+
 Error stopped(const StopCause& cause, const std::string& step, const std::string& resource,
               const std::string& what) {
   return Error(ErrorKind::kOther, step, resource, cause.what() + ": " + what).with_hint(cause.hint);

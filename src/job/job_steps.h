@@ -13,6 +13,8 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "job/job.h"
+#include "pg/connection.h"
+#include "unload/mask.h"
 #include "unload/unload_spec.h"
 
 namespace cu::job {
@@ -88,6 +90,19 @@ void verify_objects(const unload::UnloadSpec& spec, aws::AwsContext& aws,
 // random source (hex) that nobody can guess or recompute. Registered as a secret; the
 // report says "given" or "random".
 std::string mask_salt(const JobConfig& job, Report& report);
+
+// The database that runs the masking SQL, as `server` describes it: Redshift (a cluster or
+// the gateway that stands for one) or PostgreSQL of its version. The Data API path, which
+// always talks to Redshift, uses unload::MaskDialect::redshift_cluster().
+unload::MaskDialect mask_dialect(const pg::ServerInfo& server);
+
+// The job's query `inner` wrapped so that the database masks columns before rows leave it:
+// the job's `mask` and mask policy resolved against the result's `columns`, written for
+// `dialect`. The report gets each masked column's rule and the digest. Returns `inner` as
+// it is when no column of the result is to be masked (a policy that matches none).
+std::string mask_query(const JobConfig& job, const std::string& inner,
+                       const std::vector<unload::ResultColumn>& columns, const std::string& salt,
+                       const unload::MaskDialect& dialect, Report& report);
 
 // The error of a run stopped (Lambda deadline, interrupt) before `step`: exit 1, the message
 // starting with `cause.what()`.

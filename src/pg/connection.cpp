@@ -151,6 +151,7 @@ Connection::Connection(const Target& target) : target_(target) {
   }
   server_.version = PQntuples(v.get()) > 0 ? PQgetvalue(v.get(), 0, 0) : "";
   server_.kind = detect_server(server_.version);
+  server_.version_num = PQserverVersion(conn_);
   cu::log::debug("server: {}", server_.version);
 
   if (server_.kind == ServerKind::kPostgres) {

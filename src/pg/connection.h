@@ -47,6 +47,7 @@ enum class ServerKind { kPostgres, kRedshift };
 struct ServerInfo {
   ServerKind kind = ServerKind::kPostgres;
   std::string version;  // select version()
+  int version_num = 0;  // the server_version it reports, as a number: 150004 for 15.4
 };
 
 // Redshift answers version() with "PostgreSQL 8.0.2 on …, Redshift 1.0.<build>" (spec 8.2).

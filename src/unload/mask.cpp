@@ -4,20 +4,24 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <set>
 
 #include "base/error.h"
+#include "base/strings.h"
 
 namespace cu::unload {
 namespace {
 
 constexpr int kMaxKeep = 1000;
+constexpr int kMaxShiftDays = 36500;
 
 [[noreturn]] void bad_rule(std::string_view resource, std::string_view text,
                            const std::string& why) {
   throw Error(ErrorKind::kUsage, "configure", std::string(resource),
               fmt::format("'{}' is not a mask rule{}", text, why))
-      .with_hint("one of: null | redact | redact:TEXT | hash | keep:N");
+      .with_hint(
+          "one of: null | redact | redact:TEXT | hash | keep:N | email | shift:N | digits:N");
 }
 
 // Backslashes are escapes in Redshift's literals and not in PostgreSQL's; control characters
@@ -40,6 +44,18 @@ std::string quote_literal(std::string_view s) {
   return out + "'";
 }
 
+// N of "name:N", 1..max.
+int count_of(std::string_view text, std::string_view prefix, int max, std::string_view resource,
+             std::string_view what) {
+  std::string_view n = text.substr(prefix.size());
+  int value = 0;
+  auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), value);
+  if (n.empty() || ec != std::errc() || end != n.data() + n.size() || value < 1 || value > max) {
+    bad_rule(resource, text, fmt::format(": {}N needs N from 1 to {}{}", prefix, max, what));
+  }
+  return value;
+}
+
 }  // namespace
 
 MaskRule parse_mask_rule(std::string_view text, std::string_view resource) {
@@ -58,16 +74,24 @@ MaskRule parse_mask_rule(std::string_view text, std::string_view resource) {
     }
   } else if (text.starts_with("keep:")) {
     r.kind = MaskRule::Kind::kKeep;
-    std::string_view n = text.substr(5);
-    auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), r.keep);
-    if (n.empty() || ec != std::errc() || end != n.data() + n.size() || r.keep < 1 ||
-        r.keep > kMaxKeep) {
-      bad_rule(resource, text, fmt::format(": keep:N needs N from 1 to {}", kMaxKeep));
-    }
+    r.n = count_of(text, "keep:", kMaxKeep, resource, "");
+  } else if (text == "email") {
+    r.kind = MaskRule::Kind::kEmail;
+  } else if (text.starts_with("shift:")) {
+    r.kind = MaskRule::Kind::kShift;
+    r.n = count_of(text, "shift:", kMaxShiftDays, resource, " (days)");
+  } else if (text.starts_with("digits:")) {
+    r.kind = MaskRule::Kind::kDigits;
+    r.n = count_of(text, "digits:", kMaxKeep, resource, "");
   } else {
     bad_rule(resource, text, "");
   }
   return r;
+}
+
+bool uses_salt(const MaskRule& rule) {
+  return rule.kind == MaskRule::Kind::kHash || rule.kind == MaskRule::Kind::kEmail ||
+         rule.kind == MaskRule::Kind::kShift;
 }
 
 std::string to_string(const MaskRule& rule) {
@@ -79,7 +103,13 @@ std::string to_string(const MaskRule& rule) {
     case MaskRule::Kind::kRedact:
       return rule.text == "***" ? "redact" : "redact:" + rule.text;
     case MaskRule::Kind::kKeep:
-      return fmt::format("keep:{}", rule.keep);
+      return fmt::format("keep:{}", rule.n);
+    case MaskRule::Kind::kEmail:
+      return "email";
+    case MaskRule::Kind::kShift:
+      return fmt::format("shift:{}", rule.n);
+    case MaskRule::Kind::kDigits:
+      return fmt::format("digits:{}", rule.n);
   }
   return "?";
 }
@@ -108,8 +138,169 @@ std::string quote_identifier(std::string_view name) {
   return out + "\"";
 }
 
+bool matches_pattern(std::string_view pattern, std::string_view name) {
+  // Greedy matching with one backtrack point: the last '*' seen and where it resumed.
+  size_t p = 0, n = 0, star = std::string_view::npos, resume = 0;
+  while (n < name.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = n;
+    } else if (p < pattern.size() &&
+               (pattern[p] == '?' || ascii_lower(pattern[p]) == ascii_lower(name[n]))) {
+      ++p;
+      ++n;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      n = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') {
+    ++p;
+  }
+  return p == pattern.size();
+}
+
+MaskRules resolve_mask(const std::vector<ResultColumn>& columns, const MaskRules& rules,
+                       const MaskPolicy& policy) {
+  MaskRules out = rules;
+  for (const auto& c : columns) {
+    if (out.contains(c.name)) {
+      continue;
+    }
+    for (const auto& p : policy) {
+      if (matches_pattern(p.pattern, c.name)) {
+        out[c.name] = p.rule;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::string_view digest_name(const MaskDialect& dialect) {
+  return dialect.redshift || dialect.server_version_num >= 110000 ? "sha256" : "md5";
+}
+
+namespace {
+
+// The hex digest of the text expression `x` on `d`: SHA-256 where the database has it.
+// Redshift's sha2 and PostgreSQL's sha256 of the text's UTF-8 bytes give the same digits.
+std::string digest_sql(const MaskDialect& d, const std::string& x) {
+  if (d.redshift) {
+    return fmt::format("sha2({}, 256)", x);
+  }
+  if (digest_name(d) == "sha256") {
+    return fmt::format("encode(sha256(convert_to({}, 'UTF8')), 'hex')", x);
+  }
+  return fmt::format("md5({})", x);
+}
+
+// The whole days, -n..n, a value moves by: its salted digest's first 7 hex digits as a
+// number (0 .. 2^28-1, an integer: Redshift's strtol gives a bigint, DATEADD wants an
+// integer), modulo 2n+1, minus n.
+std::string shift_days_sql(const MaskDialect& d, const std::string& digest, int n) {
+  std::string number =
+      d.redshift ? fmt::format("cast(strtol(left({}, 7), 16) as integer)", digest)
+                 : fmt::format("cast(cast('x' || left({}, 7) as bit(28)) as integer)", digest);
+  return fmt::format("(mod({}, {}) - {})", number, 2 * n + 1, n);
+}
+
+enum class Moment { kDate, kTimestamp, kTimestamptz };
+
+std::optional<Moment> moment_of(std::string_view type) {
+  if (type == "date") {
+    return Moment::kDate;
+  }
+  if (type == "timestamp" || type == "timestamp without time zone") {
+    return Moment::kTimestamp;
+  }
+  if (type == "timestamptz" || type == "timestamp with time zone") {
+    return Moment::kTimestamptz;
+  }
+  return std::nullopt;
+}
+
+// `col` moved by `days` whole days, of the column's own type. Redshift: DATEADD (which reads
+// a timestamptz as its UTC timestamp, so the result is cast back); PostgreSQL: date + integer,
+// timestamp(tz) + days * interval '1 day' (the session's time zone is UTC, so a day is 24 h).
+std::string shift_sql(const MaskDialect& d, Moment m, const std::string& col,
+                      const std::string& days) {
+  if (d.redshift) {
+    std::string added = fmt::format("dateadd(day, {}, {})", days, col);
+    switch (m) {
+      case Moment::kDate:
+        return fmt::format("cast({} as date)", added);
+      case Moment::kTimestamp:
+        return added;
+      case Moment::kTimestamptz:
+        return fmt::format("cast({} as timestamptz)", added);
+    }
+  }
+  if (m == Moment::kDate) {
+    return fmt::format("{} + {}", col, days);
+  }
+  return fmt::format("{} + {} * interval '1 day'", col, days);
+}
+
+std::string masked_sql(const MaskRule& r, const ResultColumn& c, std::string_view salt,
+                       const MaskDialect& d) {
+  std::string col = quote_identifier(c.name);
+  std::string text = fmt::format("cast({} as varchar(65535))", col);
+  std::string salted = quote_literal(salt) + " || ";
+  switch (r.kind) {
+    case MaskRule::Kind::kNull:
+      if (c.type.empty() || c.type.starts_with("oid ")) {
+        throw Error(ErrorKind::kUsage, "mask", c.name,
+                    fmt::format("cannot write a typed NULL for column '{}': its type ({}) has "
+                                "no name we know",
+                                c.name, c.type.empty() ? "unknown" : c.type))
+            .with_hint("use redact for this column, or cast it in the query");
+      }
+      return fmt::format("cast(null as {})", c.type);
+    case MaskRule::Kind::kRedact:
+      return fmt::format("cast({} as varchar(65535))", quote_literal(r.text));
+    case MaskRule::Kind::kHash:
+      return digest_sql(d, salted + text);
+    case MaskRule::Kind::kKeep:
+      return fmt::format("left({}, {}) || '***'", text, r.n);
+    case MaskRule::Kind::kEmail: {
+      // Split at the last '@' (a quoted local part may hold one; a domain never does). A
+      // value without '@' is hashed whole.
+      std::string at = fmt::format("strpos(reverse({}), '@')", text);
+      return fmt::format(
+          "{} || right({}, {})",
+          digest_sql(d, fmt::format("{}left({}, length({}) - {})", salted, text, text, at)), text,
+          at);
+    }
+    case MaskRule::Kind::kShift: {
+      std::optional<Moment> m = moment_of(c.type);
+      if (!m) {
+        throw Error(ErrorKind::kUsage, "mask", c.name,
+                    fmt::format("shift:{} moves dates and timestamps; column '{}' is {}", r.n,
+                                c.name, c.type.empty() ? "of an unknown type" : c.type))
+            .with_hint("use hash or redact for this column, or cast it to a date in the query");
+      }
+      return shift_sql(d, *m, col, shift_days_sql(d, digest_sql(d, salted + text), r.n));
+    }
+    case MaskRule::Kind::kDigits: {
+      // translate(v, translate(v, digits, ''), '') removes every character that is not a
+      // digit: the inner call lists them, the outer deletes them (both databases' translate
+      // drops characters that have no replacement).
+      std::string digits =
+          fmt::format("translate({0}, translate({0}, '0123456789', ''), '')", text);
+      return fmt::format("repeat('*', greatest(length({0}) - {1}, 0)) || right({0}, {1})", digits,
+                         r.n);
+    }
+  }
+  return col;
+}
+
+}  // namespace
+
 std::string mask_select(std::string_view select, const std::vector<ResultColumn>& columns,
-                        const MaskRules& rules, std::string_view salt) {
+                        const MaskRules& rules, std::string_view salt, const MaskDialect& dialect) {
   for (const auto& rule : rules) {
     const std::string& name = rule.first;
     bool found = std::any_of(columns.begin(), columns.end(),
@@ -143,33 +334,7 @@ std::string mask_select(std::string_view select, const std::vector<ResultColumn>
     std::string col = quote_identifier(c.name);
     list += list.empty() ? "" : ", ";
     auto it = rules.find(c.name);
-    if (it == rules.end()) {
-      list += col;
-      continue;
-    }
-    const MaskRule& r = it->second;
-    switch (r.kind) {
-      case MaskRule::Kind::kNull:
-        if (c.type.empty() || c.type.starts_with("oid ")) {
-          throw Error(ErrorKind::kUsage, "mask", c.name,
-                      fmt::format("cannot write a typed NULL for column '{}': its type ({}) has "
-                                  "no name we know",
-                                  c.name, c.type.empty() ? "unknown" : c.type))
-              .with_hint("use redact for this column, or cast it in the query");
-        }
-        list += fmt::format("cast(null as {})", c.type);
-        break;
-      case MaskRule::Kind::kRedact:
-        list += fmt::format("cast({} as varchar(65535))", quote_literal(r.text));
-        break;
-      case MaskRule::Kind::kHash:
-        list += fmt::format("md5({} || cast({} as varchar(65535)))", quote_literal(salt), col);
-        break;
-      case MaskRule::Kind::kKeep:
-        list += fmt::format("left(cast({} as varchar(65535)), {}) || '***'", col, r.keep);
-        break;
-    }
-    list += " as " + col;
+    list += it == rules.end() ? col : masked_sql(it->second, c, salt, dialect) + " as " + col;
   }
   // The newline ends a trailing `-- comment` of the query before the closing parenthesis.
   return fmt::format("select {} from (\n{}\n) as cu_masked", list, select);

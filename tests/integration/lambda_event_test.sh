@@ -4,6 +4,7 @@
 #   1. invalid UTF-8 holding a password      -> a Usage error response, the password unsaid
 #   2. truncated JSON ending in a password    -> a Usage error response, the password unsaid
 #   3. query_file = /etc/passwd               -> a Usage error response: no file is read
+#   3b. mask_policy = /etc/passwd             -> the same: an event names no file
 #   4. dry_run = true with clean_path         -> the plan as the response; the query never
 #                                                runs, the object under the prefix stays
 #   5. a good event                           -> its report: the loop survived 1-4
@@ -40,6 +41,7 @@ events = [
     {"request_id": "inv-truncated", "raw_event_b64": b64(
         b'{"query": "select 1", "source": "host=127.0.0.1 password=Truncated-Pass-word')},
     {"request_id": "inv-query-file", "event": dict(good, query=None, query_file="/etc/passwd")},
+    {"request_id": "inv-mask-policy", "event": dict(good, mask_policy="/etc/passwd")},
     {"request_id": "inv-dry-run", "event": dict(good, to=f"s3://{bucket}/dry/part_",
                                                  clean_path=True, dry_run=True)},
     {"request_id": "inv-good", "event": good},
@@ -56,14 +58,14 @@ for _ in $(seq 100); do [[ -s "$work/port" ]] && break; sleep 0.05; done
 env -u AWS_PROFILE AWS_LAMBDA_RUNTIME_API="127.0.0.1:$(cat "$work/port")" \
   AWS_ENDPOINT_URL="$CU_MOTO_ENDPOINT" AWS_ACCESS_KEY_ID=events-test AWS_SECRET_ACCESS_KEY=events-test-secret-key \
   AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true \
-  "$CROSSUNLOAD" lambda --max-invocations 5 >"$work/stdout" 2>"$work/stderr" &
+  "$CROSSUNLOAD" lambda --max-invocations 6 >"$work/stdout" 2>"$work/stderr" &
 fn_pid=$!
 trap 'kill $fn_pid $api_pid 2>/dev/null || true; rm -rf "$CU_TMP"' EXIT
 
 rc=0
 wait "$fn_pid" || rc=$?
 wait "$api_pid" || cu_fail "not every invocation was answered (function exit $rc): $(tail -5 "$work/stderr"); answers: $(cat "$work/posted.jsonl" 2>/dev/null)"
-cu_assert_eq "$rc" "0" "exit status of crossunload lambda after 5 invocations"
+cu_assert_eq "$rc" "0" "exit status of crossunload lambda after 6 invocations"
 
 python3 - "$work/posted.jsonl" "$bucket" <<'PY' || cu_fail "unexpected answers: $(cat "$work/posted.jsonl")"
 import json, sys
@@ -71,8 +73,8 @@ posted = [json.loads(l) for l in open(sys.argv[1])]
 prefix = "/2018-06-01/runtime/invocation/"
 paths = [p["path"][len(prefix):] for p in posted]
 assert paths == ["inv-utf8/error", "inv-truncated/error", "inv-query-file/error",
-                 "inv-dry-run/response", "inv-good/response"], paths
-errors = {p["path"][len(prefix):].split("/")[0]: json.loads(p["body"]) for p in posted[:3]}
+                 "inv-mask-policy/error", "inv-dry-run/response", "inv-good/response"], paths
+errors = {p["path"][len(prefix):].split("/")[0]: json.loads(p["body"]) for p in posted[:4]}
 for rid, err in errors.items():
     assert err["errorType"] == "Usage", (rid, err)
     msg = err["errorMessage"]
@@ -82,14 +84,15 @@ assert "not JSON" in errors["inv-utf8"]["errorMessage"], errors["inv-utf8"]
 assert "UTF-8" in errors["inv-utf8"]["errorMessage"], errors["inv-utf8"]
 assert "line 1" in errors["inv-truncated"]["errorMessage"], errors["inv-truncated"]
 assert "query_file" in errors["inv-query-file"]["errorMessage"], errors["inv-query-file"]
+assert "mask_policy" in errors["inv-mask-policy"]["errorMessage"], errors["inv-mask-policy"]
 
-dry = json.loads(posted[3]["body"])
+dry = json.loads(posted[4]["body"])
 assert dry["status"] == "dry_run", dry
 plan = "\n".join(dry["plan"])
 assert f"s3://{sys.argv[2]}/dry/part_" in plan and "client mode" in plan, plan
 assert "files" not in dry and "rows" not in dry, dry
 
-good = json.loads(posted[4]["body"])
+good = json.loads(posted[5]["body"])
 assert good["status"] == "ok" and good["rows"] == 5, good
 print("answers:", [e["errorMessage"] for e in errors.values()], "| plan:", dry["plan"][0])
 PY

@@ -5,11 +5,14 @@
 # authenticates the session keys and authorizes redshift-data:* through moto, and reads the
 # secret as the cluster), follows the statement and verifies the objects. Checked: the
 # objects' rows (DuckDB) equal PostgreSQL's COPY of the query; the report; a statement that
-# fails half-way reports Redshift's error with exit 4 and leaves nothing; a caller without
+# fails half-way reports Redshift's error with exit 4 and leaves nothing; masking through the
+# Data API (Redshift's SQL: sha2, which the stack's database has) equals PostgreSQL's answer
+# to the rules written by hand (tests/support/mask_users.sh); a caller without
 # redshift-data permissions is exit 3 naming the action. The asynchronous path is
 # pattern_data_api_async_test.sh.
 source "$(dirname "$0")/../support/testlib.sh"
 source "$(dirname "$0")/../support/pattern_data_api.sh"
+source "$(dirname "$0")/../support/mask_users.sh"
 pattern_data_api_world "-dapi$$"
 
 # 1. Synchronous: submit, follow, verify.
@@ -38,6 +41,26 @@ for f in "$dl"/dapi_category_*; do [[ $f == *manifest ]] || files+=("$f"); done
 ((${#files[@]} > 0)) || cu_fail "no objects under $prefix"
 cu_assert_eq "$(cu_file_rows --format text --sort "${files[@]}")" \
   "$(cu_pg_rows "$query" --sort)" "rows in the DEV bucket vs PostgreSQL"
+
+# 1b. Masked: the columns read through the Data API, the select wrapped in Redshift's SQL.
+mask_users_job "$CU_STACK_DIR/mask.toml"
+pattern_run_data_api_job "$CU_STACK_DIR/mask.json" --config "$CU_STACK_DIR/mask.toml" \
+  --query "select * from users" --to "s3://$CU_PAT_BUCKET/dapi_masked_" --format csv \
+  >/dev/null 2>"$CU_STACK_DIR/mask.err" ||
+  cu_fail "the masked job failed: $(cat "$CU_STACK_DIR/mask.err") gateway: $(tail -20 "$CU_PAT_GATEWAY_LOG")"
+cu_assert_eq "$(jq -r .mask_digest "$CU_STACK_DIR/mask.json")" "sha256" "report mask_digest"
+jq -r .unload_sql "$CU_STACK_DIR/mask.json" | grep -q "sha2(.*, 256)" ||
+  cu_fail "the UNLOAD sent does not hash with sha2: $(jq -r .unload_sql "$CU_STACK_DIR/mask.json")"
+mkdir -p "$dl/masked"
+AWS_PROFILE=dapi-lambda aws s3 cp --recursive --quiet "s3://$CU_PAT_BUCKET/" "$dl/masked/" \
+  --exclude "*" --include "dapi_masked_*" || cu_fail "cannot download the masked objects"
+cu_assert_eq "$(cu_file_rows --format csv --sort "$dl"/masked/dapi_masked_*)" \
+  "$(cu_pg_rows "$(mask_users_want)" --sort)" "masked rows through the Data API vs PostgreSQL"
+# The salt reaches the cluster in the statement's text (docs/job.md, "Masking"), nothing else.
+for f in "$CU_STACK_DIR/mask.json" "$CU_STACK_DIR/mask.err" "$dl"/masked/*; do
+  ! grep -qF -- "$salt" "$f" || cu_fail "the mask salt is in $f"
+done
+cu_note "masking through the Data API equals PostgreSQL's answer"
 
 # 2. A statement that fails half-way: Redshift's error, exit 4, nothing under the prefix.
 rc=0

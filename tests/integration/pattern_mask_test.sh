@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Masking in server mode: the job of the AWS pattern (secret read through SM-Read-Role,
-# `crossunload gateway` as the PROD Redshift) with email=hash, phone=null, firstname=keep:1,
-# lastname=redact sends an UNLOAD whose select already masks the columns, so the cluster
-# writes masked values into the DEV bucket. The objects (downloaded with awscli, read by
-# DuckDB) equal PostgreSQL's answer to the same rules written here by hand; the salt is in
-# no object, report or message of the job.
+# `crossunload gateway` as the PROD Redshift) with the rules of tests/support/mask_users.sh
+# (email, digits:4, hash, null, keep:1, redact) sends an UNLOAD whose select already masks
+# the columns in Redshift's SQL (sha2(…, 256)), so the cluster writes masked values into the
+# DEV bucket. The objects (downloaded with awscli, read by DuckDB) equal PostgreSQL's answer
+# to the same rules written here by hand; the salt is in no object, report or message of
+# the job.
 source "$(dirname "$0")/../support/testlib.sh"
 source "$(dirname "$0")/../support/pattern_gateway.sh"
 source "$(dirname "$0")/../support/mask_users.sh"
@@ -28,9 +29,15 @@ n=$(cu_psql "$CU_PG_DATABASE" -Atc "select count(*) from users")
 cu_assert_eq "$(jq -r .mode "$report")" "server" "report mode (the gateway is detected as Redshift)"
 cu_assert_eq "$(jq -r .rows "$report")" "$n" "report rows (pg_last_unload_count)"
 cu_assert_eq "$(jq -cS .masked "$report")" \
-  '{"email":"hash","firstname":"keep:1","lastname":"redact","phone":"null"}' "report masked"
+  '{"city":"hash","email":"email","firstname":"keep:1","lastname":"redact","phone":"digits:4","state":"null"}' \
+  "report masked"
 jq -r .unload_sql "$report" | grep -q 'as cu_masked' ||
   cu_fail "the UNLOAD sent does not wrap the query: $(jq -r .unload_sql "$report")"
+# Redshift's text: sha2(…, 256), which the gateway's PostgreSQL runs as the function
+# scripts/sql/redshift_functions.sql creates in the stack's database.
+jq -r .unload_sql "$report" | grep -q "sha2(.*, 256)" ||
+  cu_fail "the UNLOAD sent does not hash with sha2: $(jq -r .unload_sql "$report")"
+cu_assert_eq "$(jq -r .mask_digest "$report")" "sha256" "report mask_digest"
 
 dl="$CU_STACK_DIR/objects"
 mkdir -p "$dl"

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# `crossunload run` with `mask`: TICKIT users unloaded to a folder (client mode) with email
-# hashed, phone NULL, firstname cut to its first character and lastname redacted. The rows
-# read back by DuckDB equal what PostgreSQL computes for the same rules written out here by
-# hand (md5('<salt>' || email), …), every other column unchanged, same row count. A rule for
-# a column the query does not return, or an unknown rule, is a usage error (exit 2) that
-# writes nothing. The salt is in no file, report or message.
+# `crossunload run` with `mask`: TICKIT users unloaded to a folder (client mode) with
+# email=email, phone=digits:4, city=hash, state=null, firstname=keep:1, lastname=redact
+# (tests/support/mask_users.sh). The rows read back by DuckDB equal what PostgreSQL computes
+# for the same rules written out here by hand (hex SHA-256 of '<salt>' || value, …), every
+# other column unchanged, same row count. A rule for a column the query does not return, or
+# an unknown rule, is a usage error (exit 2) that writes nothing. The salt is in no file,
+# report or message.
 source "$(dirname "$0")/../support/testlib.sh"
 source "$(dirname "$0")/../support/mask_users.sh"
 cu_require_stack
@@ -44,22 +45,23 @@ cu_note "users: email=hash, phone=null, firstname=keep:1, lastname=redact equal 
 # The report says which columns were masked, with which rule, and that the salt was given.
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  const want = {email: "hash", firstname: "keep:1", lastname: "redact", phone: "null"};
+  const want = {city: "hash", email: "email", firstname: "keep:1", lastname: "redact",
+    phone: "digits:4", state: "null"};
   const sorted = Object.fromEntries(Object.entries(r.masked || {}).sort());
   if (JSON.stringify(sorted) !== JSON.stringify(want)) {
     console.error("masked in the report:", JSON.stringify(r.masked)); process.exit(1);
   }
-  if (r.mask_salt !== "given" || r.rows !== Number(process.argv[2])) {
+  if (r.mask_salt !== "given" || r.mask_digest !== "sha256" || r.rows !== Number(process.argv[2])) {
     console.error("report:", JSON.stringify(r)); process.exit(1);
   }' "$out/report.json" "$count" || cu_fail "the report does not list the masked columns"
 
 # Equal inputs give equal hashes (joins on the hashed column still work): two rows with the
-# same e-mail in a query hash alike, and the hash is md5 of salt || value.
+# same e-mail in a query hash alike, and the hash is the SHA-256 of salt || value.
 "$CROSSUNLOAD" run --config "$out/job.toml" --source "$CU_PG_CONNINFO" \
   --query "select 'a@b.c'::varchar as email, 1 as n union all select 'a@b.c', 2 union all select null, 3" \
   --mask email=hash --to "$out/same/x_" --format csv --no-parallel 2>"$out/stderr2" ||
   cu_fail "second masked unload failed: $(cat "$out/stderr2")"
-want_hash=$(cu_psql tickit -Atc "select md5('$salt' || 'a@b.c')")
+want_hash=$(cu_psql tickit -Atc "select encode(sha256(convert_to('$salt' || 'a@b.c', 'UTF8')), 'hex')")
 cu_assert_eq "$(LC_ALL=C sort "$out/same/x_000")" \
   "$(printf '%s\n' "$want_hash,1" "$want_hash,2" ",3" | LC_ALL=C sort)" \
   "equal inputs hash alike, NULL stays NULL"
@@ -87,7 +89,7 @@ cu_note "unknown column / rule: exit 2, named, nothing written"
 node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   process.exit(r.mask_salt === "random" && r.masked.email === "hash" ? 0 : 1)' \
   "$out/report-rand.json" || cu_fail "report does not say the salt was random: $(cat "$out/report-rand.json")"
-[[ "$(cat "$out/rand/x_000")" =~ ^[0-9a-f]{32}$ ]] || cu_fail "random-salt hash: $(cat "$out/rand/x_000")"
+[[ "$(cat "$out/rand/x_000")" =~ ^[0-9a-f]{64}$ ]] || cu_fail "random-salt hash: $(cat "$out/rand/x_000")"
 [[ "$(cat "$out/rand/x_000")" != "$want_hash" ]] || cu_fail "random salt gave the given salt's hash"
 
 # The salt is a secret: in no data file, report or message (verbose stderr included).
@@ -107,8 +109,8 @@ qsalt="cu-q'uo\"te-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
   --query "select 'a@b.c'::varchar as email" --mask email=hash --to "$out/quoted/x_" \
   --format csv --no-parallel --report - -v >"$out/quoted.out" 2>"$out/quoted.err" ||
   cu_fail "unload with a quoted salt failed: $(cat "$out/quoted.err")"
-grep -q 'masked query: .*md5(' "$out/quoted.err" || cu_fail "-v did not show the masked query: $(cat "$out/quoted.err")"
-want_qhash=$(cu_psql tickit -Atc "select md5(\$s\$$qsalt\$s\$ || 'a@b.c')")
+grep -q 'masked query: .*sha256(' "$out/quoted.err" || cu_fail "-v did not show the masked query: $(cat "$out/quoted.err")"
+want_qhash=$(cu_psql tickit -Atc "select encode(sha256(convert_to(\$s\$$qsalt\$s\$ || 'a@b.c', 'UTF8')), 'hex')")
 cu_assert_eq "$(cat "$out/quoted/x_000")" "$want_qhash" "hash with the quoted salt"
 python3 - "$qsalt" "$out/quoted.out" "$out/quoted.err" <<'PY' || cu_fail "the quoted salt leaked"
 import json, sys
