@@ -5,8 +5,12 @@
 // stopped before its deadline.
 
 #include <chrono>
+#include <functional>
+#include <optional>
+#include <set>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "aws/context.h"
 #include "aws/credentials.h"
@@ -88,6 +92,18 @@ void verify_objects(const unload::UnloadSpec& spec, aws::AwsContext& aws,
 // random source (hex) that nobody can guess or recompute. Registered as a secret; the
 // report says "given" or "random".
 std::string mask_salt(const JobConfig& job, Report& report);
+
+// The personal-data guard's server-side check: the columns of `select` (as `describe`
+// gives them), one aggregate query over a sample run by `run_sample` (SQL → the answer's
+// one row), the findings into the report (policy, how it checked), warnings logged; throws
+// the refusal (kUsage). Only counts come back from the database.
+void check_pii_sample(
+    const JobConfig& job, const std::string& select, const std::vector<unload::PiiColumn>& columns,
+    const std::function<std::vector<std::optional<std::string>>(const std::string&)>& run_sample,
+    Report& report);
+
+// The names of the masked columns (the guard skips them).
+std::set<std::string> masked_columns(const JobConfig& job);
 
 // The error of a run stopped (Lambda deadline, interrupt) before `step`: exit 1, the message
 // starting with `cause.what()`.
