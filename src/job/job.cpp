@@ -314,6 +314,8 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
                     "the query was cancelled (" + e.message() +
                         (e.hint().empty() ? std::string() : "; " + e.hint()) + ")");
     }
+    report.pii_findings = guard.findings;
+    warn_pii(report);
     report.rows = r.rows;
     report.bytes = r.bytes;
     report.files = std::move(r.files);

@@ -125,6 +125,14 @@ std::set<std::string> masked_columns(const JobConfig& job) {
   return out;
 }
 
+void warn_pii(const Report& report) {
+  for (const unload::PiiFinding& f : report.pii_findings) {
+    if (f.decision != "refused") {
+      log::warn("personal data: {}", unload::describe(f));
+    }
+  }
+}
+
 void check_pii_sample(
     const JobConfig& job, const std::string& select, const std::vector<unload::PiiColumn>& columns,
     const std::function<std::vector<std::optional<std::string>>(const std::string&)>& run_sample,
@@ -136,11 +144,7 @@ void check_pii_sample(
     unload::read_sample_counts(scan, run_sample(sql));
   }
   report.pii_findings = scan.findings(masked_columns(job));
-  for (const unload::PiiFinding& f : report.pii_findings) {
-    if (f.decision != "refused") {
-      log::warn("personal data: {}", unload::describe(f));
-    }
-  }
+  warn_pii(report);
   unload::refuse_if_flagged(report.pii_findings, job.unload.destination);
 }
 

@@ -102,6 +102,9 @@ void check_pii_sample(
     const std::function<std::vector<std::optional<std::string>>(const std::string&)>& run_sample,
     Report& report);
 
+// Logs a warning for each finding that did not stop the run (allowed, or pii = warn).
+void warn_pii(const Report& report);
+
 // The names of the masked columns (the guard skips them).
 std::set<std::string> masked_columns(const JobConfig& job);
 
