@@ -9,6 +9,7 @@
 // as `crossunload run` resolves its own (aws::AwsContext, the default chain).
 #include <sys/resource.h>
 
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -17,8 +18,6 @@
 #include "aws/context.h"
 #include "aws/s3.h"
 #include "base/error.h"
-#include <cstdlib>
-
 #include "engine/unload.h"
 #include "pg/connection.h"
 #include "pg/copy_source.h"
