@@ -16,7 +16,7 @@ namespace cu::job {
 
 ClientUnloadResult client_unload(const unload::UnloadSpec& spec, pg::Connection& conn,
                                  aws::AwsContext& aws, const aws::CredentialsProviderPtr& writer,
-                                 std::stop_token stop, bool schema_when_empty,
+                                 const std::stop_token& stop, bool schema_when_empty,
                                  const StopCause& cause, engine::PiiGuard* pii) {
   unload::Destination d = sink::parse_destination(spec.destination);
   std::unique_ptr<aws::S3Client> s3;
@@ -47,8 +47,12 @@ ClientUnloadResult client_unload(const unload::UnloadSpec& spec, pg::Connection&
   ClientUnloadResult out;
   out.rows = r.rows;
   out.bytes = r.bytes;
-  for (const engine::UnloadedFile& f : r.files) out.files.push_back({f.url, f.bytes, f.rows});
-  if (!r.manifest_url.empty()) out.manifest = r.manifest_url;
+  for (const engine::UnloadedFile& f : r.files) {
+    out.files.push_back({f.url, f.bytes, f.rows});
+  }
+  if (!r.manifest_url.empty()) {
+    out.manifest = r.manifest_url;
+  }
   return out;
 }
 

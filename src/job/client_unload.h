@@ -37,7 +37,7 @@ struct ClientUnloadResult {
 // checks every value and refuses before anything is published (engine/unload.h).
 ClientUnloadResult client_unload(const unload::UnloadSpec& spec, pg::Connection& conn,
                                  aws::AwsContext& aws, const aws::CredentialsProviderPtr& writer,
-                                 std::stop_token stop = {}, bool schema_when_empty = false,
+                                 const std::stop_token& stop = {}, bool schema_when_empty = false,
                                  const StopCause& cause = StopCause::deadline(),
                                  engine::PiiGuard* pii = nullptr);
 

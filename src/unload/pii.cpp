@@ -421,7 +421,12 @@ bool match_ipv6(std::string_view v) {
       --end;  // a sentence's full stop
     }
     bool bounded = (start == 0 || !is_alnum(v[start - 1])) && !is_alnum(at(v, end));
-    if (bounded && colons >= 2 && hex && end - start <= 45) {
+    // An address has eight groups (seven colons; six before a dotted IPv4 tail) or "::": a
+    // time of day (10:20:30) has neither and is no candidate.
+    std::string_view token = v.substr(start, end - start);
+    bool shaped = colons >= 7 || token.find("::") != std::string_view::npos ||
+                  (colons == 6 && token.find('.') != std::string_view::npos);
+    if (bounded && shaped && hex && end - start <= 45) {
       char text[46];
       std::copy(v.begin() + static_cast<std::ptrdiff_t>(start),
                 v.begin() + static_cast<std::ptrdiff_t>(end), text);
@@ -585,20 +590,52 @@ PiiScan::PiiScan(std::vector<PiiColumn> columns, PiiSettings settings)
   }
 }
 
+namespace {
+
+// What a character can take part in, for the one pass over each value that decides which
+// detectors can match at all (most values need none).
+enum : std::uint8_t {
+  kDigit = 1,
+  kAt = 2,
+  kColon = 4,
+  kDot = 8,
+  kDash = 16,
+  kPhoneMark = 32,  // + ( and blank: only phone numbers need them beside their digits
+  kUpper = 64,
+};
+
+constexpr std::array<std::uint8_t, 256> make_classes() {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) {
+    t[c] = kDigit;
+  }
+  for (int c = 'A'; c <= 'Z'; ++c) {
+    t[c] = kUpper;
+  }
+  t['@'] = kAt;
+  t[':'] = kColon;
+  t['.'] = kDot;
+  t['-'] = kDash;
+  t['+'] = kPhoneMark;
+  t['('] = kPhoneMark;
+  t[' '] = kPhoneMark;
+  return t;
+}
+constexpr std::array<std::uint8_t, 256> kClasses = make_classes();
+
+}  // namespace
+
 void PiiScan::add(std::size_t i, std::string_view v) {
   ++checked_[i];
-  // One pass decides which detectors can match at all; most values need none.
   std::size_t digits = 0;
-  bool at_sign = false;
-  bool upper = false;
-  int colons = 0;
-  int dots = 0;
+  std::uint8_t seen = 0;
   for (char c : v) {
-    digits += is_digit(c) ? 1 : 0;
-    at_sign = at_sign || c == '@';
-    upper = upper || is_upper(c);
-    colons += c == ':' ? 1 : 0;
-    dots += c == '.' ? 1 : 0;
+    std::uint8_t k = kClasses[static_cast<unsigned char>(c)];
+    seen |= k;
+    digits += k & kDigit;
+  }
+  if ((seen & (kAt | kColon)) == 0 && digits < 4) {
+    return;  // no detector can match: the common case
   }
   auto& m = matched_[i];
   auto count = [&](PiiDetector d, bool (*fn)(std::string_view)) {
@@ -606,25 +643,26 @@ void PiiScan::add(std::size_t i, std::string_view v) {
       ++m[static_cast<std::size_t>(d)];
     }
   };
-  if (at_sign) {
+  if (seen & kAt) {
     count(PiiDetector::kEmail, match_email);
   }
-  if (digits >= 8) {
+  // A phone number has a separator, a + or a ( beside its digits; a bare number is none.
+  if (digits >= 8 && (seen & (kPhoneMark | kDash | kDot)) != 0) {
     count(PiiDetector::kPhone, match_phone);
   }
   if (digits >= 13) {
     count(PiiDetector::kCard, match_card);
   }
-  if (upper && digits >= 2 && v.size() >= 15) {
+  if ((seen & kUpper) && digits >= 2 && v.size() >= 15) {
     count(PiiDetector::kIban, match_iban);
   }
-  if (digits >= 9) {
+  if (digits >= 9 && (seen & kDash)) {
     count(PiiDetector::kSsn, match_ssn);
   }
-  if (digits >= 4 && dots >= 3) {
+  if (digits >= 4 && (seen & kDot)) {
     count(PiiDetector::kIpv4, match_ipv4);
   }
-  if (colons >= 2) {
+  if (seen & kColon) {
     count(PiiDetector::kIpv6, match_ipv6);
   }
 }

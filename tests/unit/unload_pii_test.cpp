@@ -155,6 +155,24 @@ TEST(PiiDetectors, NumericIdsAndTimestampsMatchNothing) {
   EXPECT_TRUE(scan.findings().empty());
 }
 
+// The scan's first pass (which detectors can match at all) lets every detector see the
+// shortest value it matches.
+TEST(PiiDetectors, ScanCountsWhatEachDetectorMatches) {
+  const std::vector<std::pair<const char*, const char*>> cases = {
+      {"a@b.co", "email"},      {"+14155552671", "phone"},   {"555.123.4567", "phone"},
+      {"030 1234567", "phone"}, {"378282246310005", "card"}, {"NO9386011117947", "iban"},
+      {"078-05-1120", "ssn"},   {"1.2.3.4", "ipv4"},         {"::1", "ipv6"},
+  };
+  for (const auto& [value, want] : cases) {
+    PiiScan scan({{"v", true, false}}, {});
+    scan.add(0, value);
+    auto f = scan.findings();
+    ASSERT_EQ(f.size(), 1u) << value;
+    EXPECT_EQ(f[0].detector, want) << value;
+    EXPECT_EQ(f[0].matched, 1u) << value;
+  }
+}
+
 TEST(PiiDetectors, ServerRegexesAreSafeLiteralsInBothDialects) {
   for (const auto& d : detectors()) {
     EXPECT_EQ(d.sql_regex.find('\\'), std::string_view::npos) << d.name;
