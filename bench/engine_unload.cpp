@@ -9,6 +9,7 @@
 // as `crossunload run` resolves its own (aws::AwsContext, the default chain).
 #include <sys/resource.h>
 
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -59,13 +60,24 @@ int main(int argc, char** argv) {
     } else {
       store = sink::make_folder_store();
     }
-    engine::UnloadResult r = engine::run_unload(s, source, *store);
+    // CU_BENCH_PII=1: the personal-data guard checks every value (policy warn: findings are
+    // counted, the run is not refused), as client mode runs it.
+    engine::UnloadOptions options;
+    engine::PiiGuard guard;
+    guard.settings.policy = unload::PiiPolicy::kWarn;
+    if (const char* pii = std::getenv("CU_BENCH_PII"); pii && std::string(pii) == "1") {
+      options.pii = &guard;
+    }
+    engine::UnloadResult r = engine::run_unload(s, source, *store, options);
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
     nlohmann::json j = engine::to_json(r);
     j.erase("files");
     j["files"] = r.files.size();
     j["peak_rss_mib"] = ru.ru_maxrss / 1024.0;
+    if (options.pii) {
+      j["pii_findings"] = guard.findings.size();
+    }
     j["rows_per_second"] = r.unload_seconds > 0 ? r.rows / r.unload_seconds : 0;
     std::cout << j.dump() << "\n";
     return 0;

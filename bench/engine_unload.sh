@@ -191,6 +191,15 @@ engine() {
   fi
 }
 sales=(select\ \*\ from\ sales "$out/e/x_")
+# The personal-data guard's cost (CU_BENCH_PII=1: every value of the text columns checked).
+# sales has no text column, so the guard is also measured on the same rows with every
+# column cast to text (the worst case: ten checked values per row, among them timestamps
+# and 7-digit numbers that pass the detectors' first filters).
+engine_pii() { measure "$1" "$2" env CU_BENCH_PII=1 "$bin" "$conn" "${@:3}"; }
+strq="select salesid::text as salesid, listid::text as listid, sellerid::text as sellerid,
+  buyerid::text as buyerid, eventid::text as eventid, dateid::text as dateid,
+  qtysold::text as qtysold, pricepaid::text as pricepaid, commission::text as commission,
+  saletime::text as saletime from sales"
 
 for ((r = 1; r <= RUNS; r++)); do
   round=$r
@@ -204,6 +213,12 @@ for ((r = 1; r <= RUNS; r++)); do
   want two_step && measure two_step - bash -c "$psql -c \"\\\\copy (select * from sales) to '$out/two.csv' with (format csv)\" &&
     $CU_DUCKDB exec \"COPY (SELECT * FROM read_csv('$out/two.csv')) TO '$out/two.parquet' (FORMAT parquet)\""
   want text_off && engine text_off "$rows" "${sales[@]}" text none off
+  want text_pii && engine_pii text_pii "$rows" "${sales[@]}" text none
+  want parquet_pii && engine_pii parquet_pii "$rows" "${sales[@]}" parquet none
+  want text_str && engine text_str "$rows" "$strq" "$out/e/x_" text none
+  want text_str_pii && engine_pii text_str_pii "$rows" "$strq" "$out/e/x_" text none
+  want parquet_str && engine parquet_str "$rows" "$strq" "$out/e/x_" parquet none
+  want parquet_str_pii && engine_pii parquet_str_pii "$rows" "$strq" "$out/e/x_" parquet none
   want s3_text && engine s3_text "$rows" "select * from sales" "s3://bench/run/x_" text none
 done
 
@@ -287,6 +302,12 @@ row parquet "≥ 0.6× ref" ref 0.6
 [[ -n ${T[parquet]:-} && -n ${T[two_step]:-} ]] &&
   echo "| parquet vs two_step | | | | ≥ 1× two_step | ×$(printf '%.2f' "$(echo "$(med two_step) / $(med parquet)" | bc -l)") | $(verdict "$(echo "$(med two_step) / $(med parquet)" | bc -l)" 1) | | | |"
 row text_off "(PARALLEL OFF, informative)" ref -
+row text_pii "pii guard: ≥ 0.91× text (≤ 10 % overhead)" text 0.91
+row parquet_pii "pii guard: ≥ 0.91× parquet (≤ 10 % overhead)" parquet 0.91
+row text_str "all columns as text (guard off)" ref -
+row text_str_pii "pii guard: ≥ 0.91× text_str (≤ 10 % overhead)" text_str 0.91
+row parquet_str "all columns as text, Parquet (guard off)" ref -
+row parquet_str_pii "pii guard: ≥ 0.91× parquet_str (≤ 10 % overhead)" parquet_str 0.91
 row text_x4 "RSS ≤ 256 MiB at 4× rows"
 row parquet_x4 "RSS ≤ 256 MiB at 4× rows"
 row parquet_x4_rep "RSS ≤ 256 MiB at 4× rows, each row 4 times in a row"

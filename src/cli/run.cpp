@@ -18,6 +18,7 @@
 #include "job/config_flags.h"
 #include "job/job.h"
 #include "pg/connection.h"
+#include "unload/pii.h"
 
 namespace cu::cli {
 namespace {
@@ -141,6 +142,18 @@ int run(const job::ConfigFlags& flags, bool verbose, const job::Values& forced =
   aws::Environment env = aws::Environment::from_process();
   if (cfg.dry_run) {
     std::cout << job::describe_plan(cfg, env) << std::flush;
+    if (cfg.pii.policy == unload::PiiPolicy::kOff || cfg.via == job::Via::kDataApi) {
+      return 0;
+    }
+    // The personal-data check runs (it reads a sample, writes nothing): a job is vetted
+    // before it is scheduled. A refusal is the error (exit 2), as in a run.
+    job::Report checked = job::run_job(cfg, env);
+    std::cout << "personal-data check (" << checked.pii_checked
+              << "): " << (checked.pii_findings.empty() ? "no column flagged" : "") << "\n";
+    for (const unload::PiiFinding& f : checked.pii_findings) {
+      std::cout << "  " << unload::describe(f) << "\n";
+    }
+    std::cout << std::flush;
     return 0;
   }
   if (cfg.source && pg::parse_target(*cfg.source).password_in_conninfo) {

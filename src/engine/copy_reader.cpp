@@ -1,5 +1,6 @@
 #include "engine/copy_reader.h"
 
+#include "format/text_copy_row.h"
 #include "pg/copy_binary_decoder.h"
 
 namespace cu::engine {
@@ -26,12 +27,42 @@ void for_each_copy_line(std::string& pending, std::string_view chunk, Row& row) 
   pending = std::string(chunk.substr(pos));
 }
 
+// The indexes of the columns whose values the scan checks.
+std::vector<size_t> scanned_columns(const unload::PiiScan* pii) {
+  std::vector<size_t> out;
+  if (pii) {
+    for (size_t i = 0; i < pii->columns().size(); ++i) {
+      if (pii->columns()[i].by_value) {
+        out.push_back(i);
+      }
+    }
+  }
+  return out;
+}
+
 uint64_t read_text(pg::CopySource& source, Encoding& e, PartitionKeys& keys,
-                   const std::string& prefix, Router& router) {
+                   const std::string& prefix, Router& router, unload::PiiScan* pii) {
   std::string pending;
   uint64_t rows = 0;
   Lane* all = keys.partitioned() ? nullptr : &router.lane(prefix);
+  const std::vector<size_t> scanned = scanned_columns(pii);
+  const size_t last_scanned = scanned.empty() ? 0 : scanned.back();
+  format::CopyTextFields fields;
   auto row = [&](std::string_view r) {
+    if (!scanned.empty()) {
+      fields.reset(r);
+      std::string_view value;
+      bool is_null = false;
+      size_t next = 0;
+      for (size_t i = 0; i <= last_scanned && fields.next(value, is_null); ++i) {
+        if (i == scanned[next]) {
+          if (!is_null) {
+            pii->add(i, value);
+          }
+          ++next;
+        }
+      }
+    }
     Lane* lane = all;
     std::string_view data = r;
     if (!lane) {
@@ -47,8 +78,9 @@ uint64_t read_text(pg::CopySource& source, Encoding& e, PartitionKeys& keys,
 }
 
 uint64_t read_binary(pg::CopySource& source, Encoding& e, PartitionKeys& keys,
-                     const std::string& prefix, Router& router) {
+                     const std::string& prefix, Router& router, unload::PiiScan* pii) {
   const bool parquet = !e.json;
+  const std::vector<size_t> scanned = scanned_columns(pii);
   Lane* all = keys.partitioned() ? nullptr : &router.lane(prefix);
   std::vector<format::ColumnType> data_types;
   for (size_t i : keys.kept_columns()) {
@@ -56,6 +88,14 @@ uint64_t read_binary(pg::CopySource& source, Encoding& e, PartitionKeys& keys,
   }
   format::ColumnBatch json_row(data_types);
   pg::CopyBinaryDecoder decoder(e.all_types, [&](const format::ColumnBatch& b) {
+    for (size_t i : scanned) {
+      const format::Column& c = b.column(i);
+      for (size_t r = 0; r < c.size(); ++r) {
+        if (!c.is_null(r)) {
+          pii->add(i, c.bytes_at(r));
+        }
+      }
+    }
     if (all) {
       if (parquet) {
         all->add_batch(b);
@@ -87,9 +127,9 @@ uint64_t read_binary(pg::CopySource& source, Encoding& e, PartitionKeys& keys,
 }  // namespace
 
 uint64_t read_copy(pg::CopySource& source, Encoding& encoding, PartitionKeys& keys,
-                   const std::string& prefix, Router& router) {
-  return encoding.binary() ? read_binary(source, encoding, keys, prefix, router)
-                           : read_text(source, encoding, keys, prefix, router);
+                   const std::string& prefix, Router& router, unload::PiiScan* pii) {
+  return encoding.binary() ? read_binary(source, encoding, keys, prefix, router, pii)
+                           : read_text(source, encoding, keys, prefix, router, pii);
 }
 
 }  // namespace cu::engine

@@ -5,6 +5,9 @@
 // partition folder, and puts the row into that folder's lane of `router`.
 //
 //   read_copy(source, encoding, keys, prefix, *router);   // returns the rows read
+//
+// With `pii`, every non-null value of its by_value columns (indexes of the query's
+// columns) is also handed to the personal-data scan.
 
 #include <cstdint>
 #include <string>
@@ -13,10 +16,11 @@
 #include "engine/partition_key.h"
 #include "engine/router.h"
 #include "pg/copy_source.h"
+#include "unload/pii.h"
 
 namespace cu::engine {
 
 uint64_t read_copy(pg::CopySource& source, Encoding& encoding, PartitionKeys& keys,
-                   const std::string& prefix, Router& router);
+                   const std::string& prefix, Router& router, unload::PiiScan* pii = nullptr);
 
 }  // namespace cu::engine

@@ -15,6 +15,7 @@
 #include "engine/manifest.h"
 #include "engine/partition_key.h"
 #include "engine/router.h"
+#include "pg/types.h"
 #include "unload/naming.h"
 #include "unload/validate.h"
 
@@ -131,7 +132,29 @@ std::unique_ptr<sink::ObjectWriter> sealed_manifest(const unload::UnloadSpec& sp
   return w;
 }
 
+// The scan of a run with the guard on.
+std::unique_ptr<unload::PiiScan> make_pii_scan(const UnloadOptions& options,
+                                               const std::vector<pg::SourceColumn>& columns) {
+  if (!options.pii || options.pii->settings.policy == unload::PiiPolicy::kOff) {
+    return nullptr;
+  }
+  return std::make_unique<unload::PiiScan>(pii_columns(columns, options.pii->masked),
+                                           options.pii->settings);
+}
+
 }  // namespace
+
+std::vector<unload::PiiColumn> pii_columns(const std::vector<pg::SourceColumn>& columns,
+                                           const std::set<std::string>& masked) {
+  std::vector<unload::PiiColumn> cols;
+  for (const pg::SourceColumn& c : columns) {
+    const pg::TypeInfo* t = pg::find_type(c.type_oid);
+    bool text = t && t->category == pg::TypeCategory::kString;
+    bool json = t && t->category == pg::TypeCategory::kJson;
+    cols.push_back({c.name, (text || json) && !masked.contains(c.name), json});
+  }
+  return cols;
+}
 
 UnloadResult run_unload(const unload::UnloadSpec& spec_in, pg::CopySource& source,
                         sink::ObjectStore& store, const UnloadOptions& options) {
@@ -151,6 +174,7 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, pg::CopySource& sourc
   PartitionKeys keys(spec, columns, prefix);
   Encoding encoding = make_encoding(spec, columns, keys);
   check_destination(spec, dest, store, prefix);
+  std::unique_ptr<unload::PiiScan> pii = make_pii_scan(options, columns);
 
   // COPY → encoded rows → routed blocks → files, sealed: nothing is visible yet.
   RunFiles files(store, encoding.files);
@@ -158,7 +182,12 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, pg::CopySource& sourc
   std::unique_ptr<sink::ObjectWriter> manifest;
   try {
     std::unique_ptr<Router> router = make_router(spec, keys, files, prefix, options, result.slices);
-    read_copy(source, encoding, keys, prefix, *router);
+    read_copy(source, encoding, keys, prefix, *router, pii.get());
+    if (pii) {
+      // The whole query was read; nothing is published yet.
+      options.pii->findings = pii->findings(options.pii->masked);
+      unload::refuse_if_flagged(options.pii->findings, spec.destination);
+    }
     router->finish();
     router.reset();
     if (options.empty_result == EmptyResult::kSchema && files.files().empty()) {

@@ -31,6 +31,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -38,6 +39,7 @@
 #include "engine/file_stream.h"
 #include "pg/copy_source.h"
 #include "sink/object_store.h"
+#include "unload/pii.h"
 #include "unload/unload_spec.h"
 
 namespace cu::engine {
@@ -46,6 +48,21 @@ namespace cu::engine {
 // file with just the schema (a header line with HEADER, an empty file, a Parquet file
 // without row groups) and the manifest.
 enum class EmptyResult { kNone, kSchema };
+
+// The personal-data guard of a client-mode run (unload/pii.h): every non-null value of the
+// query's text-like columns is checked as it streams; once the whole query is read and
+// before anything is published, the flagged columns (other than `masked`) are put in
+// `findings`, and a refused one fails the run (kUsage, nothing published).
+struct PiiGuard {
+  unload::PiiSettings settings;
+  std::set<std::string> masked;
+  std::vector<unload::PiiFinding> findings;  // out
+};
+
+// The guard's view of a query's columns: text-like ones (text, varchar, char, json) are
+// checked by value unless `masked`; every one by name. The one rule for both modes.
+std::vector<unload::PiiColumn> pii_columns(const std::vector<pg::SourceColumn>& columns,
+                                           const std::set<std::string>& masked);
 
 struct UnloadOptions {
   unsigned parallelism = 0;          // slices with PARALLEL ON; 0 = hardware threads (≥ 2)
@@ -60,6 +77,8 @@ struct UnloadOptions {
   // nothing and throws kOther. A stop during the read cancels the query on its own
   // (job::run_job); once the commit has begun it runs to its end.
   std::stop_token stop = {};
+  // The personal-data guard; null (or pii = off) checks nothing.
+  PiiGuard* pii = nullptr;
 };
 
 struct UnloadResult {

@@ -16,8 +16,8 @@ namespace cu::job {
 
 ClientUnloadResult client_unload(const unload::UnloadSpec& spec, pg::Connection& conn,
                                  aws::AwsContext& aws, const aws::CredentialsProviderPtr& writer,
-                                 std::stop_token stop, bool schema_when_empty,
-                                 const StopCause& cause) {
+                                 const std::stop_token& stop, bool schema_when_empty,
+                                 const StopCause& cause, engine::PiiGuard* pii) {
   unload::Destination d = sink::parse_destination(spec.destination);
   std::unique_ptr<aws::S3Client> s3;
   std::unique_ptr<sink::ObjectStore> store;
@@ -40,14 +40,19 @@ ClientUnloadResult client_unload(const unload::UnloadSpec& spec, pg::Connection&
   // A stop before the commit publishes nothing (the engine checks it once the query is read).
   engine::UnloadOptions options;
   options.stop = stop;
+  options.pii = pii;
   options.empty_result =
       schema_when_empty ? engine::EmptyResult::kSchema : engine::EmptyResult::kNone;
   engine::UnloadResult r = engine::run_unload(spec, source, *store, options);
   ClientUnloadResult out;
   out.rows = r.rows;
   out.bytes = r.bytes;
-  for (const engine::UnloadedFile& f : r.files) out.files.push_back({f.url, f.bytes, f.rows});
-  if (!r.manifest_url.empty()) out.manifest = r.manifest_url;
+  for (const engine::UnloadedFile& f : r.files) {
+    out.files.push_back({f.url, f.bytes, f.rows});
+  }
+  if (!r.manifest_url.empty()) {
+    out.manifest = r.manifest_url;
+  }
   return out;
 }
 

@@ -17,6 +17,9 @@
 namespace cu::aws {
 class AwsContext;
 }  // namespace cu::aws
+namespace cu::engine {
+struct PiiGuard;
+}  // namespace cu::engine
 
 namespace cu::job {
 
@@ -30,11 +33,13 @@ struct ClientUnloadResult {
 // `writer` is null for a local destination. When `stop` is requested before the engine's
 // commit, nothing is published and kOther is thrown, its message starting with
 // `cause.what()`. `schema_when_empty`: a query of zero rows writes one schema-only file (job
-// key empty_result = "schema") instead of nothing.
+// key empty_result = "schema") instead of nothing. `pii`: the personal-data guard, which
+// checks every value and refuses before anything is published (engine/unload.h).
 ClientUnloadResult client_unload(const unload::UnloadSpec& spec, pg::Connection& conn,
                                  aws::AwsContext& aws, const aws::CredentialsProviderPtr& writer,
-                                 std::stop_token stop = {}, bool schema_when_empty = false,
-                                 const StopCause& cause = StopCause::deadline());
+                                 const std::stop_token& stop = {}, bool schema_when_empty = false,
+                                 const StopCause& cause = StopCause::deadline(),
+                                 engine::PiiGuard* pii = nullptr);
 
 // The dry run's line about CLEANPATH: for a folder, the files it would remove now (only
 // names crossunload writes; with PARTITION BY only those in the partition folders that get

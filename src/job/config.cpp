@@ -77,6 +77,14 @@ const std::vector<KeyInfo>& key_table() {
       {"mask_salt", KeyType::kString,
        "salt of hash, email and shift: a secret, give it in the job file (default: random per "
        "run)"},
+      {"pii", KeyType::kString,
+       "personal data in the result: refuse (default: exit 2, nothing written) | warn | off"},
+      {"allow_pii", KeyType::kList,
+       "columns that may hold personal data (repeat or comma-separate)"},
+      {"pii_sample_rows", KeyType::kInt,
+       "server mode: rows the database checks for personal data (default 10000)"},
+      {"pii_threshold", KeyType::kString,
+       "share of a column's values that flags it, in percent (default 5%)"},
       {"manifest", KeyType::kWord, "none | plain | verbose (bare flag: plain)"},
       {"encrypted", KeyType::kWord, "true | false | auto: UNLOAD's ENCRYPTED [AUTO]"},
       {"kms_key_id", KeyType::kString, "KMS key for SSE-KMS (needs encrypted)"},
@@ -587,6 +595,27 @@ JobConfig build(const Values& values) {
       job.mask_salt = as_string(k, v);
       unload::check_mask_salt(*job.mask_salt);  // first: a bad salt is not a secret to keep
       register_secret(*job.mask_salt);
+    } else if (key == "pii") {
+      job.pii.policy = choice(k, lower(trim(as_string(k, v))), unload::kPiiPolicyWords);
+    } else if (key == "allow_pii") {
+      auto cols = as_list(k, v);
+      job.pii.allow = std::set<std::string>(cols.begin(), cols.end());
+    } else if (key == "pii_sample_rows") {
+      auto n = as_int(k, v);
+      if (n < 1 || n > 100'000'000) {
+        bad(key, fmt::format("pii_sample_rows {} is out of range 1..100000000", n));
+      }
+      job.pii.sample_rows = static_cast<std::uint64_t>(n);
+    } else if (key == "pii_threshold") {
+      std::string text = std::holds_alternative<std::int64_t>(v)
+                             ? std::to_string(std::get<std::int64_t>(v))
+                             : as_string(k, v);
+      auto share = unload::parse_pii_threshold(text);
+      if (!share) {
+        bad(key, fmt::format("'{}' is not a share of values", text),
+            "a percentage above 0 and at most 100, e.g. \"5%\" or \"0.5%\"");
+      }
+      job.pii.threshold = *share;
     } else if (key == "manifest") {
       // The manifest's words, and the booleans a TOML file may give for it.
       static constexpr Keyword<unload::Manifest> kManifests[] = {

@@ -26,6 +26,7 @@
 
 #include "base/strings.h"
 #include "unload/mask.h"
+#include "unload/pii.h"
 #include "unload/query_check.h"
 #include "unload/unload_spec.h"
 
@@ -118,6 +119,10 @@ struct JobConfig {
   unload::MaskPolicy mask_policy_rules;
   // The hash rule's salt (registered as a secret); unset = a random one per run.
   std::optional<std::string> mask_salt;
+
+  // The personal-data guard (unload/pii.h): pii = refuse | warn | off, allow_pii,
+  // pii_sample_rows (server mode), pii_threshold.
+  unload::PiiSettings pii;
 
   std::optional<std::string> report;  // file path, or "-" for stdout
   bool dry_run = false;

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "aws/endpoints.h"
@@ -15,6 +16,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/redact.h"
+#include "base/strings.h"
 #include "job/job_steps.h"
 #include "unload/mask.h"
 #include "unload/query_check.h"
@@ -149,6 +151,51 @@ std::vector<unload::ResultColumn> describe_columns(const aws::RedshiftDataClient
   return cols;
 }
 
+// The personal-data guard through the Data API: the columns of the (masked) query as the
+// Data API names their types (pg_type's names: varchar, bpchar, text, json, …), and the
+// one aggregate query over a sample as a statement whose one record holds the counts.
+void data_api_pii_check(const aws::RedshiftDataClient& rd, const JobConfig& job,
+                        const std::string& select, Report& report, const std::stop_token& stop,
+                        const StopCause& cause) {
+  const std::set<std::string> masked = masked_columns(report);
+  std::vector<unload::PiiColumn> columns;
+  for (const unload::ResultColumn& c : describe_columns(rd, job, select, stop, cause)) {
+    std::string type = lower(c.type);
+    bool json = type == "json" || type == "jsonb";
+    bool text = type.starts_with("varchar") || type.starts_with("character") ||
+                type.starts_with("bpchar") || type == "text" || type == "name" || type == "char";
+    columns.push_back({c.name, (text || json) && !masked.contains(c.name), json});
+  }
+  check_pii_sample(
+      job, select, columns,
+      [&](const std::string& sql) {
+        std::string id = rd.execute_statement(statement_request(job, sql));
+        aws::StatementDescription d = follow(rd, id, stop, true, cause);
+        if (d.status != "FINISHED") {
+          throw Error(
+              ErrorKind::kSource, "pii check", target_of(job),
+              fmt::format("the check's query failed: {}", d.error.empty() ? d.status : d.error));
+        }
+        nlohmann::json r = rd.get_statement_result(id);
+        std::vector<std::optional<std::string>> row;
+        const nlohmann::json& records = r.value("Records", nlohmann::json::array());
+        if (records.empty()) {
+          return row;
+        }
+        for (const auto& field : records.at(0)) {
+          if (field.value("isNull", false)) {
+            row.emplace_back(std::nullopt);
+          } else if (field.contains("longValue")) {
+            row.emplace_back(std::to_string(field["longValue"].get<std::int64_t>()));
+          } else {
+            row.emplace_back(field.value("stringValue", ""));
+          }
+        }
+        return row;
+      },
+      report);
+}
+
 std::string digest_of(const JobConfig& job) {
   return aws::sha256_hex(fmt::format("{}\n{}\n{}", target_of(job), job.database.value_or(""),
                                      job.unload.destination))
@@ -228,6 +275,13 @@ void run_via_data_api(const JobConfig& job, aws::AwsContext& aws, Report& report
           aws, caller, [&] { return describe_columns(rd, job, inner, stop, cause); });
       return mask_query(job, inner, columns, salt, unload::MaskDialect::redshift_cluster(), report);
     });
+  }
+  if (job.pii.policy != unload::PiiPolicy::kOff && job.action != Action::kCheck) {
+    step(report, "pii check", caller_id, fmt::format("sample of {} rows", job.pii.sample_rows),
+         [&] {
+           naming_refused_identity(
+               aws, caller, [&] { data_api_pii_check(rd, job, spec.select, report, stop, cause); });
+         });
   }
   if (stop.stop_requested()) {
     throw stopped(cause, "submit statement", where, "the step did not start; nothing was written");

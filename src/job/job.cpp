@@ -1,6 +1,7 @@
 #include "job/job.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
@@ -17,6 +18,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/redact.h"
+#include "engine/unload.h"
 #include "job/client_unload.h"
 #include "job/data_api_unload.h"
 #include "job/job_steps.h"
@@ -96,6 +98,19 @@ std::string masked_query(const JobConfig& job, pg::Connection& conn, const std::
   return mask_query(job, inner, columns, salt, mask_dialect(conn.server()), report);
 }
 
+// Server mode (and every dry run): the guard's check as one aggregate query the database
+// runs over a sample of the (masked) query; only counts come back.
+void pii_sample_check(const JobConfig& job, pg::Connection& conn, const std::string& select,
+                      Report& report) {
+  std::vector<pg::SourceColumn> columns;
+  for (const pg::Column& c : conn.describe(select)) {
+    columns.push_back({c.name, c.type_oid, c.type_modifier});
+  }
+  check_pii_sample(
+      job, select, engine::pii_columns(columns, masked_columns(report)),
+      [&](const std::string& sql) { return conn.query_row(sql, "pii check"); }, report);
+}
+
 }  // namespace
 
 Report run_job(const JobConfig& job, const aws::Environment& env, Report* partial,
@@ -104,6 +119,8 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
   Report& report = partial ? *partial : local;
   report = Report{};
   report.destination = job.unload.destination;
+  report.pii_policy = keyword_of(unload::kPiiPolicyWords, job.pii.policy);
+  report.pii_threshold = job.pii.threshold;
   // One SELECT, checked before anything is contacted: a second statement hidden behind a
   // ';' is refused here rather than by the server half-way.
   unload::checked_select(job.unload.select, query_dialect(job.mode));
@@ -116,6 +133,9 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
   };
 
   if (job.via == Via::kDataApi) {
+    if (job.dry_run) {
+      return report;  // a dry run submits nothing
+    }
     if (job.action == Action::kCheck) {
       check_statement(job, aws, *job.statement_id, report, stop, job.wait.value_or(false), cause);
     } else {
@@ -199,6 +219,16 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
                        [&] { return masked_query(job, *conn, salt, report); });
     log::debug("masked query: {}", redact(spec.select));
   }
+  // The personal-data guard: in server mode (and in a dry run, which writes nothing) the
+  // database checks a sample; in client mode the engine checks every value as it streams.
+  if (job.pii.policy != unload::PiiPolicy::kOff && (mode == Mode::kServer || job.dry_run)) {
+    check_stop("pii check");
+    step(report, "pii check", target.user, fmt::format("sample of {} rows", job.pii.sample_rows),
+         [&] { pii_sample_check(job, *conn, spec.select, report); });
+  }
+  if (job.dry_run) {
+    return report;  // read, and wrote nothing
+  }
   check_stop("unload");
   aws::CredentialsProviderPtr writer;
   auto write_identity = [&]() -> aws::CredentialsProviderPtr {
@@ -245,6 +275,17 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
     report.steps.back().identity = arn_of(reader);
   } else {
     ClientUnloadResult r;
+    engine::PiiGuard guard{.settings = job.pii, .masked = masked_columns(report), .findings = {}};
+    engine::PiiGuard* pii = job.pii.policy == unload::PiiPolicy::kOff ? nullptr : &guard;
+    if (pii) {
+      report.pii_checked = "every value";
+    }
+    // The findings reach the report whether the guard refused the run or not.
+    struct KeepFindings {
+      engine::PiiGuard& guard;
+      Report& report;
+      ~KeepFindings() { report.pii_findings = guard.findings; }
+    } keep{guard, report};
     // To S3 the objects are written as the write identity (the connect step names the
     // database user); to a folder, by this process as that user.
     auto to_s3_as = unload::parse_destination(spec.destination).s3 ? write_identity() : nullptr;
@@ -252,7 +293,7 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
       r = step(report, "unload", target.user, spec.destination, [&] {
         return naming_refused_identity(aws, to_s3_as, [&] {
           return client_unload(spec, *conn, aws, to_s3_as, stop, job.empty_result == "schema",
-                               cause);
+                               cause, pii);
         });
       });
       if (to_s3_as) {
@@ -267,6 +308,8 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
                     "the query was cancelled (" + e.message() +
                         (e.hint().empty() ? std::string() : "; " + e.hint()) + ")");
     }
+    report.pii_findings = guard.findings;
+    warn_pii(report);
     report.rows = r.rows;
     report.bytes = r.bytes;
     report.files = std::move(r.files);
@@ -312,6 +355,23 @@ nlohmann::json to_json(const Report& r) {
     j["statement_id"] = r.statement_id ? nlohmann::json(*r.statement_id) : nlohmann::json(nullptr);
     j["job_token"] = r.job_token ? nlohmann::json(*r.job_token) : nlohmann::json(nullptr);
   }
+  if (!r.pii_policy.empty()) {
+    nlohmann::json findings = nlohmann::json::array();
+    for (const unload::PiiFinding& f : r.pii_findings) {
+      findings.push_back({{"column", f.column},
+                          {"detector", f.detector},
+                          {"by_name", f.by_name},
+                          {"matched", f.matched},
+                          {"checked", f.checked},
+                          {"share", std::round(f.share * 10000.0) / 10000.0},
+                          {"decision", f.decision}});
+    }
+    j["pii"] = {{"policy", r.pii_policy},
+                {"checked",
+                 r.pii_checked.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.pii_checked)},
+                {"threshold", r.pii_threshold},
+                {"findings", findings}};
+  }
   if (r.error) {
     j["error"] = *r.error;
     j["exit_code"] = r.exit_code;
@@ -338,7 +398,11 @@ std::string summary(const Report& r) {
 }
 
 std::string describe_plan(const JobConfig& job, const aws::Environment& env) {
-  std::string out = "crossunload run — plan (dry run: nothing is read or written)\n";
+  std::string out =
+      job.pii.policy == unload::PiiPolicy::kOff || job.via == Via::kDataApi
+          ? "crossunload run — plan (dry run: nothing is read or written)\n"
+          : "crossunload run — plan (dry run: nothing is written; the personal-data check reads "
+            "a sample)\n";
   auto own = [&] {
     if (auto p = env.get("AWS_PROFILE")) {
       return "profile " + *p;
@@ -403,6 +467,16 @@ std::string describe_plan(const JobConfig& job, const aws::Environment& env) {
                               [](const auto& p) { return unload::uses_salt(p.rule); });
     line("mask in the database (the query below is wrapped before it runs): " + cols +
          (salted && !job.mask_salt ? "; salt random for this run" : ""));
+  }
+  if (job.pii.policy != unload::PiiPolicy::kOff) {
+    line(fmt::format(
+        "personal-data check (pii = {}, flagged at {:g} % of a column's values{}): server mode "
+        "and this dry run: the database checks a sample of {} rows and returns counts only; "
+        "client mode: every value as it streams, before anything is published",
+        keyword_of(unload::kPiiPolicyWords, job.pii.policy), job.pii.threshold * 100.0,
+        job.pii.allow.empty() ? std::string()
+                              : "; allowed: " + fmt::format("{}", fmt::join(job.pii.allow, ", ")),
+        job.pii.sample_rows));
   }
   if (job.mode != Mode::kClient && job.unload.authorization) {
     line("server mode: send to the cluster:\n     " + unload::render_redacted(job.unload));

@@ -23,6 +23,7 @@
 
 #include "aws/config_file.h"
 #include "job/config.h"
+#include "unload/pii.h"
 
 namespace cu::job {
 
@@ -57,6 +58,13 @@ struct Report {
   std::string mask_salt;
   // The digest behind hash, email and shift: "sha256", or "md5" on PostgreSQL before 11.
   std::string mask_digest;
+  // The personal-data guard: its policy, what it checked ("every value" in client mode, "a
+  // sample of N rows in the database" in server mode) and the flagged columns with their
+  // decisions — counts and shares, never a value.
+  std::string pii_policy;
+  std::string pii_checked;
+  double pii_threshold = 0;
+  std::vector<unload::PiiFinding> pii_findings;
   // via = "data-api": "data-api"; the statement's id and the job token `check` takes.
   // status is then also "submitted" (--no-wait) or "running" (a check that did not wait).
   std::string via;

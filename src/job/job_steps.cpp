@@ -11,6 +11,7 @@
 #include "aws/s3.h"
 #include "base/redact.h"
 #include "unload/naming.h"
+#include "unload/pii.h"
 
 namespace cu::job {
 
@@ -138,6 +139,37 @@ std::string mask_query(const JobConfig& job, const std::string& inner,
 Error stopped(const StopCause& cause, const std::string& step, const std::string& resource,
               const std::string& what) {
   return Error(ErrorKind::kOther, step, resource, cause.what() + ": " + what).with_hint(cause.hint);
+}
+
+std::set<std::string> masked_columns(const Report& report) {
+  std::set<std::string> out;
+  for (const auto& [column, rule] : report.masked) {
+    out.insert(column);
+  }
+  return out;
+}
+
+void warn_pii(const Report& report) {
+  for (const unload::PiiFinding& f : report.pii_findings) {
+    if (f.decision != "refused") {
+      log::warn("personal data: {}", unload::describe(f));
+    }
+  }
+}
+
+void check_pii_sample(
+    const JobConfig& job, const std::string& select, const std::vector<unload::PiiColumn>& columns,
+    const std::function<std::vector<std::optional<std::string>>(const std::string&)>& run_sample,
+    Report& report) {
+  unload::PiiScan scan(columns, job.pii);
+  report.pii_checked = fmt::format("a sample of {} rows in the database", job.pii.sample_rows);
+  if (std::string sql = unload::sample_sql(select, scan); !sql.empty()) {
+    log::debug("pii check: one aggregate query over at most {} rows", job.pii.sample_rows);
+    unload::read_sample_counts(scan, run_sample(sql));
+  }
+  report.pii_findings = scan.findings(masked_columns(report));
+  warn_pii(report);
+  unload::refuse_if_flagged(report.pii_findings, job.unload.destination);
 }
 
 }  // namespace cu::job

@@ -5,8 +5,12 @@
 // stopped before its deadline.
 
 #include <chrono>
+#include <functional>
+#include <optional>
+#include <set>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "aws/context.h"
 #include "aws/credentials.h"
@@ -103,6 +107,21 @@ unload::MaskDialect mask_dialect(const pg::ServerInfo& server);
 std::string mask_query(const JobConfig& job, const std::string& inner,
                        const std::vector<unload::ResultColumn>& columns, const std::string& salt,
                        const unload::MaskDialect& dialect, Report& report);
+// The personal-data guard's server-side check: the columns of `select` (as `describe`
+// gives them), one aggregate query over a sample run by `run_sample` (SQL → the answer's
+// one row), the findings into the report (policy, how it checked), warnings logged; throws
+// the refusal (kUsage). Only counts come back from the database.
+void check_pii_sample(
+    const JobConfig& job, const std::string& select, const std::vector<unload::PiiColumn>& columns,
+    const std::function<std::vector<std::optional<std::string>>(const std::string&)>& run_sample,
+    Report& report);
+
+// Logs a warning for each finding that did not stop the run (allowed, or pii = warn).
+void warn_pii(const Report& report);
+
+// The names of the columns the mask step masked (explicit `mask` entries and the mask
+// policy's matches, as report.masked lists them): the guard skips them.
+std::set<std::string> masked_columns(const Report& report);
 
 // The error of a run stopped (Lambda deadline, interrupt) before `step`: exit 1, the message
 // starting with `cause.what()`.

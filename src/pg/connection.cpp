@@ -190,6 +190,26 @@ std::optional<std::string> Connection::query_value(const std::string& sql, std::
   return std::string(PQgetvalue(r.get(), 0, 0));
 }
 
+std::vector<std::optional<std::string>> Connection::query_row(const std::string& sql,
+                                                              std::string_view step) {
+  ResultPtr r(PQexec(conn_, sql.c_str()));
+  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+    throw_result_error(r.get(), step);
+  }
+  std::vector<std::optional<std::string>> row;
+  if (PQntuples(r.get()) < 1) {
+    return row;
+  }
+  for (int i = 0; i < PQnfields(r.get()); ++i) {
+    if (PQgetisnull(r.get(), 0, i)) {
+      row.emplace_back(std::nullopt);
+    } else {
+      row.emplace_back(std::string(PQgetvalue(r.get(), 0, i)));
+    }
+  }
+  return row;
+}
+
 std::vector<Column> Connection::describe(const std::string& query) {
   ResultPtr p(PQprepare(conn_, "", query.c_str(), 0, nullptr));
   if (PQresultStatus(p.get()) != PGRES_COMMAND_OK) {

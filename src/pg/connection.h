@@ -101,6 +101,10 @@ class Connection {
   // std::nullopt when there is no row or the value is NULL. Throws like execute().
   std::optional<std::string> query_value(const std::string& sql, std::string_view step);
 
+  // Every value of the first row of `sql`'s result, as text (nullopt for NULL); empty when
+  // there is no row. Throws like execute().
+  std::vector<std::optional<std::string>> query_row(const std::string& sql, std::string_view step);
+
   // Column names and types of a query's result, by preparing it (the unnamed statement)
   // without executing it. Also proves that `query` is one statement.
   std::vector<Column> describe(const std::string& query);

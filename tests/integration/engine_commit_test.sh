@@ -155,8 +155,9 @@ echo "notes" >"$home/0001_part_00.txt.bak.d"
 echo "an earlier unload" >"$home/0001_part_00"
 echo "an earlier partition" >"$home/old=1/0000_part_00.gz"
 set +e
+# --pii off: this dry run contacts nothing (with the guard on it checks a sample first).
 env -u PGPASSWORD "$CROSSUNLOAD" run --dry-run --source "$CU_PG_CONNINFO" --mode client \
-  --query "select 1 as one" --to "$home/" --clean-path >"$runs/dry.out" 2>&1
+  --query "select 1 as one" --to "$home/" --clean-path --pii off >"$runs/dry.out" 2>&1
 rc=$?
 set -e
 [[ $rc == 0 ]] || cu_fail "dry run: exit $rc: $(cat "$runs/dry.out")"

@@ -8,7 +8,8 @@
 # fails half-way reports Redshift's error with exit 4 and leaves nothing; masking through the
 # Data API (Redshift's SQL: sha2, which the stack's database has) equals PostgreSQL's answer
 # to the rules written by hand (tests/support/mask_users.sh); a caller without
-# redshift-data permissions is exit 3 naming the action. The asynchronous path is
+# redshift-data permissions is exit 3 naming the action; TICKIT users unmasked is refused by
+# the personal-data guard's sample query (exit 2, nothing submitted). The asynchronous path is
 # pattern_data_api_async_test.sh.
 source "$(dirname "$0")/../support/testlib.sh"
 source "$(dirname "$0")/../support/pattern_data_api.sh"
@@ -28,7 +29,10 @@ cu_assert_eq "$(jq -r .via "$report")" "data-api" "report via"
 cu_assert_eq "$(jq -r .rows "$report")" "$n" "report rows (ResultRows)"
 cu_assert_eq "$(jq -r .source "$report")" "cluster crossunload-gateway/$CU_PG_DATABASE (Data API)" "report source"
 [[ "$(jq -r .statement_id "$report")" =~ ^[0-9a-f-]{36}$ ]] || cu_fail "no statement id: $(cat "$report")"
-cu_assert_eq "$(jq -r '[.steps[].name] | join(" ")' "$report")" "assume role submit statement wait verify" "report steps"
+cu_assert_eq "$(jq -r '[.steps[].name] | join(" ")' "$report")" "assume role pii check submit statement wait verify" "report steps"
+# The personal-data guard ran its sample query as a statement of its own: category has none.
+cu_assert_eq "$(jq -c '[.pii.policy, .pii.checked, .pii.findings]' "$report")" \
+  '["refuse","a sample of 10000 rows in the database",[]]' "report pii"
 cu_assert_eq "$(jq -r .manifest "$report")" "${prefix}manifest" "report manifest"
 grep -q "statement $(jq -r .statement_id "$report"): FINISHED" "$CU_STACK_DIR/run.err" ||
   cu_fail "no progress line: $(cat "$CU_STACK_DIR/run.err")"
@@ -61,6 +65,18 @@ for f in "$CU_STACK_DIR/mask.json" "$CU_STACK_DIR/mask.err" "$dl"/masked/*; do
   ! grep -qF -- "$salt" "$f" || cu_fail "the mask salt is in $f"
 done
 cu_note "masking through the Data API equals PostgreSQL's answer"
+
+# 1c. The personal-data guard through the Data API: users is refused by the sample query
+# (a statement of its own; only counts come back), exit 2, no UNLOAD submitted.
+rc=0
+pattern_run_data_api_job "$CU_STACK_DIR/pii.json" --query "select * from users" \
+  --to "s3://$CU_PAT_BUCKET/dapi_users_" >/dev/null 2>"$CU_STACK_DIR/pii.err" || rc=$?
+cu_assert_eq "$rc" "2" "exit code of users through the Data API"
+cu_assert_eq "$(sed -n 's/^ *column \([a-z]*\): .*refused.*/\1/p' "$CU_STACK_DIR/pii.err" | paste -sd, -)" \
+  "email,phone" "columns refused through the Data API"
+cu_assert_eq "$(jq -r .statement_id "$CU_STACK_DIR/pii.json")" "null" "no UNLOAD submitted"
+cu_assert_eq "$(AWS_PROFILE=dapi-lambda aws s3 ls "s3://$CU_PAT_BUCKET/dapi_users_" || true)" "" \
+  "objects under dapi_users_"
 
 # 2. A statement that fails half-way: Redshift's error, exit 4, nothing under the prefix.
 rc=0

@@ -2,7 +2,9 @@
 # scripts/demo itself, in CI: run against the stack scripts/test already started (so CI does
 # not start a second PostgreSQL or build build/release) with the executable under test. The
 # demo must exit 0, show the report with status ok, list the objects in the DEV bucket with
-# their first lines (PostgreSQL's first category row), and leave no gateway running.
+# their first lines (PostgreSQL's first category row), and leave no gateway running. The
+# personal-data guard refuses TICKIT users (email and phone named) and the masked job
+# writes them: no e-mail address of the table appears in the output.
 source "$(dirname "$0")/../support/testlib.sh"
 cu_require_stack CU_PG_PASSWORD CU_PG_DATABASE
 [[ -x "${CROSSUNLOAD:-}" ]] || cu_fail "CROSSUNLOAD (the built executable) is not set; run through ctest"
@@ -15,6 +17,12 @@ grep -q '"mode": "server"' "$out" || cu_fail "the demo did not run in server mod
 grep -q "tickit/category_0000_part_00" "$out" || cu_fail "the demo did not list the object"
 first=$(cu_psql "$CU_PG_DATABASE" -c "copy (select * from category order by catid limit 1) to stdout with (delimiter '|')")
 grep -qxF -- "$first" "$out" || cu_fail "the demo did not show the first line '$first'"
+for col in email phone; do
+  grep -qE "^ *column $col: .*refused" "$out" || cu_fail "the guard did not refuse $col: $(grep -n column "$out")"
+done
+grep -q "tickit/users_0000_part_00" "$out" || cu_fail "the demo did not write the masked users"
+email=$(cu_psql "$CU_PG_DATABASE" -Atc "select email from users order by userid limit 1")
+if grep -qF -- "$email" "$out"; then cu_fail "an e-mail address of users appears in the demo's output"; fi
 if grep -qF -- "$CU_PG_PASSWORD" "$out"; then cu_fail "the database password appears in the demo's output"; fi
 if pgrep -f "gateway --listen 127.0.0.1:0 --upstream 127.0.0.1:$CU_PG_PORT --aws-profile redshift-cluster --default-iam-role arn:aws:iam::222222222222:role/CrossAccount-S3-Write-Role-demo$$" >/dev/null; then
   cu_fail "the demo left its gateway running"

@@ -34,7 +34,7 @@ job() {
   env -u PGPASSFILE -u PGPASSWORD AWS_PROFILE=lambda "$CROSSUNLOAD" run --mode client \
     --region "$CU_PAT_REGION" --secret-id "$CU_PAT_SECRET_ID" \
     --secret-role-arn "$CU_PAT_SM_READ_ROLE" --external-id "$CU_PAT_EXTERNAL_ID" \
-    --role-session-name "$session" --report "$runs/$name.json" "$@" \
+    --role-session-name "$session" --report "$runs/$name.json" --allow-pii email,phone "$@" \
     >"$runs/$name.out" 2>"$runs/$name.err" &
   local pid=$! rc=0
   while kill -0 "$pid" 2>/dev/null; do

@@ -431,6 +431,69 @@ TEST(EngineUnload, StopBeforeTheCommitPublishesNothing) {
   EXPECT_EQ(store.removes(), 0);
 }
 
+// The personal-data guard on both COPY paths (text for text/CSV, binary for JSON/Parquet):
+// e-mail addresses from row 15,000 of 20,000 refuse the run once it is read, with nothing
+// published and nothing left open; the findings name the column; a masked column is not
+// checked; under the threshold, and with pii = warn, the run writes.
+TEST(EngineUnload, PiiGuardRefusesBeforeAnythingIsPublished) {
+  auto rows = [](size_t from) {
+    std::vector<Row> out;
+    for (size_t i = 0; i < 20000; ++i) {
+      out.push_back({std::to_string(i), i >= from ? "user" + std::to_string(i) + "@example.com"
+                                                  : "item " + std::to_string(i)});
+    }
+    return out;
+  };
+  for (auto format : {unload::Format::kCsv, unload::Format::kParquet, unload::Format::kJson}) {
+    SCOPED_TRACE(unload::to_string(format));
+    {
+      FakeCopySource src(id_name(), rows(15000));
+      MemoryStore store;
+      engine::PiiGuard guard;
+      auto spec = make_spec(format, true);
+      spec.manifest = unload::Manifest::kPlain;
+      EXPECT_EQ(kind_of([&] {
+                  engine::run_unload(spec, src, store,
+                                     {.parallelism = 2, .block_bytes = 4096, .pii = &guard});
+                }),
+                ErrorKind::kUsage);
+      EXPECT_TRUE(store.objects().empty());
+      EXPECT_EQ(store.open_writers(), 0);
+      ASSERT_EQ(guard.findings.size(), 1u);
+      EXPECT_EQ(guard.findings[0].column, "name");
+      EXPECT_EQ(guard.findings[0].detector, "email");
+      EXPECT_EQ(guard.findings[0].matched, 5000u);
+      EXPECT_EQ(guard.findings[0].checked, 20000u);
+      EXPECT_EQ(guard.findings[0].decision, "refused");
+    }
+    {
+      // Masked in the database: not checked, written.
+      FakeCopySource src(id_name(), rows(15000));
+      MemoryStore store;
+      engine::PiiGuard guard{.settings = {}, .masked = {"name"}, .findings = {}};
+      engine::run_unload(make_spec(format), src, store, {.pii = &guard});
+      EXPECT_TRUE(guard.findings.empty());
+      EXPECT_FALSE(store.objects().empty());
+    }
+    {
+      // 1 in 20,000 is under the 5 % threshold; pii = warn writes and reports.
+      FakeCopySource below(id_name(), rows(19999));
+      MemoryStore store;
+      engine::PiiGuard guard;
+      engine::run_unload(make_spec(format), below, store, {.pii = &guard});
+      EXPECT_TRUE(guard.findings.empty());
+      FakeCopySource src(id_name(), rows(15000));
+      MemoryStore store2;
+      engine::PiiGuard warn;
+      warn.settings.policy = unload::PiiPolicy::kWarn;
+      engine::run_unload(make_spec(format), src, store2, {.pii = &warn});
+      ASSERT_EQ(warn.findings.size(), 1u);
+      EXPECT_EQ(warn.findings[0].decision, "warned");
+      EXPECT_FALSE(store2.objects().empty());
+    }
+  }
+}
+
 // Another run publishes under the prefix while this one reads (found when the commit
 // lists again), or publishes the same name first (refused at the first file): this run
 // publishes nothing and deletes nothing.

@@ -542,4 +542,44 @@ TEST(JobConfig, ParseErrorsNeverQuoteTheInput) {
             "string literal; expected '}'");
 }
 
+// The personal-data guard's keys: the same from the file, the event and the flags; the
+// default is refuse at 5 % of 10,000 sampled rows; bad values are exit 2 naming the key.
+TEST(JobConfig, PiiKeys) {
+  JobConfig d = build(parse_toml(job_with(""), "job.toml"));
+  EXPECT_EQ(d.pii.policy, cu::unload::PiiPolicy::kRefuse);
+  EXPECT_TRUE(d.pii.allow.empty());
+  EXPECT_EQ(d.pii.sample_rows, 10000u);
+  EXPECT_DOUBLE_EQ(d.pii.threshold, 0.05);
+
+  JobConfig f = build(parse_toml(job_with("pii = 'warn'\nallow_pii = ['notes', 'email']\n"
+                                          "pii_sample_rows = 500\npii_threshold = '0.5%'"),
+                                 "job.toml"));
+  EXPECT_EQ(f.pii.policy, cu::unload::PiiPolicy::kWarn);
+  EXPECT_EQ(f.pii.allow, (std::set<std::string>{"email", "notes"}));
+  EXPECT_EQ(f.pii.sample_rows, 500u);
+  EXPECT_DOUBLE_EQ(f.pii.threshold, 0.005);
+
+  Values e = parse_json(R"({"query": "select 1", "to": "s3://bkt/p/", "source": "host=h",
+    "pii": "off", "allow_pii": "notes,email", "pii_threshold": 10})");
+  JobConfig j = build(e);
+  EXPECT_EQ(j.pii.policy, cu::unload::PiiPolicy::kOff);
+  EXPECT_EQ(j.pii.allow, (std::set<std::string>{"email", "notes"}));
+  EXPECT_DOUBLE_EQ(j.pii.threshold, 0.10);
+
+  Values v = parse_toml(job_with(""), "job.toml");
+  overlay(v, flag_values("--pii warn --allow-pii notes --allow-pii email --pii-sample-rows 20 "
+                         "--pii-threshold 1%"));
+  JobConfig fl = build(v);
+  EXPECT_EQ(fl.pii.policy, cu::unload::PiiPolicy::kWarn);
+  EXPECT_EQ(fl.pii.allow, (std::set<std::string>{"email", "notes"}));
+  EXPECT_EQ(fl.pii.sample_rows, 20u);
+  EXPECT_DOUBLE_EQ(fl.pii.threshold, 0.01);
+
+  EXPECT_NE(toml_error(job_with("pii = 'maybe'")).find("pii"), std::string::npos);
+  EXPECT_NE(toml_error(job_with("pii_threshold = '0%'")).find("pii_threshold"), std::string::npos);
+  EXPECT_NE(toml_error(job_with("pii_threshold = 'lots'")).find("pii_threshold"),
+            std::string::npos);
+  EXPECT_NE(toml_error(job_with("pii_sample_rows = 0")).find("pii_sample_rows"), std::string::npos);
+}
+
 }  // namespace
