@@ -17,6 +17,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/redact.h"
+#include "job/catalog.h"
 #include "job/client_unload.h"
 #include "job/data_api_unload.h"
 #include "job/job_steps.h"
@@ -100,6 +101,55 @@ std::string masked_query(const JobConfig& job, pg::Connection& conn, const std::
     }
   }
   return sql;
+}
+
+// After a successful run: the output as a Glue table, created or updated, and its written
+// partitions registered (or projected), as `writer`. The data stays published whatever
+// happens here; a failure is the run's failure (docs/catalog.md).
+void register_catalog(const TableDefinition& table, aws::AwsContext& aws,
+                      const aws::CredentialsProviderPtr& writer, Report& report) {
+  aws::GlueClient glue = aws.glue(writer);
+  std::vector<std::string> urls;
+  urls.reserve(report.files.size());
+  for (const FileReport& f : report.files) {
+    urls.push_back(f.url);
+  }
+  std::vector<WrittenPartition> partitions;
+  if (!table.partition_keys.empty()) {
+    partitions = written_partitions(table, urls);
+  }
+  std::vector<std::vector<std::string>> values;
+  values.reserve(partitions.size());
+  for (const WrittenPartition& p : partitions) {
+    values.push_back(p.values);
+  }
+  std::optional<nlohmann::json> existing = glue.get_table(table.database, table.table);
+  nlohmann::json input = table_input(table, existing.value_or(nullptr), values);
+  if (existing) {
+    glue.update_table(table.database, input);
+  } else {
+    glue.create_table(table.database, input);
+  }
+  aws::GluePartitionCounts counts;
+  if (table.partitions == CatalogPartitions::kRegister && !partitions.empty()) {
+    std::vector<nlohmann::json> inputs;
+    inputs.reserve(partitions.size());
+    for (const WrittenPartition& p : partitions) {
+      inputs.push_back(partition_input(table, p));
+    }
+    counts = glue.put_partitions(table.database, table.table, inputs);
+  }
+  report.catalog = nlohmann::json{
+      {"database", table.database},
+      {"table", table.table},
+      {"location", table.location},
+      {"action", existing ? "updated" : "created"},
+      {"partitions",
+       table.partition_keys.empty()
+           ? "none"
+           : (table.partitions == CatalogPartitions::kRegister ? "register" : "projection")},
+      {"partitions_created", counts.created},
+      {"partitions_updated", counts.updated}};
 }
 
 }  // namespace
@@ -205,7 +255,6 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
                        [&] { return masked_query(job, *conn, salt, report); });
     log::debug("masked query: {}", redact(spec.select));
   }
-  check_stop("unload");
   aws::CredentialsProviderPtr writer;
   auto write_identity = [&]() -> aws::CredentialsProviderPtr {
     if (!writer) {
@@ -217,6 +266,31 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
     }
     return writer;
   };
+
+  // The catalog's table is decided before anything is written: an output Athena cannot
+  // read as declared, or a Glue database that does not exist, writes nothing (exit 2).
+  std::optional<TableDefinition> table;
+  if (job.catalog) {
+    table =
+        step(report, "describe for catalog", target.user,
+             job.catalog->database + "." + job.catalog->table, [&] {
+               return define_table(
+                   *job.catalog, spec,
+                   conn->describe(unload::checked_select(spec.select, query_dialect(job.mode))));
+             });
+    if (job.print_ddl) {
+      report.ddl = athena_ddl(*table);
+      return report;
+    }
+    auto glue_as = write_identity();
+    check_stop("check catalog");
+    step(report, "check catalog", describe_provider(glue_as), "database " + table->database, [&] {
+      naming_refused_identity(aws, glue_as,
+                              [&] { aws.glue(glue_as).get_database(table->database); });
+    });
+    report.steps.back().identity = arn_of(glue_as);
+  }
+  check_stop("unload");
 
   if (mode == Mode::kServer) {
     if (!spec.authorization) {
@@ -278,6 +352,16 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
     report.files = std::move(r.files);
     report.manifest = r.manifest;
   }
+  if (table) {
+    // Only after the run succeeded: its objects are published whatever happens here.
+    auto glue_as = write_identity();
+    step(report, "register catalog", describe_provider(glue_as),
+         table->database + "." + table->table, [&] {
+           naming_refused_identity(aws, glue_as,
+                                   [&] { register_catalog(*table, aws, glue_as, report); });
+         });
+    report.steps.back().identity = arn_of(glue_as);
+  }
   return report;
 }
 
@@ -316,6 +400,9 @@ nlohmann::json to_json(const Report& r) {
     j["via"] = r.via;
     j["statement_id"] = r.statement_id ? nlohmann::json(*r.statement_id) : nlohmann::json(nullptr);
     j["job_token"] = r.job_token ? nlohmann::json(*r.job_token) : nlohmann::json(nullptr);
+  }
+  if (r.catalog) {
+    j["catalog"] = *r.catalog;
   }
   if (r.error) {
     j["error"] = *r.error;
@@ -417,6 +504,17 @@ std::string describe_plan(const JobConfig& job, const aws::Environment& env) {
     if (job.unload.clean_path) {
       line(clean_path_plan(job.unload));
     }
+  }
+  if (job.catalog) {
+    line("describe the query; check that Glue database " + job.catalog->database + " exists, as " +
+         writer);
+    line("after a successful run only: create or update Glue table " + job.catalog->database + "." +
+         job.catalog->table + " (location: the prefix's folder)" +
+         (job.unload.partition_by ? (job.catalog->partitions == CatalogPartitions::kRegister
+                                         ? ", register each written partition"
+                                         : ", partition projection over the written values")
+                                  : std::string()) +
+         ", as " + writer);
   }
   return out;
 }
