@@ -188,8 +188,8 @@ std::string athena_type(const pg::Column& column, unload::Format format) {
       // timestamp does not read.
       return format == unload::Format::kParquet ? "timestamp" : "string";
     case pg::oid::kBytea:
-      return format == unload::Format::kParquet ? "binary" : "string";
     case pg::oid::kUuid:
+      // Parquet: raw bytes (UUID: 16 of them). Text and JSON: hex text.
       return format == unload::Format::kParquet ? "binary" : "string";
     default:
       // text, name, "char", json, jsonb, time, timetz, interval, arrays, other types: their
