@@ -307,8 +307,9 @@ test('catalog: the registering role reads the one database, creates or updates t
       for (const other of [glue('table/tickit_dev/users'), glue('table/other_db/sales'), `arn:aws:glue:${REGION}:${OTHER}:table/tickit_dev/sales`])
         await denied(req(action, other))
     await denied(req('glue:GetDatabase', glue('database/other_db')))
-    for (const action of ['glue:DeleteTable', 'glue:CreateDatabase', 'glue:DeletePartition', 'glue:GetPartitions'])
+    for (const action of ['glue:DeleteTable', 'glue:DeletePartition', 'glue:GetPartitions'])
       await denied(req(action, TABLE))
+    await denied(req('glue:DeleteDatabase', DB))
   }
   // Client mode: the Lambda role itself has no Glue access; without catalog_* no role has.
   const lambdaClient = identity('dev', 'CrossAccount-SM-Read-Role', outClientCatalog)
