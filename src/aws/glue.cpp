@@ -108,10 +108,20 @@ std::optional<json> GlueClient::get_table(const std::string& database,
   }
 }
 
-void GlueClient::create_table(const std::string& database, const json& table_input) const {
-  call("CreateTable", json{{"DatabaseName", database}, {"TableInput", table_input}}, kStep,
-       "table " + database + "." + table_input.value("Name", std::string()) + " via " +
-           client_.credentials()->describe());
+bool GlueClient::create_table(const std::string& database, const json& table_input) const {
+  try {
+    call("CreateTable", json{{"DatabaseName", database}, {"TableInput", table_input}}, kStep,
+         "table " + database + "." + table_input.value("Name", std::string()) + " via " +
+             client_.credentials()->describe());
+    return true;
+  } catch (const AwsError& e) {
+    // Created meanwhile: by another run, or by this call's own first attempt whose answer
+    // was lost (a retry then hears AlreadyExistsException).
+    if (e.info().code != "AlreadyExistsException") {
+      throw;
+    }
+    return false;
+  }
 }
 
 void GlueClient::update_table(const std::string& database, const json& table_input) const {

@@ -46,7 +46,9 @@ class GlueClient {
   // The table (GetTable's "Table"), or nullopt when there is none of that name.
   std::optional<nlohmann::json> get_table(const std::string& database,
                                           const std::string& table) const;
-  void create_table(const std::string& database, const nlohmann::json& table_input) const;
+  // False when a table of that name exists already (AlreadyExistsException): created by
+  // another run meanwhile, or by this request's own attempt whose answer was lost.
+  bool create_table(const std::string& database, const nlohmann::json& table_input) const;
   void update_table(const std::string& database, const nlohmann::json& table_input) const;
   // BatchCreatePartition in chunks of kGluePartitionBatch; the partitions that already
   // exist (AlreadyExistsException per entry) are replaced with BatchUpdatePartition, so a

@@ -125,10 +125,8 @@ void register_catalog(const TableDefinition& table, aws::AwsContext& aws,
   }
   std::optional<nlohmann::json> existing = glue.get_table(table.database, table.table);
   nlohmann::json input = table_input(table, existing.value_or(nullptr), values);
-  if (existing) {
+  if (existing || !glue.create_table(table.database, input)) {
     glue.update_table(table.database, input);
-  } else {
-    glue.create_table(table.database, input);
   }
   aws::GluePartitionCounts counts;
   if (table.partitions == CatalogPartitions::kRegister && !partitions.empty()) {
@@ -403,6 +401,9 @@ nlohmann::json to_json(const Report& r) {
   }
   if (r.catalog) {
     j["catalog"] = *r.catalog;
+  }
+  if (r.ddl) {
+    j["ddl"] = *r.ddl;
   }
   if (r.error) {
     j["error"] = *r.error;

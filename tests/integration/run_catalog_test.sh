@@ -249,6 +249,25 @@ compare parquet "$q" "select * from read_parquet($(files_list "${f[@]}"), hive_p
   hive_types={'catid': 'SMALLINT'})"
 cu_note "parquet + PARTITION BY: $nparts partitions registered; DuckDB reads the files and keys"
 
+# ---- server mode: the pattern's job through the local Redshift (UNLOAD by the cluster's
+# role chain), registered as the job's write identity (the Lambda's role) after verify ----
+pattern_start_gateway || cu_fail "cannot start the gateway"
+pattern_make_secret || cu_fail "cannot create the PROD secret"
+pattern_run_job "$runs/server.json" --query "select * from venue" \
+  --to "s3://$bucket/cat/venue_server/" --format parquet \
+  --catalog-database tickit_dev --catalog-table venue_server >"$runs/server.out" 2>"$runs/server.err" ||
+  cu_fail "server: exit $?: $(cat "$runs/server.err")"
+cu_assert_eq "$(jq -c '[.mode, .catalog.action, [.steps[].name]]' "$runs/server.json")" \
+  '["server","created",["assume role","read secret","connect","describe for catalog","check catalog","unload","verify","register catalog"]]' \
+  "server: report"
+t=$(glue table venue_server)
+cu_assert_eq "$(field "$t" '[.columns, .location, .serde]')" \
+  "[[\"venueid smallint\",\"venuename varchar(100)\",\"venuecity varchar(30)\",\"venuestate char(2)\",\"venueseats int\"],\"s3://$bucket/cat/venue_server/\",\"org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe\"]" \
+  "server: the table"
+mapfile -t f < <(download server cat/venue_server/)
+compare server "select * from venue" "select * from read_parquet($(files_list "${f[@]}"))"
+cu_note "server mode (UNLOAD through the local Redshift): registered after verify; DuckDB reads VENUE"
+
 # ---- re-run: the table is updated, the partitions too, none duplicated ----
 run rerun full --query "$q" --to "s3://$bucket/cat/event_pq" --format parquet \
   --partition-by catid --allow-overwrite --catalog-database tickit_dev --catalog-table event_pq
