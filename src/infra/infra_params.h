@@ -67,17 +67,17 @@ struct InfraParams {
   std::string secret_host, secret_dbname = "dev", secret_username;
 
   // Job keys `crossunload doctor` uses (it walks the chain the job will walk).
-  bool secret_via_role = false;  // the job gave secret_role_arn
+  bool secret_via_role = false;     // the job gave secret_role_arn
+  bool catalog_projection = false;  // catalog_partitions = "projection": no partition
   // write_role_arn: in client mode the job (the Lambda role) assumes S3-Write-Role itself
   // and writes with it, so the Lambda role may assume it and it trusts the Lambda role too.
   // Must name the DEV write role the templates create.
   std::optional<std::string> job_write_role;
   // catalog_database + catalog_table: the job registers its output as that Glue table,
   // as the write identity (S3-Write-Role with write_role_arn, else the Lambda role);
-  // catalog_partitions = "projection" registers no partition.
+  // catalog_partitions = "projection" registers no partition (catalog_projection above).
   std::optional<std::string> catalog_database;
   std::optional<std::string> catalog_table;
-  bool catalog_projection = false;
   std::optional<std::string> sslmode;
   std::optional<std::string> database;
   std::string mode = "auto";

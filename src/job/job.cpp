@@ -493,6 +493,12 @@ std::string describe_plan(const JobConfig& job, const aws::Environment& env) {
     line("mask in the database (the query below is wrapped before it runs): " + cols +
          (salt_is_random ? "; hash salt random for this run" : ""));
   }
+  if (job.catalog) {
+    line(
+        "before unloading: describe the query (the table's columns and types); check that "
+        "Glue database " +
+        job.catalog->database + " exists, as " + writer);
+  }
   if (job.mode != Mode::kClient && job.unload.authorization) {
     line("server mode: send to the cluster:\n     " + unload::render_redacted(job.unload));
     line("server mode: verify the objects under " + job.unload.destination + " as " + writer);
@@ -507,8 +513,6 @@ std::string describe_plan(const JobConfig& job, const aws::Environment& env) {
     }
   }
   if (job.catalog) {
-    line("describe the query; check that Glue database " + job.catalog->database + " exists, as " +
-         writer);
     line("after a successful run only: create or update Glue table " + job.catalog->database + "." +
          job.catalog->table + " (location: the prefix's folder)" +
          (job.unload.partition_by ? (job.catalog->partitions == CatalogPartitions::kRegister
