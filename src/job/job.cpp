@@ -112,7 +112,11 @@ void register_catalog(const TableDefinition& table, aws::AwsContext& aws,
   std::vector<std::string> urls;
   urls.reserve(report.files.size());
   for (const FileReport& f : report.files) {
-    urls.push_back(f.url);
+    // Server mode lists the objects under the raw prefix: `sales` also matches `sales_x/…`,
+    // which is not this table's.
+    if (f.url.starts_with(table.location)) {
+      urls.push_back(f.url);
+    }
   }
   std::vector<WrittenPartition> partitions;
   if (!table.partition_keys.empty()) {
