@@ -49,6 +49,11 @@ aws::SecretsManagerClient AwsContext::secrets_manager(
       std::move(credentials));
 }
 
+aws::GlueClient AwsContext::glue(aws::CredentialsProviderPtr credentials) const {
+  return aws::GlueClient(aws::glue_endpoint(region(), endpoint_url("glue")),
+                         std::move(credentials));
+}
+
 std::unique_ptr<aws::S3Client> AwsContext::s3(
     aws::CredentialsProviderPtr credentials,
     const std::optional<std::string>& bucket_region) const {

@@ -16,6 +16,7 @@
 
 #include "aws/config_file.h"
 #include "aws/credentials.h"
+#include "aws/glue.h"
 #include "aws/role_chain.h"
 #include "aws/s3.h"
 #include "aws/secrets.h"
@@ -38,6 +39,7 @@ class AwsContext {
 
   aws::StsClient sts(aws::CredentialsProviderPtr credentials) const;
   aws::SecretsManagerClient secrets_manager(aws::CredentialsProviderPtr credentials) const;
+  aws::GlueClient glue(aws::CredentialsProviderPtr credentials) const;
   std::unique_ptr<aws::S3Client> s3(aws::CredentialsProviderPtr credentials,
                                     const std::optional<std::string>& bucket_region = {}) const;
 

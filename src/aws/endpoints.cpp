@@ -12,7 +12,7 @@ namespace cu::aws {
 
 namespace {
 
-constexpr std::array<AwsServiceInfo, 9> kServices = {{
+constexpr std::array<AwsServiceInfo, 10> kServices = {{
     {"S3", "s3", "s3", "s3"},
     {"STS", "sts", "sts", "sts"},
     {"SECRETS_MANAGER", "secrets_manager", "secretsmanager", "secretsmanager"},
@@ -22,6 +22,7 @@ constexpr std::array<AwsServiceInfo, 9> kServices = {{
     {"LAMBDA", "lambda", "lambda", "lambda"},
     {"CLOUDWATCH_LOGS", "cloudwatch_logs", "logs", "logs"},
     {"REDSHIFT_DATA", "redshift_data", "redshift-data", "redshift-data"},
+    {"GLUE", "glue", "glue", "glue"},
 }};
 
 std::string trim_slash(std::string url) {

@@ -104,6 +104,11 @@ std::string failure_leftovers(const Error& e, const job::Report& report) {
     return "see the error: the commit phase had published part of this run, and the manifest "
            "was not written";
   }
+  if (e.step() == "register catalog") {
+    return "the run's objects stay published under " + report.destination +
+           " (the unload succeeded); the table was not registered: run again (registration "
+           "is idempotent) or register it by hand (--print-ddl)";
+  }
   if (report.mode == "server" && what.find("UNLOAD finished") != std::string_view::npos) {
     return "the UNLOAD's objects stay under the prefix (the job never deletes what Redshift "
            "wrote)";
@@ -167,7 +172,7 @@ int run(const job::ConfigFlags& flags, bool verbose, const job::Values& forced =
   StopSignals signals;
   job::StopCause cause =
       job::StopCause::signal([&signals] { return StopSignals::name(signals.received()); });
-  if (cfg.report && *cfg.report != "-") {
+  if (cfg.report && *cfg.report != "-" && !cfg.print_ddl) {
     // Overwritten when the run ends; still there when the process was killed. (On stdout
     // only the final report is written: one JSON document.)
     report.status = "running";
@@ -204,6 +209,11 @@ int run(const job::ConfigFlags& flags, bool verbose, const job::Values& forced =
   if (int signo = signals.received()) {
     // The stop came after the job's last step: its result stands.
     log::info("{} came after the run had finished; its result stands", StopSignals::name(signo));
+  }
+  if (report.ddl) {
+    // --print-ddl: the DDL is the whole answer; nothing was unloaded or registered.
+    std::cout << *report.ddl << std::flush;
+    return 0;
   }
   log::info("{}", job::summary(report));
   if (report.job_token) {

@@ -137,6 +137,10 @@ std::string InfraParams::log_group_arn() const {
                      log_group_name());
 }
 
+std::string InfraParams::glue_arn(const std::string& resource) const {
+  return fmt::format("arn:{}:glue:{}:{}:{}", partition, region, dev_account_id, resource);
+}
+
 InfraParams parse_infra_params(std::string_view toml_text, const std::string& origin) {
   toml::table root;
   try {
@@ -228,6 +232,11 @@ InfraParams parse_infra_params(std::string_view toml_text, const std::string& or
                               p.write_role_name))
           .with_hint("the templates create one DEV write role: use the same ARN in both");
     }
+  }
+  p.catalog_database = get_string(root, "catalog_database", origin, "");
+  p.catalog_table = get_string(root, "catalog_table", origin, "");
+  if (auto c = get_string(root, "catalog_partitions", origin, "")) {
+    p.catalog_projection = *c == "projection";
   }
   p.sslmode = get_string(root, "sslmode", origin, "");
   p.database = get_string(root, "database", origin, "");

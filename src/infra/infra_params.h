@@ -67,11 +67,17 @@ struct InfraParams {
   std::string secret_host, secret_dbname = "dev", secret_username;
 
   // Job keys `crossunload doctor` uses (it walks the chain the job will walk).
-  bool secret_via_role = false;  // the job gave secret_role_arn
+  bool secret_via_role = false;     // the job gave secret_role_arn
+  bool catalog_projection = false;  // catalog_partitions = "projection": no partition
   // write_role_arn: in client mode the job (the Lambda role) assumes S3-Write-Role itself
   // and writes with it, so the Lambda role may assume it and it trusts the Lambda role too.
   // Must name the DEV write role the templates create.
   std::optional<std::string> job_write_role;
+  // catalog_database + catalog_table: the job registers its output as that Glue table,
+  // as the write identity (S3-Write-Role with write_role_arn, else the Lambda role);
+  // catalog_partitions = "projection" registers no partition (catalog_projection above).
+  std::optional<std::string> catalog_database;
+  std::optional<std::string> catalog_table;
   std::optional<std::string> sslmode;
   std::optional<std::string> database;
   std::string mode = "auto";
@@ -94,6 +100,9 @@ struct InfraParams {
   bool in_vpc() const { return !subnet_ids.empty(); }
   // The job writes (client mode) or verifies (server mode) as S3-Write-Role.
   bool lambda_uses_write_role() const { return job_write_role.has_value(); }
+  bool registers_catalog() const { return catalog_database && catalog_table; }
+  // arn:…:glue:<region>:<DEV>:catalog, …:database/<db>, …:table/<db>/<table>.
+  std::string glue_arn(const std::string& resource) const;
 };
 
 // Reads and checks the job file (TOML). Throws cu::Error kUsage naming the key and the file.

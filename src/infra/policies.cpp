@@ -103,6 +103,26 @@ std::vector<RoleDoc> prod_roles(const InfraParams& p, Target target) {
   return roles;
 }
 
+// catalog_database/catalog_table: the registering identity may read the database, create
+// or update the one table, and (unless partition projection) create or update that table's
+// partitions — Glue authorizes partition calls on the catalog, database and table ARNs.
+PolicyDoc register_catalog(const InfraParams& p) {
+  const std::string db = *p.catalog_database;
+  json resources = json::array({p.glue_arn("catalog"), p.glue_arn("database/" + db),
+                                p.glue_arn("table/" + db + "/" + *p.catalog_table)});
+  json statements = json::array(
+      {allow("ReadTheCatalogDatabase", "glue:GetDatabase",
+             json::array({p.glue_arn("catalog"), p.glue_arn("database/" + db)})),
+       allow("CreateOrUpdateTheOneTable",
+             json::array({"glue:GetTable", "glue:CreateTable", "glue:UpdateTable"}), resources)});
+  if (!p.catalog_projection) {
+    statements.push_back(
+        allow("RegisterTheTablesPartitions",
+              json::array({"glue:BatchCreatePartition", "glue:BatchUpdatePartition"}), resources));
+  }
+  return {"register-catalog-table", document(std::move(statements))};
+}
+
 std::vector<RoleDoc> dev_roles(const InfraParams& p, Target /*target*/) {
   std::vector<RoleDoc> roles;
 
@@ -165,6 +185,9 @@ std::vector<RoleDoc> dev_roles(const InfraParams& p, Target /*target*/) {
                                  "ec2:UnassignPrivateIpAddresses"}),
                     ec2 + "network-interface/*")}))});
   }
+  if (p.registers_catalog() && !p.lambda_uses_write_role()) {
+    lr.policies.push_back(register_catalog(p));
+  }
   roles.push_back(std::move(lr));
 
   // S3-Write-Role: the last role of Redshift's chain, the one that writes.
@@ -211,6 +234,9 @@ std::vector<RoleDoc> dev_roles(const InfraParams& p, Target /*target*/) {
                           *p.kms_key_arn));
   }
   wr.policies.push_back({"write-under-prefix", document(std::move(write))});
+  if (p.registers_catalog() && p.lambda_uses_write_role()) {
+    wr.policies.push_back(register_catalog(p));
+  }
   roles.push_back(std::move(wr));
   return roles;
 }

@@ -111,6 +111,13 @@ const std::vector<KeyInfo>& key_table() {
        "data-api: the statement (id or job token) that check looks at"},
       {"empty_result", KeyType::kString,
        "client mode, zero rows: none (no file, no manifest) | schema (one schema-only file)"},
+      {"catalog_database", KeyType::kString,
+       "after a successful run, register the output in this Glue database (with catalog_table)"},
+      {"catalog_table", KeyType::kString, "the Glue/Athena table the output is registered as"},
+      {"catalog_partitions", KeyType::kString,
+       "with partition_by: register (each partition in Glue, default) | projection"},
+      {"print_ddl", KeyType::kBool,
+       "print the table's Athena DDL (describes the query) and exit without unloading"},
   };
   return table;
 }
@@ -499,6 +506,9 @@ JobConfig build(const Values& values) {
   JobConfig job;
   unload::UnloadSpec& u = job.unload;
   std::optional<bool> partition_include;
+  std::optional<std::string> catalog_database;
+  std::optional<std::string> catalog_table;
+  std::optional<CatalogPartitions> catalog_partitions;
 
   for (const auto& [key, v] : values) {
     check_known(key, "job");
@@ -673,7 +683,37 @@ JobConfig build(const Values& values) {
       job.action = choice(k, lower(trim(as_string(k, v))), kActions);
     } else if (key == "statement_id") {
       job.statement_id = trim(as_string(k, v));
+    } else if (key == "catalog_database") {
+      catalog_database = as_string(k, v);
+    } else if (key == "catalog_table") {
+      catalog_table = as_string(k, v);
+    } else if (key == "catalog_partitions") {
+      catalog_partitions = choice(k, lower(trim(as_string(k, v))), kCatalogPartitionWords);
+    } else if (key == "print_ddl") {
+      job.print_ddl = as_bool(k, v);
     }
+  }
+
+  // The catalog: both names or neither.
+  if (catalog_database || catalog_table) {
+    if (!catalog_database || !catalog_table) {
+      bad(catalog_database ? "catalog_table" : "catalog_database",
+          "catalog registration needs both catalog_database and catalog_table");
+    }
+    check_catalog_name("catalog_database", *catalog_database);
+    check_catalog_name("catalog_table", *catalog_table);
+    job.catalog = CatalogConfig{*catalog_database, *catalog_table,
+                                catalog_partitions.value_or(CatalogPartitions::kRegister)};
+    if (job.via == Via::kDataApi) {
+      bad("catalog_database", "catalog registration is not available with via = \"data-api\"",
+          "register the table after the run with --print-ddl's DDL, or use via = "
+          "\"connection\"");
+    }
+  } else if (catalog_partitions) {
+    bad("catalog_partitions", "catalog_partitions needs catalog_database and catalog_table");
+  }
+  if (job.print_ddl && !job.catalog) {
+    bad("print_ddl", "print_ddl needs catalog_database and catalog_table (the table it prints)");
   }
 
   if (partition_include) {

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "base/strings.h"
+#include "job/catalog.h"
 #include "unload/mask.h"
 #include "unload/pii.h"
 #include "unload/query_check.h"
@@ -144,6 +145,13 @@ struct JobConfig {
   // Client mode, zero rows: "none" (no file, no manifest, as Redshift) or "schema" (one
   // file with just the schema, and the manifest).
   std::string empty_result = "none";
+
+  // catalog_database + catalog_table: after a successful run, the output is registered as
+  // that Glue table (docs/catalog.md); catalog_partitions says how its partitions are.
+  std::optional<CatalogConfig> catalog;
+  // Print the Athena DDL of the table and exit: connects and describes the query, unloads
+  // nothing, registers nothing.
+  bool print_ddl = false;
 };
 
 // Types and checks every value, then the combinations: `to` and one of query/query_file,

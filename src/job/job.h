@@ -70,6 +70,11 @@ struct Report {
   std::string via;
   std::optional<std::string> statement_id;
   std::optional<std::string> job_token;
+  // catalog_database/catalog_table: what was registered (database, table, location,
+  // action created|updated, partitions created/updated), once it was.
+  std::optional<nlohmann::json> catalog;
+  // --print-ddl: the table's Athena DDL (nothing else was done).
+  std::optional<std::string> ddl;
   std::optional<std::string> error;  // the failure's one-line message
   // What the run leaves at the destination when it did not succeed: "nothing: …" for a
   // failed run; while it runs, what to clean if the process dies.

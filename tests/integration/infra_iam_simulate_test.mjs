@@ -43,6 +43,19 @@ fs.writeFileSync(cleanJob, fs.readFileSync(clientJob, 'utf8').replace(/^mode = "
 const outClean = path.join(tmp, 'client-clean')
 execFileSync(exe, ['infra', '--config', cleanJob, '--out', outClean])
 
+// With catalog registration: in server mode the Lambda role registers (it is the job's
+// write identity), in client mode S3-Write-Role; with partition projection no partition.
+const withCatalog = (file, name, extra = '') => {
+  const job = path.join(tmp, `${name}.toml`)
+  fs.writeFileSync(job, `catalog_database = "tickit_dev"\ncatalog_table = "sales"\n${extra}` + fs.readFileSync(file, 'utf8'))
+  const dir = path.join(tmp, name)
+  execFileSync(exe, ['infra', '--config', job, '--out', dir])
+  return dir
+}
+const outCatalog = withCatalog(path.join(src, 'deploy/job.example.toml'), 'catalog')
+const outClientCatalog = withCatalog(clientJob, 'client-catalog')
+const outProjection = withCatalog(clientJob, 'client-projection', 'catalog_partitions = "projection"\n')
+
 // Names from deploy/job.example.toml, written out here rather than read from the generator.
 const DEV = '111111111111'
 const PROD = '222222222222'
@@ -275,15 +288,52 @@ test('SM-Read-Role decrypts the secret with its customer key only through Secret
   await denied({ ...base, who: session(LAMBDA_ROLE), context: { 'sts:ExternalId': 'guess' } })
 })
 
+test('catalog: the registering role reads the one database, creates or updates the one table and its partitions', async () => {
+  const glue = (res) => `arn:aws:glue:${REGION}:${DEV}:${res}`
+  const TABLE = glue('table/tickit_dev/sales')
+  const DB = glue('database/tickit_dev')
+  const cases = [[session(LAMBDA_ROLE), identity('dev', 'CrossAccount-SM-Read-Role', outCatalog)],
+    [session(WRITE_ROLE), identity('dev', 'S3-Write-Role', outClientCatalog)]]
+  for (const [who, ids] of cases) {
+    const req = (action, resource) => ({ who, action, resource, resourceAccount: DEV, identityPolicies: ids })
+    await allowed(req('glue:GetDatabase', DB))
+    await allowed(req('glue:GetDatabase', glue('catalog')))
+    for (const action of ['glue:GetTable', 'glue:CreateTable', 'glue:UpdateTable', 'glue:BatchCreatePartition', 'glue:BatchUpdatePartition']) {
+      await allowed(req(action, TABLE))
+      await allowed(req(action, DB))
+      await allowed(req(action, glue('catalog')))
+    }
+    for (const action of ['glue:CreateTable', 'glue:UpdateTable', 'glue:BatchCreatePartition'])
+      for (const other of [glue('table/tickit_dev/users'), glue('table/other_db/sales'), `arn:aws:glue:${REGION}:${OTHER}:table/tickit_dev/sales`])
+        await denied(req(action, other))
+    await denied(req('glue:GetDatabase', glue('database/other_db')))
+    for (const action of ['glue:DeleteTable', 'glue:DeletePartition', 'glue:GetPartitions'])
+      await denied(req(action, TABLE))
+    await denied(req('glue:DeleteDatabase', DB))
+  }
+  // Client mode: the Lambda role itself has no Glue access; without catalog_* no role has.
+  const lambdaClient = identity('dev', 'CrossAccount-SM-Read-Role', outClientCatalog)
+  await denied({ who: session(LAMBDA_ROLE), action: 'glue:CreateTable', resource: TABLE, resourceAccount: DEV, identityPolicies: lambdaClient })
+  await denied({ who: session(WRITE_ROLE), action: 'glue:CreateTable', resource: TABLE, resourceAccount: DEV, identityPolicies: identity('dev', 'S3-Write-Role', outClient) })
+  await denied({ who: session(LAMBDA_ROLE), action: 'glue:CreateTable', resource: TABLE, resourceAccount: DEV, identityPolicies: identity('dev', 'CrossAccount-SM-Read-Role') })
+  // Projection: the table, no partition.
+  const proj = identity('dev', 'S3-Write-Role', outProjection)
+  await allowed({ who: session(WRITE_ROLE), action: 'glue:UpdateTable', resource: TABLE, resourceAccount: DEV, identityPolicies: proj })
+  await denied({ who: session(WRITE_ROLE), action: 'glue:BatchCreatePartition', resource: TABLE, resourceAccount: DEV, identityPolicies: proj })
+})
+
 test('every generated policy decided at least one allowed request', () => {
   const all = []
-  for (const dir of [out, outClient])
+  for (const dir of [out, outClient, outCatalog, outClientCatalog, outProjection])
     for (const side of ['prod', 'dev'])
       for (const f of fs.readdirSync(path.join(dir, 'policies', side))) {
-        // A client-mode file identical to the example's is covered by the example's tests.
-        const same = dir === outClient && fs.existsSync(path.join(out, 'policies', side, f)) &&
-          fs.readFileSync(path.join(out, 'policies', side, f), 'utf8') === fs.readFileSync(path.join(dir, 'policies', side, f), 'utf8')
-        if (!same) all.push(path.join(path.basename(dir), side, f))
+        const base = dir === outClient || dir === outClientCatalog || dir === outProjection ? outClient : out
+        // A file identical to the one the example (or its client variant) generates is
+        // covered by that one's tests.
+        const same = (d) => d !== dir && fs.existsSync(path.join(d, 'policies', side, f)) &&
+          fs.readFileSync(path.join(d, 'policies', side, f), 'utf8') === fs.readFileSync(path.join(dir, 'policies', side, f), 'utf8')
+        const covered = same(base) || same(out)
+        if (!covered) all.push(path.join(path.basename(dir), side, f))
       }
   assert.deepEqual(all.filter((f) => !used.has(f)), [], 'policy files no test allowed a request through')
 })

@@ -255,3 +255,58 @@ TEST(ProdRoles, SecretGivenAsArnIsNamedExactly) {
 }
 
 }  // namespace
+
+namespace {
+
+std::string with_catalog(const std::string& extra) {
+  std::string job = kJob;
+  return job.insert(job.find("[infra]"),
+                    "catalog_database = \"tickit_dev\"\n"
+                    "catalog_table = \"sales\"\n" +
+                        extra);
+}
+
+bool has_glue(const RoleDoc& r) {
+  for (const auto& s : all_statements(r)) {
+    if (s.at("Action").dump().find("glue:") != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST(DevRoles, CatalogRegistrationOnlyForTheWriteIdentityOnlyOnTheOneTable) {
+  // Without catalog_*: no Glue permission anywhere.
+  InfraParams plain = cu::infra::parse_infra_params(kJob, "job.toml");
+  for (const auto& r : cu::infra::dev_roles(plain)) EXPECT_FALSE(has_glue(r)) << r.name;
+
+  // Server mode: the job registers as its own identity, the Lambda role.
+  InfraParams p = cu::infra::parse_infra_params(with_catalog(""), "job.toml");
+  RoleDoc lr = find(cu::infra::dev_roles(p), "CrossAccount-SM-Read-Role");
+  EXPECT_FALSE(has_glue(find(cu::infra::dev_roles(p), "S3-Write-Role")));
+  const json resources =
+      json::array({"arn:aws:glue:eu-central-1:111111111111:catalog",
+                   "arn:aws:glue:eu-central-1:111111111111:database/tickit_dev",
+                   "arn:aws:glue:eu-central-1:111111111111:table/tickit_dev/sales"});
+  EXPECT_EQ(statement(lr, "ReadTheCatalogDatabase").at("Action"), "glue:GetDatabase");
+  EXPECT_EQ(statement(lr, "ReadTheCatalogDatabase").at("Resource"),
+            json::array({"arn:aws:glue:eu-central-1:111111111111:catalog",
+                         "arn:aws:glue:eu-central-1:111111111111:database/tickit_dev"}));
+  EXPECT_EQ(statement(lr, "CreateOrUpdateTheOneTable").at("Action"),
+            json::array({"glue:GetTable", "glue:CreateTable", "glue:UpdateTable"}));
+  EXPECT_EQ(statement(lr, "CreateOrUpdateTheOneTable").at("Resource"), resources);
+  EXPECT_EQ(statement(lr, "RegisterTheTablesPartitions").at("Action"),
+            json::array({"glue:BatchCreatePartition", "glue:BatchUpdatePartition"}));
+  EXPECT_EQ(statement(lr, "RegisterTheTablesPartitions").at("Resource"), resources);
+
+  // Client mode with write_role_arn and projection: S3-Write-Role registers, no partition.
+  InfraParams c = cu::infra::parse_infra_params(
+      with_catalog("mode = \"client\"\n"
+                   "write_role_arn = \"arn:aws:iam::111111111111:role/S3-Write-Role\"\n"
+                   "catalog_partitions = \"projection\"\n"),
+      "job.toml");
+  EXPECT_FALSE(has_glue(find(cu::infra::dev_roles(c), "CrossAccount-SM-Read-Role")));
+  RoleDoc wr = find(cu::infra::dev_roles(c), "S3-Write-Role");
+  EXPECT_EQ(statement(wr, "CreateOrUpdateTheOneTable").at("Resource"), resources);
+  EXPECT_THROW(statement(wr, "RegisterTheTablesPartitions"), std::runtime_error);
+}
