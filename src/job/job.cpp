@@ -458,182 +458,182 @@ nlohmann::json to_json(const Report& r) {
                  r.pii_checked.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.pii_checked)},
                 {"threshold", r.pii_threshold},
                 {"findings", findings}};
-    if (r.catalog) {
-      j["catalog"] = *r.catalog;
-    }
-    if (r.ddl) {
-      j["ddl"] = *r.ddl;
-    }
-    if (r.error) {
-      j["error"] = *r.error;
-      j["exit_code"] = r.exit_code;
-    }
-    if (r.left) {
-      j["left"] = *r.left;
-    }
-    // A last line of defence: nothing secret leaves in a report.
-    return nlohmann::json::parse(redact(j.dump()));
   }
-
-  std::string summary(const Report& r) {
-    std::string s = fmt::format("{} {} → {}: ", r.mode.empty() ? "unload" : r.mode + " mode",
-                                r.source, r.destination);
-    s += r.rows ? fmt::format("{} rows, ", *r.rows) : std::string();
-    s += fmt::format("{} files, {} bytes", r.files.size(), r.bytes);
-    if (r.manifest) {
-      s += ", manifest " + *r.manifest;
-    }
-    for (const StepReport& st : r.steps) {
-      s += fmt::format("\n  {:>8.1f} ms  {}", st.ms, st.name);
-    }
-    return s;
+  if (r.catalog) {
+    j["catalog"] = *r.catalog;
   }
+  if (r.ddl) {
+    j["ddl"] = *r.ddl;
+  }
+  if (r.error) {
+    j["error"] = *r.error;
+    j["exit_code"] = r.exit_code;
+  }
+  if (r.left) {
+    j["left"] = *r.left;
+  }
+  // A last line of defence: nothing secret leaves in a report.
+  return nlohmann::json::parse(redact(j.dump()));
+}
 
-  std::string describe_plan(const JobConfig& job, const aws::Environment& env) {
-    std::string out =
-        job.pii.policy == unload::PiiPolicy::kOff || job.via == Via::kDataApi
-            ? "crossunload run — plan (dry run: nothing is read or written)\n"
-            : "crossunload run — plan (dry run: nothing is written; the personal-data check reads "
-              "a sample)\n";
-    auto own = [&] {
-      if (auto p = env.get("AWS_PROFILE")) {
-        return "profile " + *p;
-      }
-      if (env.get("AWS_ACCESS_KEY_ID")) {
-        return std::string("environment keys");
-      }
-      return std::string("default credential chain");
-    }();
-    int n = 1;
-    auto line = [&](const std::string& text) { out += fmt::format("  {}. {}\n", n++, text); };
-    std::string reader = own;
-    if (job.via == Via::kDataApi) {
-      std::string caller = job.secret_role_arn ? *job.secret_role_arn : own;
-      if (job.secret_role_arn) {
-        line("assume role " + *job.secret_role_arn + " as " + own +
-             (job.external_id ? " with the external id" : ""));
-      }
-      std::string target =
-          job.cluster_id ? "cluster " + *job.cluster_id : "workgroup " + *job.workgroup;
-      std::string login = job.secret_id ? "secret " + *job.secret_id
-                          : job.db_user ? "db user " + *job.db_user + " (temporary credentials)"
-                                        : std::string("the caller's IAM identity");
-      line("Data API ExecuteStatement on " + target + "/" + job.database.value_or("") + " with " +
-           login + " as " + caller + ":\n     " + unload::render_redacted(job.unload));
-      line(job.wait.value_or(true)
-               ? "follow it with DescribeStatement until it ends, then verify the objects under " +
-                     job.unload.destination + " as " +
-                     (job.write_role_arn ? *job.write_role_arn : own)
-               : std::string("do not wait: print the statement id and the job token for "
-                             "`crossunload check`"));
-      return out;
+std::string summary(const Report& r) {
+  std::string s = fmt::format("{} {} → {}: ", r.mode.empty() ? "unload" : r.mode + " mode",
+                              r.source, r.destination);
+  s += r.rows ? fmt::format("{} rows, ", *r.rows) : std::string();
+  s += fmt::format("{} files, {} bytes", r.files.size(), r.bytes);
+  if (r.manifest) {
+    s += ", manifest " + *r.manifest;
+  }
+  for (const StepReport& st : r.steps) {
+    s += fmt::format("\n  {:>8.1f} ms  {}", st.ms, st.name);
+  }
+  return s;
+}
+
+std::string describe_plan(const JobConfig& job, const aws::Environment& env) {
+  std::string out =
+      job.pii.policy == unload::PiiPolicy::kOff || job.via == Via::kDataApi
+          ? "crossunload run — plan (dry run: nothing is read or written)\n"
+          : "crossunload run — plan (dry run: nothing is written; the personal-data check reads "
+            "a sample)\n";
+  auto own = [&] {
+    if (auto p = env.get("AWS_PROFILE")) {
+      return "profile " + *p;
     }
-    if (job.source) {
-      pg::Target t = pg::parse_target(with_overrides(*job.source, job));
-      line("connect to " + t.describe() + " as " + t.user);
-    } else {
-      if (job.secret_role_arn) {
-        line("assume role " + *job.secret_role_arn + " as " + own +
-             (job.external_id ? " with the external id" : ""));
-        reader = *job.secret_role_arn;
-      }
-      line("read secret " + *job.secret_id + " as " + reader);
-      line("connect to the secret's host:port" +
-           (job.database ? "/" + *job.database : std::string("/dbname")) + " as its username");
+    if (env.get("AWS_ACCESS_KEY_ID")) {
+      return std::string("environment keys");
     }
-    line("detect the server: Redshift → server mode, PostgreSQL → client mode (mode = " +
-         std::string(to_string(job.mode)) + ")");
-    std::string writer = job.write_role_arn ? *job.write_role_arn : own;
-    if (masks_columns(job)) {
-      std::string cols;
-      for (const auto& [column, rule] : job.mask) {
-        cols += fmt::format("{}{}={}", cols.empty() ? "" : ", ", column, unload::to_string(rule));
-      }
-      for (const auto& p : job.mask_policy_rules) {
-        cols += fmt::format("{}{}={} (mask_policy)", cols.empty() ? "" : ", ", p.pattern,
-                            unload::to_string(p.rule));
-      }
-      bool salted = std::any_of(job.mask.begin(), job.mask.end(),
-                                [](const auto& m) { return unload::uses_salt(m.second); }) ||
-                    std::any_of(job.mask_policy_rules.begin(), job.mask_policy_rules.end(),
-                                [](const auto& p) { return unload::uses_salt(p.rule); });
-      line("mask in the database (the query below is wrapped before it runs): " + cols +
-           (salted && !job.mask_salt ? "; salt random for this run" : ""));
+    return std::string("default credential chain");
+  }();
+  int n = 1;
+  auto line = [&](const std::string& text) { out += fmt::format("  {}. {}\n", n++, text); };
+  std::string reader = own;
+  if (job.via == Via::kDataApi) {
+    std::string caller = job.secret_role_arn ? *job.secret_role_arn : own;
+    if (job.secret_role_arn) {
+      line("assume role " + *job.secret_role_arn + " as " + own +
+           (job.external_id ? " with the external id" : ""));
     }
-    if (job.pii.policy != unload::PiiPolicy::kOff) {
-      line(fmt::format(
-          "personal-data check (pii = {}, flagged at {:g} % of a column's values{}): server mode "
-          "and this dry run: the database checks a sample of {} rows and returns counts only; "
-          "client mode: every value as it streams, before anything is published",
-          keyword_of(unload::kPiiPolicyWords, job.pii.policy), job.pii.threshold * 100.0,
-          job.pii.allow.empty() ? std::string()
-                                : "; allowed: " + fmt::format("{}", fmt::join(job.pii.allow, ", ")),
-          job.pii.sample_rows));
-    }
-    if (job.catalog) {
-      line(
-          "before unloading: describe the query (the table's columns and types); check that "
-          "Glue database " +
-          job.catalog->database + " exists, as " + writer);
-    }
-    if (job.mode != Mode::kClient && job.unload.authorization) {
-      line("server mode: send to the cluster:\n     " + unload::render_redacted(job.unload));
-      line("server mode: verify the objects under " + job.unload.destination + " as " + writer);
-    }
-    if (job.mode != Mode::kServer) {
-      line(
-          "client mode: COPY (query) TO STDOUT, write " +
-          std::string(unload::to_string(job.unload.format)) + " objects under " +
-          job.unload.destination +
-          (unload::parse_destination(job.unload.destination).s3 ? " as " + writer : std::string()));
-      if (job.unload.clean_path) {
-        line(clean_path_plan(job.unload));
-      }
-    }
-    if (job.catalog) {
-      line("after a successful run only: create or update Glue table " + job.catalog->database +
-           "." + job.catalog->table + " (location: the prefix's folder)" +
-           (job.unload.partition_by ? (job.catalog->partitions == CatalogPartitions::kRegister
-                                           ? ", register each written partition"
-                                           : ", partition projection over the written values")
-                                    : std::string()) +
-           ", as " + writer);
-    }
+    std::string target =
+        job.cluster_id ? "cluster " + *job.cluster_id : "workgroup " + *job.workgroup;
+    std::string login = job.secret_id ? "secret " + *job.secret_id
+                        : job.db_user ? "db user " + *job.db_user + " (temporary credentials)"
+                                      : std::string("the caller's IAM identity");
+    line("Data API ExecuteStatement on " + target + "/" + job.database.value_or("") + " with " +
+         login + " as " + caller + ":\n     " + unload::render_redacted(job.unload));
+    line(job.wait.value_or(true)
+             ? "follow it with DescribeStatement until it ends, then verify the objects under " +
+                   job.unload.destination + " as " +
+                   (job.write_role_arn ? *job.write_role_arn : own)
+             : std::string("do not wait: print the statement id and the job token for "
+                           "`crossunload check`"));
     return out;
   }
-
-  nlohmann::json handle_event(const nlohmann::json& event, const aws::Environment& env,
-                              std::stop_token stop) {
-    Values values = parse_json_value(event);
-    if (values.contains("query_file")) {
-      // An invoker names no file of the function's: it would read whatever the function can
-      // (and its errors would tell which files exist).
-      throw Error(ErrorKind::kUsage, "configure", "query_file",
-                  "query_file is not accepted in a Lambda event")
-          .with_hint("give the query itself in `query`");
+  if (job.source) {
+    pg::Target t = pg::parse_target(with_overrides(*job.source, job));
+    line("connect to " + t.describe() + " as " + t.user);
+  } else {
+    if (job.secret_role_arn) {
+      line("assume role " + *job.secret_role_arn + " as " + own +
+           (job.external_id ? " with the external id" : ""));
+      reader = *job.secret_role_arn;
     }
-    if (values.contains("mask_policy")) {
-      throw Error(ErrorKind::kUsage, "configure", "mask_policy",
-                  "mask_policy (a file) is not accepted in a Lambda event")
-          .with_hint("give the columns' rules in `mask`");
-    }
-    JobConfig job = build(values);
-    if (job.dry_run) {
-      // The plan, as `run --dry-run` prints it: nothing is read, written or deleted.
-      nlohmann::json plan = nlohmann::json::array();
-      std::string text = describe_plan(job, env);
-      for (size_t start = 0; start < text.size();) {
-        size_t end = text.find('\n', start);
-        end = end == std::string::npos ? text.size() : end;
-        plan.push_back(text.substr(start, end - start));
-        start = end + 1;
-      }
-      return nlohmann::json::parse(redact(nlohmann::json{
-          {"status", "dry_run"},
-          {"destination", job.unload.destination},
-          {"plan", plan}}.dump()));
-    }
-    return to_json(run_job(job, env, nullptr, std::move(stop)));
+    line("read secret " + *job.secret_id + " as " + reader);
+    line("connect to the secret's host:port" +
+         (job.database ? "/" + *job.database : std::string("/dbname")) + " as its username");
   }
+  line("detect the server: Redshift → server mode, PostgreSQL → client mode (mode = " +
+       std::string(to_string(job.mode)) + ")");
+  std::string writer = job.write_role_arn ? *job.write_role_arn : own;
+  if (masks_columns(job)) {
+    std::string cols;
+    for (const auto& [column, rule] : job.mask) {
+      cols += fmt::format("{}{}={}", cols.empty() ? "" : ", ", column, unload::to_string(rule));
+    }
+    for (const auto& p : job.mask_policy_rules) {
+      cols += fmt::format("{}{}={} (mask_policy)", cols.empty() ? "" : ", ", p.pattern,
+                          unload::to_string(p.rule));
+    }
+    bool salted = std::any_of(job.mask.begin(), job.mask.end(),
+                              [](const auto& m) { return unload::uses_salt(m.second); }) ||
+                  std::any_of(job.mask_policy_rules.begin(), job.mask_policy_rules.end(),
+                              [](const auto& p) { return unload::uses_salt(p.rule); });
+    line("mask in the database (the query below is wrapped before it runs): " + cols +
+         (salted && !job.mask_salt ? "; salt random for this run" : ""));
+  }
+  if (job.pii.policy != unload::PiiPolicy::kOff) {
+    line(fmt::format(
+        "personal-data check (pii = {}, flagged at {:g} % of a column's values{}): server mode "
+        "and this dry run: the database checks a sample of {} rows and returns counts only; "
+        "client mode: every value as it streams, before anything is published",
+        keyword_of(unload::kPiiPolicyWords, job.pii.policy), job.pii.threshold * 100.0,
+        job.pii.allow.empty() ? std::string()
+                              : "; allowed: " + fmt::format("{}", fmt::join(job.pii.allow, ", ")),
+        job.pii.sample_rows));
+  }
+  if (job.catalog) {
+    line(
+        "before unloading: describe the query (the table's columns and types); check that "
+        "Glue database " +
+        job.catalog->database + " exists, as " + writer);
+  }
+  if (job.mode != Mode::kClient && job.unload.authorization) {
+    line("server mode: send to the cluster:\n     " + unload::render_redacted(job.unload));
+    line("server mode: verify the objects under " + job.unload.destination + " as " + writer);
+  }
+  if (job.mode != Mode::kServer) {
+    line("client mode: COPY (query) TO STDOUT, write " +
+         std::string(unload::to_string(job.unload.format)) + " objects under " +
+         job.unload.destination +
+         (unload::parse_destination(job.unload.destination).s3 ? " as " + writer : std::string()));
+    if (job.unload.clean_path) {
+      line(clean_path_plan(job.unload));
+    }
+  }
+  if (job.catalog) {
+    line("after a successful run only: create or update Glue table " + job.catalog->database + "." +
+         job.catalog->table + " (location: the prefix's folder)" +
+         (job.unload.partition_by ? (job.catalog->partitions == CatalogPartitions::kRegister
+                                         ? ", register each written partition"
+                                         : ", partition projection over the written values")
+                                  : std::string()) +
+         ", as " + writer);
+  }
+  return out;
+}
+
+nlohmann::json handle_event(const nlohmann::json& event, const aws::Environment& env,
+                            std::stop_token stop) {
+  Values values = parse_json_value(event);
+  if (values.contains("query_file")) {
+    // An invoker names no file of the function's: it would read whatever the function can
+    // (and its errors would tell which files exist).
+    throw Error(ErrorKind::kUsage, "configure", "query_file",
+                "query_file is not accepted in a Lambda event")
+        .with_hint("give the query itself in `query`");
+  }
+  if (values.contains("mask_policy")) {
+    throw Error(ErrorKind::kUsage, "configure", "mask_policy",
+                "mask_policy (a file) is not accepted in a Lambda event")
+        .with_hint("give the columns' rules in `mask`");
+  }
+  JobConfig job = build(values);
+  if (job.dry_run) {
+    // The plan, as `run --dry-run` prints it: nothing is read, written or deleted.
+    nlohmann::json plan = nlohmann::json::array();
+    std::string text = describe_plan(job, env);
+    for (size_t start = 0; start < text.size();) {
+      size_t end = text.find('\n', start);
+      end = end == std::string::npos ? text.size() : end;
+      plan.push_back(text.substr(start, end - start));
+      start = end + 1;
+    }
+    return nlohmann::json::parse(redact(nlohmann::json{
+        {"status", "dry_run"},
+        {"destination", job.unload.destination},
+        {"plan", plan}}.dump()));
+  }
+  return to_json(run_job(job, env, nullptr, std::move(stop)));
+}
 
 }  // namespace cu::job
