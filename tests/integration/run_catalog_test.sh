@@ -258,7 +258,7 @@ pattern_run_job "$runs/server.json" --query "select * from venue" \
   --catalog-database tickit_dev --catalog-table venue_server >"$runs/server.out" 2>"$runs/server.err" ||
   cu_fail "server: exit $?: $(cat "$runs/server.err")"
 cu_assert_eq "$(jq -c '[.mode, .catalog.action, [.steps[].name]]' "$runs/server.json")" \
-  '["server","created",["assume role","read secret","connect","describe for catalog","check catalog","unload","verify","register catalog"]]' \
+  '["server","created",["assume role","read secret","connect","pii check","describe for catalog","check catalog","unload","verify","register catalog"]]' \
   "server: report"
 t=$(glue table venue_server)
 cu_assert_eq "$(field "$t" '[.columns, .location, .serde]')" \
