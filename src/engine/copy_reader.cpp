@@ -1,7 +1,7 @@
 #include "engine/copy_reader.h"
 
+#include "engine/copy_binary_decoder.h"
 #include "format/text_copy_row.h"
-#include "pg/copy_binary_decoder.h"
 
 namespace cu::engine {
 namespace {
@@ -87,7 +87,7 @@ uint64_t read_binary(pg::CopySource& source, Encoding& e, PartitionKeys& keys,
     data_types.push_back(e.all_types[i]);
   }
   format::ColumnBatch json_row(data_types);
-  pg::CopyBinaryDecoder decoder(e.all_types, [&](const format::ColumnBatch& b) {
+  engine::CopyBinaryDecoder decoder(e.all_types, [&](const format::ColumnBatch& b) {
     for (size_t i : scanned) {
       const format::Column& c = b.column(i);
       for (size_t r = 0; r < c.size(); ++r) {

@@ -5,10 +5,10 @@
 #include <algorithm>
 
 #include "base/error.h"
+#include "engine/copy_binary_decoder.h"
 #include "engine/value_class.h"
 #include "format/fixedwidth_encoder.h"
 #include "format/parquet_writer.h"
-#include "pg/copy_binary_decoder.h"
 #include "unload/naming.h"
 
 namespace cu::engine {
@@ -20,12 +20,12 @@ constexpr uint64_t kParquetUnit = 32 * kMB;
 
 void typed(const unload::UnloadSpec& spec, const std::vector<pg::SourceColumn>& columns,
            const PartitionKeys& keys, Encoding& e) {
-  std::vector<pg::ResultColumn> rc;
+  std::vector<engine::ResultColumn> rc;
   rc.reserve(columns.size());
   for (const auto& c : columns) {
     rc.push_back({c.name, c.type_oid, c.type_modifier});
   }
-  e.all_types = pg::describe_columns(rc);
+  e.all_types = engine::describe_columns(rc);
   std::vector<format::ColumnType> data_types;
   for (size_t i : keys.kept_columns()) {
     data_types.push_back(e.all_types[i]);

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "pg/copy_binary_decoder.h"
+#include "engine/copy_binary_decoder.h"
 
 namespace cu::engine {
 namespace {

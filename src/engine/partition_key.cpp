@@ -6,8 +6,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "engine/copy_binary_decoder.h"
 #include "format/json_writer.h"
-#include "pg/copy_binary_decoder.h"
 #include "unload/validate.h"
 
 namespace cu::engine {

@@ -1,6 +1,6 @@
 #pragma once
 // ColumnBatch — up to N rows of a query result held column by column, the unit that flows
-// from the binary COPY decoder (pg/copy_binary_decoder.h) to the typed writers (Parquet,
+// from the binary COPY decoder (engine/copy_binary_decoder.h) to the typed writers (Parquet,
 // JSON). Each column keeps one slot per row (NULL rows hold a zero / empty slot and are
 // marked in `nulls`), so a writer can walk rows or columns without index arithmetic.
 // Strings and byte values live in one arena per column, addressed by `offsets`.
@@ -62,7 +62,7 @@ inline Storage storage_of(ValueKind k) {
 
 // What a column holds: its result name, in-memory kind and, for decimals, the declared
 // precision and scale. The binary COPY decoder derives it from PostgreSQL's type OID and
-// modifier (pg::describe_column); writers map it to their own types.
+// modifier (engine::describe_column); writers map it to their own types.
 struct ColumnType {
   std::string name;
   ValueKind kind = ValueKind::kText;

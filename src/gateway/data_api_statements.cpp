@@ -10,8 +10,8 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/redact.h"
+#include "engine/copy_binary_decoder.h"
 #include "pg/connection.h"
-#include "pg/copy_binary_decoder.h"
 #include "pg/statement.h"
 
 namespace cu::gateway {

@@ -6,7 +6,7 @@
 #include <set>
 
 #include "base/error.h"
-#include "pg/copy_binary_decoder.h"
+#include "engine/copy_binary_decoder.h"
 #include "pg/types.h"
 #include "unload/naming.h"
 
@@ -166,7 +166,7 @@ std::string athena_type(const pg::Column& column, unload::Format format) {
       // The binary reader's own rule (Parquet DECIMAL, JSON numbers): numeric(p,s) with
       // 1 <= p <= 38; any other numeric is exact text.
       format::ColumnType t;
-      pg::describe_column({column.name, column.type_oid, column.type_modifier}, &t);
+      engine::describe_column({column.name, column.type_oid, column.type_modifier}, &t);
       if (t.kind == format::ValueKind::kDecimal) {
         return fmt::format("decimal({},{})", t.precision, t.scale);
       }

@@ -106,7 +106,7 @@ bool is_float(uint32_t oid) { return oid == pg::oid::kFloat4 || oid == pg::oid::
 
 // PostgreSQL's side of the canonical forms parquet_duckdb.mjs prints. `json` says the file
 // is JSON, where DuckDB reads numbers as doubles: numerics are then compared as doubles.
-std::string canonical_expr(const pg::ResultColumn& c, bool json) {
+std::string canonical_expr(const engine::ResultColumn& c, bool json) {
   std::string x = ident(c.name);
   switch (c.type_oid) {
     case pg::oid::kBool:
@@ -130,7 +130,7 @@ std::string canonical_expr(const pg::ResultColumn& c, bool json) {
 }
 
 // DuckDB column types for reading our JSON back.
-std::string json_duck_type(const pg::ResultColumn& c) {
+std::string json_duck_type(const engine::ResultColumn& c) {
   switch (c.type_oid) {
     case pg::oid::kBool:
       return "BOOLEAN";
@@ -168,7 +168,7 @@ bool same_number(const std::string& a, const std::string& b) {
 
 // Compares DuckDB's rows with PostgreSQL's canonical rows of `query`: whole lines first
 // (fast), field by field where they differ (floats as numbers, nested JSON as JSON).
-void expect_same_rows(test::PgConn& pg, const std::vector<pg::ResultColumn>& cols,
+void expect_same_rows(test::PgConn& pg, const std::vector<engine::ResultColumn>& cols,
                       const std::string& query, bool json, const std::vector<std::string>& got) {
   std::string sql = "select ";
   for (size_t i = 0; i < cols.size(); ++i) {

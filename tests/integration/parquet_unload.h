@@ -1,7 +1,7 @@
 #pragma once
 // Test-side glue for the Parquet/JSON integration tests and the throughput measurement:
 // runs `COPY (query) TO STDOUT (FORMAT binary)` over raw libpq, decodes it with
-// pg::CopyBinaryDecoder and writes a Parquet or JSON file. The product's own wiring
+// engine::CopyBinaryDecoder and writes a Parquet or JSON file. The product's own wiring
 // (crossunload run --format parquet) comes with the engine; this is deliberately small.
 
 #include <libpq-fe.h>
@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/copy_binary_decoder.h"
 #include "format/json_writer.h"
 #include "format/parquet_writer.h"
-#include "pg/copy_binary_decoder.h"
 
 namespace cu::test {
 
@@ -96,7 +96,7 @@ struct PgConn {
     return out;
   }
 
-  std::vector<pg::ResultColumn> describe(const std::string& query) {
+  std::vector<engine::ResultColumn> describe(const std::string& query) {
     PGresult* r = PQprepare(conn, "", query.c_str(), 0, nullptr);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
       std::string m = PQresultErrorMessage(r);
@@ -105,7 +105,7 @@ struct PgConn {
     }
     PQclear(r);
     r = PQdescribePrepared(conn, "");
-    std::vector<pg::ResultColumn> cols;
+    std::vector<engine::ResultColumn> cols;
     for (int i = 0; i < PQnfields(r); ++i) {
       cols.push_back({PQfname(r, i), PQftype(r, i), PQfmod(r, i)});
     }
@@ -114,7 +114,7 @@ struct PgConn {
   }
 
   // Streams the binary COPY of `query` into `decoder`.
-  void copy_binary(const std::string& query, pg::CopyBinaryDecoder& decoder) {
+  void copy_binary(const std::string& query, engine::CopyBinaryDecoder& decoder) {
     PGresult* r = PQexec(conn, ("COPY (" + query + ") TO STDOUT (FORMAT binary)").c_str());
     if (PQresultStatus(r) != PGRES_COPY_OUT) {
       std::string m = PQresultErrorMessage(r);
@@ -166,21 +166,21 @@ struct ParquetResult {
 
 inline ParquetResult unload_parquet(PgConn& pg, const std::string& query, const std::string& path,
                                     const format::ParquetOptions& options = {}) {
-  auto types = pg::describe_columns(pg.describe(query));
+  auto types = engine::describe_columns(pg.describe(query));
   FileSink sink(path);
   format::ParquetWriter writer(types, sink, options);
-  pg::CopyBinaryDecoder decoder(types, [&](const format::ColumnBatch& b) { writer.write(b); });
+  engine::CopyBinaryDecoder decoder(types, [&](const format::ColumnBatch& b) { writer.write(b); });
   pg.copy_binary(query, decoder);
   writer.close();
   return {writer.rows_written(), writer.row_groups_written(), sink.bytes_written()};
 }
 
 inline uint64_t unload_json(PgConn& pg, const std::string& query, const std::string& path) {
-  auto types = pg::describe_columns(pg.describe(query));
+  auto types = engine::describe_columns(pg.describe(query));
   FileSink sink(path);
   format::JsonWriter json(types);
   std::string out;
-  pg::CopyBinaryDecoder decoder(types, [&](const format::ColumnBatch& b) {
+  engine::CopyBinaryDecoder decoder(types, [&](const format::ColumnBatch& b) {
     out.clear();
     json.write(b, out);
     sink.write(out);

@@ -26,7 +26,7 @@
 
 #include "base/error.h"
 #include "copy_text.h"
-#include "pg/copy_binary_decoder.h"
+#include "engine/copy_binary_decoder.h"
 #include "pg/copy_source.h"
 #include "sink/object_store.h"
 

@@ -1,4 +1,4 @@
-#include "pg/copy_binary_decoder.h"
+#include "engine/copy_binary_decoder.h"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,10 @@
 
 #include "base/error.h"
 
-namespace cu::pg {
+namespace cu::engine {
+
+namespace oid = pg::oid;  // the one type catalogue (pg/types.h)
+
 namespace {
 
 using format::ColumnType;
@@ -161,7 +164,7 @@ std::vector<ColumnType> describe_columns(const std::vector<ResultColumn>& column
       if (!bad.empty()) {
         bad += ", ";
       }
-      bad += fmt::format("\"{}\" ({})", columns[i].name, type_name(columns[i].type_oid));
+      bad += fmt::format("\"{}\" ({})", columns[i].name, pg::type_name(columns[i].type_oid));
     }
   }
   if (!bad.empty()) {
@@ -496,4 +499,4 @@ void CopyBinaryDecoder::decode_field(size_t col, const char* p, int32_t len) {
   }
 }
 
-}  // namespace cu::pg
+}  // namespace cu::engine

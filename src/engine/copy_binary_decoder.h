@@ -4,8 +4,8 @@
 // PQgetCopyData returns, in chunks of any size and alignment; it calls back with a full
 // batch whenever one is ready, and with the last partial batch from finish().
 //
-//   auto types = pg::describe_columns(result_columns);      // throws on unsupported types
-//   pg::CopyBinaryDecoder decoder(types, [&](const format::ColumnBatch& b) { w.write(b); });
+//   auto types = engine::describe_columns(result_columns);      // throws on unsupported types
+//   engine::CopyBinaryDecoder decoder(types, [&](const format::ColumnBatch& b) { w.write(b); });
 //   while ((n = PQgetCopyData(conn, &buf, 0)) > 0) decoder.feed({buf, size_t(n)});
 //   decoder.finish();                                        // checks the trailer
 //
@@ -25,7 +25,7 @@
 #include "format/column_batch.h"
 #include "pg/types.h"
 
-namespace cu::pg {
+namespace cu::engine {
 
 // A result column as PQfname / PQftype / PQfmod report it.
 struct ResultColumn {
@@ -87,4 +87,4 @@ class CopyBinaryDecoder {
   uint64_t rows_ = 0;
 };
 
-}  // namespace cu::pg
+}  // namespace cu::engine

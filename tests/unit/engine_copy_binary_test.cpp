@@ -13,10 +13,12 @@
 #include <vector>
 
 #include "base/error.h"
-#include "pg/copy_binary_decoder.h"
+#include "engine/copy_binary_decoder.h"
 
-namespace cu::pg {
+namespace cu::engine {
 namespace {
+
+namespace oid = pg::oid;
 
 using format::ColumnBatch;
 using format::ColumnType;
@@ -253,4 +255,4 @@ TEST(CopyBinary, UnsupportedTypesAreNamedWithAHint) {
 }
 
 }  // namespace
-}  // namespace cu::pg
+}  // namespace cu::engine
