@@ -177,7 +177,7 @@ std::string canonical_query(std::string_view query) {
       auto eq = item.find('=');
       std::string_view k = item.substr(0, eq);
       std::string_view v = eq == std::string_view::npos ? std::string_view{} : item.substr(eq + 1);
-      params.emplace_back(uri_encode(uri_decode(k), true), uri_encode(uri_decode(v), true));
+      params.emplace_back(uri_encode(percent_decode(k), true), uri_encode(percent_decode(v), true));
     }
     i = j + 1;
   }
@@ -282,32 +282,6 @@ std::string uri_encode(std::string_view s, bool encode_slash) {
       out.push_back('%');
       out.push_back(kHex[c >> 4]);
       out.push_back(kHex[c & 0xF]);
-    }
-  }
-  return out;
-}
-
-std::string uri_decode(std::string_view s) {
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') {
-      return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-      return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-      return c - 'A' + 10;
-    }
-    return -1;
-  };
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && nibble(s[i + 1]) >= 0 && nibble(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(nibble(s[i + 1]) * 16 + nibble(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);  // a stray '%' is kept literally (and re-encoded as %25)
     }
   }
   return out;

@@ -123,7 +123,5 @@ ChunkSigner sign_streaming(HttpRequest& req, const Credentials& creds, SigningPa
 // Helpers other AWS code needs.
 std::string sha256_hex(std::string_view data);
 std::string uri_encode(std::string_view s, bool encode_slash);  // RFC 3986 unreserved kept
-// Percent-decoding ('+' stays '+': AWS query strings encode spaces as %20).
-std::string uri_decode(std::string_view s);
 
 }  // namespace cu::aws

@@ -8,6 +8,7 @@
 //   cu::split("a,,b", ',')               -> {"a", "", "b"}
 //   cu::split_trimmed(" a, ,b ", ',')    -> {"a", "b"}
 //   cu::hex("\x01\xab")                  -> "01ab"
+//   cu::percent_decode("a%2Fb%zz")       -> "a/b%zz"
 //
 //   enum class Mode { kAuto, kServer };
 //   inline constexpr cu::Keyword<Mode> kModeWords[] = {{Mode::kAuto, "auto"},
@@ -54,6 +55,25 @@ std::vector<std::string> split_trimmed(std::string_view s, char sep);
 // Lower-case hexadecimal digits of each byte, two per byte.
 std::string hex(std::string_view bytes);
 void append_hex(std::string& out, std::string_view bytes);
+
+// The value of one hexadecimal digit (either case), or -1.
+constexpr int hex_digit(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+// Percent-decoding (RFC 3986): every %XX (hex, either case) becomes its byte; anything else,
+// a stray '%' and '+' included, is kept as it is. Used for URIs (SigV4's canonical query,
+// where AWS encodes spaces as %20) and for Hive's partition folder names.
+std::string percent_decode(std::string_view s);
 
 // `s` with every control byte but tab and newline (0x00-0x1f, 0x7f) written as `\xNN`, so
 // that text from input cannot drive a terminal (escape sequences) when echoed in an error.

@@ -1,20 +1,8 @@
 #include "format/text_copy_row.h"
 
+#include "base/strings.h"
+
 namespace cu::format {
-namespace {
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-}  // namespace
 
 void decode_copy_escapes(std::string_view raw, std::string& out) {
   size_t i = 0;
@@ -52,8 +40,8 @@ void decode_copy_escapes(std::string_view raw, std::string& out) {
         break;
       case 'x': {
         int v = 0, digits = 0;
-        while (digits < 2 && i < raw.size() && hex_value(raw[i]) >= 0) {
-          v = v * 16 + hex_value(raw[i++]);
+        while (digits < 2 && i < raw.size() && hex_digit(raw[i]) >= 0) {
+          v = v * 16 + hex_digit(raw[i++]);
           ++digits;
         }
         if (digits == 0) {

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "base/error.h"
+#include "base/strings.h"
 #include "engine/copy_binary_decoder.h"
 #include "pg/types.h"
 #include "unload/naming.h"
@@ -419,11 +420,11 @@ std::vector<WrittenPartition> written_partitions(const TableDefinition& t,
       std::string_view segment = rest.substr(0, slash);
       size_t eq = segment.find('=');
       if (slash == std::string_view::npos || eq == std::string_view::npos ||
-          lower(unload::unescape_partition_value(segment.substr(0, eq))) != k.name) {
+          lower(percent_decode(segment.substr(0, eq))) != k.name) {
         throw Error(ErrorKind::kOther, "register catalog", url,
                     "a file of the run is not in a folder " + k.name + "=…/ under " + t.location);
       }
-      p.values.push_back(unload::unescape_partition_value(segment.substr(eq + 1)));
+      p.values.push_back(percent_decode(segment.substr(eq + 1)));
       p.location += std::string(segment) + "/";
       rest.remove_prefix(slash + 1);
     }

@@ -83,8 +83,7 @@ std::string partition_prefix(std::string_view prefix, const std::vector<Partitio
 // Hive's path escaping: control characters and  " # % ' * / : = ? \ { [ ] ^  DEL  become
 // %XX (upper-case hex); everything else, including spaces and UTF-8, is kept.
 std::string escape_partition_value(std::string_view value);
-// The inverse: every %XX (hex, either case) becomes its byte; anything else is kept.
-std::string unescape_partition_value(std::string_view text);
+// (The inverse is cu::percent_decode, base/strings.h.)
 
 inline constexpr const char* kHiveDefaultPartition = "__HIVE_DEFAULT_PARTITION__";
 

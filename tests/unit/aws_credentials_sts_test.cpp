@@ -12,6 +12,7 @@
 #include "aws_credentials_loopback.h"
 #include "base/error.h"
 #include "base/redact.h"
+#include "base/strings.h"
 
 using namespace cu::aws;
 namespace fs = std::filesystem;
@@ -27,7 +28,7 @@ std::string form_value(const std::string& body, const std::string& key) {
     size_t end = body.find('&', pos);
     if (end == std::string::npos) end = body.size();
     std::string item = body.substr(pos, end - pos);
-    if (item.rfind(key + "=", 0) == 0) return uri_decode(item.substr(key.size() + 1));
+    if (item.rfind(key + "=", 0) == 0) return cu::percent_decode(item.substr(key.size() + 1));
     pos = end + 1;
   }
   return "<absent>";

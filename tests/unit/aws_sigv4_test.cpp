@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "aws/sigv4.h"
+#include "base/strings.h"
 
 namespace fs = std::filesystem;
 using cu::aws::Credentials;
@@ -128,8 +129,8 @@ std::multiset<std::pair<std::string, std::string>> query_set(std::string_view ta
     if (j == std::string_view::npos) j = query.size();
     std::string_view item = query.substr(i, j - i);
     auto eq = item.find('=');
-    out.emplace(cu::aws::uri_decode(item.substr(0, eq)),
-                eq == std::string_view::npos ? "" : cu::aws::uri_decode(item.substr(eq + 1)));
+    out.emplace(cu::percent_decode(item.substr(0, eq)),
+                eq == std::string_view::npos ? "" : cu::percent_decode(item.substr(eq + 1)));
     i = j + 1;
   }
   return out;

@@ -21,6 +21,18 @@ TEST(Strings, TrimRemovesEveryKindOfBlankAtTheEndsOnly) {
   EXPECT_EQ(cu::trim("x"), "x");
 }
 
+TEST(Strings, PercentDecodeTakesEveryHexPairAndKeepsTheRest) {
+  EXPECT_EQ(cu::percent_decode("a%2Fb%3dc%25d%3Ae"), "a/b=c%d:e");  // either case
+  EXPECT_EQ(cu::percent_decode("x%0Ay%23%20z+"), "x\ny# z+");       // '+' is not a space
+  EXPECT_EQ(cu::percent_decode("100%"), "100%");
+  EXPECT_EQ(cu::percent_decode("%zz%4"), "%zz%4");
+  EXPECT_EQ(cu::percent_decode("%C3%A9"), "\xc3\xa9");
+  EXPECT_EQ(cu::hex_digit('7'), 7);
+  EXPECT_EQ(cu::hex_digit('b'), 11);
+  EXPECT_EQ(cu::hex_digit('F'), 15);
+  EXPECT_EQ(cu::hex_digit('g'), -1);
+}
+
 TEST(Strings, SplitKeepsEveryPiece) {
   EXPECT_EQ(cu::split("a,,b", ','), (std::vector<std::string>{"a", "", "b"}));
   EXPECT_EQ(cu::split("", ','), (std::vector<std::string>{""}));
