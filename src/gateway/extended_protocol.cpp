@@ -18,7 +18,10 @@ ClientStep ProtocolState::on_client(const w::Message& m) {
   if (local_skipping_ && m.type != w::fe::kSync) {
     return {ClientStep::Do::kDrop, {}};  // as the backend would
   }
-  auto local = [](LocalStatement st) { return ClientStep{ClientStep::Do::kLocal, std::move(st)}; };
+  auto local = [this](LocalStatement st) {
+    local_ = st;
+    return ClientStep{ClientStep::Do::kLocal, std::move(st)};
+  };
   switch (m.type) {
     case w::fe::kQuery: {
       // A simple Query replaces the unnamed statement and portal.
@@ -82,23 +85,17 @@ ProtocolState::Local ProtocolState::resolve(const w::Message& m) {
   switch (m.type) {
     case w::fe::kQuery:
       // In a failed transaction even these must fail as PostgreSQL fails them.
-      if (tx_status_ == 'E' && classify(w::parse_query(m)) != StatementKind::kUnload) {
+      if (tx_status_ == 'E' && local_.kind != StatementKind::kUnload) {
         forward(m, Await::kReady);
         return Local::kForward;
       }
       break;
-    case w::fe::kParse: {
-      auto p = w::parse_parse(m);
-      statements_[std::string(p.statement)] = {classify(p.query), std::string(p.query), 0};
+    case w::fe::kParse:
+      statements_[std::string(w::parse_parse(m).statement)] = local_;
       break;
-    }
-    case w::fe::kBind: {
-      auto b = w::parse_bind(m);
-      LocalStatement st = statements_.at(std::string(b.statement));
-      st.format = b.result_format(0);
-      portals_[std::string(b.portal)] = std::move(st);
+    case w::fe::kBind:
+      portals_[std::string(w::parse_bind(m).portal)] = local_;  // with the bound format
       break;
-    }
     case w::fe::kClose: {
       auto c = w::parse_close(m);
       (c.what == 'S' ? statements_ : portals_).erase(std::string(c.name));

@@ -70,7 +70,7 @@ class ProtocolState {
   // Whether those replies need a Flush to be sent (no Sync closes what is pending: the
   // backend holds extended-protocol replies until Sync or Flush).
   bool needs_flush() const { return !pending_.empty() && pending_.back() != Await::kReady; }
-  // For the message of a kLocal step, once awaiting() is false.
+  // For the message of the last kLocal step, once awaiting() is false.
   Local resolve(const pg::wire::Message& m);
   // Every message from the upstream, in order (the session relays it to the client).
   void on_upstream(const pg::wire::Message& m);
@@ -93,6 +93,7 @@ class ProtocolState {
   char tx_status_ = 'I';
   bool ready_ = false;
   std::map<std::string, LocalStatement> statements_, portals_;
+  LocalStatement local_;  // the statement of the last kLocal step, for resolve()
 };
 
 }  // namespace cu::gateway
