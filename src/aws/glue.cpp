@@ -40,24 +40,13 @@ GlueClient::GlueClient(ServiceEndpoint endpoint, CredentialsProviderPtr credenti
 json GlueClient::call(const std::string& operation, const json& body, const std::string& step,
                       const std::string& resource, ErrorKind kind) const {
   std::string text = body.dump();
-  ServiceRequest r;
-  r.operation = operation;
-  r.method = "POST";
-  r.headers = {{"Content-Type", "application/x-amz-json-1.1"},
-               {"X-Amz-Target", "AWSGlue." + operation}};
+  ServiceRequest r = json_request("AWSGlue", operation);
   r.body = text;
   r.step = step;
   r.resource = resource;
   r.error_kind = kind;
   try {
-    HttpResponse resp = client_.send(r);
-    json j = json::parse(resp.body, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
-      throw Error(ErrorKind::kDestination, step, resource,
-                  fmt::format("unparseable {} response from Glue at {}", operation,
-                              client_.endpoint().endpoint));
-    }
-    return j;
+    return client_.send_json(r);
   } catch (const AwsError& e) {
     // Glue's word for a name it cannot take: the job's configuration is wrong.
     if (e.info().code == "InvalidInputException") {

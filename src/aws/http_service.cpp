@@ -48,6 +48,26 @@ ServiceClient::ServiceClient(ServiceEndpoint endpoint, CredentialsProviderPtr cr
   }
 }
 
+ServiceRequest json_request(std::string_view target_prefix, std::string operation) {
+  ServiceRequest r;
+  r.method = "POST";
+  r.headers = {{"Content-Type", "application/x-amz-json-1.1"},
+               {"X-Amz-Target", fmt::format("{}.{}", target_prefix, operation)}};
+  r.operation = std::move(operation);
+  return r;
+}
+
+nlohmann::json ServiceClient::send_json(const ServiceRequest& r) const {
+  HttpResponse resp = send(r);
+  nlohmann::json j = nlohmann::json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    throw Error(r.error_kind, r.step, r.resource,
+                fmt::format("unparseable {} response from {} at {}", r.operation, endpoint_.service,
+                            endpoint_.endpoint));
+  }
+  return j;
+}
+
 HttpResponse ServiceClient::send(const ServiceRequest& r) const {
   const bool s3 = endpoint_.service == "s3";
   const bool streaming = static_cast<bool>(r.body_reader);

@@ -16,6 +16,7 @@
 // Thread-safe: the upload workers share one client.
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -75,6 +76,11 @@ struct ServiceRequest {
   AttemptTrace* trace = nullptr;
 };
 
+// A request of AWS's JSON 1.1 protocol (Glue, the Redshift Data API, Secrets Manager): a
+// POST to "/" naming the action in X-Amz-Target ("AWSGlue.CreateTable"); the caller sets
+// the body (a JSON document), step and resource.
+ServiceRequest json_request(std::string_view target_prefix, std::string operation);
+
 class ServiceClient {
  public:
   ServiceClient(ServiceEndpoint endpoint, CredentialsProviderPtr credentials,
@@ -83,6 +89,9 @@ class ServiceClient {
   // Sends the request; returns a 2xx response (or one of pass_statuses); throws AwsError
   // otherwise, after the retries the policy allows.
   HttpResponse send(const ServiceRequest& req) const;
+  // send() for a JSON 1.1 request (json_request()): the answer's JSON object. An answer that
+  // is not one is an Error of req.error_kind naming req.step, req.resource and the endpoint.
+  nlohmann::json send_json(const ServiceRequest& req) const;
 
   const ServiceEndpoint& endpoint() const { return endpoint_; }
   const CredentialsProviderPtr& credentials() const { return credentials_; }

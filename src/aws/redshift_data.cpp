@@ -1,7 +1,5 @@
 #include "aws/redshift_data.h"
 
-#include <fmt/format.h>
-
 #include "aws/endpoints.h"
 #include "base/error.h"
 
@@ -77,24 +75,13 @@ RedshiftDataClient::RedshiftDataClient(ServiceEndpoint endpoint, CredentialsProv
 json RedshiftDataClient::call(const std::string& operation, const std::string& text,
                               const std::string& step, const std::string& resource,
                               bool idempotent) const {
-  ServiceRequest r;
-  r.operation = operation;
-  r.method = "POST";
-  r.headers = {{"Content-Type", "application/x-amz-json-1.1"},
-               {"X-Amz-Target", "RedshiftData." + operation}};
+  ServiceRequest r = json_request("RedshiftData", operation);
   r.body = text;
   r.step = step;
   r.resource = resource + " via " + client_.credentials()->describe();
   r.idempotent = idempotent;
   r.error_kind = ErrorKind::kOther;
-  HttpResponse resp = client_.send(r);
-  json j = json::parse(resp.body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    throw Error(ErrorKind::kOther, step, resource,
-                fmt::format("unparseable {} response from the Data API at {}", operation,
-                            client_.endpoint().endpoint));
-  }
-  return j;
+  return client_.send_json(r);
 }
 
 std::string RedshiftDataClient::execute_statement(const ExecuteStatementRequest& request) const {

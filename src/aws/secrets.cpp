@@ -233,11 +233,7 @@ SecretsManagerClient::SecretsManagerClient(ServiceEndpoint endpoint,
 
 SecretValue SecretsManagerClient::get_secret_value(const GetSecretValueRequest& request) const {
   std::string body = get_secret_value_body(request);
-  ServiceRequest r;
-  r.operation = "GetSecretValue";
-  r.method = "POST";
-  r.headers = {{"Content-Type", "application/x-amz-json-1.1"},
-               {"X-Amz-Target", "secretsmanager.GetSecretValue"}};
+  ServiceRequest r = json_request("secretsmanager", "GetSecretValue");
   r.body = body;
   r.step = "read secret";
   r.resource = request.secret_id;
