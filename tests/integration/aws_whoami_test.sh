@@ -44,10 +44,10 @@ echo "$out"
 accounts=$(echo "$out" | awk '$1 == "account" { print $2 }' | paste -sd,)
 [[ "$accounts" == "111111111111,222222222222,111111111111" ]] ||
   fail "accounts at each hop: got '$accounts'"
-echo "$out" | grep -q "arn      arn:aws:iam::111111111111:user/etl-$sfx" || fail "no user ARN"
-echo "$out" | grep -q "arn      arn:aws:sts::222222222222:assumed-role/SM-Read-Role-$sfx/" ||
+grep -q "arn      arn:aws:iam::111111111111:user/etl-$sfx" <<<"$out" || fail "no user ARN"
+grep -q "arn      arn:aws:sts::222222222222:assumed-role/SM-Read-Role-$sfx/" <<<"$out" ||
   fail "no PROD assumed-role ARN"
-echo "$out" | grep -q "arn      arn:aws:sts::111111111111:assumed-role/S3-Write-Role-$sfx/" ||
+grep -q "arn      arn:aws:sts::111111111111:assumed-role/S3-Write-Role-$sfx/" <<<"$out" ||
   fail "no DEV assumed-role ARN"
 
 # 2. The second hop is denied: the PROD role may assume the DEV role only.
