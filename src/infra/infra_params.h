@@ -58,6 +58,8 @@ struct InfraParams {
   std::vector<std::string> lambda_cidrs;
   std::optional<std::string> redshift_security_group_id;
   int redshift_port = 5439;
+  // via = "data-api": seconds between the submit and a check, and between checks.
+  int state_machine_wait_seconds = 60;
   // When set, only this cluster's database users may use the Redshift role
   // (Redshift passes arn:aws:redshift:region:acct:dbuser:cluster/user as external id).
   std::optional<std::string> redshift_cluster_id;
@@ -69,6 +71,7 @@ struct InfraParams {
   // Job keys `crossunload doctor` uses (it walks the chain the job will walk).
   bool secret_via_role = false;     // the job gave secret_role_arn
   bool catalog_projection = false;  // catalog_partitions = "projection": no partition
+  bool data_api = false;            // via = "data-api" (below)
   // write_role_arn: in client mode the job (the Lambda role) assumes S3-Write-Role itself
   // and writes with it, so the Lambda role may assume it and it trusts the Lambda role too.
   // Must name the DEV write role the templates create.
@@ -87,7 +90,6 @@ struct InfraParams {
   // PROD role may run statements on the one cluster or workgroup and follow only its own
   // statements, and a Step Functions state machine (DEV) carries an unload of hours with
   // short invocations: submit, wait, check, until the statement ends.
-  bool data_api = false;
   std::optional<std::string> cluster_id;  // the job's cluster_id
   std::optional<std::string> workgroup;   // the job's workgroup (Redshift Serverless)
   // [infra] workgroup_id: a workgroup's ARN names its id, not its name.
@@ -95,7 +97,6 @@ struct InfraParams {
   std::optional<std::string> db_user;  // the job's db_user: GetClusterCredentials for it
   std::string state_machine_name;      // [infra]; default function_name
   std::string state_machine_role_name = "Unload-StateMachine-Role";
-  int state_machine_wait_seconds = 60;  // between the submit and a check, and between checks
 
   // Derived names, used by every generator.
   std::string dev_stack() const { return stack_name + "-dev"; }
