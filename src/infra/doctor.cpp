@@ -115,7 +115,7 @@ void data_api_links(Walk& w, const InfraParams& p, const aws::CredentialsProvide
           e.with_hint(fmt::format(
               "the Data API reads the secret with its caller's permissions: {}'s policy must "
               "allow secretsmanager:GetSecretValue on {} (crossunload infra generates it)",
-              caller_arn, p.secret_policy_arn()));
+              p.secret_role_arn(), p.secret_policy_arn()));
         }
         throw;
       }
@@ -170,7 +170,7 @@ void data_api_links(Walk& w, const InfraParams& p, const aws::CredentialsProvide
         e.with_hint(fmt::format(
             "{}'s policy must allow redshift-data:ExecuteStatement on {} and DescribeStatement "
             "on its own statements (crossunload infra generates them)",
-            caller_arn, p.data_api_target_arn()));
+            p.secret_role_arn(), p.data_api_target_arn()));
       }
       throw;
     }
