@@ -12,7 +12,7 @@ namespace cu::aws {
 
 namespace {
 
-constexpr std::array<AwsServiceInfo, 10> kServices = {{
+constexpr std::array<AwsServiceInfo, 11> kServices = {{
     {"S3", "s3", "s3", "s3"},
     {"STS", "sts", "sts", "sts"},
     {"SECRETS_MANAGER", "secrets_manager", "secretsmanager", "secretsmanager"},
@@ -23,6 +23,7 @@ constexpr std::array<AwsServiceInfo, 10> kServices = {{
     {"CLOUDWATCH_LOGS", "cloudwatch_logs", "logs", "logs"},
     {"REDSHIFT_DATA", "redshift_data", "redshift-data", "redshift-data"},
     {"GLUE", "glue", "glue", "glue"},
+    {"SFN", "sfn", "states", "states"},
 }};
 
 std::string trim_slash(std::string url) {

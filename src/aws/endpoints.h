@@ -32,7 +32,7 @@ struct AwsServiceInfo {
 
 // By signing name ("secretsmanager", "logs"), env id ("SECRETS_MANAGER") or config key
 // ("cloudwatch_logs"); null when unknown. Known: s3, sts, secretsmanager, kms, iam,
-// cloudformation, lambda, logs, redshift-data, glue.
+// cloudformation, lambda, logs, redshift-data, glue, states (Step Functions: env id SFN).
 const AwsServiceInfo* find_service(std::string_view name);
 
 // The region, or "" when none is configured.

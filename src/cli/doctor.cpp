@@ -16,7 +16,9 @@ void add_doctor(CLI::App& app, Runner& selected) {
       "Example:\n"
       "  crossunload doctor --config job.toml\n"
       "Links: identity, assume role, read secret, resolve host, reach host:port, tls, log in,\n"
-      "server, unload roles, destination. Exit code: that of the first failing link.");
+      "server, unload roles, destination. With via = \"data-api\": identity, assume role,\n"
+      "read secret, data api (select 1 through it), unload roles, destination.\n"
+      "Exit code: that of the first failing link.");
   auto config = std::make_shared<std::string>();
   cmd->add_option("--config", *config, "Job file (TOML)")->required();
   cmd->callback([&selected, config] {

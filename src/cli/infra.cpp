@@ -32,6 +32,10 @@ void add_infra(CLI::App& app, Runner& selected) {
       if (!p.code_s3_bucket) {
         std::fprintf(stderr,
                      "note: no [infra] code_s3_bucket: the DEV template has no Lambda function\n");
+        if (p.data_api) {
+          std::fprintf(stderr, "note: the state machine invokes %s, which must exist\n",
+                       p.function_arn().c_str());
+        }
       }
       return 0;
     };

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 #include <sstream>
 
@@ -106,6 +107,60 @@ std::string delete_versions_body(const std::vector<ObjectVersion>& versions, std
   std::ostringstream out;
   doc.save(out, "", pugi::format_raw | pugi::format_no_declaration);
   return out.str();
+}
+
+StepFunctions::StepFunctions(aws::ServiceEndpoint endpoint, aws::CredentialsProviderPtr credentials)
+    : client_(std::move(endpoint), std::move(credentials)) {}
+
+std::string StepFunctions::call(const std::string& operation, const std::string& body,
+                                const std::string& resource) const {
+  aws::ServiceRequest r;
+  r.operation = operation;
+  r.method = "POST";
+  r.headers = {{"Content-Type", "application/x-amz-json-1.0"},
+               {"X-Amz-Target", "AWSStepFunctions." + operation}};
+  r.body = body;
+  r.step = "teardown";
+  r.resource = resource;
+  return client_.send(r).body;
+}
+
+std::vector<std::string> StepFunctions::running_executions(
+    const std::string& state_machine_arn) const {
+  std::vector<std::string> out;
+  std::string token;
+  do {
+    nlohmann::json req = {{"stateMachineArn", state_machine_arn}, {"statusFilter", "RUNNING"}};
+    if (!token.empty()) {
+      req["nextToken"] = token;
+    }
+    nlohmann::json page;
+    try {
+      page = nlohmann::json::parse(call("ListExecutions", req.dump(), state_machine_arn), nullptr,
+                                   false);
+    } catch (const aws::AwsError& e) {
+      if (e.info().code == "StateMachineDoesNotExist") {
+        return out;
+      }
+      throw;
+    }
+    if (!page.is_object()) {
+      throw Error(ErrorKind::kOther, "teardown", state_machine_arn,
+                  "unparseable ListExecutions response");
+    }
+    for (const auto& x : page.value("executions", nlohmann::json::array())) {
+      out.push_back(x.value("executionArn", ""));
+    }
+    token = page.value("nextToken", "");
+  } while (!token.empty());
+  return out;
+}
+
+void StepFunctions::stop_execution(const std::string& execution_arn,
+                                   const std::string& cause) const {
+  nlohmann::json req = {
+      {"executionArn", execution_arn}, {"error", "crossunload.Teardown"}, {"cause", cause}};
+  call("StopExecution", req.dump(), execution_arn);
 }
 
 CloudFormation::CloudFormation(aws::ServiceEndpoint endpoint,

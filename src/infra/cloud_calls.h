@@ -1,6 +1,7 @@
 #pragma once
 // The few AWS calls teardown needs that src/aws/ does not offer (yet): CloudFormation's
-// DescribeStacks / ListStackResources / DeleteStack (Query protocol, XML), and S3's
+// DescribeStacks / ListStackResources / DeleteStack (Query protocol, XML), Step Functions'
+// ListExecutions / StopExecution (JSON), and S3's
 // ListObjectVersions / DeleteObjects with version ids (every version and delete marker
 // under a prefix, for versioned buckets). Built on aws::ServiceClient (signing, retries,
 // errors); candidates to move into src/aws/ once they are needed elsewhere.
@@ -40,6 +41,22 @@ class CloudFormation {
 
  private:
   std::string call(const std::string& operation, const std::string& params,
+                   const std::string& resource) const;
+  aws::ServiceClient client_;
+};
+
+// Step Functions (JSON 1.0, target AWSStepFunctions.*): the running executions of a state
+// machine and StopExecution, so that teardown ends them before the stack deletes the
+// state machine (which would otherwise wait for their next state transition).
+class StepFunctions {
+ public:
+  StepFunctions(aws::ServiceEndpoint endpoint, aws::CredentialsProviderPtr credentials);
+  // ARNs of the RUNNING executions (all pages); empty when the state machine does not exist.
+  std::vector<std::string> running_executions(const std::string& state_machine_arn) const;
+  void stop_execution(const std::string& execution_arn, const std::string& cause) const;
+
+ private:
+  std::string call(const std::string& operation, const std::string& body,
                    const std::string& resource) const;
   aws::ServiceClient client_;
 };

@@ -17,6 +17,14 @@
 //                   (client mode), or a listing under the prefix (server mode: Redshift
 //                   writes, the job only verifies)
 //
+// With via = "data-api" there is no network path to check: after "assume role" come
+//   read secret     GetSecretValue as the PROD role (the Data API reads the secret with its
+//                   caller's permissions), the secret holding username and password
+//   data api        `select 1` through the Data API (ExecuteStatement, DescribeStatement
+//                   until FINISHED, GetStatementResult) as the PROD role, on the job's
+//                   cluster or workgroup and database
+// then "unload roles" and "destination" as in server mode.
+//
 //   return cu::infra::run_doctor(params, stdout);   // exit code of the failing link's error
 
 #include <cstdio>

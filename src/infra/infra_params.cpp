@@ -141,6 +141,25 @@ std::string InfraParams::glue_arn(const std::string& resource) const {
   return fmt::format("arn:{}:glue:{}:{}:{}", partition, region, dev_account_id, resource);
 }
 
+std::string InfraParams::data_api_target_arn() const {
+  if (cluster_id) {
+    return fmt::format("arn:{}:redshift:{}:{}:cluster:{}", partition, region, prod_account_id,
+                       *cluster_id);
+  }
+  return fmt::format("arn:{}:redshift-serverless:{}:{}:workgroup/{}", partition, region,
+                     prod_account_id, workgroup_id.value_or(""));
+}
+
+std::string InfraParams::function_arn() const {
+  return fmt::format("arn:{}:lambda:{}:{}:function:{}", partition, region, dev_account_id,
+                     function_name);
+}
+
+std::string InfraParams::state_machine_arn() const {
+  return fmt::format("arn:{}:states:{}:{}:stateMachine:{}", partition, region, dev_account_id,
+                     state_machine_name);
+}
+
 InfraParams parse_infra_params(std::string_view toml_text, const std::string& origin) {
   toml::table root;
   try {
@@ -243,6 +262,26 @@ InfraParams parse_infra_params(std::string_view toml_text, const std::string& or
   if (auto m = get_string(root, "mode", origin, "")) {
     p.mode = *m;
   }
+  if (auto v = get_string(root, "via", origin, "")) {
+    std::string via = lower(trim(*v));
+    if (via != "connection" && via != "data-api") {
+      throw usage(origin, "via", fmt::format("'{}' is not connection or data-api", *v));
+    }
+    p.data_api = via == "data-api";
+  }
+  p.cluster_id = get_string(root, "cluster_id", origin, "");
+  p.workgroup = get_string(root, "workgroup", origin, "");
+  p.db_user = get_string(root, "db_user", origin, "");
+  p.workgroup_id = get_string(*infra, "workgroup_id", origin, I);
+  if (auto v = get_string(*infra, "state_machine_name", origin, I)) {
+    p.state_machine_name = *v;
+  }
+  if (auto v = get_string(*infra, "state_machine_role_name", origin, I)) {
+    p.state_machine_role_name = *v;
+  }
+  if (auto v = get_int(*infra, "state_machine_wait_seconds", origin, I)) {
+    p.state_machine_wait_seconds = *v;
+  }
   if (auto v = get_string(*infra, "secret_kms_key_arn", origin, I)) {
     p.secret_kms_key_arn = *v;
   }
@@ -316,6 +355,9 @@ InfraParams parse_infra_params(std::string_view toml_text, const std::string& or
   if (p.create_secret && p.secret_id.empty()) {
     p.secret_id = p.stack_name + "-redshift";
   }
+  if (p.state_machine_name.empty()) {
+    p.state_machine_name = p.function_name;
+  }
   validate(p, origin);
   return p;
 }
@@ -360,7 +402,10 @@ void validate(const InfraParams& p, const std::string& origin) {
       "to = \"s3://<bucket>/<prefix>\"");
   need(p.prefix.find_first_of("*?") == std::string::npos, "to", "the prefix may not contain * or ?",
        "those are wildcards in IAM policies");
-  need(!p.secret_id.empty() || p.create_secret, "secret_id", "missing",
+  // Through the Data API a db_user (GetClusterCredentials) or the caller's own identity on
+  // a Serverless workgroup (GetCredentials) may take the secret's place.
+  const bool login_without_secret = p.data_api && (p.db_user || p.workgroup);
+  need(!p.secret_id.empty() || p.create_secret || login_without_secret, "secret_id", "missing",
        "name the PROD secret that holds the cluster's connection");
   need(p.secret_name().find_first_of("*?") == std::string::npos, "secret_id",
        "may not contain * or ?", "those are wildcards in IAM policies");
@@ -406,6 +451,59 @@ void validate(const InfraParams& p, const std::string& origin) {
   need(!p.create_secret || (!p.secret_host.empty() && !p.secret_username.empty()),
        "infra.create_secret", "needs secret_host and secret_username",
        "the created secret holds host, port, dbname, username and a generated password");
+  if (p.data_api) {
+    validate_data_api(p, origin);
+  }
+}
+
+void validate_data_api(const InfraParams& p, const std::string& origin) {
+  static const std::regex name(R"(^[A-Za-z0-9_-]{1,80}$)");
+  static const std::regex workgroup_id(
+      R"(^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)");
+  auto need = [&](bool ok, const std::string& key, const std::string& message,
+                  const std::string& hint) {
+    if (!ok) {
+      throw usage(origin, key, message).with_hint(hint);
+    }
+  };
+  need(p.secret_via_role, "secret_role_arn", "missing with via = \"data-api\"",
+       "the Lambda calls the Data API as the PROD role: secret_role_arn = "
+       "\"arn:aws:iam::<PROD>:role/SM-Read-Role\"");
+  need(p.cluster_id.has_value() != p.workgroup.has_value(), "cluster_id workgroup",
+       "via = \"data-api\" needs cluster_id or workgroup (one of them)",
+       "the policies name the one cluster or workgroup the role may run statements on");
+  need(!p.cluster_id || !p.secret_id.empty() || p.db_user, "secret_id",
+       "a cluster through the Data API needs secret_id or db_user",
+       "secret_id = the secret's ARN, or db_user = the database user");
+  need(p.secret_id.empty() || !p.db_user, "secret_id db_user",
+       "give secret_id or db_user, not both",
+       "the role gets GetSecretValue on the secret or GetClusterCredentials for the user");
+  need(!p.workgroup || !p.db_user, "db_user", "a Serverless workgroup takes no db_user",
+       "give secret_id, or neither (the role's own identity, redshift-serverless:GetCredentials)");
+  need(!p.workgroup || (p.workgroup_id && std::regex_match(*p.workgroup_id, workgroup_id)),
+       "infra.workgroup_id",
+       p.workgroup_id ? "'" + *p.workgroup_id + "' is not a workgroup id" : "missing",
+       "a workgroup's ARN names its id: aws redshift-serverless get-workgroup --workgroup-name "
+       "<name> --query workgroup.workgroupId");
+  need(p.database.has_value(), "database", "missing with via = \"data-api\"",
+       "the Data API needs the database name");
+  need(p.subnet_ids.empty() && p.security_group_ids.empty(), "infra.subnet_ids",
+       "via = \"data-api\" needs no VPC for the Lambda",
+       "the Data API is reached over HTTPS: remove subnet_ids and security_group_ids");
+  need(p.lambda_cidrs.empty() && !p.redshift_security_group_id, "infra.lambda_cidrs",
+       "via = \"data-api\" opens no port of the cluster",
+       "remove lambda_cidrs and redshift_security_group_id");
+  need(p.mode != "client", "mode", "via = \"data-api\" sends UNLOAD to the cluster",
+       "remove mode = \"client\"");
+  need(std::regex_match(p.state_machine_name, name), "infra.state_machine_name",
+       "'" + p.state_machine_name + "' is not a valid state machine name",
+       "1-80 letters, digits, _ and -");
+  need(aws::is_role_name(p.state_machine_role_name), "infra.state_machine_role_name",
+       "'" + p.state_machine_role_name + "' is not a valid role name",
+       "1-64 letters, digits or +=,.@_-");
+  need(p.state_machine_wait_seconds >= 1 && p.state_machine_wait_seconds <= 3600,
+       "infra.state_machine_wait_seconds", "must be 1-3600",
+       "seconds between checks of the statement, e.g. 60");
 }
 
 }  // namespace cu::infra

@@ -58,6 +58,8 @@ struct InfraParams {
   std::vector<std::string> lambda_cidrs;
   std::optional<std::string> redshift_security_group_id;
   int redshift_port = 5439;
+  // via = "data-api": seconds between the submit and a check, and between checks.
+  int state_machine_wait_seconds = 60;
   // When set, only this cluster's database users may use the Redshift role
   // (Redshift passes arn:aws:redshift:region:acct:dbuser:cluster/user as external id).
   std::optional<std::string> redshift_cluster_id;
@@ -69,6 +71,7 @@ struct InfraParams {
   // Job keys `crossunload doctor` uses (it walks the chain the job will walk).
   bool secret_via_role = false;     // the job gave secret_role_arn
   bool catalog_projection = false;  // catalog_partitions = "projection": no partition
+  bool data_api = false;            // via = "data-api" (below)
   // write_role_arn: in client mode the job (the Lambda role) assumes S3-Write-Role itself
   // and writes with it, so the Lambda role may assume it and it trusts the Lambda role too.
   // Must name the DEV write role the templates create.
@@ -81,6 +84,19 @@ struct InfraParams {
   std::optional<std::string> sslmode;
   std::optional<std::string> database;
   std::string mode = "auto";
+
+  // via = "data-api": the job reaches the cluster through the Redshift Data API as the PROD
+  // role (secret_role_arn), so the Lambda needs no VPC and the cluster no ingress rule; the
+  // PROD role may run statements on the one cluster or workgroup and follow only its own
+  // statements, and a Step Functions state machine (DEV) carries an unload of hours with
+  // short invocations: submit, wait, check, until the statement ends.
+  std::optional<std::string> cluster_id;  // the job's cluster_id
+  std::optional<std::string> workgroup;   // the job's workgroup (Redshift Serverless)
+  // [infra] workgroup_id: a workgroup's ARN names its id, not its name.
+  std::optional<std::string> workgroup_id;
+  std::optional<std::string> db_user;  // the job's db_user: GetClusterCredentials for it
+  std::string state_machine_name;      // [infra]; default function_name
+  std::string state_machine_role_name = "Unload-StateMachine-Role";
 
   // Derived names, used by every generator.
   std::string dev_stack() const { return stack_name + "-dev"; }
@@ -103,6 +119,14 @@ struct InfraParams {
   bool registers_catalog() const { return catalog_database && catalog_table; }
   // arn:…:glue:<region>:<DEV>:catalog, …:database/<db>, …:table/<db>/<table>.
   std::string glue_arn(const std::string& resource) const;
+  // via = "data-api": the cluster's or workgroup's ARN (PROD), the function's and the state
+  // machine's (DEV), and the state machine's role.
+  std::string data_api_target_arn() const;
+  std::string function_arn() const;
+  std::string state_machine_arn() const;
+  std::string state_machine_role_arn() const {
+    return role_arn(dev_account_id, state_machine_role_name);
+  }
 };
 
 // Reads and checks the job file (TOML). Throws cu::Error kUsage naming the key and the file.
@@ -113,5 +137,7 @@ InfraParams parse_infra_params(std::string_view toml_text, const std::string& or
 // Throws cu::Error kUsage when a value is missing or malformed (account ids of 12 digits,
 // region, bucket, role names, external id, ...). Called by the two functions above.
 void validate(const InfraParams& p, const std::string& origin);
+// The keys of via = "data-api" (called by validate when p.data_api).
+void validate_data_api(const InfraParams& p, const std::string& origin);
 
 }  // namespace cu::infra

@@ -39,6 +39,42 @@ json list_prefix(const InfraParams& p, const std::string& sid) {
   return st;
 }
 
+// via = "data-api": statements only on the one cluster or workgroup (ExecuteStatement takes
+// its ARN); DescribeStatement, GetStatementResult and CancelStatement have no resource-level
+// permission, so they name "*" and are narrowed to the statements this same role session
+// submitted (redshift-data:statement-owner-iam-userid = aws:userid, which is the role's id
+// and the session name: submit and check must use the same role_session_name, as the job
+// does). ListStatements is left out: the job follows its statement by id. Then the login:
+// GetClusterCredentials for the one database user and database, or GetCredentials on the
+// one workgroup when it runs as the role itself; with a secret, read-connection-secret.
+json data_api_policy(const InfraParams& p) {
+  const bool cluster = p.cluster_id.has_value();
+  json statements = json::array(
+      {allow(cluster ? "RunStatementsOnlyOnTheOneCluster" : "RunStatementsOnlyOnTheOneWorkgroup",
+             "redshift-data:ExecuteStatement", p.data_api_target_arn())});
+  json own =
+      allow("FollowOnlyItsOwnStatementsNoResourceLevelPermissionSoStar",
+            json::array({"redshift-data:DescribeStatement", "redshift-data:GetStatementResult",
+                         "redshift-data:CancelStatement"}),
+            "*");
+  own["Condition"] = {
+      {"StringEquals", {{"redshift-data:statement-owner-iam-userid", "${aws:userid}"}}}};
+  statements.push_back(std::move(own));
+  if (p.db_user) {
+    const std::string base =
+        fmt::format("arn:{}:redshift:{}:{}:", p.partition, p.region, p.prod_account_id);
+    statements.push_back(
+        allow("TemporaryCredentialsOnlyForTheOneDbUser", "redshift:GetClusterCredentials",
+              json::array(
+                  {fmt::format("{}dbuser:{}/{}", base, *p.cluster_id, *p.db_user),
+                   fmt::format("{}dbname:{}/{}", base, *p.cluster_id, p.database.value_or(""))})));
+  } else if (!cluster && p.secret_id.empty()) {
+    statements.push_back(allow("TemporaryCredentialsOnlyForTheOneWorkgroup",
+                               "redshift-serverless:GetCredentials", p.data_api_target_arn()));
+  }
+  return document(std::move(statements));
+}
+
 }  // namespace
 
 std::vector<RoleDoc> prod_roles(const InfraParams& p, Target target) {
@@ -61,10 +97,19 @@ std::vector<RoleDoc> prod_roles(const InfraParams& p, Target target) {
                                  {"Condition",
                                   {{"StringEquals", {{"sts:ExternalId", p.external_id}}},
                                    {"ArnEquals", {{"aws:PrincipalArn", p.lambda_role_arn()}}}}}}}));
-  json sm_statements = json::array(
-      {allow("ReadOnlyTheConnectionSecret",
-             json::array({"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}),
-             secret_resource(p, target))});
+  json sm_statements = json::array();
+  if (p.data_api) {
+    // The Data API reads the secret with its caller's permissions: GetSecretValue only.
+    if (!p.secret_id.empty()) {
+      sm_statements.push_back(allow("ReadOnlyTheConnectionSecret", "secretsmanager:GetSecretValue",
+                                    secret_resource(p, target)));
+    }
+  } else {
+    sm_statements.push_back(
+        allow("ReadOnlyTheConnectionSecret",
+              json::array({"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}),
+              secret_resource(p, target)));
+  }
   if (p.secret_kms_key_arn) {
     json st = allow("DecryptTheSecretThroughSecretsManager", "kms:Decrypt", *p.secret_kms_key_arn);
     st["Condition"] = {
@@ -72,7 +117,18 @@ std::vector<RoleDoc> prod_roles(const InfraParams& p, Target target) {
          {{"kms:ViaService", fmt::format("secretsmanager.{}.amazonaws.com", p.region)}}}};
     sm_statements.push_back(std::move(st));
   }
-  sm.policies.push_back({"read-connection-secret", document(std::move(sm_statements))});
+  if (!sm_statements.empty()) {
+    sm.policies.push_back({"read-connection-secret", document(std::move(sm_statements))});
+  }
+  if (p.data_api) {
+    sm.description = fmt::format(
+        "crossunload: runs the unload on {} through the Redshift Data API{}. Assumable only "
+        "by {} with the external id.",
+        p.data_api_target_arn(),
+        p.secret_id.empty() ? std::string() : " with the secret " + p.secret_name(),
+        p.lambda_role_arn());
+    sm.policies.push_back({"use-data-api", data_api_policy(p)});
+  }
   roles.push_back(std::move(sm));
 
   // CrossAccount-S3-Write-Role: attached to the cluster; Redshift assumes it and chains on.
@@ -238,6 +294,31 @@ std::vector<RoleDoc> dev_roles(const InfraParams& p, Target /*target*/) {
     wr.policies.push_back(register_catalog(p));
   }
   roles.push_back(std::move(wr));
+
+  if (p.data_api) {
+    // The Step Functions state machine's role: Step Functions of this account, for this
+    // state machine only (the confused-deputy conditions), may invoke the one function.
+    RoleDoc sf;
+    sf.logical_id = "StateMachineRole";
+    sf.account_id = p.dev_account_id;
+    sf.name = p.state_machine_role_name;
+    sf.description = fmt::format(
+        "crossunload: role of the state machine {} (submit, wait, check). May only invoke {}.",
+        p.state_machine_name, p.function_arn());
+    sf.trust =
+        document(json::array({json{{"Sid", "OnlyStepFunctionsForTheOneStateMachine"},
+                                   {"Effect", "Allow"},
+                                   {"Principal", {{"Service", "states.amazonaws.com"}}},
+                                   {"Action", "sts:AssumeRole"},
+                                   {"Condition",
+                                    {{"StringEquals", {{"aws:SourceAccount", p.dev_account_id}}},
+                                     {"ArnLike", {{"aws:SourceArn", p.state_machine_arn()}}}}}}}));
+    sf.policies.push_back(
+        {"invoke-the-function",
+         document(json::array(
+             {allow("InvokeOnlyTheUnloadFunction", "lambda:InvokeFunction", p.function_arn())}))});
+    roles.push_back(std::move(sf));
+  }
   return roles;
 }
 

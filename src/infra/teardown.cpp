@@ -76,6 +76,22 @@ int run_teardown(const InfraParams& p, const TeardownOptions& options, std::FILE
     }
   }
 
+  // The state machine's running executions (via = "data-api"): stopped before the stack
+  // goes, so that deleting the state machine does not wait for their next transition.
+  std::optional<StepFunctions> sfn;
+  std::vector<std::string> executions;
+  if (dev && p.data_api && info) {
+    sfn.emplace(endpoint_for("states", p, env, cfg), creds);
+    executions = sfn->running_executions(p.state_machine_arn());
+    fmt::print(out,
+               "  state machine {}: stop {} running executions (the statements they submitted "
+               "run on until they end)\n",
+               p.state_machine_arn(), executions.size());
+    for (const auto& x : executions) {
+      fmt::print(out, "    {}\n", x);
+    }
+  }
+
   std::vector<ObjectVersion> versions;
   std::optional<S3Versions> s3;
   std::unique_ptr<aws::S3Client> uploads_client;
@@ -123,7 +139,15 @@ int run_teardown(const InfraParams& p, const TeardownOptions& options, std::FILE
     return 0;
   }
 
-  // 2. Act: data first (the stack's roles are not needed for it), then the stack.
+  // 2. Act: executions and data first (the stack's roles are not needed for them), then
+  // the stack.
+  for (const auto& x : executions) {
+    sfn->stop_execution(x, "crossunload teardown of " + stack);
+  }
+  if (!executions.empty()) {
+    fmt::print(out, "stopped {} running executions of {}\n", executions.size(),
+               p.state_machine_arn());
+  }
   for (const auto& u : uploads) {
     uploads_client->abort_multipart_upload(p.bucket, u.key, u.upload_id);
   }

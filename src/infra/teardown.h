@@ -5,7 +5,8 @@
 //   DEV   the data under the destination prefix (the incomplete multipart uploads a run
 //         killed mid-write leaves, then every version and delete marker when the bucket
 //         is versioned), then the stack <stack>-dev (Lambda function, its role,
-//         S3-Write-Role, the log group)
+//         S3-Write-Role, the log group; with via = "data-api" the state machine and its
+//         role, after its running executions are stopped)
 //   PROD  the stack <stack>-prod (SM-Read-Role, the Redshift role, the security-group
 //         ingress rules, the secret when the stack created it)
 //

@@ -153,7 +153,99 @@ json dev_template(const InfraParams& p) {
     t["Outputs"]["FunctionArn"] = {{"Description", "ARN of the Lambda function"},
                                    {"Value", {{"Fn::GetAtt", json::array({"Function", "Arn"})}}}};
   }
+
+  if (p.data_api) {
+    json sm = {{"Type", "AWS::StepFunctions::StateMachine"},
+               {"Properties",
+                {{"StateMachineName", p.state_machine_name},
+                 {"StateMachineType", "STANDARD"},
+                 {"RoleArn", {{"Fn::GetAtt", json::array({"StateMachineRole", "Arn"})}}},
+                 {"DefinitionString", state_machine_definition(p).dump()},
+                 {"Tags", tags(stack)}}}};
+    if (p.code_s3_bucket) {
+      sm["DependsOn"] = json::array({"Function"});
+    }
+    t["Resources"]["StateMachine"] = sm;
+    t["Outputs"]["StateMachineArn"] = {{"Description", "ARN of the Step Functions state machine"},
+                                       {"Value", {{"Ref", "StateMachine"}}}};
+  }
   return t;
+}
+
+json state_machine_definition(const InfraParams& p) {
+  // The job's event is kept under "job" so that it can be merged, unchanged, with the
+  // action of each invocation (States.JsonMerge): the function refuses unknown keys.
+  auto invoke = [&](const std::string& payload) {
+    return json{{"Type", "Task"},
+                {"Resource", fmt::format("arn:{}:states:::lambda:invoke", p.partition)},
+                {"Parameters", {{"FunctionName", p.function_arn()}, {"Payload.$", payload}}}};
+  };
+  const json catch_all = json::array({json{{"ErrorEquals", json::array({"States.ALL"})},
+                                           {"ResultPath", "$.error"},
+                                           {"Next", "Failed"}}});
+  auto retry = [](json errors) {
+    return json::array({json{{"ErrorEquals", std::move(errors)},
+                             {"IntervalSeconds", 2},
+                             {"MaxAttempts", 5},
+                             {"BackoffRate", 2}}});
+  };
+
+  json submit = invoke("States.JsonMerge($.job, $.submit, false)");
+  submit["ResultSelector"] = {{"action", "check"}, {"statement_id.$", "$.Payload.job_token"}};
+  submit["ResultPath"] = "$.check";
+  // Only throttling: the function did not run, so nothing was submitted twice.
+  submit["Retry"] = retry(json::array({"Lambda.TooManyRequestsException"}));
+  submit["Catch"] = catch_all;
+  submit["Next"] = "Wait";
+
+  json check = invoke("States.JsonMerge($.job, $.check, false)");
+  // A summary of the report: the full report lists every file and may outgrow the 256 KB
+  // a state may pass on.
+  check["ResultSelector"] = {{"status.$", "$.Payload.status"},
+                             {"statement_id.$", "$.Payload.statement_id"},
+                             {"rows.$", "$.Payload.rows"},
+                             {"bytes.$", "$.Payload.bytes"},
+                             {"destination.$", "$.Payload.destination"},
+                             {"manifest.$", "$.Payload.manifest"}};
+  check["ResultPath"] = "$.result";
+  check["Retry"] =
+      retry(json::array({"Lambda.ServiceException", "Lambda.AWSLambdaException",
+                         "Lambda.SdkClientException", "Lambda.TooManyRequestsException"}));
+  check["Catch"] = catch_all;
+  check["Next"] = "Ended";
+
+  return {
+      {"Comment",
+       fmt::format("crossunload {}: submit the UNLOAD through the Redshift Data API, then check "
+                   "it every {} s until it ends (input: the job's event)",
+                   p.dev_stack(), p.state_machine_wait_seconds)},
+      {"StartAt", "Prepare"},
+      {"TimeoutSeconds", kStateMachineTimeoutSeconds},
+      {"States",
+       {{"Prepare",
+         {{"Type", "Pass"},
+          {"Parameters", {{"job.$", "$"}, {"submit", {{"action", "submit"}}}}},
+          {"Next", "Submit"}}},
+        {"Submit", submit},
+        {"Wait", {{"Type", "Wait"}, {"Seconds", p.state_machine_wait_seconds}, {"Next", "Check"}}},
+        {"Check", check},
+        {"Ended",
+         {{"Type", "Choice"},
+          {"Choices", json::array({json{{"Variable", "$.result.status"},
+                                        {"StringEquals", "running"},
+                                        {"Next", "Wait"}},
+                                   json{{"Variable", "$.result.status"},
+                                        {"StringEquals", "ok"},
+                                        {"Next", "Unloaded"}}})},
+          {"Default", "UnexpectedStatus"}}},
+        // The execution's output: the check's summary of the report.
+        {"Unloaded", {{"Type", "Pass"}, {"InputPath", "$.result"}, {"End", true}}},
+        {"UnexpectedStatus",
+         {{"Type", "Fail"},
+          {"Error", "crossunload.UnexpectedStatus"},
+          {"Cause", "the check answered a status other than running or ok"}}},
+        {"Failed",
+         {{"Type", "Fail"}, {"ErrorPath", "$.error.Error"}, {"CausePath", "$.error.Cause"}}}}}};
 }
 
 json bucket_lifecycle(const InfraParams& p) {
@@ -175,6 +267,9 @@ std::vector<std::string> write_infra(const InfraParams& p, const std::filesystem
   put("prod.template.json", prod_template(p));
   put("dev.template.json", dev_template(p));
   put("dev.bucket-lifecycle.json", bucket_lifecycle(p));
+  if (p.data_api) {
+    put("dev.state-machine.asl.json", state_machine_definition(p));
+  }
   for (const auto& [side, roles] : {std::pair{std::string("prod"), prod_roles(p)},
                                     std::pair{std::string("dev"), dev_roles(p)}}) {
     for (const auto& r : roles) {

@@ -8,6 +8,9 @@
 // is allowed (with the right external id), and the wrong principal, a missing or wrong
 // external id, another secret, another bucket or prefix, another key, another service are
 // denied.
+// The same for the Data API's variants (deploy/job.data-api.example.toml): the PROD role's
+// statements on the one cluster or workgroup, its own statements only, the one secret,
+// database user or workgroup login; the state machine's role and its trust.
 // Every generated policy file must be the deciding document of at least one allowed case.
 import { runSimulation } from '@cloud-copilot/iam-simulate'
 import assert from 'node:assert/strict'
@@ -55,6 +58,23 @@ const withCatalog = (file, name, extra = '') => {
 const outCatalog = withCatalog(path.join(src, 'deploy/job.example.toml'), 'catalog')
 const outClientCatalog = withCatalog(clientJob, 'client-catalog')
 const outProjection = withCatalog(clientJob, 'client-projection', 'catalog_partitions = "projection"\n')
+
+// Through the Data API (deploy/job.data-api.example.toml), and its variants with a database
+// user instead of the secret, and on a Serverless workgroup as the role's own identity.
+const dataApiExample = fs.readFileSync(path.join(src, 'deploy/job.data-api.example.toml'), 'utf8')
+const dataApi = (name, edit) => {
+  const job = path.join(tmp, `${name}.toml`)
+  fs.writeFileSync(job, edit(dataApiExample))
+  const dir = path.join(tmp, name)
+  execFileSync(exe, ['infra', '--config', job, '--out', dir])
+  return dir
+}
+const WORKGROUP_ID = '7d1f3e2a-9b8c-4d5e-8f6a-0b1c2d3e4f5a'
+const outDataApi = dataApi('data-api', (t) => t)
+const outDbUser = dataApi('data-api-dbuser', (t) => t.replace(/^secret_id = .*$/m, 'db_user = "unloader"'))
+const outWorkgroup = dataApi('data-api-workgroup', (t) => t.replace(/^secret_id = .*$/m, '')
+  .replace(/^cluster_id = .*$/m, 'workgroup = "prod-wg"')
+  .replace(/^\[infra\]$/m, `[infra]\nworkgroup_id = "${WORKGROUP_ID}"`))
 
 // Names from deploy/job.example.toml, written out here rather than read from the generator.
 const DEV = '111111111111'
@@ -322,12 +342,89 @@ test('catalog: the registering role reads the one database, creates or updates t
   await denied({ who: session(WRITE_ROLE), action: 'glue:BatchCreatePartition', resource: TABLE, resourceAccount: DEV, identityPolicies: proj })
 })
 
+test('data api: the PROD role runs statements on the one cluster and follows only its own', async () => {
+  const ids = identity('prod', 'SM-Read-Role', outDataApi)
+  // aws:userid of the role's session: the role's unique id and the session name.
+  const who = session(SM_ROLE)
+  const USERID = 'AROAEXAMPLEROLEID1234:crossunload'
+  const req = (action, resource, context = {}) => ({ who, action, resource, resourceAccount: PROD, identityPolicies: ids, context: { 'aws:userid': USERID, ...context } })
+  const CLUSTER = `arn:aws:redshift:${REGION}:${PROD}:cluster:prod-cluster`
+  await allowed(req('redshift-data:ExecuteStatement', CLUSTER))
+  await denied(req('redshift-data:ExecuteStatement', `arn:aws:redshift:${REGION}:${PROD}:cluster:other-cluster`))
+  await denied(req('redshift-data:ExecuteStatement', `arn:aws:redshift:${REGION}:${OTHER}:cluster:prod-cluster`))
+  await denied(req('redshift-data:ExecuteStatement', `arn:aws:redshift-serverless:${REGION}:${PROD}:workgroup/${WORKGROUP_ID}`))
+  await denied(req('redshift-data:BatchExecuteStatement', CLUSTER))
+  for (const action of ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult', 'redshift-data:CancelStatement']) {
+    await allowed(req(action, '*', { 'redshift-data:statement-owner-iam-userid': USERID }))
+    // Another session's (or another role's) statement.
+    await denied(req(action, '*', { 'redshift-data:statement-owner-iam-userid': 'AROAEXAMPLEROLEID1234:someone-else' }))
+    await denied(req(action, '*', { 'redshift-data:statement-owner-iam-userid': 'AIDAOTHERUSER5678' }))
+  }
+  await denied(req('redshift-data:ListStatements', '*', { 'redshift-data:statement-owner-iam-userid': USERID }))
+  // The secret: GetSecretValue on the one secret only (the Data API reads it as the caller).
+  await allowed(req('secretsmanager:GetSecretValue', SECRET))
+  await denied(req('secretsmanager:GetSecretValue', `arn:aws:secretsmanager:${REGION}:${PROD}:secret:other-AbC123`))
+  await denied(req('secretsmanager:DescribeSecret', SECRET))
+  await denied(req('redshift:GetClusterCredentials', `arn:aws:redshift:${REGION}:${PROD}:dbuser:prod-cluster/unloader`))
+  // The trust is the connection path's: the DEV Lambda role, with the external id only.
+  const base = { action: 'sts:AssumeRole', resource: SM_ROLE, resourceAccount: PROD, resourcePolicy: trust('prod', 'SM-Read-Role', outDataApi), identityPolicies: identity('dev', 'CrossAccount-SM-Read-Role', outDataApi) }
+  await allowed({ ...base, who: session(LAMBDA_ROLE), context: { 'sts:ExternalId': EXT } })
+  await denied({ ...base, who: session(LAMBDA_ROLE) })
+  await denied({ ...base, who: session(LAMBDA_ROLE), context: { 'sts:ExternalId': 'guess' } })
+  await denied({ ...base, identityPolicies: ADMIN, who: session(role(DEV, 'Other')), context: { 'sts:ExternalId': EXT } })
+})
+
+test('data api: a database user or the workgroup, never another', async () => {
+  const who = session(SM_ROLE)
+  const u = identity('prod', 'SM-Read-Role', outDbUser)
+  const rs = (res) => `arn:aws:redshift:${REGION}:${PROD}:${res}`
+  const req = (ids, action, resource) => ({ who, action, resource, resourceAccount: PROD, identityPolicies: ids })
+  await allowed(req(u, 'redshift:GetClusterCredentials', rs('dbuser:prod-cluster/unloader')))
+  await allowed(req(u, 'redshift:GetClusterCredentials', rs('dbname:prod-cluster/dev')))
+  await denied(req(u, 'redshift:GetClusterCredentials', rs('dbuser:prod-cluster/admin')))
+  await denied(req(u, 'redshift:GetClusterCredentials', rs('dbuser:other-cluster/unloader')))
+  await denied(req(u, 'secretsmanager:GetSecretValue', SECRET))
+  await allowed(req(u, 'redshift-data:ExecuteStatement', rs('cluster:prod-cluster')))
+
+  const w = identity('prod', 'SM-Read-Role', outWorkgroup)
+  const wg = (id) => `arn:aws:redshift-serverless:${REGION}:${PROD}:workgroup/${id}`
+  await allowed(req(w, 'redshift-data:ExecuteStatement', wg(WORKGROUP_ID)))
+  await denied(req(w, 'redshift-data:ExecuteStatement', wg('00000000-1111-2222-3333-444444444444')))
+  await denied(req(w, 'redshift-data:ExecuteStatement', rs('cluster:prod-cluster')))
+  await allowed(req(w, 'redshift-serverless:GetCredentials', wg(WORKGROUP_ID)))
+  await denied(req(w, 'redshift-serverless:GetCredentials', wg('00000000-1111-2222-3333-444444444444')))
+})
+
+test('data api: only Step Functions, for the one state machine, may use its role, which may only invoke the one function', async () => {
+  const SM_NAME = 'crossunload-unload'
+  const SF_ROLE = role(DEV, 'Unload-StateMachine-Role')
+  const t = trust('dev', 'Unload-StateMachine-Role', outDataApi)
+  const base = { action: 'sts:AssumeRole', resource: SF_ROLE, resourceAccount: DEV, resourcePolicy: t }
+  const src = (name, acct = DEV) => ({ 'aws:SourceAccount': acct, 'aws:SourceArn': `arn:aws:states:${REGION}:${acct}:stateMachine:${name}` })
+  await allowed({ ...base, who: 'states.amazonaws.com', context: src(SM_NAME) })
+  await denied({ ...base, who: 'states.amazonaws.com', context: src('another-machine') })
+  await denied({ ...base, who: 'states.amazonaws.com', context: src(SM_NAME, OTHER) })
+  await denied({ ...base, who: 'states.amazonaws.com' })
+  await denied({ ...base, who: 'lambda.amazonaws.com', context: src(SM_NAME) })
+  await denied({ ...base, who: session(LAMBDA_ROLE), identityPolicies: ADMIN })
+
+  const ids = identity('dev', 'Unload-StateMachine-Role', outDataApi)
+  const fn = (name) => `arn:aws:lambda:${REGION}:${DEV}:function:${name}`
+  const req = (action, resource) => ({ who: session(SF_ROLE), action, resource, resourceAccount: DEV, identityPolicies: ids })
+  await allowed(req('lambda:InvokeFunction', fn('crossunload-unload')))
+  await denied(req('lambda:InvokeFunction', fn('another-function')))
+  await denied(req('lambda:UpdateFunctionCode', fn('crossunload-unload')))
+  await denied(req('sts:AssumeRole', SM_ROLE))
+})
+
 test('every generated policy decided at least one allowed request', () => {
   const all = []
-  for (const dir of [out, outClient, outCatalog, outClientCatalog, outProjection])
+  const dataApiDirs = [outDataApi, outDbUser, outWorkgroup]
+  for (const dir of [out, outClient, outCatalog, outClientCatalog, outProjection, ...dataApiDirs])
     for (const side of ['prod', 'dev'])
       for (const f of fs.readdirSync(path.join(dir, 'policies', side))) {
-        const base = dir === outClient || dir === outClientCatalog || dir === outProjection ? outClient : out
+        const base = dataApiDirs.includes(dir) ? outDataApi
+          : dir === outClient || dir === outClientCatalog || dir === outProjection ? outClient : out
         // A file identical to the one the example (or its client variant) generates is
         // covered by that one's tests.
         const same = (d) => d !== dir && fs.existsSync(path.join(d, 'policies', side, f)) &&

@@ -8,7 +8,8 @@ Usage: infra_moto_deploy.py ENDPOINT TEMPLATES_DIR JOB_FACTS_JSON [--deploy-only
                    "code_key": "..."}
 Set-up and checks pick the account with moto's x-moto-account-id header. Exits non-zero
 with a message on the first difference. After the checks it deletes both stacks and
-checks that the roles, the function and the log group are gone. The DEV bucket's lifecycle
+checks that the roles, the function and the log group (and with via = "data-api" the
+state machine) are gone. The DEV bucket's lifecycle
 rule (dev.bucket-lifecycle.json) is put on a bucket and read back. With --deploy-only it
 stops once both stacks are created (for the teardown test).
 """
@@ -133,6 +134,28 @@ tags = logs.list_tags_for_resource(resourceArn=groups[0]["logGroupArn"])["tags"]
 if tags.get("crossunload:stack") != f"{facts['stack']}-dev":
     fail(f"log group tags: {tags}")
 print(f"ok {DEV} log group {groups[0]['logGroupName']}: retention {groups[0]['retentionInDays']} days, tags")
+# via = "data-api": the state machine, with the generated definition and its role.
+sm_res = dev_t["Resources"].get("StateMachine")
+sm_arn = None
+if sm_res:
+    props = sm_res["Properties"]
+    sfn = client("stepfunctions", DEV)
+    sm_arn = f"arn:aws:states:{REGION}:{DEV}:stateMachine:{props['StateMachineName']}"
+    d = sfn.describe_state_machine(stateMachineArn=sm_arn)
+    if json.loads(d["definition"]) != json.loads(props["DefinitionString"]):
+        fail(f"state machine definition differs: {d['definition']}")
+    sf_role = dev_t["Resources"]["StateMachineRole"]["Properties"]["RoleName"]
+    if d["roleArn"] != f"arn:aws:iam::{DEV}:role/{sf_role}":
+        fail(f"state machine role {d['roleArn']}")
+    tags = {t["key"]: t["value"] for t in sfn.list_tags_for_resource(resourceArn=sm_arn)["tags"]}
+    if tags.get("crossunload:stack") != f"{facts['stack']}-dev":
+        fail(f"state machine tags: {tags}")
+    print(f"ok {DEV} state machine {props['StateMachineName']}: definition, role {sf_role}, tags")
+    if fn and "VpcConfig" in fn["Properties"]:
+        fail("a data-api function with a VPC configuration")
+    if any(r["Type"] == "AWS::EC2::SecurityGroupIngress" for r in prod_t["Resources"].values()):
+        fail("a data-api PROD stack with an ingress rule")
+
 rules = client("ec2", PROD).describe_security_groups(GroupIds=[sg])["SecurityGroups"][0]["IpPermissions"]
 cidrs = sorted(r["CidrIp"] for p in rules for r in p.get("IpRanges", []) if p.get("FromPort") == 5439)
 want = sorted(r["Properties"]["CidrIp"] for r in prod_t["Resources"].values() if r["Type"] == "AWS::EC2::SecurityGroupIngress")
@@ -169,4 +192,10 @@ try:
     fail("function left after DeleteStack")
 except lam.exceptions.ResourceNotFoundException:
     pass
-print("ok both stacks deleted: roles and function gone")
+if sm_arn:
+    try:
+        client("stepfunctions", DEV).describe_state_machine(stateMachineArn=sm_arn)
+        fail("state machine left after DeleteStack")
+    except client("stepfunctions", DEV).exceptions.StateMachineDoesNotExist:
+        pass
+print("ok both stacks deleted: roles, function" + (" and state machine" if sm_arn else "") + " gone")

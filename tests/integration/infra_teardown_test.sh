@@ -5,7 +5,9 @@
 # upload outside it. --dry-run lists and deletes nothing; teardown with DEV credentials
 # then PROD credentials leaves nothing of ours (no stack, no role, no version under the
 # prefix) and the object outside the prefix intact; a re-run succeeds (idempotent); a
-# stack of our name without our tag is refused with exit 2 and left alone.
+# stack of our name without our tag is refused with exit 2 and left alone. With via =
+# "data-api" the state machine and its role are listed and go with the DEV stack, its
+# running executions stopped first.
 source "$(dirname "$0")/../support/testlib.sh"
 cu_require_stack
 [[ -n "${CROSSUNLOAD:-}" ]] || cu_fail "CROSSUNLOAD is not set; run this test through ctest (scripts/test)"
@@ -79,4 +81,50 @@ from moto_client import moto_client
 c = moto_client("cloudformation", "111111111111", sys.argv[1], "eu-central-1")
 assert c.describe_stacks(StackName=sys.argv[2])["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
 PY
-cu_note "teardown removed both stacks and every version under the prefix; re-run and refusal behave"
+
+# Through the Data API: the DEV stack also holds the Step Functions state machine and its
+# role; teardown lists them and removes them with the stack.
+dsfx="tdd$$"
+CU_EXAMPLE_JOB_FILE="$CU_SOURCE_DIR/deploy/job.data-api.example.toml" cu_example_job "$dsfx" \
+  -e "s|^to = .*|to = \"s3://$bucket/dapi_\"|" \
+  -e "s/^state_machine_wait_seconds = .*/state_machine_role_name = \"Unload-StateMachine-Role-$dsfx\"/" >"$work/dapi.toml"
+"$CROSSUNLOAD" infra --config "$work/dapi.toml" --out "$work/dapi" >/dev/null
+dfacts=$(printf '{"dev":"111111111111","prod":"222222222222","region":"eu-central-1","stack":"cu-%s","function":"crossunload-%s","lambda_role":"CrossAccount-SM-Read-Role-%s","code_bucket":"code-%s","code_key":"crossunload/function.zip"}' \
+  "$dsfx" "$dsfx" "$dsfx" "$dsfx")
+python3 "$CU_SOURCE_DIR/tests/integration/infra_moto_deploy.py" "$CU_MOTO_ENDPOINT" "$work/dapi" "$dfacts" --deploy-only >/dev/null ||
+  cu_fail "could not deploy the data-api stacks"
+# An execution still running (in moto it stays RUNNING): teardown stops it first.
+sm_arn="arn:aws:states:eu-central-1:111111111111:stateMachine:crossunload-$dsfx"
+execution=$(python3 - "$CU_MOTO_ENDPOINT" "$sm_arn" <<'PY'
+import json, sys
+from moto_client import moto_client
+sfn = moto_client("stepfunctions", "111111111111", sys.argv[1], "eu-central-1")
+print(sfn.start_execution(stateMachineArn=sys.argv[2], input=json.dumps({"query": "select 1"}))["executionArn"])
+PY
+) || cu_fail "cannot start an execution"
+dry=$(as dev "$CROSSUNLOAD" teardown --config "$work/dapi.toml" --dry-run) || cu_fail "data-api dry run failed: $dry"
+for want in "stack cu-$dsfx-dev" "AWS::StepFunctions::StateMachine" "Unload-StateMachine-Role-$dsfx" \
+  "state machine $sm_arn: stop 1 running executions" "    $execution"; do
+  [[ $dry == *"$want"* ]] || cu_fail "the data-api dry run does not mention '$want': $dry"
+done
+python3 - "$CU_MOTO_ENDPOINT" "$execution" <<'PY' || cu_fail "the dry run stopped the execution"
+import sys
+from moto_client import moto_client
+sfn = moto_client("stepfunctions", "111111111111", sys.argv[1], "eu-central-1")
+assert sfn.describe_execution(executionArn=sys.argv[2])["status"] == "RUNNING"
+PY
+as dev "$CROSSUNLOAD" teardown --config "$work/dapi.toml" >"$work/dapi-dev.out" || cu_fail "data-api DEV teardown failed: $(cat "$work/dapi-dev.out")"
+grep -qF "stopped 1 running executions of $sm_arn" "$work/dapi-dev.out" ||
+  cu_fail "the DEV teardown does not say it stopped the execution: $(cat "$work/dapi-dev.out")"
+as prod "$CROSSUNLOAD" teardown --config "$work/dapi.toml" >"$work/dapi-prod.out" || cu_fail "data-api PROD teardown failed: $(cat "$work/dapi-prod.out")"
+roles=$(printf '[["111111111111","CrossAccount-SM-Read-Role-%s"],["111111111111","S3-Write-Role-%s"],["111111111111","Unload-StateMachine-Role-%s"],["222222222222","SM-Read-Role-%s"],["222222222222","CrossAccount-S3-Write-Role-%s"]]' "$dsfx" "$dsfx" "$dsfx" "$dsfx" "$dsfx")
+python3 "$world" check "$CU_MOTO_ENDPOINT" eu-central-1 "$bucket" "dapi_" "cu-$dsfx-dev" "cu-$dsfx-prod" "$roles" ||
+  cu_fail "the data-api teardown left something behind"
+python3 - "$CU_MOTO_ENDPOINT" "crossunload-$dsfx" <<'PY' || cu_fail "the state machine is still there"
+import sys
+from moto_client import moto_client
+sfn = moto_client("stepfunctions", "111111111111", sys.argv[1], "eu-central-1")
+names = [m["name"] for m in sfn.list_state_machines()["stateMachines"]]
+assert sys.argv[2] not in names, names
+PY
+cu_note "teardown removed both stacks and every version under the prefix; re-run and refusal behave; the data-api state machine and its role went with the DEV stack"

@@ -5,8 +5,10 @@ Serves the invocations listed in EVENTS (a JSON array of {"request_id", "event",
 "deadline_in_ms", "trace_id"}) in order (an item with "raw_event_b64" instead of "event" is
 sent as those bytes, as they are: a malformed event, invalid UTF-8) through GET /2018-06-01/runtime/invocation/next,
 records every POST (…/response, …/error, /init/error) as one JSON line in OUT
-({"path", "error_type", "body", "at_ns"}), and exits once every invocation got its
-response or error (or after --timeout seconds, with status 3).
+({"path", "error_type", "body", "at_ns", and for an invocation's answer "served_ns": when
+its event was handed out, so at_ns - served_ns is the invocation's duration as Lambda
+reports it}), and exits once every invocation got its response or error (or after
+--timeout seconds, with status 3).
 
 The first GET …/next is held for --hold-first-ms before it is answered, so a test can
 look at the waiting process; its arrival time (time.time_ns()) is written to
@@ -40,6 +42,7 @@ def main():
     expected = len(queue)
     lock = threading.Lock()
     state = {"served": 0, "answered": 0, "first": True}
+    served = {}  # request id -> time.time_ns() its event was handed out
     done = threading.Event()
 
     class Handler(BaseHTTPRequestHandler):
@@ -89,6 +92,8 @@ def main():
                 body = base64.b64decode(item["raw_event_b64"])
             else:
                 body = json.dumps(item["event"]).encode()
+            with lock:
+                served[item["request_id"]] = time.time_ns()
             self.reply(200, body, headers)
 
         def do_POST(self):
@@ -101,6 +106,9 @@ def main():
                 "at_ns": time.time_ns(),
             }
             with lock:
+                parts = self.path[len(PREFIX):].split("/")  # /invocation/<id>/response
+                if len(parts) == 4 and parts[1] == "invocation" and parts[2] in served:
+                    record["served_ns"] = served[parts[2]]
                 with open(args.out, "a") as f:
                     f.write(json.dumps(record) + "\n")
                 if self.path.startswith(PREFIX + "/invocation/"):

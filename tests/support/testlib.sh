@@ -104,6 +104,7 @@ cu_private_moto() {
 # roles, the stack, the function and its code bucket), so that tests sharing a moto_server
 # do not meet; the Lambda role is named explicitly. Extra sed expressions may follow.
 # Usage: cu_example_job SFX [-e EXPR ...] >job.toml
+# (CU_EXAMPLE_JOB_FILE=deploy/job.data-api.example.toml: that example instead)
 cu_example_job() {
   local sfx=$1
   shift
@@ -113,6 +114,6 @@ cu_example_job() {
     -e "s/^stack_name = .*/stack_name = \"cu-$sfx\"/" \
     -e "s/^function_name = .*/function_name = \"crossunload-$sfx\"/" \
     -e "s/^code_s3_bucket = .*/code_s3_bucket = \"code-$sfx\"/" \
-    "$@" "$CU_SOURCE_DIR/deploy/job.example.toml"
+    "$@" "${CU_EXAMPLE_JOB_FILE:-$CU_SOURCE_DIR/deploy/job.example.toml}"
   echo "lambda_role_name = \"CrossAccount-SM-Read-Role-$sfx\""
 }

@@ -310,3 +310,131 @@ TEST(DevRoles, CatalogRegistrationOnlyForTheWriteIdentityOnlyOnTheOneTable) {
   EXPECT_EQ(statement(wr, "CreateOrUpdateTheOneTable").at("Resource"), resources);
   EXPECT_THROW(statement(wr, "RegisterTheTablesPartitions"), std::runtime_error);
 }
+
+namespace {
+
+// via = "data-api": the PROD role runs statements on the one cluster (or workgroup, named
+// by its id), follows only its own statements, and logs in with the one secret, the one
+// database user, or its own identity on the one workgroup.
+const char* kDataApiJob = R"(
+region = "eu-central-1"
+via = "data-api"
+cluster_id = "prod-cluster"
+database = "dev"
+to = "s3://dev-bucket/unload/run_"
+secret_id = "arn:aws:secretsmanager:eu-central-1:222222222222:secret:redshift_creds-AbC123"
+secret_role_arn = "arn:aws:iam::222222222222:role/SM-Read-Role"
+external_id = "ext-1234"
+iam_role = "arn:aws:iam::222222222222:role/CrossAccount-S3-Write-Role,arn:aws:iam::111111111111:role/S3-Write-Role"
+[infra]
+function_name = "unload-fn"
+)";
+
+std::string data_api_job(const std::string& replace, const std::string& with,
+                         const std::string& infra = "") {
+  std::string job = kDataApiJob;
+  if (!replace.empty()) job.replace(job.find(replace), replace.size(), with);
+  return job + infra;
+}
+
+TEST(ProdRoles, DataApiRunsOnlyOnTheOneClusterAndFollowsOnlyItsOwnStatements) {
+  InfraParams p = cu::infra::parse_infra_params(kDataApiJob, "job.toml");
+  RoleDoc sm = find(cu::infra::prod_roles(p), "SM-Read-Role");
+  const json& run = statement(sm, "RunStatementsOnlyOnTheOneCluster");
+  EXPECT_EQ(run.at("Action"), "redshift-data:ExecuteStatement");
+  EXPECT_EQ(run.at("Resource"), "arn:aws:redshift:eu-central-1:222222222222:cluster:prod-cluster");
+  const json& own = statement(sm, "FollowOnlyItsOwnStatementsNoResourceLevelPermissionSoStar");
+  EXPECT_EQ(own.at("Action"),
+            json::array({"redshift-data:DescribeStatement", "redshift-data:GetStatementResult",
+                         "redshift-data:CancelStatement"}));
+  EXPECT_EQ(own.at("Resource").dump(), R"("*")");
+  EXPECT_EQ(own.at("Condition"),
+            json::parse(R"({"StringEquals": {"redshift-data:statement-owner-iam-userid":
+                                             "${aws:userid}"}})"));
+  // The Data API reads the secret with its caller's permissions: GetSecretValue only.
+  const json& secret = statement(sm, "ReadOnlyTheConnectionSecret");
+  EXPECT_EQ(secret.at("Action"), "secretsmanager:GetSecretValue");
+  EXPECT_EQ(secret.at("Resource"),
+            "arn:aws:secretsmanager:eu-central-1:222222222222:secret:redshift_creds-AbC123");
+  // The trust is the connection path's: the DEV Lambda role with the external id.
+  EXPECT_EQ(sm.trust.at("Statement")[0].at("Condition").at("StringEquals").at("sts:ExternalId"),
+            "ext-1234");
+  for (const auto& s : all_statements(sm)) {
+    EXPECT_THAT(s.at("Action").dump(), testing::Not(testing::HasSubstr("ListStatements")));
+    EXPECT_THAT(s.at("Action").dump(), testing::Not(testing::HasSubstr("BatchExecute")));
+    EXPECT_THAT(s.at("Action").dump(), testing::Not(testing::HasSubstr("GetClusterCredentials")));
+  }
+}
+
+TEST(ProdRoles, DataApiLogsInWithTheOneDbUserOrOnTheOneWorkgroup) {
+  InfraParams u = cu::infra::parse_infra_params(
+      data_api_job("secret_id = \"arn:aws:secretsmanager:eu-central-1:222222222222:secret:"
+                   "redshift_creds-AbC123\"",
+                   "db_user = \"unloader\""),
+      "job.toml");
+  RoleDoc sm = find(cu::infra::prod_roles(u), "SM-Read-Role");
+  const json& creds = statement(sm, "TemporaryCredentialsOnlyForTheOneDbUser");
+  EXPECT_EQ(creds.at("Action"), "redshift:GetClusterCredentials");
+  EXPECT_EQ(creds.at("Resource"),
+            json::array({"arn:aws:redshift:eu-central-1:222222222222:dbuser:prod-cluster/unloader",
+                         "arn:aws:redshift:eu-central-1:222222222222:dbname:prod-cluster/dev"}));
+  EXPECT_THROW(statement(sm, "ReadOnlyTheConnectionSecret"), std::runtime_error);
+
+  // A workgroup without a secret: the role's own identity (redshift-serverless:GetCredentials).
+  std::string wjob = data_api_job("cluster_id = \"prod-cluster\"", "workgroup = \"prod-wg\"",
+                                  "workgroup_id = \"0f6f8a1e-3c1b-4f6e-9d7a-5a2b1c0d9e8f\"\n");
+  wjob.replace(wjob.find("secret_id"), 0, "#");
+  InfraParams w = cu::infra::parse_infra_params(wjob, "job.toml");
+  RoleDoc wsm = find(cu::infra::prod_roles(w), "SM-Read-Role");
+  const std::string wg =
+      "arn:aws:redshift-serverless:eu-central-1:222222222222:workgroup/"
+      "0f6f8a1e-3c1b-4f6e-9d7a-5a2b1c0d9e8f";
+  EXPECT_EQ(statement(wsm, "RunStatementsOnlyOnTheOneWorkgroup").at("Resource"), wg);
+  EXPECT_EQ(statement(wsm, "TemporaryCredentialsOnlyForTheOneWorkgroup").at("Action"),
+            "redshift-serverless:GetCredentials");
+  EXPECT_EQ(statement(wsm, "TemporaryCredentialsOnlyForTheOneWorkgroup").at("Resource"), wg);
+}
+
+TEST(DevRoles, DataApiStateMachineRoleMayOnlyInvokeTheOneFunction) {
+  InfraParams p = cu::infra::parse_infra_params(kDataApiJob, "job.toml");
+  RoleDoc sf = find(cu::infra::dev_roles(p), "Unload-StateMachine-Role");
+  EXPECT_EQ(sf.account_id, "111111111111");
+  const json& t = sf.trust.at("Statement")[0];
+  EXPECT_EQ(t.at("Principal"), json({{"Service", "states.amazonaws.com"}}));
+  EXPECT_EQ(t.at("Condition"),
+            json::parse(R"({"StringEquals": {"aws:SourceAccount": "111111111111"},
+                            "ArnLike": {"aws:SourceArn":
+                              "arn:aws:states:eu-central-1:111111111111:stateMachine:unload-fn"}})"));
+  ASSERT_EQ(all_statements(sf).size(), 1u);
+  const json& inv = statement(sf, "InvokeOnlyTheUnloadFunction");
+  EXPECT_EQ(inv.at("Action"), "lambda:InvokeFunction");
+  EXPECT_EQ(inv.at("Resource"), "arn:aws:lambda:eu-central-1:111111111111:function:unload-fn");
+  // The Lambda role keeps its connection-path duties minus the VPC.
+  RoleDoc lr = find(cu::infra::dev_roles(p), "CrossAccount-SM-Read-Role");
+  for (const auto& s : all_statements(lr)) EXPECT_NE(s.at("Resource").dump(), R"("*")");
+}
+
+TEST(InfraParams, DataApiRefusesWhatItDoesNotNeedOrCannotScope) {
+  auto expect_usage = [](const std::string& toml, const std::string& needle) {
+    try {
+      cu::infra::parse_infra_params(toml, "job.toml");
+      ADD_FAILURE() << "accepted: " << toml;
+    } catch (const cu::Error& e) {
+      EXPECT_EQ(e.exit_code(), 2);
+      EXPECT_THAT(e.what(), testing::HasSubstr(needle));
+    }
+  };
+  expect_usage(
+      data_api_job("", "", "subnet_ids = [\"subnet-1\"]\nsecurity_group_ids = [\"sg-1\"]\n"),
+      "needs no VPC");
+  expect_usage(data_api_job("", "", "lambda_cidrs = [\"10.1.0.0/24\"]\n"), "opens no port");
+  expect_usage(data_api_job("cluster_id = \"prod-cluster\"", "workgroup = \"prod-wg\""),
+               "infra.workgroup_id");
+  expect_usage(data_api_job("database = \"dev\"", ""), "database");
+  expect_usage(data_api_job("secret_role_arn", "#secret_role_arn"), "secret_role_arn");
+  expect_usage(data_api_job("", "", "state_machine_wait_seconds = 0\n"),
+               "infra.state_machine_wait_seconds");
+  expect_usage(data_api_job("via = \"data-api\"", "via = \"carrier-pigeon\""), "via");
+}
+
+}  // namespace

@@ -150,4 +150,84 @@ TEST(WriteInfra, WritesTemplatesAndOnePolicyFilePerDocument) {
   std::filesystem::remove_all(dir);
 }
 
+cu::infra::InfraParams data_api_example() {
+  return cu::infra::load_infra_params(std::filesystem::path(CU_SOURCE_DIR) /
+                                      "deploy/job.data-api.example.toml");
+}
+
+// via = "data-api": no VPC configuration, no ingress rule; the state machine and its role.
+TEST(DataApiTemplates, NoVpcNoIngressAndAStateMachineWithItsRole) {
+  auto p = data_api_example();
+  json prod = cu::infra::prod_template(p);
+  for (const auto& [id, res] : prod.at("Resources").items()) {
+    EXPECT_NE(res.at("Type"), "AWS::EC2::SecurityGroupIngress") << id;
+  }
+  json dev = cu::infra::dev_template(p);
+  const json& r = dev.at("Resources");
+  for (const auto& [id, res] : r.items()) expect_tagged(res, "crossunload-dev");
+  EXPECT_FALSE(r.at("Function").at("Properties").contains("VpcConfig"));
+  const json& sm = r.at("StateMachine");
+  EXPECT_EQ(sm.at("Type"), "AWS::StepFunctions::StateMachine");
+  EXPECT_EQ(sm.at("DependsOn"), json::array({"Function"}));
+  const json& props = sm.at("Properties");
+  EXPECT_EQ(props.at("StateMachineName"), "crossunload-unload");
+  EXPECT_EQ(props.at("StateMachineType"), "STANDARD");
+  EXPECT_EQ(props.at("RoleArn"), json({{"Fn::GetAtt", {"StateMachineRole", "Arn"}}}));
+  EXPECT_EQ(json::parse(props.at("DefinitionString").get<std::string>()),
+            cu::infra::state_machine_definition(p));
+  EXPECT_EQ(r.at("StateMachineRole").at("Properties").at("RoleName"), "Unload-StateMachine-Role");
+  EXPECT_EQ(dev.at("Outputs").at("StateMachineArn").at("Value"), json({{"Ref", "StateMachine"}}));
+}
+
+TEST(DataApiTemplates, ConnectionJobsHaveNoStateMachine) {
+  EXPECT_FALSE(cu::infra::dev_template(example()).at("Resources").contains("StateMachine"));
+  EXPECT_FALSE(cu::infra::dev_template(example()).at("Resources").contains("StateMachineRole"));
+}
+
+// The loop, state by state: Prepare keeps the event under "job"; Submit invokes the
+// function with action submit and keeps the job token as the check's statement_id; Wait;
+// Check invokes it with action check; running waits again, ok ends with the summary, any
+// invocation error fails with its errorType and message.
+TEST(DataApiTemplates, StateMachineSubmitsWaitsAndChecksUntilTheStatementEnds) {
+  json d = cu::infra::state_machine_definition(data_api_example());
+  EXPECT_EQ(d.at("StartAt"), "Prepare");
+  EXPECT_EQ(d.at("TimeoutSeconds"), 25 * 3600);
+  const json& s = d.at("States");
+  EXPECT_EQ(s.at("Prepare").at("Parameters"),
+            json::parse(R"J({"job.$": "$", "submit": {"action": "submit"}})J"));
+  const json& submit = s.at("Submit");
+  EXPECT_EQ(submit.at("Resource"), "arn:aws:states:::lambda:invoke");
+  EXPECT_EQ(submit.at("Parameters"), json::parse(R"J({"FunctionName":
+                              "arn:aws:lambda:eu-central-1:111111111111:function:crossunload-unload",
+                            "Payload.$": "States.JsonMerge($.job, $.submit, false)"})J"));
+  EXPECT_EQ(submit.at("ResultSelector"),
+            json::parse(R"J({"action": "check", "statement_id.$": "$.Payload.job_token"})J"));
+  EXPECT_EQ(submit.at("ResultPath"), "$.check");
+  EXPECT_EQ(submit.at("Retry")[0].at("ErrorEquals"),
+            json::array({"Lambda.TooManyRequestsException"}));
+  EXPECT_EQ(submit.at("Next"), "Wait");
+  EXPECT_EQ(s.at("Wait"), json::parse(R"J({"Type": "Wait", "Seconds": 60, "Next": "Check"})J"));
+  const json& check = s.at("Check");
+  EXPECT_EQ(check.at("Parameters").at("Payload.$"), "States.JsonMerge($.job, $.check, false)");
+  EXPECT_EQ(check.at("ResultSelector").at("status.$"), "$.Payload.status");
+  EXPECT_EQ(check.at("ResultPath"), "$.result");
+  EXPECT_EQ(check.at("Next"), "Ended");
+  for (const json* task : {&submit, &check}) {
+    EXPECT_EQ(task->at("Catch"),
+              json::parse(R"J([{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error",
+                               "Next": "Failed"}])J"));
+  }
+  const json& ended = s.at("Ended");
+  EXPECT_EQ(
+      ended.at("Choices"),
+      json::parse(R"J([{"Variable": "$.result.status", "StringEquals": "running", "Next": "Wait"},
+                            {"Variable": "$.result.status", "StringEquals": "ok", "Next": "Unloaded"}])J"));
+  EXPECT_EQ(ended.at("Default"), "UnexpectedStatus");
+  EXPECT_EQ(s.at("Unloaded"),
+            json::parse(R"J({"Type": "Pass", "InputPath": "$.result", "End": true})J"));
+  EXPECT_EQ(s.at("Failed"), json::parse(R"J({"Type": "Fail", "ErrorPath": "$.error.Error",
+                                            "CausePath": "$.error.Cause"})J"));
+  EXPECT_EQ(s.at("UnexpectedStatus").at("Type"), "Fail");
+}
+
 }  // namespace
