@@ -23,10 +23,12 @@
 #include "job/catalog.h"
 #include "job/client_unload.h"
 #include "job/data_api_unload.h"
+#include "job/incremental.h"
 #include "job/job_steps.h"
 #include "pg/connection.h"
 #include "pg/conninfo.h"
 #include "pg/interrupt.h"
+#include "sink/object_store.h"
 #include "unload/mask.h"
 #include "unload/naming.h"
 #include "unload/query_check.h"
@@ -161,6 +163,161 @@ void register_catalog(const TableDefinition& table, aws::AwsContext& aws,
            : (table.partitions == CatalogPartitions::kRegister ? "register" : "projection")},
       {"partitions_created", counts.created},
       {"partitions_updated", counts.updated}};
+}
+
+// An incremental run's window, its state and where it stands.
+struct IncrementalRun {
+  StateStore store;
+  State state;  // as it will be saved once the window is published
+  Window window;
+  std::string outcome;  // "unload", "empty" or "published earlier"
+};
+
+nlohmann::json window_report(const Window& w, const std::string& prefix,
+                             const std::string& outcome) {
+  return {{"column", w.column},
+          {"type", to_string(w.type)},
+          {"from", w.from ? nlohmann::json(*w.from) : nlohmann::json(nullptr)},
+          {"to", w.to.empty() ? nlohmann::json(nullptr) : nlohmann::json(w.to)},
+          {"prefix", prefix.empty() ? nlohmann::json(nullptr) : nlohmann::json(prefix)},
+          {"outcome", outcome}};
+}
+
+// Reads the state, takes the window's upper bound (client mode: in the REPEATABLE READ
+// transaction the COPY then runs in, so that the window is one snapshot; server mode: a
+// statement of its own before the UNLOAD, whose literal bound keeps rows inserted meanwhile
+// for the next window), saves it as pending, and points `spec` at the window's rows and
+// prefix. A window whose prefix already holds its manifest was published by a run that
+// stopped before saving: the state is saved now and nothing is unloaded again.
+IncrementalRun begin_window(const JobConfig& job, pg::Connection& conn, Mode mode,
+                            aws::AwsContext& aws, const aws::CredentialsProviderPtr& state_as,
+                            unload::UnloadSpec& spec, Report& report) {
+  const IncrementalConfig& ic = *job.incremental;
+  report.state = ic.state;
+  std::optional<WatermarkType> type;
+  for (const pg::Column& c :
+       conn.describe(unload::checked_select(spec.select, query_dialect(mode)))) {
+    if (c.name == ic.column) {
+      type = watermark_type(c.type_oid, ic.column);
+    }
+  }
+  if (!type) {
+    throw Error(ErrorKind::kUsage, "incremental window", ic.column,
+                "the query's result has no column " + ic.column)
+        .with_hint("incremental_column names a column of the result (as the query names it)");
+  }
+  if (masked_columns(report).contains(ic.column)) {
+    throw Error(
+        ErrorKind::kUsage, "incremental window", ic.column,
+        "incremental_column " + ic.column + " is masked: its masked values are no watermark")
+        .with_hint("keep the column unmasked, or use another monotonic column");
+  }
+  IncrementalRun run{StateStore(ic.state, aws, state_as), State{}, Window{}, "unload"};
+  std::optional<State> prior = run.store.read();
+  if (prior && prior->column != ic.column) {
+    throw Error(ErrorKind::kUsage, "incremental window", ic.state,
+                fmt::format("the state is the watermark of column {}, the job's "
+                            "incremental_column is {}",
+                            prior->column, ic.column))
+        .with_hint(
+            "give this job a state of its own, or remove the state to unload every row "
+            "again (or from incremental_start)");
+  }
+  if (prior && prior->type != *type) {
+    throw Error(ErrorKind::kUsage, "incremental window", ic.state,
+                fmt::format("the state's watermark is a {}, column {} is now {}",
+                            to_string(prior->type), ic.column, to_string(*type)))
+        .with_hint("cast the column in the query to the state's type, or remove the state");
+  }
+  std::optional<std::string> from = prior ? prior->watermark : ic.start;
+  if (!prior && ic.start) {
+    window_literal(*type, *ic.start, "incremental_start");
+  }
+  if (mode == Mode::kClient) {
+    // Read only already (the session's default); one snapshot for the maximum and the COPY.
+    conn.execute("begin isolation level repeatable read", "incremental window");
+  }
+  std::optional<std::string> to;
+  if (prior && prior->pending) {
+    to = prior->pending->to;  // a run with this window did not save: repeat it
+    log::info("repeating the window ({}, {}] of a run that did not save its state",
+              from.value_or("start"), *to);
+  } else {
+    to = conn.query_value(max_query(spec.select, ic.column, *type, from), "incremental window");
+  }
+  Window w{.column = ic.column, .type = *type, .from = from, .to = to.value_or("")};
+  if (!to) {
+    report.window = window_report(w, "", "empty");
+    report.rows = 0;
+    run.outcome = "empty";
+    return run;
+  }
+  spec.destination = render_window_prefix(job.unload.destination, w);
+  spec.select = window_query(spec.select, w);
+  report.destination = spec.destination;
+  run.window = w;
+  run.state = State{.column = ic.column,
+                    .type = *type,
+                    .watermark = from,
+                    .window = prior ? prior->window : std::nullopt,
+                    .pending = w,
+                    .to = job.unload.destination};
+  if (!prior || !prior->pending) {
+    run.store.write(run.state);
+  }
+  report.window = window_report(w, spec.destination, "published");
+
+  // What an earlier attempt of this window left under its prefix.
+  unload::Destination d = unload::parse_destination(spec.destination);
+  std::unique_ptr<aws::S3Client> s3;
+  std::unique_ptr<sink::ObjectStore> store;
+  if (d.s3) {
+    s3 = aws.s3(state_as ? state_as : aws.own(), spec.region);
+    store = sink::make_s3_store(*s3, d.bucket);
+  } else {
+    store = sink::make_folder_store();
+  }
+  std::vector<sink::StoredObject> there = store->list(d.prefix);
+  if (there.empty()) {
+    return run;
+  }
+  const std::string manifest = unload::manifest_name(d.prefix, spec.partition_by.has_value());
+  bool has_manifest = spec.manifest != unload::Manifest::kNone &&
+                      std::any_of(there.begin(), there.end(),
+                                  [&](const sink::StoredObject& o) { return o.key == manifest; });
+  if (!has_manifest) {
+    throw Error(ErrorKind::kDestination, "incremental window", spec.destination,
+                fmt::format("the window's prefix already holds {} object(s) of an earlier "
+                            "attempt{}",
+                            there.size(),
+                            spec.manifest == unload::Manifest::kNone
+                                ? " (without a manifest the job cannot tell whether they are "
+                                  "complete)"
+                                : " and no manifest: that attempt did not finish publishing"))
+        .with_hint("check them against the window in " + ic.state +
+                   " (pending) and delete them to unload the window again; with manifest on, a "
+                   "window published before its state was saved is recognised");
+  }
+  log::info(
+      "window ({}, {}] is already published at {} (a run stopped before saving its "
+      "state): saving the state",
+      from.value_or("start"), *to, store->url(manifest));
+  report.manifest = store->url(manifest);
+  report.window = window_report(w, spec.destination, "published earlier");
+  run.outcome = "published earlier";
+  run.state.watermark = w.to;
+  run.state.window = w;
+  run.state.pending.reset();
+  run.store.write(run.state);
+  return run;
+}
+
+// After the publish: the window's end becomes the watermark.
+void save_window(IncrementalRun& run) {
+  run.state.watermark = run.window.to;
+  run.state.window = run.window;
+  run.state.pending.reset();
+  run.store.write(run.state);
 }
 
 }  // namespace
@@ -317,6 +474,23 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
     });
     report.steps.back().identity = arn_of(glue_as);
   }
+
+  // Incremental: the window (watermark, maximum now], announced in the state before the
+  // unload so that a run that fails is repeated with the same window and prefix.
+  std::optional<IncrementalRun> inc;
+  if (job.incremental) {
+    const IncrementalConfig& ic = *job.incremental;
+    auto state_as = ic.state.starts_with("s3://") ? write_identity() : nullptr;
+    check_stop("incremental window");
+    inc.emplace(step(report, "incremental window", target.user, ic.state, [&] {
+      return naming_refused_identity(aws, state_as, [&] {
+        return begin_window(job, *conn, mode, aws, state_as, spec, report);
+      });
+    }));
+    if (inc->outcome != "unload") {
+      return report;  // nothing new, or published by an earlier run (its state now saved)
+    }
+  }
   check_stop("unload");
 
   if (mode == Mode::kServer) {
@@ -392,6 +566,17 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
     report.files = std::move(r.files);
     report.manifest = r.manifest;
   }
+  if (inc) {
+    // Only after the run published: a failure before this line repeats the same window.
+    if (mode == Mode::kClient) {
+      conn->execute("commit", "incremental window");
+    }
+    const bool to_s3 = inc->store.location().starts_with("s3://");
+    auto state_as = to_s3 ? write_identity() : nullptr;
+    step(report, "save state", to_s3 ? describe_provider(state_as) : std::string("this process"),
+         inc->store.location(),
+         [&] { naming_refused_identity(aws, state_as, [&] { save_window(*inc); }); });
+  }
   if (table) {
     // Only after the run succeeded: its objects are published whatever happens here.
     auto glue_as = write_identity();
@@ -462,6 +647,10 @@ nlohmann::json to_json(const Report& r) {
   if (r.catalog) {
     j["catalog"] = *r.catalog;
   }
+  if (r.window) {
+    j["window"] = *r.window;
+    j["state"] = r.state ? nlohmann::json(*r.state) : nlohmann::json(nullptr);
+  }
   if (r.ddl) {
     j["ddl"] = *r.ddl;
   }
@@ -483,6 +672,14 @@ std::string summary(const Report& r) {
   s += fmt::format("{} files, {} bytes", r.files.size(), r.bytes);
   if (r.manifest) {
     s += ", manifest " + *r.manifest;
+  }
+  if (r.window) {
+    s += fmt::format(
+        "\n  window {} ({}, {}]: {}", (*r.window)["column"].get<std::string>(),
+        (*r.window)["from"].is_string() ? (*r.window)["from"].get<std::string>()
+                                        : std::string("start"),
+        (*r.window)["to"].is_string() ? (*r.window)["to"].get<std::string>() : std::string("-"),
+        (*r.window)["outcome"].get<std::string>());
   }
   for (const StepReport& st : r.steps) {
     s += fmt::format("\n  {:>8.1f} ms  {}", st.ms, st.name);
