@@ -25,7 +25,7 @@ insert() {
 }
 state="s3://$CU_PAT_BUCKET/state/orders.json"
 base="s3://$CU_PAT_BUCKET/orders"
-n=0
+
 run_n() { # run_n N QUERY: run N, its report $CU_STACK_DIR/rN.json
   pattern_run_job "$CU_STACK_DIR/r$1.json" --query "$2" --format csv --manifest \
     --incremental-column placed --state "$state" --to "$base/day={to:%Y-%m-%d}/to={to}/part_" \
@@ -35,7 +35,7 @@ run_n() { # run_n N QUERY: run N, its report $CU_STACK_DIR/rN.json
 q="select * from inc_orders"
 s3() { AWS_PROFILE=lambda aws --endpoint-url "$CU_MOTO_ENDPOINT" --region "$CU_PAT_REGION" "$@"; }
 
-n=1 && run_n 1 "$q"
+run_n 1 "$q"
 cu_assert_eq "$(jq -r .mode "$CU_STACK_DIR/r1.json")" "server" "mode"
 cu_assert_eq "$(jq -c '.window | [.type, .from, .to, .prefix]' "$CU_STACK_DIR/r1.json")" \
   "[\"timestamptz\",null,\"2026-03-01 00:33:20+00\",\"$base/day=2026-03-01/to=2026-03-01T00-33-20Z/part_\"]" \
@@ -44,14 +44,14 @@ cu_assert_eq "$(jq -r .rows "$CU_STACK_DIR/r1.json")" "2000" "run 1 rows (pg_las
 jq -r .unload_sql "$CU_STACK_DIR/r1.json" | grep -qF "<= cast(''2026-03-01 00:33:20+00'' as timestamptz)" ||
   cu_fail "the UNLOAD does not bound the window: $(jq -r .unload_sql "$CU_STACK_DIR/r1.json")"
 insert 2001 2500
-n=2 && run_n 2 "$q"
+run_n 2 "$q"
 cu_assert_eq "$(jq -r .rows "$CU_STACK_DIR/r2.json")" "500" "run 2 rows"
 
 # 3. Rows inserted while the cluster runs the UNLOAD: the query sleeps in the upstream
 # PostgreSQL, after the job took its maximum.
 insert 2501 2600
 slow="select o.* from inc_orders o, pg_sleep(3) as z"
-n=3
+
 run_n 3 "$slow" &
 pid=$!
 for ((i = 0; i < 300; i++)); do
@@ -64,9 +64,9 @@ done
 insert 2601 2650
 wait "$pid" || cu_fail "run 3 failed"
 cu_assert_eq "$(jq -r .rows "$CU_STACK_DIR/r3.json")" "100" "rows of the run during the inserts"
-n=4 && run_n 4 "$q"
+run_n 4 "$q"
 cu_assert_eq "$(jq -r .rows "$CU_STACK_DIR/r4.json")" "50" "concurrent inserts, next window"
-n=5 && run_n 5 "$q"
+run_n 5 "$q"
 cu_assert_eq "$(jq -c '[.window.outcome, .rows]' "$CU_STACK_DIR/r5.json")" '["empty",0]' \
   "nothing new"
 
