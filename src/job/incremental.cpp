@@ -267,29 +267,36 @@ void check_window_template(std::string_view to) {
   }
 }
 
-WatermarkType watermark_type(std::uint32_t type_oid, std::string_view column) {
-  switch (type_oid) {
-    case pg::oid::kInt2:
-      return WatermarkType::kSmallint;
-    case pg::oid::kInt4:
-      return WatermarkType::kInteger;
-    case pg::oid::kInt8:
-      return WatermarkType::kBigint;
-    case pg::oid::kDate:
-      return WatermarkType::kDate;
-    case pg::oid::kTimestamp:
-      return WatermarkType::kTimestamp;
-    case pg::oid::kTimestamptz:
-      return WatermarkType::kTimestamptz;
-    default:
-      break;
+WatermarkType watermark_type(std::string_view type_name, std::string_view column) {
+  // PostgreSQL's names (format_type, pg/types.h) and pg_type's, which the Data API reports.
+  static constexpr Keyword<WatermarkType> kNames[] = {
+      {WatermarkType::kSmallint, "smallint"},
+      {WatermarkType::kSmallint, "int2"},
+      {WatermarkType::kInteger, "integer"},
+      {WatermarkType::kInteger, "int4"},
+      {WatermarkType::kBigint, "bigint"},
+      {WatermarkType::kBigint, "int8"},
+      {WatermarkType::kDate, "date"},
+      {WatermarkType::kTimestamp, "timestamp without time zone"},
+      {WatermarkType::kTimestamp, "timestamp"},
+      {WatermarkType::kTimestamptz, "timestamp with time zone"},
+      {WatermarkType::kTimestamptz, "timestamptz"},
+  };
+  for (const auto& k : kNames) {
+    if (k.word == type_name) {
+      return k.value;
+    }
   }
-  throw Error(ErrorKind::kUsage, "incremental", std::string(column),
+  throw Error(ErrorKind::kUsage, "incremental window", std::string(column),
               fmt::format("incremental_column {} is {}: a watermark is a timestamp, timestamptz, "
                           "date, smallint, integer or bigint",
-                          column, pg::type_name(type_oid)))
+                          column, type_name))
       .with_hint("cast it in the query (… as " + std::string(column) +
                  "), or choose a monotonic column of one of those types");
+}
+
+WatermarkType watermark_type(std::uint32_t type_oid, std::string_view column) {
+  return watermark_type(pg::type_name(type_oid), column);
 }
 
 std::string window_literal(WatermarkType type, std::string_view value, std::string_view origin) {

@@ -58,6 +58,9 @@ bool has_window_placeholder(std::string_view to);
 // The watermark type of a described column (pg/types.h OIDs); kUsage naming the column and
 // its type for any other type.
 WatermarkType watermark_type(std::uint32_t type_oid, std::string_view column);
+// The same for a type's name: PostgreSQL's (`timestamp without time zone`, `bigint`) or
+// pg_type's, as the Data API's ColumnMetadata gives it (`timestamp`, `int8`).
+WatermarkType watermark_type(std::string_view type_name, std::string_view column);
 
 // Checks that `value` is a value of `type` as the database prints it (ISO dates, UTC) and
 // returns it as an SQL literal: `cast('2026-12-03 10:15:00' as timestamp)`, `42`. kUsage

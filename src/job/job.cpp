@@ -24,11 +24,11 @@
 #include "job/client_unload.h"
 #include "job/data_api_unload.h"
 #include "job/incremental.h"
+#include "job/incremental_run.h"
 #include "job/job_steps.h"
 #include "pg/connection.h"
 #include "pg/conninfo.h"
 #include "pg/interrupt.h"
-#include "sink/object_store.h"
 #include "unload/mask.h"
 #include "unload/naming.h"
 #include "unload/query_check.h"
@@ -163,161 +163,6 @@ void register_catalog(const TableDefinition& table, aws::AwsContext& aws,
            : (table.partitions == CatalogPartitions::kRegister ? "register" : "projection")},
       {"partitions_created", counts.created},
       {"partitions_updated", counts.updated}};
-}
-
-// An incremental run's window, its state and where it stands.
-struct IncrementalRun {
-  StateStore store;
-  State state;  // as it will be saved once the window is published
-  Window window;
-  std::string outcome;  // "unload", "empty" or "published earlier"
-};
-
-nlohmann::json window_report(const Window& w, const std::string& prefix,
-                             const std::string& outcome) {
-  return {{"column", w.column},
-          {"type", to_string(w.type)},
-          {"from", w.from ? nlohmann::json(*w.from) : nlohmann::json(nullptr)},
-          {"to", w.to.empty() ? nlohmann::json(nullptr) : nlohmann::json(w.to)},
-          {"prefix", prefix.empty() ? nlohmann::json(nullptr) : nlohmann::json(prefix)},
-          {"outcome", outcome}};
-}
-
-// Reads the state, takes the window's upper bound (client mode: in the REPEATABLE READ
-// transaction the COPY then runs in, so that the window is one snapshot; server mode: a
-// statement of its own before the UNLOAD, whose literal bound keeps rows inserted meanwhile
-// for the next window), saves it as pending, and points `spec` at the window's rows and
-// prefix. A window whose prefix already holds its manifest was published by a run that
-// stopped before saving: the state is saved now and nothing is unloaded again.
-IncrementalRun begin_window(const JobConfig& job, pg::Connection& conn, Mode mode,
-                            aws::AwsContext& aws, const aws::CredentialsProviderPtr& state_as,
-                            unload::UnloadSpec& spec, Report& report) {
-  const IncrementalConfig& ic = *job.incremental;
-  report.state = ic.state;
-  std::optional<WatermarkType> type;
-  for (const pg::Column& c :
-       conn.describe(unload::checked_select(spec.select, query_dialect(mode)))) {
-    if (c.name == ic.column) {
-      type = watermark_type(c.type_oid, ic.column);
-    }
-  }
-  if (!type) {
-    throw Error(ErrorKind::kUsage, "incremental window", ic.column,
-                "the query's result has no column " + ic.column)
-        .with_hint("incremental_column names a column of the result (as the query names it)");
-  }
-  if (masked_columns(report).contains(ic.column)) {
-    throw Error(
-        ErrorKind::kUsage, "incremental window", ic.column,
-        "incremental_column " + ic.column + " is masked: its masked values are no watermark")
-        .with_hint("keep the column unmasked, or use another monotonic column");
-  }
-  IncrementalRun run{StateStore(ic.state, aws, state_as), State{}, Window{}, "unload"};
-  std::optional<State> prior = run.store.read();
-  if (prior && prior->column != ic.column) {
-    throw Error(ErrorKind::kUsage, "incremental window", ic.state,
-                fmt::format("the state is the watermark of column {}, the job's "
-                            "incremental_column is {}",
-                            prior->column, ic.column))
-        .with_hint(
-            "give this job a state of its own, or remove the state to unload every row "
-            "again (or from incremental_start)");
-  }
-  if (prior && prior->type != *type) {
-    throw Error(ErrorKind::kUsage, "incremental window", ic.state,
-                fmt::format("the state's watermark is a {}, column {} is now {}",
-                            to_string(prior->type), ic.column, to_string(*type)))
-        .with_hint("cast the column in the query to the state's type, or remove the state");
-  }
-  std::optional<std::string> from = prior ? prior->watermark : ic.start;
-  if (!prior && ic.start) {
-    window_literal(*type, *ic.start, "incremental_start");
-  }
-  if (mode == Mode::kClient) {
-    // Read only already (the session's default); one snapshot for the maximum and the COPY.
-    conn.execute("begin isolation level repeatable read", "incremental window");
-  }
-  std::optional<std::string> to;
-  if (prior && prior->pending) {
-    to = prior->pending->to;  // a run with this window did not save: repeat it
-    log::info("repeating the window ({}, {}] of a run that did not save its state",
-              from.value_or("start"), *to);
-  } else {
-    to = conn.query_value(max_query(spec.select, ic.column, *type, from), "incremental window");
-  }
-  Window w{.column = ic.column, .type = *type, .from = from, .to = to.value_or("")};
-  if (!to) {
-    report.window = window_report(w, "", "empty");
-    report.rows = 0;
-    run.outcome = "empty";
-    return run;
-  }
-  spec.destination = render_window_prefix(job.unload.destination, w);
-  spec.select = window_query(spec.select, w);
-  report.destination = spec.destination;
-  run.window = w;
-  run.state = State{.column = ic.column,
-                    .type = *type,
-                    .watermark = from,
-                    .window = prior ? prior->window : std::nullopt,
-                    .pending = w,
-                    .to = job.unload.destination};
-  if (!prior || !prior->pending) {
-    run.store.write(run.state);
-  }
-  report.window = window_report(w, spec.destination, "published");
-
-  // What an earlier attempt of this window left under its prefix.
-  unload::Destination d = unload::parse_destination(spec.destination);
-  std::unique_ptr<aws::S3Client> s3;
-  std::unique_ptr<sink::ObjectStore> store;
-  if (d.s3) {
-    s3 = aws.s3(state_as ? state_as : aws.own(), spec.region);
-    store = sink::make_s3_store(*s3, d.bucket);
-  } else {
-    store = sink::make_folder_store();
-  }
-  std::vector<sink::StoredObject> there = store->list(d.prefix);
-  if (there.empty()) {
-    return run;
-  }
-  const std::string manifest = unload::manifest_name(d.prefix, spec.partition_by.has_value());
-  bool has_manifest = spec.manifest != unload::Manifest::kNone &&
-                      std::any_of(there.begin(), there.end(),
-                                  [&](const sink::StoredObject& o) { return o.key == manifest; });
-  if (!has_manifest) {
-    throw Error(ErrorKind::kDestination, "incremental window", spec.destination,
-                fmt::format("the window's prefix already holds {} object(s) of an earlier "
-                            "attempt{}",
-                            there.size(),
-                            spec.manifest == unload::Manifest::kNone
-                                ? " (without a manifest the job cannot tell whether they are "
-                                  "complete)"
-                                : " and no manifest: that attempt did not finish publishing"))
-        .with_hint("check them against the window in " + ic.state +
-                   " (pending) and delete them to unload the window again; with manifest on, a "
-                   "window published before its state was saved is recognised");
-  }
-  log::info(
-      "window ({}, {}] is already published at {} (a run stopped before saving its "
-      "state): saving the state",
-      from.value_or("start"), *to, store->url(manifest));
-  report.manifest = store->url(manifest);
-  report.window = window_report(w, spec.destination, "published earlier");
-  run.outcome = "published earlier";
-  run.state.watermark = w.to;
-  run.state.window = w;
-  run.state.pending.reset();
-  run.store.write(run.state);
-  return run;
-}
-
-// After the publish: the window's end becomes the watermark.
-void save_window(IncrementalRun& run) {
-  run.state.watermark = run.window.to;
-  run.state.window = run.window;
-  run.state.pending.reset();
-  run.store.write(run.state);
 }
 
 }  // namespace
@@ -481,10 +326,30 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
   if (job.incremental) {
     const IncrementalConfig& ic = *job.incremental;
     auto state_as = ic.state.starts_with("s3://") ? write_identity() : nullptr;
+    auto dest_as = unload::parse_destination(spec.destination).s3 ? write_identity() : nullptr;
+    WindowSource source{
+        .column_type = [&](const std::string& select,
+                           const std::string& column) -> std::optional<WatermarkType> {
+          for (const pg::Column& c :
+               conn->describe(unload::checked_select(select, query_dialect(mode)))) {
+            if (c.name == column) {
+              return watermark_type(c.type_oid, column);
+            }
+          }
+          return std::nullopt;
+        },
+        .max = [&](const std::string& sql) { return conn->query_value(sql, "incremental window"); },
+        .begin_snapshot = nullptr};
+    if (mode == Mode::kClient) {
+      // Read only already (the session's default): one snapshot for the maximum and the COPY.
+      source.begin_snapshot = [&] {
+        conn->execute("begin isolation level repeatable read", "incremental window");
+      };
+    }
     check_stop("incremental window");
     inc.emplace(step(report, "incremental window", target.user, ic.state, [&] {
-      return naming_refused_identity(aws, state_as, [&] {
-        return begin_window(job, *conn, mode, aws, state_as, spec, report);
+      return naming_refused_identity(aws, state_as ? state_as : dest_as, [&] {
+        return begin_window(job, source, aws, state_as, dest_as, spec, report);
       });
     }));
     if (inc->outcome != "unload") {
