@@ -537,9 +537,11 @@ void check_incremental(JobConfig& job, const std::optional<std::string>& column,
         "repeated window must not publish twice",
         "remove allow_overwrite / clean_path");
   }
-  if (job.via == Via::kDataApi) {
-    bad("incremental_column", "incremental unloads are not available with via = \"data-api\"",
-        "use via = \"connection\" (server mode through a database session)");
+  if (job.via == Via::kDataApi && (job.wait == false || job.action != Action::kRun)) {
+    bad("incremental_column",
+        "an incremental unload through the Data API waits for its statement (the state is saved "
+        "once the window is verified)",
+        "drop --no-wait / action = \"submit\" or \"check\" from the incremental job");
   }
   if (job.catalog) {
     bad("incremental_column", "incremental unloads cannot register a catalog table yet",
