@@ -639,6 +639,17 @@ std::string describe_plan(const JobConfig& job, const aws::Environment& env) {
         "Glue database " +
         job.catalog->database + " exists, as " + writer);
   }
+  if (job.incremental) {
+    const IncrementalConfig& ic = *job.incremental;
+    line(fmt::format(
+        "incremental: read the watermark of {} from {}{}; take max({}) above it (client mode: in "
+        "the COPY's REPEATABLE READ snapshot); save that window as pending; unload only its rows, "
+        "into {} with {{from}}/{{to}} filled in; after the publish save the new watermark",
+        ic.column, ic.state,
+        ic.start ? " (without a state: " + *ic.start + ")"
+                 : std::string(" (without a state: every row)"),
+        ic.column, job.unload.destination));
+  }
   if (job.mode != Mode::kClient && job.unload.authorization) {
     line("server mode: send to the cluster:\n     " + unload::render_redacted(job.unload));
     line("server mode: verify the objects under " + job.unload.destination + " as " + writer);

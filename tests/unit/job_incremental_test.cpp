@@ -69,6 +69,18 @@ TEST(IncrementalConfig, MistakesAreUsageErrors) {
   EXPECT_NE(refusal("to = 'out/{to}/x_'\n").find("placeholder"), std::string::npos);
   EXPECT_NE(refusal("incremental_start = '5'\nto = 'out/x_'\n").find("needs incremental_column"),
             std::string::npos);
+  cu::ErrorKind kind = cu::ErrorKind::kOther;
+  std::string no_wait = error_of(
+      [] {
+        build(
+            parse_toml("via = 'data-api'\ncluster_id = 'c'\ndatabase = 'd'\nwait = false\n"
+                       "iam_role = 'arn:aws:iam::123456789012:role/R'\nquery = 'select 1'\n"
+                       "incremental_column = 'a'\nstate = 's.json'\nto = 's3://dev-bucket/{to}/'\n",
+                       "job.toml"));
+      },
+      &kind);
+  EXPECT_EQ(kind, cu::ErrorKind::kUsage);
+  EXPECT_NE(no_wait.find("waits for its statement"), std::string::npos) << no_wait;
   EXPECT_NE(refusal("incremental_column = 'a'\nstate = 's.json'\nallow_overwrite = true\n" + ok_to)
                 .find("never replaces"),
             std::string::npos);
