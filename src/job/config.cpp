@@ -530,7 +530,9 @@ void check_incremental(JobConfig& job, const std::optional<std::string>& column,
         column ? "state = \"s3://bucket/state/job.json\" or a local file keeps the watermark"
                : "incremental_column names the monotonic column of the query's result");
   }
-  check_window_template(to);
+  if (!to.empty()) {
+    check_window_template(to);  // no `to` at all is refused below, as without incremental
+  }
   if (job.unload.allow_overwrite || job.unload.clean_path) {
     bad(job.unload.allow_overwrite ? "allow_overwrite" : "clean_path",
         "an incremental unload never replaces objects: each window has its own prefix, and a "

@@ -65,6 +65,16 @@ IncrementalRun begin_window(const JobConfig& job, const WindowSource& source, aw
                             to_string(prior->type), ic.column, to_string(*type)))
         .with_hint("cast the column in the query to the state's type, or remove the state");
   }
+  if (prior && prior->pending && !prior->to.empty() && prior->to != job.unload.destination) {
+    // The repeated window must land where the failed run may have published it.
+    throw Error(ErrorKind::kUsage, "incremental window", ic.state,
+                fmt::format("a window of this state is pending under to = {}, and the job's to "
+                            "is now {}",
+                            prior->to, job.unload.destination))
+        .with_hint(
+            "run once more with the earlier `to` so that the pending window is finished, "
+            "then change it");
+  }
   std::optional<std::string> from = prior ? prior->watermark : ic.start;
   if (!prior && ic.start) {
     window_literal(*type, *ic.start, "incremental_start");

@@ -105,6 +105,14 @@ cu_psql "$db" -Atc "select pg_cancel_backend(pid) from pg_stat_activity
 cu_assert_eq "$(jq -c '[.watermark, .pending.to]' "$out/state.json")" \
   '["2026-01-02 06:00:00","2026-01-02 07:40:00"]' "state of the killed run (pending window)"
 insert 1901 1950
+# The pending window must be finished where it may have been published: another `to` is refused.
+rc=0
+"$CROSSUNLOAD" run --source "$CU_PG_CONNINFO" --incremental-column sold_at --query "$q" \
+  --state "$out/state.json" --to "$out/elsewhere/{to}/sales_" --format csv --manifest \
+  2>"$out/moved.err" || rc=$?
+cu_assert_eq "$rc" "2" "a pending window under another to"
+grep -qF "is pending under to = $out/data/{to}/sales_" "$out/moved.err" ||
+  cu_fail "message for a moved to: $(cat "$out/moved.err")"
 run --query "$q" || cu_fail "re-run: $(cat "$out/e$n")"
 cu_assert_eq "$(jq -c '.window | [.from, .to, .outcome]' "$out/r$n.json")" \
   '["2026-01-02 06:00:00","2026-01-02 07:40:00","published"]' "the re-run repeats the window"
