@@ -118,6 +118,13 @@ const std::vector<KeyInfo>& key_table() {
        "with partition_by: register (each partition in Glue, default) | projection"},
       {"print_ddl", KeyType::kBool,
        "print the table's Athena DDL (describes the query) and exit without unloading"},
+      {"incremental_column", KeyType::kString,
+       "unload only the rows above the saved watermark of this column (timestamp, date or "
+       "integer; needs state)"},
+      {"state", KeyType::kString,
+       "incremental: where the watermark is kept, s3://bucket/key or a local file"},
+      {"incremental_start", KeyType::kString,
+       "incremental: the watermark of a run without state (default: every row)"},
   };
   return table;
 }
@@ -500,6 +507,51 @@ void check_data_api(JobConfig& job) {
   }
 }
 
+// incremental_column, state and incremental_start: all of the first two or neither, the
+// destination a template naming the window, and the options that would let a repeated
+// window publish twice refused.
+void check_incremental(JobConfig& job, const std::optional<std::string>& column,
+                       const std::optional<std::string>& state,
+                       const std::optional<std::string>& start) {
+  const std::string& to = job.unload.destination;
+  if (!column && !state) {
+    if (start) {
+      bad("incremental_start", "incremental_start needs incremental_column and state");
+    }
+    if (has_window_placeholder(to)) {
+      bad("to", "'{' or '}' in the destination is a window placeholder, for incremental unloads",
+          "set incremental_column and state, or remove the braces");
+    }
+    return;
+  }
+  if (!column || !state) {
+    bad(column ? "state" : "incremental_column",
+        "an incremental unload needs both incremental_column and state",
+        column ? "state = \"s3://bucket/state/job.json\" or a local file keeps the watermark"
+               : "incremental_column names the monotonic column of the query's result");
+  }
+  if (!to.empty()) {
+    check_window_template(to);  // no `to` at all is refused below, as without incremental
+  }
+  if (job.unload.allow_overwrite || job.unload.clean_path) {
+    bad(job.unload.allow_overwrite ? "allow_overwrite" : "clean_path",
+        "an incremental unload never replaces objects: each window has its own prefix, and a "
+        "repeated window must not publish twice",
+        "remove allow_overwrite / clean_path");
+  }
+  if (job.via == Via::kDataApi && (job.wait == false || job.action != Action::kRun)) {
+    bad("incremental_column",
+        "an incremental unload through the Data API waits for its statement (the state is saved "
+        "once the window is verified)",
+        "drop --no-wait / action = \"submit\" or \"check\" from the incremental job");
+  }
+  if (job.catalog) {
+    bad("incremental_column", "incremental unloads cannot register a catalog table yet",
+        "register the table over the windows' parent prefix yourself");
+  }
+  job.incremental = IncrementalConfig{*column, *state, start};
+}
+
 }  // namespace
 
 JobConfig build(const Values& values) {
@@ -509,6 +561,9 @@ JobConfig build(const Values& values) {
   std::optional<std::string> catalog_database;
   std::optional<std::string> catalog_table;
   std::optional<CatalogPartitions> catalog_partitions;
+  std::optional<std::string> incremental_column;
+  std::optional<std::string> state;
+  std::optional<std::string> incremental_start;
 
   for (const auto& [key, v] : values) {
     check_known(key, "job");
@@ -691,6 +746,13 @@ JobConfig build(const Values& values) {
       catalog_partitions = choice(k, lower(trim(as_string(k, v))), kCatalogPartitionWords);
     } else if (key == "print_ddl") {
       job.print_ddl = as_bool(k, v);
+    } else if (key == "incremental_column") {
+      incremental_column = check_incremental_column(as_string(k, v));
+    } else if (key == "state") {
+      state = as_string(k, v);
+      check_state_location(*state);
+    } else if (key == "incremental_start") {
+      incremental_start = trim(as_string(k, v));
     }
   }
 
@@ -715,6 +777,7 @@ JobConfig build(const Values& values) {
   if (job.print_ddl && !job.catalog) {
     bad("print_ddl", "print_ddl needs catalog_database and catalog_table (the table it prints)");
   }
+  check_incremental(job, incremental_column, state, incremental_start);
 
   if (partition_include) {
     if (!u.partition_by) {

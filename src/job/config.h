@@ -26,6 +26,7 @@
 
 #include "base/strings.h"
 #include "job/catalog.h"
+#include "job/incremental.h"
 #include "unload/mask.h"
 #include "unload/pii.h"
 #include "unload/query_check.h"
@@ -152,6 +153,11 @@ struct JobConfig {
   // Print the Athena DDL of the table and exit: connects and describes the query, unloads
   // nothing, registers nothing.
   bool print_ddl = false;
+
+  // incremental_column + state (+ incremental_start): each run unloads the rows above the
+  // saved watermark, up to the column's maximum at its start, into the prefix `to` names
+  // with {from} / {to} (docs/incremental.md).
+  std::optional<IncrementalConfig> incremental;
 };
 
 // Types and checks every value, then the combinations: `to` and one of query/query_file,

@@ -17,8 +17,10 @@
 #include "base/log.h"
 #include "base/redact.h"
 #include "base/strings.h"
+#include "job/incremental_run.h"
 #include "job/job_steps.h"
 #include "unload/mask.h"
+#include "unload/naming.h"
 #include "unload/query_check.h"
 #include "unload/render.h"
 
@@ -196,6 +198,30 @@ void data_api_pii_check(const aws::RedshiftDataClient& rd, const JobConfig& job,
       report);
 }
 
+// The one value of a statement of one row and column (the incremental window's maximum);
+// nullopt for NULL or no row.
+std::optional<std::string> data_api_value(const aws::RedshiftDataClient& rd, const JobConfig& job,
+                                          const std::string& sql, const std::stop_token& stop,
+                                          const StopCause& cause) {
+  std::string id = rd.execute_statement(statement_request(job, sql));
+  aws::StatementDescription d = follow(rd, id, stop, true, cause);
+  if (d.status != "FINISHED") {
+    throw Error(
+        ErrorKind::kSource, "incremental window", target_of(job),
+        fmt::format("the maximum's query failed: {}", d.error.empty() ? d.status : d.error));
+  }
+  nlohmann::json r = rd.get_statement_result(id);
+  const nlohmann::json& records = r.value("Records", nlohmann::json::array());
+  if (records.empty() || records.at(0).empty() || records.at(0).at(0).value("isNull", false)) {
+    return std::nullopt;
+  }
+  const nlohmann::json& field = records.at(0).at(0);
+  if (field.contains("longValue")) {
+    return std::to_string(field["longValue"].get<std::int64_t>());
+  }
+  return field.value("stringValue", "");
+}
+
 std::string digest_of(const JobConfig& job) {
   return aws::sha256_hex(fmt::format("{}\n{}\n{}", target_of(job), job.database.value_or(""),
                                      job.unload.destination))
@@ -203,8 +229,19 @@ std::string digest_of(const JobConfig& job) {
 }
 
 // What `crossunload check` needs to finish the job's work once the statement has ended.
-void finish(const JobConfig& job, aws::AwsContext& aws, const aws::StatementDescription& d,
-            Report& report) {
+// The identity that writes (and here reads) the destination: write_role_arn assumed, or our own.
+aws::CredentialsProviderPtr writer_of(const JobConfig& job, aws::AwsContext& aws) {
+  aws::CredentialsProviderPtr writer = aws.own();
+  if (job.write_role_arn) {
+    writer = aws.assume(writer,
+                        {{.role_arn = *job.write_role_arn, .session_name = job.role_session_name}});
+  }
+  return writer;
+}
+
+// `spec` is the job's UNLOAD, or an incremental run's (its window's prefix).
+void finish(const JobConfig& job, const unload::UnloadSpec& spec, aws::AwsContext& aws,
+            const aws::StatementDescription& d, Report& report) {
   const std::string where = target_of(job) + "/" + job.database.value_or("");
   if (d.status == "FAILED") {
     throw Error(ErrorKind::kSource, "unload", where, "Redshift: " + d.error)
@@ -219,13 +256,9 @@ void finish(const JobConfig& job, aws::AwsContext& aws, const aws::StatementDesc
   if (d.result_rows >= 0) {
     report.rows = static_cast<std::uint64_t>(d.result_rows);
   }
-  aws::CredentialsProviderPtr reader = aws.own();
-  if (job.write_role_arn) {
-    reader = aws.assume(reader,
-                        {{.role_arn = *job.write_role_arn, .session_name = job.role_session_name}});
-  }
-  step(report, "verify", describe_provider(reader), job.unload.destination, [&] {
-    naming_refused_identity(aws, reader, [&] { verify_objects(job.unload, aws, reader, report); });
+  aws::CredentialsProviderPtr reader = writer_of(job, aws);
+  step(report, "verify", describe_provider(reader), spec.destination, [&] {
+    naming_refused_identity(aws, reader, [&] { verify_objects(spec, aws, reader, report); });
   });
   report.steps.back().identity = identity_arn(aws, reader);
 }
@@ -283,6 +316,38 @@ void run_via_data_api(const JobConfig& job, aws::AwsContext& aws, Report& report
                aws, caller, [&] { data_api_pii_check(rd, job, spec.select, report, stop, cause); });
          });
   }
+  // Incremental: the maximum as a statement of its own, then the UNLOAD bounded by literals.
+  std::optional<IncrementalRun> inc;
+  if (job.incremental) {
+    auto writer = writer_of(job, aws);
+    auto state_as = job.incremental->state.starts_with("s3://") ? writer : nullptr;
+    auto dest_as = unload::parse_destination(spec.destination).s3 ? writer : nullptr;
+    WindowSource source{
+        .column_type = [&](const std::string& select,
+                           const std::string& column) -> std::optional<WatermarkType> {
+          for (const unload::ResultColumn& c : naming_refused_identity(
+                   aws, caller, [&] { return describe_columns(rd, job, select, stop, cause); })) {
+            if (c.name == column) {
+              return watermark_type(c.type, column);
+            }
+          }
+          return std::nullopt;
+        },
+        .max =
+            [&](const std::string& sql) {
+              return naming_refused_identity(
+                  aws, caller, [&] { return data_api_value(rd, job, sql, stop, cause); });
+            },
+        .begin_snapshot = nullptr};
+    inc.emplace(step(report, "incremental window", caller_id, job.incremental->state, [&] {
+      return naming_refused_identity(aws, state_as ? state_as : dest_as, [&] {
+        return begin_window(job, source, aws, state_as, dest_as, spec, report);
+      });
+    }));
+    if (inc->outcome != "unload") {
+      return;
+    }
+  }
   if (stop.stop_requested()) {
     throw stopped(cause, "submit statement", where, "the step did not start; nothing was written");
   }
@@ -301,7 +366,15 @@ void run_via_data_api(const JobConfig& job, aws::AwsContext& aws, Report& report
   aws::StatementDescription d = step(report, "wait", caller_id, id, [&] {
     return naming_refused_identity(aws, caller, [&] { return follow(rd, id, stop, true, cause); });
   });
-  finish(job, aws, d, report);
+  finish(job, spec, aws, d, report);
+  if (inc) {
+    // Only after the objects were verified: a failure before this line repeats the window.
+    const bool to_s3 = inc->store.location().starts_with("s3://");
+    auto state_as = to_s3 ? writer_of(job, aws) : nullptr;
+    step(report, "save state", to_s3 ? describe_provider(state_as) : std::string("this process"),
+         inc->store.location(),
+         [&] { naming_refused_identity(aws, state_as, [&] { save_window(*inc); }); });
+  }
 }
 
 void check_statement(const JobConfig& job, aws::AwsContext& aws, const std::string& statement_id,
@@ -336,7 +409,7 @@ void check_statement(const JobConfig& job, aws::AwsContext& aws, const std::stri
     report.status = "running";
     return;
   }
-  finish(job, aws, d, report);
+  finish(job, job.unload, aws, d, report);
 }
 
 }  // namespace cu::job

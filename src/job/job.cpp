@@ -23,6 +23,8 @@
 #include "job/catalog.h"
 #include "job/client_unload.h"
 #include "job/data_api_unload.h"
+#include "job/incremental.h"
+#include "job/incremental_run.h"
 #include "job/job_steps.h"
 #include "pg/connection.h"
 #include "pg/conninfo.h"
@@ -317,6 +319,43 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
     });
     report.steps.back().identity = arn_of(glue_as);
   }
+
+  // Incremental: the window (watermark, maximum now], announced in the state before the
+  // unload so that a run that fails is repeated with the same window and prefix.
+  std::optional<IncrementalRun> inc;
+  if (job.incremental) {
+    const IncrementalConfig& ic = *job.incremental;
+    auto state_as = ic.state.starts_with("s3://") ? write_identity() : nullptr;
+    auto dest_as = unload::parse_destination(spec.destination).s3 ? write_identity() : nullptr;
+    WindowSource source{
+        .column_type = [&](const std::string& select,
+                           const std::string& column) -> std::optional<WatermarkType> {
+          for (const pg::Column& c :
+               conn->describe(unload::checked_select(select, query_dialect(mode)))) {
+            if (c.name == column) {
+              return watermark_type(c.type_oid, column);
+            }
+          }
+          return std::nullopt;
+        },
+        .max = [&](const std::string& sql) { return conn->query_value(sql, "incremental window"); },
+        .begin_snapshot = nullptr};
+    if (mode == Mode::kClient) {
+      // Read only already (the session's default): one snapshot for the maximum and the COPY.
+      source.begin_snapshot = [&] {
+        conn->execute("begin isolation level repeatable read", "incremental window");
+      };
+    }
+    check_stop("incremental window");
+    inc.emplace(step(report, "incremental window", target.user, ic.state, [&] {
+      return naming_refused_identity(aws, state_as ? state_as : dest_as, [&] {
+        return begin_window(job, source, aws, state_as, dest_as, spec, report);
+      });
+    }));
+    if (inc->outcome != "unload") {
+      return report;  // nothing new, or published by an earlier run (its state now saved)
+    }
+  }
   check_stop("unload");
 
   if (mode == Mode::kServer) {
@@ -392,6 +431,17 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
     report.files = std::move(r.files);
     report.manifest = r.manifest;
   }
+  if (inc) {
+    // Only after the run published: a failure before this line repeats the same window.
+    if (mode == Mode::kClient) {
+      conn->execute("commit", "incremental window");
+    }
+    const bool to_s3 = inc->store.location().starts_with("s3://");
+    auto state_as = to_s3 ? write_identity() : nullptr;
+    step(report, "save state", to_s3 ? describe_provider(state_as) : std::string("this process"),
+         inc->store.location(),
+         [&] { naming_refused_identity(aws, state_as, [&] { save_window(*inc); }); });
+  }
   if (table) {
     // Only after the run succeeded: its objects are published whatever happens here.
     auto glue_as = write_identity();
@@ -462,6 +512,10 @@ nlohmann::json to_json(const Report& r) {
   if (r.catalog) {
     j["catalog"] = *r.catalog;
   }
+  if (r.window) {
+    j["window"] = *r.window;
+    j["state"] = r.state ? nlohmann::json(*r.state) : nlohmann::json(nullptr);
+  }
   if (r.ddl) {
     j["ddl"] = *r.ddl;
   }
@@ -483,6 +537,14 @@ std::string summary(const Report& r) {
   s += fmt::format("{} files, {} bytes", r.files.size(), r.bytes);
   if (r.manifest) {
     s += ", manifest " + *r.manifest;
+  }
+  if (r.window) {
+    s += fmt::format(
+        "\n  window {} ({}, {}]: {}", (*r.window)["column"].get<std::string>(),
+        (*r.window)["from"].is_string() ? (*r.window)["from"].get<std::string>()
+                                        : std::string("start"),
+        (*r.window)["to"].is_string() ? (*r.window)["to"].get<std::string>() : std::string("-"),
+        (*r.window)["outcome"].get<std::string>());
   }
   for (const StepReport& st : r.steps) {
     s += fmt::format("\n  {:>8.1f} ms  {}", st.ms, st.name);
@@ -576,6 +638,17 @@ std::string describe_plan(const JobConfig& job, const aws::Environment& env) {
         "before unloading: describe the query (the table's columns and types); check that "
         "Glue database " +
         job.catalog->database + " exists, as " + writer);
+  }
+  if (job.incremental) {
+    const IncrementalConfig& ic = *job.incremental;
+    line(fmt::format(
+        "incremental: read the watermark of {} from {}{}; take max({}) above it (client mode: in "
+        "the COPY's REPEATABLE READ snapshot); save that window as pending; unload only its rows, "
+        "into {} with {{from}}/{{to}} filled in; after the publish save the new watermark",
+        ic.column, ic.state,
+        ic.start ? " (without a state: " + *ic.start + ")"
+                 : std::string(" (without a state: every row)"),
+        ic.column, job.unload.destination));
   }
   if (job.mode != Mode::kClient && job.unload.authorization) {
     line("server mode: send to the cluster:\n     " + unload::render_redacted(job.unload));

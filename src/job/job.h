@@ -73,6 +73,12 @@ struct Report {
   // catalog_database/catalog_table: what was registered (database, table, location,
   // action created|updated, partitions created/updated), once it was.
   std::optional<nlohmann::json> catalog;
+  // incremental_column: the window {column, type, from, to, prefix, outcome} — outcome
+  // "published", "empty" (nothing new: nothing written, state unchanged) or "published
+  // earlier" (a run that published it stopped before saving the state) — and the state's
+  // location.
+  std::optional<nlohmann::json> window;
+  std::optional<std::string> state;
   // --print-ddl: the table's Athena DDL (nothing else was done).
   std::optional<std::string> ddl;
   std::optional<std::string> error;  // the failure's one-line message
