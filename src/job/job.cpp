@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -24,6 +26,7 @@
 #include "job/client_unload.h"
 #include "job/data_api_unload.h"
 #include "job/job_steps.h"
+#include "job/progress.h"
 #include "pg/connection.h"
 #include "pg/conninfo.h"
 #include "pg/interrupt.h"
@@ -327,6 +330,29 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
     }
     report.unload_sql = unload::render_redacted(spec);
     std::string sql = unload::render(spec);
+    auto reader = write_identity();
+    // Live progress: the statement's status, and what is under the prefix so far, listed as
+    // the identity that verifies (one ListObjectsV2 per interval, 1 s unless set).
+    std::atomic<const char*> status{"running"};
+    std::unique_ptr<aws::S3Client> progress_s3;
+    std::optional<ProgressReporter> progress;
+    if (const ProgressMode pm = resolve_mode(job.progress.mode, ::isatty(STDERR_FILENO) == 1);
+        pm != ProgressMode::kNone) {
+      if (unload::parse_destination(spec.destination).s3) {
+        progress_s3 = aws.s3(reader, spec.region);
+      }
+      progress.emplace(pm, job.progress.interval.value_or(std::chrono::seconds(1)), [&] {
+        DestinationObjects now = list_destination(spec, progress_s3.get());
+        std::uint64_t bytes = 0;
+        for (const FileReport& f : now.files) {
+          bytes += f.bytes;
+        }
+        return ProgressSample{.status = status.load(),
+                              .rows = std::nullopt,
+                              .bytes = bytes,
+                              .objects = now.files.size()};
+      });
+    }
     try {
       step(report, "unload", target.user, spec.destination, [&] { conn->execute(sql, "unload"); });
     } catch (const Error& e) {
@@ -345,11 +371,17 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
       throw stopped(cause, "verify", spec.destination,
                     "the UNLOAD finished but was not verified; its objects stay under the prefix");
     }
-    auto reader = write_identity();
+    status = "verifying";
     step(report, "verify", describe_provider(reader), spec.destination, [&] {
       naming_refused_identity(aws, reader, [&] { verify_objects(spec, aws, reader, report); });
     });
     report.steps.back().identity = arn_of(reader);
+    if (progress) {
+      progress->finish({.status = "done",
+                        .rows = report.rows,
+                        .bytes = report.bytes,
+                        .objects = report.files.size()});
+    }
   } else {
     ClientUnloadResult r;
     engine::PiiGuard guard{.settings = job.pii, .masked = masked_columns(report), .findings = {}};
@@ -370,7 +402,7 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
       r = step(report, "unload", target.user, spec.destination, [&] {
         return naming_refused_identity(aws, to_s3_as, [&] {
           return client_unload(spec, *conn, aws, to_s3_as, stop, job.empty_result == "schema",
-                               cause, pii);
+                               cause, pii, job.progress);
         });
       });
       if (to_s3_as) {
@@ -616,6 +648,10 @@ nlohmann::json handle_event(const nlohmann::json& event, const aws::Environment&
     throw Error(ErrorKind::kUsage, "configure", "mask_policy",
                 "mask_policy (a file) is not accepted in a Lambda event")
         .with_hint("give the columns' rules in `mask`");
+  }
+  if (!values.contains("progress")) {
+    // One JSON event per interval on stderr: CloudWatch Logs keeps each as one record.
+    values["progress"] = std::string("json");
   }
   JobConfig job = build(values);
   if (job.dry_run) {

@@ -84,6 +84,15 @@ auto naming_refused_identity(aws::AwsContext& aws, const aws::CredentialsProvide
   }
 }
 
+// What is under the destination's prefix now: the data objects and the manifest's URL (when
+// it is there). With `s3` (a client for the destination's bucket) for an s3:// destination;
+// a local path prefix is listed from the file system.
+struct DestinationObjects {
+  std::vector<FileReport> files;
+  std::optional<std::string> manifest;
+};
+DestinationObjects list_destination(const unload::UnloadSpec& spec, aws::S3Client* s3);
+
 // Server mode, after UNLOAD: what is at the destination now (objects, manifest, bytes),
 // read with `reader`'s access, into the report. Throws kDestination when the manifest that
 // was asked for is missing, or rows were reported but no object is there.
