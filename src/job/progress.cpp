@@ -1,6 +1,8 @@
 #include "job/progress.h"
 
 #include <fmt/format.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <exception>
@@ -32,6 +34,16 @@ std::string clock_time(double seconds) {
 
 double per_second(uint64_t n, double elapsed) {
   return elapsed > 0 ? static_cast<double>(n) / elapsed : 0.0;
+}
+
+// The bar's line fits the terminal: a longer one would wrap, and "\r" would then redraw
+// only its last part. No limit when the width is unknown.
+std::string fit_terminal(std::string text) {
+  winsize ws{};
+  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && text.size() >= ws.ws_col) {
+    text.resize(ws.ws_col - 1u);
+  }
+  return text;
 }
 
 // Three decimals are enough for a rate or a time, and keep the JSON short.
@@ -219,7 +231,7 @@ void ProgressReporter::loop() {
 void ProgressReporter::show(const ProgressView& v) {
   switch (mode_) {
     case ProgressMode::kBar:
-      log::set_status(progress_text(v));
+      log::set_status(fit_terminal(progress_text(v)));
       if (v.final) {
         log::end_status(true);
       }
