@@ -76,9 +76,11 @@ void sleep_unless_stopped(std::chrono::milliseconds d, const std::stop_token& st
 }
 
 // Follows statement `id` until it ends (or once, when !wait): capped exponential backoff,
-// a progress line whenever the status changes and every 30 s. A stop cancels it.
+// a progress line whenever the status changes and every 30 s (and each status to `progress`,
+// when given). A stop cancels it.
 aws::StatementDescription follow(const aws::RedshiftDataClient& rd, const std::string& id,
-                                 const std::stop_token& stop, bool wait, const StopCause& cause) {
+                                 const std::stop_token& stop, bool wait, const StopCause& cause,
+                                 ServerProgress* progress = nullptr) {
   auto start = SteadyClock::now();
   auto delay = std::chrono::milliseconds(200);
   constexpr auto kMaxDelay = std::chrono::milliseconds(5000);
@@ -86,6 +88,9 @@ aws::StatementDescription follow(const aws::RedshiftDataClient& rd, const std::s
   auto last_line = start;
   for (;;) {
     aws::StatementDescription d = rd.describe_statement(id);
+    if (progress) {
+      progress->set_status(d.status);
+    }
     double elapsed = std::chrono::duration<double>(SteadyClock::now() - start).count();
     if (d.status != last || SteadyClock::now() - last_line > std::chrono::seconds(30)) {
       log::info("statement {}: {} ({:.1f} s)", id, d.status, elapsed);
@@ -202,9 +207,21 @@ std::string digest_of(const JobConfig& job) {
       .substr(0, 12);
 }
 
+// Who reads back what the statement wrote: the write identity (write_role_arn assumed, else
+// our own).
+aws::CredentialsProviderPtr verify_reader(const JobConfig& job, aws::AwsContext& aws) {
+  aws::CredentialsProviderPtr reader = aws.own();
+  if (job.write_role_arn) {
+    reader = aws.assume(reader,
+                        {{.role_arn = *job.write_role_arn, .session_name = job.role_session_name}});
+  }
+  return reader;
+}
+
 // What `crossunload check` needs to finish the job's work once the statement has ended.
 void finish(const JobConfig& job, aws::AwsContext& aws, const aws::StatementDescription& d,
-            Report& report) {
+            Report& report, const aws::CredentialsProviderPtr& reader,
+            ServerProgress* progress = nullptr) {
   const std::string where = target_of(job) + "/" + job.database.value_or("");
   if (d.status == "FAILED") {
     throw Error(ErrorKind::kSource, "unload", where, "Redshift: " + d.error)
@@ -219,15 +236,16 @@ void finish(const JobConfig& job, aws::AwsContext& aws, const aws::StatementDesc
   if (d.result_rows >= 0) {
     report.rows = static_cast<std::uint64_t>(d.result_rows);
   }
-  aws::CredentialsProviderPtr reader = aws.own();
-  if (job.write_role_arn) {
-    reader = aws.assume(reader,
-                        {{.role_arn = *job.write_role_arn, .session_name = job.role_session_name}});
+  if (progress) {
+    progress->set_status("verifying");
   }
   step(report, "verify", describe_provider(reader), job.unload.destination, [&] {
     naming_refused_identity(aws, reader, [&] { verify_objects(job.unload, aws, reader, report); });
   });
   report.steps.back().identity = identity_arn(aws, reader);
+  if (progress) {
+    progress->finish(report);
+  }
 }
 
 void start_report(const JobConfig& job, Report& report) {
@@ -298,10 +316,14 @@ void run_via_data_api(const JobConfig& job, aws::AwsContext& aws, Report& report
     report.status = "submitted";
     return;
   }
+  aws::CredentialsProviderPtr reader = verify_reader(job, aws);
+  ServerProgress progress(job, spec, aws, reader);
+  progress.set_status("SUBMITTED");
   aws::StatementDescription d = step(report, "wait", caller_id, id, [&] {
-    return naming_refused_identity(aws, caller, [&] { return follow(rd, id, stop, true, cause); });
+    return naming_refused_identity(aws, caller,
+                                   [&] { return follow(rd, id, stop, true, cause, &progress); });
   });
-  finish(job, aws, d, report);
+  finish(job, aws, d, report, reader, &progress);
 }
 
 void check_statement(const JobConfig& job, aws::AwsContext& aws, const std::string& statement_id,
@@ -336,7 +358,7 @@ void check_statement(const JobConfig& job, aws::AwsContext& aws, const std::stri
     report.status = "running";
     return;
   }
-  finish(job, aws, d, report);
+  finish(job, aws, d, report, verify_reader(job, aws));
 }
 
 }  // namespace cu::job

@@ -2,10 +2,8 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -26,7 +24,6 @@
 #include "job/client_unload.h"
 #include "job/data_api_unload.h"
 #include "job/job_steps.h"
-#include "job/progress.h"
 #include "pg/connection.h"
 #include "pg/conninfo.h"
 #include "pg/interrupt.h"
@@ -331,28 +328,7 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
     report.unload_sql = unload::render_redacted(spec);
     std::string sql = unload::render(spec);
     auto reader = write_identity();
-    // Live progress: the statement's status, and what is under the prefix so far, listed as
-    // the identity that verifies (one ListObjectsV2 per interval, 1 s unless set).
-    std::atomic<const char*> status{"running"};
-    std::unique_ptr<aws::S3Client> progress_s3;
-    std::optional<ProgressReporter> progress;
-    if (const ProgressMode pm = resolve_mode(job.progress.mode, ::isatty(STDERR_FILENO) == 1);
-        pm != ProgressMode::kNone) {
-      if (unload::parse_destination(spec.destination).s3) {
-        progress_s3 = aws.s3(reader, spec.region);
-      }
-      progress.emplace(pm, job.progress.interval.value_or(std::chrono::seconds(1)), [&] {
-        DestinationObjects now = list_destination(spec, progress_s3.get());
-        std::uint64_t bytes = 0;
-        for (const FileReport& f : now.files) {
-          bytes += f.bytes;
-        }
-        return ProgressSample{.status = status.load(),
-                              .rows = std::nullopt,
-                              .bytes = bytes,
-                              .objects = now.files.size()};
-      });
-    }
+    ServerProgress progress(job, spec, aws, reader);
     try {
       step(report, "unload", target.user, spec.destination, [&] { conn->execute(sql, "unload"); });
     } catch (const Error& e) {
@@ -371,17 +347,12 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
       throw stopped(cause, "verify", spec.destination,
                     "the UNLOAD finished but was not verified; its objects stay under the prefix");
     }
-    status = "verifying";
+    progress.set_status("verifying");
     step(report, "verify", describe_provider(reader), spec.destination, [&] {
       naming_refused_identity(aws, reader, [&] { verify_objects(spec, aws, reader, report); });
     });
     report.steps.back().identity = arn_of(reader);
-    if (progress) {
-      progress->finish({.status = "done",
-                        .rows = report.rows,
-                        .bytes = report.bytes,
-                        .objects = report.files.size()});
-    }
+    progress.finish(report);
   } else {
     ClientUnloadResult r;
     engine::PiiGuard guard{.settings = job.pii, .masked = masked_columns(report), .findings = {}};

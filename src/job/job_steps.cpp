@@ -1,6 +1,7 @@
 #include "job/job_steps.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -80,6 +81,47 @@ DestinationObjects list_destination(const unload::UnloadSpec& spec, aws::S3Clien
     }
   }
   return out;
+}
+
+ServerProgress::ServerProgress(const JobConfig& job, const unload::UnloadSpec& spec,
+                               aws::AwsContext& aws, const aws::CredentialsProviderPtr& reader)
+    : spec_(spec) {
+  const ProgressMode mode = resolve_mode(job.progress.mode, ::isatty(STDERR_FILENO) == 1);
+  if (mode == ProgressMode::kNone) {
+    return;
+  }
+  if (unload::parse_destination(spec.destination).s3) {
+    s3_ = aws.s3(reader, spec.region);
+  }
+  reporter_ = std::make_unique<ProgressReporter>(
+      mode, job.progress.interval.value_or(std::chrono::seconds(1)), [this] { return sample(); });
+}
+
+// The reporter stops (its thread joined) before the members it samples go.
+ServerProgress::~ServerProgress() { reporter_.reset(); }
+
+void ServerProgress::set_status(const std::string& status) {
+  std::lock_guard lock(mu_);
+  status_ = status;
+}
+
+ProgressSample ServerProgress::sample() {
+  DestinationObjects now = list_destination(spec_, s3_.get());
+  std::uint64_t bytes = 0;
+  for (const FileReport& f : now.files) {
+    bytes += f.bytes;
+  }
+  std::lock_guard lock(mu_);
+  return {.status = status_, .rows = std::nullopt, .bytes = bytes, .objects = now.files.size()};
+}
+
+void ServerProgress::finish(const Report& report) {
+  if (reporter_) {
+    reporter_->finish({.status = "done",
+                       .rows = report.rows,
+                       .bytes = report.bytes,
+                       .objects = report.files.size()});
+  }
 }
 
 void verify_objects(const unload::UnloadSpec& spec, aws::AwsContext& aws,
