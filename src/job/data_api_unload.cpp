@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -335,10 +336,17 @@ void check_statement(const JobConfig& job, aws::AwsContext& aws, const std::stri
   aws::CredentialsProviderPtr caller = data_api_caller(job, aws, report);
   aws::RedshiftDataClient rd = data_api_client(aws, caller);
   const std::string caller_id = known_identity(caller);
+  aws::CredentialsProviderPtr reader = verify_reader(job, aws);
+  // Waiting, the statement's progress shows as a run's does; one look shows none.
+  std::optional<ServerProgress> progress;
+  if (wait) {
+    progress.emplace(job, job.unload, aws, reader);
+  }
+  ServerProgress* shown = progress ? &*progress : nullptr;
   aws::StatementDescription d =
       step(report, wait ? "wait" : "describe statement", caller_id, id, [&] {
         return naming_refused_identity(aws, caller,
-                                       [&] { return follow(rd, id, stop, wait, cause); });
+                                       [&] { return follow(rd, id, stop, wait, cause, shown); });
       });
   // Only this job's statement: same cluster or workgroup, database, and destination.
   bool same_target =
@@ -358,7 +366,7 @@ void check_statement(const JobConfig& job, aws::AwsContext& aws, const std::stri
     report.status = "running";
     return;
   }
-  finish(job, aws, d, report, verify_reader(job, aws));
+  finish(job, aws, d, report, reader, shown);
 }
 
 }  // namespace cu::job
