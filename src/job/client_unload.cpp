@@ -1,7 +1,6 @@
 #include "job/client_unload.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <memory>
 #include <optional>
@@ -48,7 +47,7 @@ ClientUnloadResult client_unload(const unload::UnloadSpec& spec, pg::Connection&
       schema_when_empty ? engine::EmptyResult::kSchema : engine::EmptyResult::kNone;
   engine::ProgressCounters counters;
   std::optional<ProgressReporter> reporter;
-  const ProgressMode mode = resolve_mode(progress.mode, ::isatty(STDERR_FILENO) == 1);
+  const ProgressMode mode = resolve_mode(progress.mode);
   if (mode != ProgressMode::kNone) {
     options.progress = &counters;
     std::optional<uint64_t> estimate = planner_rows(conn, spec.select);

@@ -1,7 +1,6 @@
 #include "job/job_steps.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -86,7 +85,7 @@ DestinationObjects list_destination(const unload::UnloadSpec& spec, aws::S3Clien
 ServerProgress::ServerProgress(const JobConfig& job, const unload::UnloadSpec& spec,
                                aws::AwsContext& aws, const aws::CredentialsProviderPtr& reader)
     : spec_(spec) {
-  const ProgressMode mode = resolve_mode(job.progress.mode, ::isatty(STDERR_FILENO) == 1);
+  const ProgressMode mode = resolve_mode(job.progress.mode);
   if (mode == ProgressMode::kNone) {
     return;
   }

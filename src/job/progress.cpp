@@ -58,6 +58,10 @@ ProgressMode resolve_mode(ProgressMode mode, bool stderr_is_terminal) {
   return mode;
 }
 
+ProgressMode resolve_mode(ProgressMode mode) {
+  return resolve_mode(mode, ::isatty(STDERR_FILENO) == 1);
+}
+
 std::chrono::milliseconds interval_of(const ProgressSettings& settings, ProgressMode resolved) {
   if (settings.interval) {
     return *settings.interval;

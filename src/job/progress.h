@@ -49,6 +49,8 @@ struct ProgressSettings {
 
 // `auto` is the bar when stderr is a terminal, else nothing.
 ProgressMode resolve_mode(ProgressMode mode, bool stderr_is_terminal);
+// resolve_mode for this process's stderr.
+ProgressMode resolve_mode(ProgressMode mode);
 std::chrono::milliseconds interval_of(const ProgressSettings& settings, ProgressMode resolved);
 
 // One look at a running unload.
