@@ -7,6 +7,9 @@
 // DEST `s3://bucket/prefix` goes through the product's S3 store with the region, endpoint
 // (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL) and credentials resolved from the environment
 // as `crossunload run` resolves its own (aws::AwsContext, the default chain).
+//
+// CU_BENCH_PROGRESS=bar|plain|json: the live progress of `crossunload run --progress` on
+// stderr (the engine's counters, a reporter thread at its default interval), for its cost.
 #include <sys/resource.h>
 
 #include <cstdlib>
@@ -19,6 +22,7 @@
 #include "aws/s3.h"
 #include "base/error.h"
 #include "engine/unload.h"
+#include "job/progress.h"
 #include "pg/connection.h"
 #include "pg/copy_source.h"
 #include "sink/object_store.h"
@@ -68,7 +72,23 @@ int main(int argc, char** argv) {
     if (const char* pii = std::getenv("CU_BENCH_PII"); pii && std::string(pii) == "1") {
       options.pii = &guard;
     }
+    engine::ProgressCounters counters;
+    std::optional<job::ProgressReporter> progress;
+    if (const char* p = std::getenv("CU_BENCH_PROGRESS"); p && *p) {
+      auto mode = from_keyword(job::kProgressWords, p).value_or(job::ProgressMode::kNone);
+      options.progress = &counters;
+      progress.emplace(mode, job::interval_of({.mode = mode, .interval = {}}, mode), [&counters] {
+        return job::ProgressSample{.status = "copy",
+                                   .rows = counters.rows.load(std::memory_order_relaxed),
+                                   .bytes = counters.bytes.load(std::memory_order_relaxed),
+                                   .objects = {}};
+      });
+    }
     engine::UnloadResult r = engine::run_unload(s, source, *store, options);
+    if (progress) {
+      progress->finish(
+          {.status = "done", .rows = r.rows, .bytes = r.bytes, .objects = r.files.size()});
+    }
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
     nlohmann::json j = engine::to_json(r);

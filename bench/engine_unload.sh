@@ -196,6 +196,12 @@ sales=(select\ \*\ from\ sales "$out/e/x_")
 # column cast to text (the worst case: ten checked values per row, among them timestamps
 # and 7-digit numbers that pass the detectors' first filters).
 engine_pii() { measure "$1" "$2" env CU_BENCH_PII=1 "$bin" "$conn" "${@:3}"; }
+# Live progress's cost (CU_BENCH_PROGRESS=bar: `--progress bar`'s counters and reporter
+# thread, redrawing every 0.2 s on stderr, kept apart in $out/bar.err), right after the
+# same case without it.
+engine_bar() {
+  measure "$1" "$2" bash -c 'exec 2>"$0" env CU_BENCH_PROGRESS=bar "$@"' "$out/bar.err" "$bin" "$conn" "${@:3}"
+}
 strq="select salesid::text as salesid, listid::text as listid, sellerid::text as sellerid,
   buyerid::text as buyerid, eventid::text as eventid, dateid::text as dateid,
   qtysold::text as qtysold, pricepaid::text as pricepaid, commission::text as commission,
@@ -206,8 +212,10 @@ for ((r = 1; r <= RUNS; r++)); do
   echo "round $r/$RUNS (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
   want ref && measure ref - bash -c "$psql -c '\\copy (select * from sales) to stdout' >/dev/null"
   want text && engine text "$rows" "${sales[@]}" text none
+  want text_bar && engine_bar text_bar "$rows" "${sales[@]}" text none
   want zstd && engine zstd "$rows" "${sales[@]}" text zstd
   want parquet && engine parquet "$rows" "${sales[@]}" parquet none
+  want parquet_bar && engine_bar parquet_bar "$rows" "${sales[@]}" parquet none
   want ref_gzip && measure ref_gzip - bash -c "$psql -c '\\copy (select * from sales) to stdout' | gzip >$out/ref.gz"
   want gzip && engine gzip "$rows" "${sales[@]}" text gzip
   want two_step && measure two_step - bash -c "$psql -c \"\\\\copy (select * from sales) to '$out/two.csv' with (format csv)\" &&
@@ -302,6 +310,8 @@ row parquet "≥ 0.6× ref" ref 0.6
 [[ -n ${T[parquet]:-} && -n ${T[two_step]:-} ]] &&
   echo "| parquet vs two_step | | | | ≥ 1× two_step | ×$(printf '%.2f' "$(echo "$(med two_step) / $(med parquet)" | bc -l)") | $(verdict "$(echo "$(med two_step) / $(med parquet)" | bc -l)" 1) | | | |"
 row text_off "(PARALLEL OFF, informative)" ref -
+row text_bar "progress bar: ≥ 0.97× text (≤ 3 % overhead)" text 0.97
+row parquet_bar "progress bar: ≥ 0.97× parquet (≤ 3 % overhead)" parquet 0.97
 row text_pii "pii guard: ≥ 0.91× text (≤ 10 % overhead)" text 0.91
 row parquet_pii "pii guard: ≥ 0.91× parquet (≤ 10 % overhead)" parquet 0.91
 row text_str "all columns as text (guard off)" ref -

@@ -15,6 +15,11 @@ std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
 std::atomic<bool> g_json{std::getenv("CU_LOG_JSON") != nullptr &&
                          std::strcmp(std::getenv("CU_LOG_JSON"), "1") == 0};
 std::mutex g_mutex;
+std::string g_status;  // the status line drawn now; empty: none (guarded by g_mutex)
+
+constexpr std::string_view kEraseLine = "\r\x1b[K";
+
+void put(std::string_view bytes) { std::fwrite(bytes.data(), 1, bytes.size(), stderr); }
 
 const char* name(Level l) {
   switch (l) {
@@ -80,7 +85,40 @@ void write(Level l, std::string_view message) {
                        text);
   }
   std::lock_guard lock(g_mutex);
-  std::fwrite(line.data(), 1, line.size(), stderr);
+  if (!g_status.empty()) {
+    put(kEraseLine);
+  }
+  put(line);
+  if (!g_status.empty()) {
+    put(g_status);
+  }
+  std::fflush(stderr);
+}
+
+void set_status(std::string_view line) {
+  std::string text = redact(line);
+  std::lock_guard lock(g_mutex);
+  put(kEraseLine);
+  put(text);
+  std::fflush(stderr);
+  g_status = std::move(text);
+}
+
+void end_status(bool keep) {
+  std::lock_guard lock(g_mutex);
+  if (g_status.empty()) {
+    return;
+  }
+  put(keep ? std::string_view("\n") : kEraseLine);
+  std::fflush(stderr);
+  g_status.clear();
+}
+
+void write_line(std::string_view line) {
+  std::string text = redact(line);
+  text += '\n';
+  std::lock_guard lock(g_mutex);
+  put(text);
   std::fflush(stderr);
 }
 

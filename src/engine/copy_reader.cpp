@@ -27,6 +27,15 @@ void for_each_copy_line(std::string& pending, std::string_view chunk, Row& row) 
   pending = std::string(chunk.substr(pos));
 }
 
+// How many rows pass between two stores of the rows read (a power of two).
+constexpr uint64_t kRowsPerCount = 4096;
+
+void count_rows(std::atomic<uint64_t>* rows_read, uint64_t rows) {
+  if (rows_read) {
+    rows_read->store(rows, std::memory_order_relaxed);
+  }
+}
+
 // The indexes of the columns whose values the scan checks.
 std::vector<size_t> scanned_columns(const unload::PiiScan* pii) {
   std::vector<size_t> out;
@@ -41,7 +50,8 @@ std::vector<size_t> scanned_columns(const unload::PiiScan* pii) {
 }
 
 uint64_t read_text(pg::CopySource& source, Encoding& e, PartitionKeys& keys,
-                   const std::string& prefix, Router& router, unload::PiiScan* pii) {
+                   const std::string& prefix, Router& router, unload::PiiScan* pii,
+                   std::atomic<uint64_t>* rows_read) {
   std::string pending;
   uint64_t rows = 0;
   Lane* all = keys.partitioned() ? nullptr : &router.lane(prefix);
@@ -70,15 +80,19 @@ uint64_t read_text(pg::CopySource& source, Encoding& e, PartitionKeys& keys,
     }
     e.encoder->encode_row(data, lane->text());
     lane->added(1);
-    ++rows;
+    if ((++rows & (kRowsPerCount - 1)) == 0) {
+      count_rows(rows_read, rows);
+    }
   };
   source.copy_out(e.copy_sql,
                   [&](std::string_view chunk) { for_each_copy_line(pending, chunk, row); });
+  count_rows(rows_read, rows);
   return rows;
 }
 
 uint64_t read_binary(pg::CopySource& source, Encoding& e, PartitionKeys& keys,
-                     const std::string& prefix, Router& router, unload::PiiScan* pii) {
+                     const std::string& prefix, Router& router, unload::PiiScan* pii,
+                     std::atomic<uint64_t>* rows_read) {
   const bool parquet = !e.json;
   const std::vector<size_t> scanned = scanned_columns(pii);
   Lane* all = keys.partitioned() ? nullptr : &router.lane(prefix);
@@ -87,7 +101,10 @@ uint64_t read_binary(pg::CopySource& source, Encoding& e, PartitionKeys& keys,
     data_types.push_back(e.all_types[i]);
   }
   format::ColumnBatch json_row(data_types);
+  uint64_t rows = 0;
   engine::CopyBinaryDecoder decoder(e.all_types, [&](const format::ColumnBatch& b) {
+    rows += b.num_rows();
+    count_rows(rows_read, rows);
     for (size_t i : scanned) {
       const format::Column& c = b.column(i);
       for (size_t r = 0; r < c.size(); ++r) {
@@ -121,15 +138,17 @@ uint64_t read_binary(pg::CopySource& source, Encoding& e, PartitionKeys& keys,
   });
   source.copy_out(e.copy_sql, [&](std::string_view chunk) { decoder.feed(chunk); });
   decoder.finish();
+  count_rows(rows_read, decoder.rows());
   return decoder.rows();
 }
 
 }  // namespace
 
 uint64_t read_copy(pg::CopySource& source, Encoding& encoding, PartitionKeys& keys,
-                   const std::string& prefix, Router& router, unload::PiiScan* pii) {
-  return encoding.binary() ? read_binary(source, encoding, keys, prefix, router, pii)
-                           : read_text(source, encoding, keys, prefix, router, pii);
+                   const std::string& prefix, Router& router, unload::PiiScan* pii,
+                   std::atomic<uint64_t>* rows_read) {
+  return encoding.binary() ? read_binary(source, encoding, keys, prefix, router, pii, rows_read)
+                           : read_text(source, encoding, keys, prefix, router, pii, rows_read);
 }
 
 }  // namespace cu::engine

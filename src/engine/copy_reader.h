@@ -7,8 +7,10 @@
 //   read_copy(source, encoding, keys, prefix, *router);   // returns the rows read
 //
 // With `pii`, every non-null value of its by_value columns (indexes of the query's
-// columns) is also handed to the personal-data scan.
+// columns) is also handed to the personal-data scan. With `rows_read`, the rows read so
+// far are stored there (relaxed) every few thousand rows and once at the end.
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -21,6 +23,7 @@
 namespace cu::engine {
 
 uint64_t read_copy(pg::CopySource& source, Encoding& encoding, PartitionKeys& keys,
-                   const std::string& prefix, Router& router, unload::PiiScan* pii = nullptr);
+                   const std::string& prefix, Router& router, unload::PiiScan* pii = nullptr,
+                   std::atomic<uint64_t>* rows_read = nullptr);
 
 }  // namespace cu::engine

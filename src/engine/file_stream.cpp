@@ -10,12 +10,16 @@ namespace {
 // format::ByteSink over an object writer (Parquet writes through it).
 class WriterSink : public format::ByteSink {
  public:
-  explicit WriterSink(sink::ObjectWriter& w) : w_(w) {}
-  void write(std::string_view bytes) override { w_.write(bytes); }
+  WriterSink(sink::ObjectWriter& w, RunFiles& files) : w_(w), files_(files) {}
+  void write(std::string_view bytes) override {
+    w_.write(bytes);
+    files_.wrote(bytes.size());
+  }
   uint64_t bytes_written() const override { return w_.bytes_written(); }
 
  private:
   sink::ObjectWriter& w_;
+  RunFiles& files_;
 };
 
 }  // namespace
@@ -103,6 +107,7 @@ void FileStream::write_block(std::string_view data, uint64_t rows, format::Block
     start(&comp);
   }
   writer_->write(out);
+  files_.wrote(out.size());
   rows_ += rows;
 }
 
@@ -144,7 +149,7 @@ void FileStream::start(format::BlockCompressor* comp) {
   writer_ = files_.store().open(key, s.write_options);
   rows_ = 0;
   if (s.parquet) {
-    sink_ = std::make_unique<WriterSink>(*writer_);
+    sink_ = std::make_unique<WriterSink>(*writer_, files_);
     parquet_ =
         std::make_unique<format::ParquetWriter>(s.parquet_columns, *sink_, s.parquet_options);
   } else if (!s.header_bytes.empty()) {
@@ -152,8 +157,10 @@ void FileStream::start(format::BlockCompressor* comp) {
       std::string h;
       comp->compress(s.header_bytes, h);
       writer_->write(h);
+      files_.wrote(h.size());
     } else {
       writer_->write(s.header_bytes);
+      files_.wrote(s.header_bytes.size());
     }
   }
 }

@@ -15,6 +15,7 @@
 // A FileStream is used by one thread at a time; RunFiles is thread-safe. A stream destroyed
 // before finish() aborts its open object; RunFiles destroyed with sealed files aborts them.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -56,8 +57,10 @@ struct SealedFile {
 
 class RunFiles {
  public:
-  RunFiles(sink::ObjectStore& store, FileSettings settings)
-      : store_(store), settings_(std::move(settings)) {}
+  // `written`, when given, counts the bytes every stream writes (relaxed, per block).
+  RunFiles(sink::ObjectStore& store, FileSettings settings,
+           std::atomic<uint64_t>* written = nullptr)
+      : store_(store), settings_(std::move(settings)), written_(written) {}
   ~RunFiles() { abort(); }
   RunFiles(const RunFiles&) = delete;
   RunFiles& operator=(const RunFiles&) = delete;
@@ -72,12 +75,19 @@ class RunFiles {
   std::vector<SealedFile> take_sealed();
   // Aborts every sealed file still held (several at a time); never throws.
   void abort() noexcept;
+  // `n` more bytes were written to the store (for the live count).
+  void wrote(uint64_t n) {
+    if (written_) {
+      written_->fetch_add(n, std::memory_order_relaxed);
+    }
+  }
 
  private:
   sink::ObjectStore& store_;
   FileSettings settings_;
   mutable std::mutex mu_;
   std::vector<SealedFile> files_;
+  std::atomic<uint64_t>* written_;
 };
 
 // Aborts these writers, several at a time (an S3 abort is a request each); never throws.

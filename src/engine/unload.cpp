@@ -177,12 +177,20 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, pg::CopySource& sourc
   std::unique_ptr<unload::PiiScan> pii = make_pii_scan(options, columns);
 
   // COPY → encoded rows → routed blocks → files, sealed: nothing is visible yet.
-  RunFiles files(store, encoding.files);
+  ProgressCounters* progress = options.progress;
+  auto set_phase = [progress](ProgressCounters::Phase p) {
+    if (progress) {
+      progress->phase.store(p, std::memory_order_relaxed);
+    }
+  };
+  RunFiles files(store, encoding.files, progress ? &progress->bytes : nullptr);
+  set_phase(ProgressCounters::Phase::kRead);
   t = Clock::now();
   std::unique_ptr<sink::ObjectWriter> manifest;
   try {
     std::unique_ptr<Router> router = make_router(spec, keys, files, prefix, options, result.slices);
-    read_copy(source, encoding, keys, prefix, *router, pii.get());
+    read_copy(source, encoding, keys, prefix, *router, pii.get(),
+              progress ? &progress->rows : nullptr);
     if (pii) {
       // The whole query was read; nothing is published yet.
       options.pii->findings = pii->findings(options.pii->masked);
@@ -209,9 +217,11 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, pg::CopySource& sourc
   }
 
   // The commit: data files, then CLEANPATH's deletions, then the manifest.
+  set_phase(ProgressCounters::Phase::kCommit);
   CommitResult c = commit_run(store, files.take_sealed(), std::move(manifest),
                               {.spec = spec, .dest = dest, .prefix = prefix});
   result.cleaned = std::move(c.cleaned);
+  set_phase(ProgressCounters::Phase::kDone);
   result.total_seconds = seconds_since(start);
   cu::log::info("unloaded {} rows into {} object(s), {} bytes, in {:.3f} s", result.rows,
                 result.files.size(), result.bytes, result.total_seconds);

@@ -29,6 +29,7 @@
 // down to a multiple of 32 MB (at least 32 MB); zero rows → no file and no manifest, or
 // with EmptyResult::kSchema one file named as slice 0 / part 0.
 
+#include <atomic>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -64,6 +65,16 @@ struct PiiGuard {
 std::vector<unload::PiiColumn> pii_columns(const std::vector<pg::SourceColumn>& columns,
                                            const std::set<std::string>& masked);
 
+// A run's live counters, for a progress display on another thread: the engine updates them
+// once per block or batch with relaxed atomics (nothing per value), anyone may read them at
+// any time. The run's result (UnloadResult) is the final word; these only approach it.
+struct ProgressCounters {
+  enum class Phase : int { kDescribe, kRead, kCommit, kDone };
+  std::atomic<uint64_t> rows{0};   // rows read from the COPY so far
+  std::atomic<uint64_t> bytes{0};  // bytes written to the store so far (as stored: compressed)
+  std::atomic<Phase> phase{Phase::kDescribe};
+};
+
 struct UnloadOptions {
   unsigned parallelism = 0;          // slices with PARALLEL ON; 0 = hardware threads (≥ 2)
   size_t block_bytes = 1u << 20;     // encoded bytes per block (compression unit)
@@ -79,6 +90,8 @@ struct UnloadOptions {
   std::stop_token stop = {};
   // The personal-data guard; null (or pii = off) checks nothing.
   PiiGuard* pii = nullptr;
+  // Live counters for a progress display; null counts nothing.
+  ProgressCounters* progress = nullptr;
 };
 
 struct UnloadResult {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <optional>
 
 #include "aws/context.h"
 #include "aws/s3.h"
@@ -17,7 +18,8 @@ namespace cu::job {
 ClientUnloadResult client_unload(const unload::UnloadSpec& spec, pg::Connection& conn,
                                  aws::AwsContext& aws, const aws::CredentialsProviderPtr& writer,
                                  const std::stop_token& stop, bool schema_when_empty,
-                                 const StopCause& cause, engine::PiiGuard* pii) {
+                                 const StopCause& cause, engine::PiiGuard* pii,
+                                 const ProgressSettings& progress) {
   unload::Destination d = sink::parse_destination(spec.destination);
   std::unique_ptr<aws::S3Client> s3;
   std::unique_ptr<sink::ObjectStore> store;
@@ -43,7 +45,33 @@ ClientUnloadResult client_unload(const unload::UnloadSpec& spec, pg::Connection&
   options.pii = pii;
   options.empty_result =
       schema_when_empty ? engine::EmptyResult::kSchema : engine::EmptyResult::kNone;
+  engine::ProgressCounters counters;
+  std::optional<ProgressReporter> reporter;
+  const ProgressMode mode = resolve_mode(progress.mode);
+  if (mode != ProgressMode::kNone) {
+    options.progress = &counters;
+    std::optional<uint64_t> estimate = planner_rows(conn, spec.select);
+    reporter.emplace(
+        mode, interval_of(progress, mode),
+        [&counters] {
+          using Phase = engine::ProgressCounters::Phase;
+          static constexpr Keyword<Phase> kPhases[] = {{Phase::kDescribe, "describe"},
+                                                       {Phase::kRead, "copy"},
+                                                       {Phase::kCommit, "commit"},
+                                                       {Phase::kDone, "commit"}};
+          return ProgressSample{.status = std::string(keyword_of(
+                                    kPhases, counters.phase.load(std::memory_order_relaxed))),
+                                .rows = counters.rows.load(std::memory_order_relaxed),
+                                .bytes = counters.bytes.load(std::memory_order_relaxed),
+                                .objects = std::nullopt};
+        },
+        estimate);
+  }
   engine::UnloadResult r = engine::run_unload(spec, source, *store, options);
+  if (reporter) {
+    reporter->finish(
+        {.status = "done", .rows = r.rows, .bytes = r.bytes, .objects = r.files.size()});
+  }
   ClientUnloadResult out;
   out.rows = r.rows;
   out.bytes = r.bytes;

@@ -11,6 +11,7 @@
 
 #include "aws/credentials.h"
 #include "job/job.h"
+#include "job/progress.h"
 #include "pg/connection.h"
 #include "unload/unload_spec.h"
 
@@ -35,11 +36,16 @@ struct ClientUnloadResult {
 // `cause.what()`. `schema_when_empty`: a query of zero rows writes one schema-only file (job
 // key empty_result = "schema") instead of nothing. `pii`: the personal-data guard, which
 // checks every value and refuses before anything is published (engine/unload.h).
+// `progress`: live progress on stderr (job/progress.h) — the engine's rows and bytes, and an
+// ETA from the planner's estimate (EXPLAIN of `spec.select`); the final event holds the
+// result's rows and bytes.
 ClientUnloadResult client_unload(const unload::UnloadSpec& spec, pg::Connection& conn,
                                  aws::AwsContext& aws, const aws::CredentialsProviderPtr& writer,
                                  const std::stop_token& stop = {}, bool schema_when_empty = false,
                                  const StopCause& cause = StopCause::deadline(),
-                                 engine::PiiGuard* pii = nullptr);
+                                 engine::PiiGuard* pii = nullptr,
+                                 const ProgressSettings& progress = {.mode = ProgressMode::kNone,
+                                                                     .interval = {}});
 
 // The dry run's line about CLEANPATH: for a folder, the files it would remove now (only
 // names crossunload writes; with PARTITION BY only those in the partition folders that get

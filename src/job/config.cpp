@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -97,6 +100,11 @@ const std::vector<KeyInfo>& key_table() {
       {"connect_timeout", KeyType::kInt, "database connect timeout in seconds (default 10)"},
       {"report", KeyType::kString, "write the JSON report to this file, or - for stdout"},
       {"dry_run", KeyType::kBool, "print the plan and the UNLOAD; read and write nothing"},
+      {"progress", KeyType::kString,
+       "live progress on stderr: auto (default: bar on a terminal, else none) | bar | plain | "
+       "json | none"},
+      {"progress_interval", KeyType::kString,
+       "seconds between progress updates, 0.05 .. 3600 (default 0.2 for the bar, else 1)"},
       {"via", KeyType::kString,
        "connection (default: a database session) | data-api (the Redshift Data API)"},
       {"cluster_id", KeyType::kString, "data-api: the provisioned cluster's identifier"},
@@ -279,6 +287,29 @@ T choice(const KeyInfo& k, const std::string& word, const Keyword<T> (&options)[
   }
   bad(k.name, fmt::format("'{}' is not a valid {}", word, k.name),
       "one of: " + keyword_list(options));
+}
+
+// progress_interval: seconds, a TOML/JSON number or text ("0.5", "2s"), 0.05 .. 3600.
+std::chrono::milliseconds progress_interval(const KeyInfo& k, const Value& v) {
+  double seconds = -1;
+  if (const auto* i = std::get_if<std::int64_t>(&v)) {
+    seconds = static_cast<double>(*i);
+  } else if (const auto* s = std::get_if<std::string>(&v)) {
+    std::string_view text = trim(*s);
+    if (text.ends_with('s')) {
+      text = trim(text.substr(0, text.size() - 1));
+    }
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+    if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
+      ill_typed(k);
+    }
+  } else {
+    ill_typed(k);
+  }
+  if (!(seconds >= 0.05 && seconds <= 3600)) {
+    bad(k.name, fmt::format("progress_interval {} is out of range 0.05 .. 3600 seconds", seconds));
+  }
+  return std::chrono::milliseconds(std::llround(seconds * 1000));
 }
 
 void check_role_arn(const char* key, const std::string& arn) {
@@ -718,6 +749,10 @@ JobConfig build(const Values& values) {
       job.report = as_string(k, v);
     } else if (key == "dry_run") {
       job.dry_run = as_bool(k, v);
+    } else if (key == "progress") {
+      job.progress.mode = choice(k, lower(trim(as_string(k, v))), kProgressWords);
+    } else if (key == "progress_interval") {
+      job.progress.interval = progress_interval(k, v);
     } else if (key == "via") {
       job.via = choice(k, lower(trim(as_string(k, v))), kViaWords);
     } else if (key == "cluster_id") {

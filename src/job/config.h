@@ -27,6 +27,7 @@
 #include "base/strings.h"
 #include "job/catalog.h"
 #include "job/incremental.h"
+#include "job/progress.h"
 #include "unload/mask.h"
 #include "unload/pii.h"
 #include "unload/query_check.h"
@@ -128,6 +129,9 @@ struct JobConfig {
 
   std::optional<std::string> report;  // file path, or "-" for stdout
   bool dry_run = false;
+  // Live progress on stderr during the unload (job/progress.h): auto | bar | plain | json |
+  // none, and progress_interval (seconds).
+  ProgressSettings progress;
 
   // via = "data-api": the cluster (or Serverless workgroup) and login the Data API uses —
   // secret_id (the secret's ARN) or db_user — as the role secret_role_arn (assumed with

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -78,9 +79,11 @@ void sleep_unless_stopped(std::chrono::milliseconds d, const std::stop_token& st
 }
 
 // Follows statement `id` until it ends (or once, when !wait): capped exponential backoff,
-// a progress line whenever the status changes and every 30 s. A stop cancels it.
+// a progress line whenever the status changes and every 30 s (and each status to `progress`,
+// when given). A stop cancels it.
 aws::StatementDescription follow(const aws::RedshiftDataClient& rd, const std::string& id,
-                                 const std::stop_token& stop, bool wait, const StopCause& cause) {
+                                 const std::stop_token& stop, bool wait, const StopCause& cause,
+                                 ServerProgress* progress = nullptr) {
   auto start = SteadyClock::now();
   auto delay = std::chrono::milliseconds(200);
   constexpr auto kMaxDelay = std::chrono::milliseconds(5000);
@@ -88,6 +91,9 @@ aws::StatementDescription follow(const aws::RedshiftDataClient& rd, const std::s
   auto last_line = start;
   for (;;) {
     aws::StatementDescription d = rd.describe_statement(id);
+    if (progress) {
+      progress->set_status(d.status);
+    }
     double elapsed = std::chrono::duration<double>(SteadyClock::now() - start).count();
     if (d.status != last || SteadyClock::now() - last_line > std::chrono::seconds(30)) {
       log::info("statement {}: {} ({:.1f} s)", id, d.status, elapsed);
@@ -239,9 +245,11 @@ aws::CredentialsProviderPtr writer_of(const JobConfig& job, aws::AwsContext& aws
   return writer;
 }
 
-// `spec` is the job's UNLOAD, or an incremental run's (its window's prefix).
+// `spec` is the job's UNLOAD, or an incremental run's (its window's prefix); `reader` the
+// identity that verifies (writer_of()).
 void finish(const JobConfig& job, const unload::UnloadSpec& spec, aws::AwsContext& aws,
-            const aws::StatementDescription& d, Report& report) {
+            const aws::StatementDescription& d, Report& report,
+            const aws::CredentialsProviderPtr& reader, ServerProgress* progress = nullptr) {
   const std::string where = target_of(job) + "/" + job.database.value_or("");
   if (d.status == "FAILED") {
     throw Error(ErrorKind::kSource, "unload", where, "Redshift: " + d.error)
@@ -256,11 +264,16 @@ void finish(const JobConfig& job, const unload::UnloadSpec& spec, aws::AwsContex
   if (d.result_rows >= 0) {
     report.rows = static_cast<std::uint64_t>(d.result_rows);
   }
-  aws::CredentialsProviderPtr reader = writer_of(job, aws);
+  if (progress) {
+    progress->set_status("verifying");
+  }
   step(report, "verify", describe_provider(reader), spec.destination, [&] {
     naming_refused_identity(aws, reader, [&] { verify_objects(spec, aws, reader, report); });
   });
   report.steps.back().identity = identity_arn(aws, reader);
+  if (progress) {
+    progress->finish(report);
+  }
 }
 
 void start_report(const JobConfig& job, Report& report) {
@@ -363,14 +376,18 @@ void run_via_data_api(const JobConfig& job, aws::AwsContext& aws, Report& report
     report.status = "submitted";
     return;
   }
+  aws::CredentialsProviderPtr reader = writer_of(job, aws);
+  ServerProgress progress(job, spec, aws, reader);
+  progress.set_status("SUBMITTED");
   aws::StatementDescription d = step(report, "wait", caller_id, id, [&] {
-    return naming_refused_identity(aws, caller, [&] { return follow(rd, id, stop, true, cause); });
+    return naming_refused_identity(aws, caller,
+                                   [&] { return follow(rd, id, stop, true, cause, &progress); });
   });
-  finish(job, spec, aws, d, report);
+  finish(job, spec, aws, d, report, reader, &progress);
   if (inc) {
     // Only after the objects were verified: a failure before this line repeats the window.
     const bool to_s3 = inc->store.location().starts_with("s3://");
-    auto state_as = to_s3 ? writer_of(job, aws) : nullptr;
+    auto state_as = to_s3 ? reader : nullptr;
     step(report, "save state", to_s3 ? describe_provider(state_as) : std::string("this process"),
          inc->store.location(),
          [&] { naming_refused_identity(aws, state_as, [&] { save_window(*inc); }); });
@@ -386,10 +403,17 @@ void check_statement(const JobConfig& job, aws::AwsContext& aws, const std::stri
   aws::CredentialsProviderPtr caller = data_api_caller(job, aws, report);
   aws::RedshiftDataClient rd = data_api_client(aws, caller);
   const std::string caller_id = known_identity(caller);
+  aws::CredentialsProviderPtr reader = writer_of(job, aws);
+  // Waiting, the statement's progress shows as a run's does; one look shows none.
+  std::optional<ServerProgress> progress;
+  if (wait) {
+    progress.emplace(job, job.unload, aws, reader);
+  }
+  ServerProgress* shown = progress ? &*progress : nullptr;
   aws::StatementDescription d =
       step(report, wait ? "wait" : "describe statement", caller_id, id, [&] {
         return naming_refused_identity(aws, caller,
-                                       [&] { return follow(rd, id, stop, wait, cause); });
+                                       [&] { return follow(rd, id, stop, wait, cause, shown); });
       });
   // Only this job's statement: same cluster or workgroup, database, and destination.
   bool same_target =
@@ -409,7 +433,7 @@ void check_statement(const JobConfig& job, aws::AwsContext& aws, const std::stri
     report.status = "running";
     return;
   }
-  finish(job, job.unload, aws, d, report);
+  finish(job, job.unload, aws, d, report, reader, shown);
 }
 
 }  // namespace cu::job

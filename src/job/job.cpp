@@ -366,6 +366,8 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
     }
     report.unload_sql = unload::render_redacted(spec);
     std::string sql = unload::render(spec);
+    auto reader = write_identity();
+    ServerProgress progress(job, spec, aws, reader);
     try {
       step(report, "unload", target.user, spec.destination, [&] { conn->execute(sql, "unload"); });
     } catch (const Error& e) {
@@ -384,11 +386,12 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
       throw stopped(cause, "verify", spec.destination,
                     "the UNLOAD finished but was not verified; its objects stay under the prefix");
     }
-    auto reader = write_identity();
+    progress.set_status("verifying");
     step(report, "verify", describe_provider(reader), spec.destination, [&] {
       naming_refused_identity(aws, reader, [&] { verify_objects(spec, aws, reader, report); });
     });
     report.steps.back().identity = arn_of(reader);
+    progress.finish(report);
   } else {
     ClientUnloadResult r;
     engine::PiiGuard guard{.settings = job.pii, .masked = masked_columns(report), .findings = {}};
@@ -409,7 +412,7 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
       r = step(report, "unload", target.user, spec.destination, [&] {
         return naming_refused_identity(aws, to_s3_as, [&] {
           return client_unload(spec, *conn, aws, to_s3_as, stop, job.empty_result == "schema",
-                               cause, pii);
+                               cause, pii, job.progress);
         });
       });
       if (to_s3_as) {
@@ -689,6 +692,10 @@ nlohmann::json handle_event(const nlohmann::json& event, const aws::Environment&
     throw Error(ErrorKind::kUsage, "configure", "mask_policy",
                 "mask_policy (a file) is not accepted in a Lambda event")
         .with_hint("give the columns' rules in `mask`");
+  }
+  if (!values.contains("progress")) {
+    // One JSON event per interval on stderr: CloudWatch Logs keeps each as one record.
+    values["progress"] = std::string("json");
   }
   JobConfig job = build(values);
   if (job.dry_run) {

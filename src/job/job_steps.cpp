@@ -43,11 +43,10 @@ std::string identity_arn(aws::AwsContext& aws, const aws::CredentialsProviderPtr
   return id;
 }
 
-void verify_objects(const unload::UnloadSpec& spec, aws::AwsContext& aws,
-                    const aws::CredentialsProviderPtr& reader, Report& report) {
+DestinationObjects list_destination(const unload::UnloadSpec& spec, aws::S3Client* s3) {
+  DestinationObjects out;
   unload::Destination d = unload::parse_destination(spec.destination);
-  bool partitioned = spec.partition_by.has_value();
-  std::string manifest_key = unload::manifest_name(d.prefix, partitioned);
+  std::string manifest_key = unload::manifest_name(d.prefix, spec.partition_by.has_value());
   if (!d.s3) {
     namespace fs = std::filesystem;
     auto [dir, name] = std::pair{fs::path(d.prefix).parent_path(), fs::path(d.prefix).filename()};
@@ -66,20 +65,73 @@ void verify_objects(const unload::UnloadSpec& spec, aws::AwsContext& aws,
         continue;
       }
       if (p == manifest_key || it->path() == fs::path(manifest_key)) {
-        report.manifest = p;
+        out.manifest = p;
         continue;
       }
-      report.files.push_back({p, static_cast<std::uint64_t>(it->file_size()), std::nullopt});
+      out.files.push_back({p, static_cast<std::uint64_t>(it->file_size()), std::nullopt});
     }
-  } else {
-    std::unique_ptr<aws::S3Client> s3 = aws.s3(reader, spec.region);
+  } else if (s3) {
     for (const aws::ObjectInfo& o : s3->list_objects(d.bucket, d.prefix)) {
       if (o.key == manifest_key) {
-        report.manifest = unload::object_url(d, o.key);
+        out.manifest = unload::object_url(d, o.key);
         continue;
       }
-      report.files.push_back({unload::object_url(d, o.key), o.size, std::nullopt});
+      out.files.push_back({unload::object_url(d, o.key), o.size, std::nullopt});
     }
+  }
+  return out;
+}
+
+ServerProgress::ServerProgress(const JobConfig& job, const unload::UnloadSpec& spec,
+                               aws::AwsContext& aws, const aws::CredentialsProviderPtr& reader)
+    : spec_(spec) {
+  const ProgressMode mode = resolve_mode(job.progress.mode);
+  if (mode == ProgressMode::kNone) {
+    return;
+  }
+  if (unload::parse_destination(spec.destination).s3) {
+    s3_ = aws.s3(reader, spec.region);
+  }
+  reporter_ = std::make_unique<ProgressReporter>(
+      mode, job.progress.interval.value_or(std::chrono::seconds(1)), [this] { return sample(); });
+}
+
+// The reporter stops (its thread joined) before the members it samples go.
+ServerProgress::~ServerProgress() { reporter_.reset(); }
+
+void ServerProgress::set_status(const std::string& status) {
+  std::lock_guard lock(mu_);
+  status_ = status;
+}
+
+ProgressSample ServerProgress::sample() {
+  DestinationObjects now = list_destination(spec_, s3_.get());
+  std::uint64_t bytes = 0;
+  for (const FileReport& f : now.files) {
+    bytes += f.bytes;
+  }
+  std::lock_guard lock(mu_);
+  return {.status = status_, .rows = std::nullopt, .bytes = bytes, .objects = now.files.size()};
+}
+
+void ServerProgress::finish(const Report& report) {
+  if (reporter_) {
+    reporter_->finish({.status = "done",
+                       .rows = report.rows,
+                       .bytes = report.bytes,
+                       .objects = report.files.size()});
+  }
+}
+
+void verify_objects(const unload::UnloadSpec& spec, aws::AwsContext& aws,
+                    const aws::CredentialsProviderPtr& reader, Report& report) {
+  unload::Destination d = unload::parse_destination(spec.destination);
+  std::string manifest_key = unload::manifest_name(d.prefix, spec.partition_by.has_value());
+  std::unique_ptr<aws::S3Client> s3 = d.s3 ? aws.s3(reader, spec.region) : nullptr;
+  DestinationObjects listed = list_destination(spec, s3.get());
+  report.files.insert(report.files.end(), listed.files.begin(), listed.files.end());
+  if (listed.manifest) {
+    report.manifest = std::move(listed.manifest);
   }
   for (const FileReport& f : report.files) {
     report.bytes += f.bytes;

@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -17,6 +19,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "job/job.h"
+#include "job/progress.h"
 #include "pg/connection.h"
 #include "unload/mask.h"
 #include "unload/unload_spec.h"
@@ -83,6 +86,42 @@ auto naming_refused_identity(aws::AwsContext& aws, const aws::CredentialsProvide
     throw named;
   }
 }
+
+// What is under the destination's prefix now: the data objects and the manifest's URL (when
+// it is there). With `s3` (a client for the destination's bucket) for an s3:// destination;
+// a local path prefix is listed from the file system.
+struct DestinationObjects {
+  std::vector<FileReport> files;
+  std::optional<std::string> manifest;
+};
+DestinationObjects list_destination(const unload::UnloadSpec& spec, aws::S3Client* s3);
+
+// Live progress of a server-mode unload (job/progress.h) for the job's `progress`: the
+// statement's status as the caller sets it, the time since it was sent, and the objects and
+// bytes under the prefix, listed as `reader` (the identity that verifies) once per interval
+// (1 s unless progress_interval says otherwise). finish() shows the report's numbers.
+// Redshift writes its objects as its slices go; the local gateway publishes them all at the
+// end of the statement (its commit), so until then they count 0.
+class ServerProgress {
+ public:
+  ServerProgress(const JobConfig& job, const unload::UnloadSpec& spec, aws::AwsContext& aws,
+                 const aws::CredentialsProviderPtr& reader);
+  ~ServerProgress();
+  ServerProgress(const ServerProgress&) = delete;
+  ServerProgress& operator=(const ServerProgress&) = delete;
+
+  void set_status(const std::string& status);
+  void finish(const Report& report);
+
+ private:
+  ProgressSample sample();
+
+  unload::UnloadSpec spec_;
+  std::unique_ptr<aws::S3Client> s3_;
+  std::mutex mu_;
+  std::string status_ = "running";
+  std::unique_ptr<ProgressReporter> reporter_;
+};
 
 // Server mode, after UNLOAD: what is at the destination now (objects, manifest, bytes),
 // read with `reader`'s access, into the report. Throws kDestination when the manifest that

@@ -144,6 +144,12 @@ Connection::Connection(const Target& target) : target_(target) {
     throw e;
   }
   cu::log::debug("connected to {} as {}", target_.describe(), target_.user);
+  // The server's notices (Redshift's "UNLOAD completed, …") go through the one logger, as
+  // every other line on stderr: a JSON line with JSON logs, never inside the progress bar.
+  PQsetNoticeProcessor(
+      conn_,
+      [](void*, const char* message) { cu::log::info("server said: {}", one_line(message)); },
+      nullptr);
 
   ResultPtr v(PQexec(conn_, "select version()"));
   if (PQresultStatus(v.get()) != PGRES_TUPLES_OK) {

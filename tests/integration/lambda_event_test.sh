@@ -7,7 +7,10 @@
 #   3b. mask_policy = /etc/passwd             -> the same: an event names no file
 #   4. dry_run = true with clean_path         -> the plan as the response; the query never
 #                                                runs, the object under the prefix stays
-#   5. a good event                           -> its report: the loop survived 1-4
+#   5. a good event                           -> its report: the loop survived 1-4; its
+#                                                progress as JSON events on stderr (the
+#                                                Lambda face's default), the final one
+#                                                with the report's rows and bytes
 # Every invocation is answered, in order, by the same process; neither the answers nor the
 # function's log hold the passwords or a line of /etc/passwd.
 source "$(dirname "$0")/../support/testlib.sh"
@@ -67,7 +70,7 @@ wait "$fn_pid" || rc=$?
 wait "$api_pid" || cu_fail "not every invocation was answered (function exit $rc): $(tail -5 "$work/stderr"); answers: $(cat "$work/posted.jsonl" 2>/dev/null)"
 cu_assert_eq "$rc" "0" "exit status of crossunload lambda after 6 invocations"
 
-python3 - "$work/posted.jsonl" "$bucket" <<'PY' || cu_fail "unexpected answers: $(cat "$work/posted.jsonl")"
+python3 - "$work/posted.jsonl" "$bucket" "$work/stderr" <<'PY' || cu_fail "unexpected answers: $(cat "$work/posted.jsonl")"
 import json, sys
 posted = [json.loads(l) for l in open(sys.argv[1])]
 prefix = "/2018-06-01/runtime/invocation/"
@@ -94,6 +97,19 @@ assert "files" not in dry and "rows" not in dry, dry
 
 good = json.loads(posted[5]["body"])
 assert good["status"] == "ok" and good["rows"] == 5, good
+# Progress: JSON events on stderr by default (CloudWatch keeps each line as one record).
+events = []
+for line in open(sys.argv[3], encoding="utf-8", errors="replace"):
+    try:
+        doc = json.loads(line)
+    except ValueError:
+        continue
+    if doc.get("event") == "progress":
+        events.append(doc)
+finals = [e for e in events if e["final"]]
+assert len(finals) == 1 and events[-1] is finals[0], events
+assert (finals[0]["status"], finals[0]["rows"], finals[0]["bytes"]) == \
+    ("done", good["rows"], good["bytes"]), (finals[0], good)
 print("answers:", [e["errorMessage"] for e in errors.values()], "| plan:", dry["plan"][0])
 PY
 

@@ -5,7 +5,8 @@
 #     printing the statement id and the job token;
 #   - `check` once: status "running", exit 0; the same check through the Lambda runtime
 #     (`crossunload lambda`, event action "check") answers long before a short deadline;
-#   - `check --wait`: the objects are verified; their rows (DuckDB) equal PostgreSQL's COPY;
+#   - `check --wait`: the objects are verified (its json progress ends with the report's
+#     numbers); their rows (DuckDB) equal PostgreSQL's COPY;
 #     a second check is idempotent (same report, same objects);
 #   - a token from another job, an unknown statement id → exit 2;
 #   - a Lambda "run" whose deadline comes while the statement sleeps cancels it
@@ -88,9 +89,12 @@ cu_note "Lambda check took $check_ms ms (deadline 10000 ms)"
 
 # 4. Check and wait: verified; a second check is idempotent.
 cu_run check --config "$job" --statement-id "$token" --wait --report "$CU_STACK_DIR/check2.json" \
-  >/dev/null 2>"$CU_STACK_DIR/check2.err" || cu_fail "check --wait failed: $(cat "$CU_STACK_DIR/check2.err")"
+  --progress json >/dev/null 2>"$CU_STACK_DIR/check2.err" || cu_fail "check --wait failed: $(cat "$CU_STACK_DIR/check2.err")"
 n=$(cu_psql "$CU_PG_DATABASE" -Atc "select count(*) from category")
 cu_assert_eq "$(jq -r .status "$CU_STACK_DIR/check2.json")" "ok" "check --wait status"
+# Waiting shows the statement's progress as a run does: the final event is the report's.
+cu_assert_eq "$(grep '^{"event":"progress"' "$CU_STACK_DIR/check2.err" | jq -sc '.[-1] | [.final, .status, .rows, .bytes, .objects]')" \
+  "$(jq -c '[true, "done", .rows, .bytes, (.files | length)]' "$CU_STACK_DIR/check2.json")" "check --wait: the final progress event"
 cu_assert_eq "$(jq -r .rows "$CU_STACK_DIR/check2.json")" "$n" "check --wait rows"
 cu_assert_eq "$(jq -r .manifest "$CU_STACK_DIR/check2.json")" "${prefix}manifest" "check --wait manifest"
 cu_run check --config "$job" --statement-id "$id" --report "$CU_STACK_DIR/check3.json" \

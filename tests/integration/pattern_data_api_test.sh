@@ -21,9 +21,20 @@ query='select * from category'
 prefix="s3://$CU_PAT_BUCKET/dapi_category_"
 report="$CU_STACK_DIR/report.json"
 pattern_run_data_api_job "$report" --query "$query" --to "$prefix" --manifest \
+  --progress json --progress-interval 0.1 \
   >"$CU_STACK_DIR/run.out" 2>"$CU_STACK_DIR/run.err" ||
   cu_fail "the job failed: $(cat "$CU_STACK_DIR/run.err") gateway: $(tail -20 "$CU_PAT_GATEWAY_LOG")"
 n=$(cu_psql "$CU_PG_DATABASE" -Atc "select count(*) from category")
+# Live progress (json): the statement's Data API status while it runs; the final event holds
+# the report's rows, bytes and objects.
+grep '^{"event":"progress"' "$CU_STACK_DIR/run.err" >"$CU_STACK_DIR/progress.jsonl" ||
+  cu_fail "no progress event: $(cat "$CU_STACK_DIR/run.err")"
+cu_assert_eq "$(jq -sc '[.[] | select(.final) | [.status, .rows, .bytes, .objects]]' "$CU_STACK_DIR/progress.jsonl")" \
+  "$(jq -c '[["done", .rows, .bytes, (.files | length)]]' "$report")" "the final progress event = the report"
+cu_assert_eq "$(jq -s '.[-1].final' "$CU_STACK_DIR/progress.jsonl")" "true" "the last progress event is the final one"
+bad_status=$(jq -r 'select(.final | not) | .status' "$CU_STACK_DIR/progress.jsonl" |
+  grep -vxE 'SUBMITTED|PICKED|STARTED|FINISHED|verifying' || true)
+[[ -z "$bad_status" ]] || cu_fail "progress statuses that are no Data API status: $bad_status"
 cu_assert_eq "$(jq -r .status "$report")" "ok" "report status"
 cu_assert_eq "$(jq -r .via "$report")" "data-api" "report via"
 cu_assert_eq "$(jq -r .rows "$report")" "$n" "report rows (ResultRows)"

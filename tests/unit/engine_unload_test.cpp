@@ -137,6 +137,40 @@ TEST(EngineUnload, JsonHardValuesReadBackThroughTheBinaryPath) {
   }
 }
 
+// The live counters end at the rows the source sent and the bytes the store holds (the
+// store's objects measured, not the engine's result), whatever the format and layout.
+TEST(EngineUnload, ProgressCountersEndAtTheRowsReadAndTheBytesStored) {
+  struct Case {
+    unload::Format format;
+    unload::Compression compression;
+    bool parallel;
+    bool partitioned;
+  };
+  for (const Case c : {Case{unload::Format::kText, unload::Compression::kNone, true, false},
+                       Case{unload::Format::kCsv, unload::Compression::kGzip, false, false},
+                       Case{unload::Format::kParquet, unload::Compression::kNone, false, false},
+                       Case{unload::Format::kJson, unload::Compression::kNone, false, true}}) {
+    SCOPED_TRACE(static_cast<int>(c.format));
+    FakeCopySource src(c.partitioned ? id_name_p() : id_name(),
+                       numbered(10000, c.partitioned ? 7 : 0));
+    MemoryStore store;
+    auto spec = make_spec(c.format, c.parallel);
+    spec.compression = c.compression;
+    spec.header = c.format == unload::Format::kCsv;
+    if (c.partitioned) {
+      spec.partition_by = unload::PartitionBy{{"p"}, false};
+    }
+    engine::ProgressCounters counters;
+    engine::run_unload(spec, src, store,
+                       {.parallelism = 3, .block_bytes = 4096, .progress = &counters});
+    uint64_t stored = 0;
+    for (const auto& [k, v] : store.objects()) stored += v.size();
+    EXPECT_EQ(counters.rows.load(), 10000u);
+    EXPECT_EQ(counters.bytes.load(), stored);
+    EXPECT_EQ(counters.phase.load(), engine::ProgressCounters::Phase::kDone);
+  }
+}
+
 TEST(EngineUnload, ParallelSlicesShareTheRowsRoundRobin) {
   auto rows = numbered(5000);
   FakeCopySource src(id_name(), rows);
