@@ -144,6 +144,19 @@ std::uint64_t S3MultipartWriter::seal() {
   if (finished_ || aborted_) {
     throw Error(ErrorKind::kOther, "upload", s3_url(bucket_, key_), "sealed after finish/abort");
   }
+  if (upload_id_.empty() && options_.hold_budget) {
+    // Smaller than one part: kept in memory if the budget allows, sent by complete().
+    const std::size_t n = std::max<std::size_t>(1, current_.size());
+    std::size_t left = options_.hold_budget->load();
+    while (left >= n && !options_.hold_budget->compare_exchange_weak(left, left - n)) {
+    }
+    if (left >= n) {
+      held_ = n;
+      current_.shrink_to_fit();
+      sealed_ = true;
+      return bytes_;
+    }
+  }
   if (!current_.empty() || upload_id_.empty()) {
     submit_current();  // the last part, or the only one (of any size, even empty)
   }
@@ -166,6 +179,20 @@ UploadResult S3MultipartWriter::complete(bool if_none_match) {
   }
   UploadResult result;
   result.bytes = bytes_;
+  if (held_ > 0) {
+    PutOptions put = options_.put;
+    put.if_none_match = if_none_match;
+    try {
+      result.etag =
+          s3_.put_object(bucket_, key_, std::string_view(current_.data(), current_.size()), put);
+    } catch (...) {
+      abort();  // nothing was uploaded: only the memory is given back
+      throw;
+    }
+    release_hold();
+    finished_ = true;
+    return result;
+  }
   std::sort(done_.begin(), done_.end(), [](const CompletedPart& a, const CompletedPart& b) {
     return a.part_number < b.part_number;
   });
@@ -210,6 +237,7 @@ void S3MultipartWriter::abort() {
     return;
   }
   aborted_ = true;
+  release_hold();
   if (parts_) {
     parts_->drop_pending();  // parts not yet started are dropped; waits for those in progress
     parts_.reset();
@@ -218,6 +246,14 @@ void S3MultipartWriter::abort() {
   free_buffers_.clear();
   if (!upload_id_.empty()) {
     s3_.abort_multipart_upload(bucket_, key_, upload_id_);
+  }
+}
+
+void S3MultipartWriter::release_hold() {
+  if (held_ > 0 && options_.hold_budget) {  // held_ is only set with a budget
+    options_.hold_budget->fetch_add(held_);
+    held_ = 0;
+    current_ = {};
   }
 }
 

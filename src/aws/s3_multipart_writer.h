@@ -14,13 +14,15 @@
 //   UploadResult r = out.finish();
 //
 // In two steps, for a commit protocol (sink/object_store.h): seal() uploads every byte as
-// parts of a multipart upload (always one, even for a small or empty object) and nothing is
-// visible yet; complete() makes the object appear, `if_none_match` refusing to replace one
-// (S3 answers 412 PreconditionFailed). abort() in between leaves nothing.
+// parts of a multipart upload (always one, even for a small or empty object, unless the
+// hold budget below keeps it in memory) and nothing is visible yet; complete() makes the
+// object appear, `if_none_match` refusing to replace one (S3 answers 412
+// PreconditionFailed). abort() in between leaves nothing.
 //
 // Parts are retried by the client (same bytes, same part number: safe). When a part still
 // fails, the next write()/finish() throws that error after aborting the upload.
 
+#include <atomic>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -38,6 +40,11 @@ struct MultipartWriterOptions {
   std::size_t part_size = 8u << 20;  // ≥ 5 MiB (S3's minimum for all parts but the last)
   int parts_in_flight = 4;           // concurrent part uploads (worker threads)
   PutOptions put{};
+  // Bytes that objects smaller than one part may keep in memory when sealed, shared by the
+  // writers of one store (null: none). Such an object is not uploaded by seal(): complete()
+  // sends it as one PutObject (conditional like the complete) and abort() just drops it —
+  // one request instead of three, and nothing left in S3 by a crash.
+  std::atomic<std::size_t>* hold_budget = nullptr;
 };
 
 struct UploadResult {
@@ -73,6 +80,7 @@ class S3MultipartWriter {
   void submit_current();
   void rethrow_failure();  // aborts and throws the failed part's error
   void start_upload();
+  void release_hold();
 
   S3Client& s3_;
   std::string bucket_, key_;
@@ -82,6 +90,7 @@ class S3MultipartWriter {
   int next_part_ = 1;
   std::string upload_id_{};
   bool sealed_ = false;
+  std::size_t held_ = 0;  // sealed in memory: these bytes of the hold budget are ours
   bool finished_ = false;
   bool aborted_ = false;
 

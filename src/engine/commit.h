@@ -17,7 +17,7 @@
 // error says how far it got (the manifest is then missing).
 //
 //   check_destination(spec, dest, store, prefix);          // before reading: not empty?
-//   …                                                        // read, seal every file
+//   …                                              // read, seal every file, settle them
 //   CommitResult c = commit_run(store, files.take_sealed(), std::move(manifest), plan);
 
 #include <memory>

@@ -42,6 +42,13 @@ std::vector<UnloadedFile> RunFiles::files() const {
   return out;
 }
 
+void RunFiles::settle() {
+  std::lock_guard lock(mu_);
+  for (auto& f : files_) {
+    f.writer->settle();
+  }
+}
+
 std::vector<SealedFile> RunFiles::take_sealed() {
   std::vector<SealedFile> out;
   {

@@ -71,6 +71,9 @@ class RunFiles {
   void add(SealedFile f);
   // The files so far, sorted by key.
   std::vector<UnloadedFile> files() const;
+  // Waits until every sealed file is stored (a store may upload in the background:
+  // ObjectWriter::settle()); throws the first failure. Once the router has finished.
+  void settle();
   // The sealed files, sorted by key, handed to the commit.
   std::vector<SealedFile> take_sealed();
   // Aborts every sealed file still held (several at a time); never throws.

@@ -203,6 +203,12 @@ UnloadResult run_unload(const unload::UnloadSpec& spec_in, pg::CopySource& sourc
     }
     result.files = files.files();
     manifest = sealed_manifest(spec, dest, columns, files, result.files, result.manifest_url);
+    // Every file stored (S3 uploads a sealed file's last part in the background): one that
+    // could not be fails the run here, before anything is published.
+    files.settle();
+    if (manifest) {
+      manifest->settle();
+    }
     if (options.stop.stop_requested()) {
       throw Error(ErrorKind::kOther, "unload", spec.destination,
                   "stopped after the query was read, before anything was published");

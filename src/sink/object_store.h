@@ -66,8 +66,14 @@ class ObjectWriter {
   virtual ~ObjectWriter() = default;  // implementations abort when not published
   virtual void write(std::string_view bytes) = 0;
   // Stores every byte written without making the object visible (S3: the last part
-  // uploaded; folder: the temporary file closed); returns its size in bytes.
+  // uploaded; folder: the temporary file closed); returns its size in bytes. A store may
+  // finish storing in the background (S3 does: a small file's upload is network round
+  // trips, not work): settle() waits for that and throws its error.
   virtual uint64_t seal() = 0;
+  // After seal(): returns once every byte is stored; throws what storing them failed with
+  // (the writer is then aborted). publish() settles first; the engine settles every file
+  // once the query is read, before its commit phase, so a failed upload publishes nothing.
+  virtual void settle() {}
   // After seal(): makes the object visible under its key, whole. `replace` false: refused
   // (kDestination, nothing of this writer left) when the key exists.
   virtual void publish(bool replace) = 0;
@@ -110,10 +116,20 @@ std::unique_ptr<ObjectStore> make_folder_store();
 
 // Objects of one bucket through `s3` (which must outlive the store): streaming multipart
 // uploads (parts uploaded concurrently, RAII abort) completed on publish, DeleteObjects in
-// batches.
+// batches. seal() hands the last part's upload (for a small file: starting the multipart
+// upload and its one part, two round trips) to the store's own upload threads and returns,
+// so the engine's workers go on compressing; settle() waits for it.
 struct S3StoreOptions {
   std::size_t part_size = 8u << 20;
   int parts_in_flight = 2;
+  unsigned seal_threads = 8;  // uploads of sealed files in flight
+  // What those may hold together, on top of writer_memory() per open writer; seal() waits
+  // beyond it.
+  std::size_t seal_bytes = 32u << 20;
+  // Sealed files smaller than a part kept in memory until publish() sends each as one
+  // conditional PutObject (one request instead of three; nothing in S3 until then); beyond
+  // this many bytes together, a small file is a one-part multipart upload like any other.
+  std::size_t hold_bytes = 32u << 20;
 };
 std::unique_ptr<ObjectStore> make_s3_store(aws::S3Client& s3, std::string bucket,
                                            S3StoreOptions options = {});

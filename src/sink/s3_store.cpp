@@ -1,32 +1,100 @@
 // The S3 face of sink::ObjectStore: each object is a streaming multipart upload
 // (aws::S3MultipartWriter: parts uploaded by worker threads, aborted by RAII), completed by
 // publish() — conditionally (If-None-Match: *) unless replacing — or, through commit(), a
-// single PutObject when small; every write carries SSE-S3 or SSE-KMS.
+// single PutObject when small; every write carries SSE-S3 or SSE-KMS. seal() runs on the
+// store's upload threads (a WorkQueue): the writer's future says when it is done.
+#include <algorithm>
 #include <atomic>
+#include <exception>
+#include <future>
+#include <mutex>
 
 #include "aws/error.h"
 #include "aws/s3.h"
 #include "aws/s3_multipart_writer.h"
 #include "base/error.h"
 #include "base/log.h"
+#include "base/work_queue.h"
 #include "sink/object_store.h"
 
 namespace cu::sink {
 namespace {
 
+// The store's upload threads for sealed files, and the first seal that failed: the next
+// open() throws it, so a run stops at once instead of at its commit phase.
+class Sealer {
+ public:
+  explicit Sealer(const S3StoreOptions& o)
+      : queue_({.threads = std::max(1u, o.seal_threads),
+                .max_weight = std::max<size_t>(1, o.seal_bytes)}) {}
+  void submit(WorkQueue::Task task, size_t weight) { queue_.submit(std::move(task), weight); }
+  void note_failure(std::exception_ptr e) {
+    std::lock_guard lock(mu_);
+    if (!first_failure_) {
+      first_failure_ = std::move(e);
+    }
+  }
+  void rethrow_failure() const {
+    std::lock_guard lock(mu_);
+    if (first_failure_) {
+      std::rethrow_exception(first_failure_);
+    }
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::exception_ptr first_failure_;
+  WorkQueue queue_;  // last: destroyed first, joining its threads
+};
+
 class S3Writer final : public ObjectWriter {
  public:
   S3Writer(aws::S3Client& s3, const std::string& bucket, std::string key,
-           aws::MultipartWriterOptions options, std::atomic<std::size_t>& abort_failures)
+           aws::MultipartWriterOptions options, Sealer& sealer,
+           std::atomic<std::size_t>& abort_failures)
       : abort_failures_(abort_failures),
+        sealer_(sealer),
+        writer_memory_(options.part_size * (static_cast<size_t>(options.parts_in_flight) + 1)),
         key_(std::move(key)),
         url_(aws::s3_url(bucket, key_)),
         writer_(s3, bucket, key_, std::move(options)) {}
   ~S3Writer() override { abort(); }
 
   void write(std::string_view bytes) override { writer_.write(bytes); }
-  uint64_t seal() override { return writer_.seal(); }
+  uint64_t seal() override {
+    const uint64_t size = writer_.bytes_written();
+    auto done = std::make_shared<std::promise<void>>();
+    sealed_ = done->get_future();
+    // Weighs what the writer may still hold (its parts in flight and the last one, no more
+    // than the file); a task the queue drops unrun breaks the promise, which settle()
+    // reports as a failure.
+    const size_t weight = static_cast<size_t>(std::clamp<uint64_t>(size, 1, writer_memory_));
+    sealer_.submit(
+        [this, done](unsigned) {
+          try {
+            writer_.seal();
+            done->set_value();
+          } catch (...) {
+            sealer_.note_failure(std::current_exception());
+            done->set_exception(std::current_exception());
+          }
+        },
+        weight);
+    return size;
+  }
+  void settle() override {
+    if (!sealed_.valid()) {
+      return;
+    }
+    try {
+      sealed_.get();
+    } catch (...) {
+      abort();
+      throw;
+    }
+  }
   void publish(bool replace) override {
+    settle();
     try {
       writer_.complete(/*if_none_match=*/!replace);
     } catch (const aws::AwsError& e) {
@@ -53,6 +121,10 @@ class S3Writer final : public ObjectWriter {
       return;
     }
     done_ = true;
+    if (sealed_.valid()) {
+      sealed_.wait();  // the upload thread is done with the writer
+      sealed_ = {};
+    }
     try {
       writer_.abort();
     } catch (const std::exception& e) {
@@ -68,16 +140,19 @@ class S3Writer final : public ObjectWriter {
 
  private:
   std::atomic<std::size_t>& abort_failures_;
+  Sealer& sealer_;
+  size_t writer_memory_;  // what the writer holds at most (S3Store::writer_memory())
   std::string key_;
   std::string url_;
   aws::S3MultipartWriter writer_;
+  std::future<void> sealed_{};  // valid from seal() until settled or aborted
   bool done_ = false;
 };
 
 class S3Store : public ObjectStore {
  public:
   S3Store(aws::S3Client& s3, std::string bucket, S3StoreOptions options)
-      : s3_(s3), bucket_(std::move(bucket)), options_(options) {}
+      : s3_(s3), bucket_(std::move(bucket)), options_(options), sealer_(options) {}
 
   std::vector<StoredObject> list(const std::string& prefix) override {
     std::vector<StoredObject> out;
@@ -88,13 +163,15 @@ class S3Store : public ObjectStore {
   }
 
   std::unique_ptr<ObjectWriter> open(const std::string& key, const WriteOptions& options) override {
+    sealer_.rethrow_failure();
     aws::MultipartWriterOptions o;
     o.part_size = options_.part_size;
     o.parts_in_flight = options_.parts_in_flight;
     o.put.sse = options.sse_kms ? aws::Sse::kKms : aws::Sse::kS3;
     o.put.kms_key_id = options.kms_key_id;
     o.put.content_type = options.content_type;
-    return std::make_unique<S3Writer>(s3_, bucket_, key, std::move(o), abort_failures_);
+    o.hold_budget = &hold_budget_;
+    return std::make_unique<S3Writer>(s3_, bucket_, key, std::move(o), sealer_, abort_failures_);
   }
 
   void remove(const std::vector<std::string>& keys) override {
@@ -114,6 +191,10 @@ class S3Store : public ObjectStore {
   std::string bucket_;
   S3StoreOptions options_;
   std::atomic<std::size_t> abort_failures_{0};
+  std::atomic<std::size_t> hold_budget_{options_.hold_bytes};  // aws::MultipartWriterOptions
+  // Last: destroyed first, joining the upload threads (a queued seal it drops breaks its
+  // writer's promise; the writer then only aborts).
+  Sealer sealer_;
 };
 
 }  // namespace

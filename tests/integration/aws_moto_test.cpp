@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <thread>
 
 #include "aws/role_chain.h"
@@ -261,6 +262,61 @@ TEST_F(AwsMotoTest, IfNoneMatchRefusesAnOverwrite) {
               std::string::npos);
   }
   EXPECT_EQ(s3.get_object(w()["bucket"], "once.txt"), "first");
+}
+
+// The commit protocol's small objects: sealed in memory within the budget (nothing in S3, not
+// even an upload), sent as one conditional PutObject on complete(); beyond the budget, a
+// one-part multipart upload as before.
+TEST_F(AwsMotoTest, SmallSealedObjectsWaitInMemoryWithinTheBudget) {
+  S3Client s3 = s3_as(dev_user());
+  const std::string bucket = w()["bucket"];
+  std::atomic<std::size_t> budget{10};
+  MultipartWriterOptions held{.part_size = 5u << 20, .hold_budget = &budget};
+
+  S3MultipartWriter a(s3, bucket, "held/a.txt", held);
+  a.write("123456");
+  EXPECT_EQ(a.seal(), 6u);
+  EXPECT_EQ(budget.load(), 4u);
+  S3MultipartWriter b(s3, bucket, "held/b.txt", held);
+  b.write("abcdef");  // 6 bytes: beyond what is left, uploaded at seal()
+  EXPECT_EQ(b.seal(), 6u);
+  EXPECT_EQ(budget.load(), 4u);
+  std::vector<MultipartUploadInfo> open = s3.list_multipart_uploads(bucket, "held/");
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].key, "held/b.txt");
+  EXPECT_TRUE(s3.list_objects(bucket, "held/").empty());
+
+  UploadResult r = a.complete(/*if_none_match=*/true);
+  EXPECT_EQ(r.parts, 0);
+  EXPECT_EQ(budget.load(), 10u);
+  EXPECT_EQ(s3.get_object(bucket, "held/a.txt"), "123456");
+  b.complete(true);
+  EXPECT_EQ(s3.get_object(bucket, "held/b.txt"), "abcdef");
+
+  // Another writer of a published key is refused, and gives its bytes back.
+  S3MultipartWriter again(s3, bucket, "held/a.txt", held);
+  again.write("other");
+  again.seal();
+  EXPECT_EQ(budget.load(), 5u);
+  try {
+    again.complete(true);
+    FAIL() << "replaced held/a.txt";
+  } catch (const AwsError& e) {
+    EXPECT_EQ(e.status(), 412);
+  }
+  EXPECT_EQ(budget.load(), 10u);
+  EXPECT_EQ(s3.get_object(bucket, "held/a.txt"), "123456");
+
+  // Aborted (or destroyed): nothing in S3, the budget whole again.
+  {
+    S3MultipartWriter dropped(s3, bucket, "held/c.txt", held);
+    dropped.write("xyz");
+    dropped.seal();
+    EXPECT_EQ(budget.load(), 7u);
+  }
+  EXPECT_EQ(budget.load(), 10u);
+  EXPECT_FALSE(s3.head_object(bucket, "held/c.txt"));
+  EXPECT_TRUE(s3.list_multipart_uploads(bucket, "held/").empty());
 }
 
 TEST_F(AwsMotoTest, KeysAreEncodedTheS3Way) {
