@@ -147,7 +147,7 @@ int run(const job::ConfigFlags& flags, bool verbose, const job::Values& forced =
   aws::Environment env = aws::Environment::from_process();
   if (cfg.dry_run) {
     std::cout << job::describe_plan(cfg, env) << std::flush;
-    if (cfg.pii.policy == unload::PiiPolicy::kOff || cfg.via == job::Via::kDataApi) {
+    if (!job::dry_run_checks_pii(cfg)) {
       return 0;
     }
     // The personal-data check runs (it reads a sample, writes nothing): a job is vetted

@@ -555,9 +555,13 @@ std::string summary(const Report& r) {
   return s;
 }
 
+bool dry_run_checks_pii(const JobConfig& job) {
+  return job.pii.policy != unload::PiiPolicy::kOff && job.via != Via::kDataApi;
+}
+
 std::string describe_plan(const JobConfig& job, const aws::Environment& env) {
   std::string out =
-      job.pii.policy == unload::PiiPolicy::kOff || job.via == Via::kDataApi
+      !dry_run_checks_pii(job)
           ? "crossunload run — plan (dry run: nothing is read or written)\n"
           : "crossunload run — plan (dry run: nothing is written; the personal-data check reads "
             "a sample)\n";
@@ -708,10 +712,12 @@ nlohmann::json handle_event(const nlohmann::json& event, const aws::Environment&
       plan.push_back(text.substr(start, end - start));
       start = end + 1;
     }
-    return nlohmann::json::parse(redact(nlohmann::json{
-        {"status", "dry_run"},
-        {"destination", job.unload.destination},
-        {"plan", plan}}.dump()));
+    nlohmann::json response{
+        {"status", "dry_run"}, {"destination", job.unload.destination}, {"plan", plan}};
+    if (dry_run_checks_pii(job)) {
+      response["pii"] = to_json(run_job(job, env, nullptr, std::move(stop)))["pii"];
+    }
+    return nlohmann::json::parse(redact(response.dump()));
   }
   return to_json(run_job(job, env, nullptr, std::move(stop)));
 }

@@ -126,11 +126,17 @@ Report run_job(const JobConfig& job, const aws::Environment& env, Report* partia
 // writes nothing, connects to nothing.
 std::string describe_plan(const JobConfig& job, const aws::Environment& env);
 
+// Whether a dry run also runs the personal-data check (run_job with dry_run: it reads a
+// sample of the masked query, writes nothing): with the guard on, over a connection. Through
+// the Data API the check is left to the run.
+bool dry_run_checks_pii(const JobConfig& job);
+
 // The Lambda face: the event is a JSON object with the job file's keys; the answer is the
 // report as JSON, or with `dry_run` {"status": "dry_run", "destination", "plan": [lines of
-// describe_plan]} and nothing done. `query_file` is refused (kUsage): an invoker does not
-// name the function's files. Errors propagate as cu::Error (the runtime turns them into an
-// error response).
+// describe_plan], "pii": the report's pii (when dry_run_checks_pii)} and nothing written; a
+// flagged column under `pii = "refuse"` is the error, as in a run. `query_file` is refused
+// (kUsage): an invoker does not name the function's files. Errors propagate as cu::Error (the
+// runtime turns them into an error response).
 nlohmann::json handle_event(const nlohmann::json& event, const aws::Environment& env,
                             std::stop_token stop = {});
 

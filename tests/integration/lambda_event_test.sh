@@ -5,8 +5,12 @@
 #   2. truncated JSON ending in a password    -> a Usage error response, the password unsaid
 #   3. query_file = /etc/passwd               -> a Usage error response: no file is read
 #   3b. mask_policy = /etc/passwd             -> the same: an event names no file
-#   4. dry_run = true with clean_path         -> the plan as the response; the query never
-#                                                runs, the object under the prefix stays
+#   4. dry_run = true with clean_path         -> the plan and the personal-data check's
+#                                                result (nothing flagged) as the response;
+#                                                the object under the prefix stays
+#   4b. dry_run = true, a column of e-mail
+#       addresses                             -> a Usage error naming the column and the
+#                                                fix, never an address; nothing written
 #   5. a good event                           -> its report: the loop survived 1-4; its
 #                                                progress as JSON events on stderr (the
 #                                                Lambda face's default), the final one
@@ -47,6 +51,10 @@ events = [
     {"request_id": "inv-mask-policy", "event": dict(good, mask_policy="/etc/passwd")},
     {"request_id": "inv-dry-run", "event": dict(good, to=f"s3://{bucket}/dry/part_",
                                                  clean_path=True, dry_run=True)},
+    {"request_id": "inv-dry-run-pii", "event": dict(
+        good, to=f"s3://{bucket}/dry/pii_", dry_run=True,
+        query="select g as id, 'person' || g || '@example.org' as contact "
+              "from generate_series(1, 50) g")},
     {"request_id": "inv-good", "event": good},
 ]
 json.dump(events, open(path, "w"))
@@ -61,14 +69,14 @@ for _ in $(seq 100); do [[ -s "$work/port" ]] && break; sleep 0.05; done
 env -u AWS_PROFILE AWS_LAMBDA_RUNTIME_API="127.0.0.1:$(cat "$work/port")" \
   AWS_ENDPOINT_URL="$CU_MOTO_ENDPOINT" AWS_ACCESS_KEY_ID=events-test AWS_SECRET_ACCESS_KEY=events-test-secret-key \
   AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true \
-  "$CROSSUNLOAD" lambda --max-invocations 6 >"$work/stdout" 2>"$work/stderr" &
+  "$CROSSUNLOAD" lambda --max-invocations 7 >"$work/stdout" 2>"$work/stderr" &
 fn_pid=$!
 trap 'kill $fn_pid $api_pid 2>/dev/null || true; rm -rf "$CU_TMP"' EXIT
 
 rc=0
 wait "$fn_pid" || rc=$?
 wait "$api_pid" || cu_fail "not every invocation was answered (function exit $rc): $(tail -5 "$work/stderr"); answers: $(cat "$work/posted.jsonl" 2>/dev/null)"
-cu_assert_eq "$rc" "0" "exit status of crossunload lambda after 6 invocations"
+cu_assert_eq "$rc" "0" "exit status of crossunload lambda after 7 invocations"
 
 python3 - "$work/posted.jsonl" "$bucket" "$work/stderr" <<'PY' || cu_fail "unexpected answers: $(cat "$work/posted.jsonl")"
 import json, sys
@@ -76,7 +84,8 @@ posted = [json.loads(l) for l in open(sys.argv[1])]
 prefix = "/2018-06-01/runtime/invocation/"
 paths = [p["path"][len(prefix):] for p in posted]
 assert paths == ["inv-utf8/error", "inv-truncated/error", "inv-query-file/error",
-                 "inv-mask-policy/error", "inv-dry-run/response", "inv-good/response"], paths
+                 "inv-mask-policy/error", "inv-dry-run/response", "inv-dry-run-pii/error",
+                 "inv-good/response"], paths
 errors = {p["path"][len(prefix):].split("/")[0]: json.loads(p["body"]) for p in posted[:4]}
 for rid, err in errors.items():
     assert err["errorType"] == "Usage", (rid, err)
@@ -94,8 +103,14 @@ assert dry["status"] == "dry_run", dry
 plan = "\n".join(dry["plan"])
 assert f"s3://{sys.argv[2]}/dry/part_" in plan and "client mode" in plan, plan
 assert "files" not in dry and "rows" not in dry, dry
+assert "sample" in dry["pii"]["checked"] and dry["pii"]["findings"] == [], dry
 
-good = json.loads(posted[5]["body"])
+flagged = json.loads(posted[5]["body"])
+assert flagged["errorType"] == "Usage", flagged
+assert "contact" in flagged["errorMessage"] and "@example.org" not in flagged["errorMessage"], flagged
+assert "--mask contact=" in flagged["errorMessage"] or "allow" in flagged["errorMessage"], flagged
+
+good = json.loads(posted[6]["body"])
 assert good["status"] == "ok" and good["rows"] == 5, good
 # Progress: JSON events on stderr by default (CloudWatch keeps each line as one record).
 events = []
@@ -124,4 +139,4 @@ for leak in Utf8-Pass Truncated-Pass root:x:0; do
     cu_fail "'$leak' found in the function's output or answers: $(grep -a -- "$leak" "$work/stderr" "$work/stdout" "$work/posted.jsonl" | head -3)"
   fi
 done
-cu_note "ok: 5 events, 5 answers in order; no secret or file content echoed; the dry run wrote nothing"
+cu_note "ok: 7 events, 7 answers in order; no secret or file content echoed; the dry run wrote nothing"
