@@ -19,6 +19,12 @@ lint() {
   done
 }
 
+# The example jobs are jobs the run accepts, not only inputs of infra (the plan only: the
+# personal-data check would connect).
+for example in job.example.toml job.data-api.example.toml; do
+  "$CROSSUNLOAD" run --config "$CU_SOURCE_DIR/deploy/$example" --dry-run --pii off >"$work/plan" 2>&1 ||
+    cu_fail "deploy/$example is refused by run --dry-run: $(cat "$work/plan")"
+done
 "$CROSSUNLOAD" infra --config "$CU_SOURCE_DIR/deploy/job.example.toml" --out "$work/example" >/dev/null
 lint "$work/example"
 grep -q '"AWS::Lambda::Function"' "$work/example/dev.template.json" || cu_fail "no Lambda function in the DEV template"
