@@ -465,7 +465,7 @@ JobFile parse_toml_file(std::string_view text, std::string_view origin) {
   }
   if (toml::node* n = table.get("unload")) {
     const toml::array* entries = n->as_array();
-    if (entries == nullptr || !entries->is_array_of_tables()) {
+    if (entries == nullptr || (!entries->empty() && !entries->is_array_of_tables())) {
       bad(origin, "'unload' must be [[unload]] tables of keys");
     }
     file.multi = true;
