@@ -111,6 +111,7 @@ MultiReport run_entries(const std::vector<Entry>& entries, const JobFile& file,
     worker();
   } else {
     std::vector<std::jthread> pool;
+    pool.reserve(static_cast<size_t>(threads));
     for (int t = 0; t < threads; ++t) {
       pool.emplace_back(worker);
     }
