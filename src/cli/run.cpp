@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -17,6 +18,7 @@
 #include "job/config.h"
 #include "job/config_flags.h"
 #include "job/job.h"
+#include "job/multi.h"
 #include "pg/connection.h"
 #include "unload/pii.h"
 
@@ -116,6 +118,83 @@ std::string failure_leftovers(const Error& e, const job::Report& report) {
   return "nothing: no object or file of this run is visible and no upload is left open";
 }
 
+// A job file of [[unload]] entries: every entry built first (a refused one stops the job
+// before anything runs), then run in order, one summary line each, one report.
+int run_multi(const job::JobFile& file, const job::Values& flags) {
+  job::Values top = file.shared;
+  job::overlay(top, flags);
+  std::vector<job::Entry> entries;
+  try {
+    entries = job::build_entries(file, flags, /*read_files=*/true);
+  } catch (const Error& e) {
+    report_refused_config(e, top);
+    throw;
+  }
+  aws::Environment env = aws::Environment::from_process();
+  if (auto dry = top.find("dry_run"); dry != top.end()) {
+    if (const auto* b = std::get_if<bool>(&dry->second); b != nullptr && *b) {
+      std::cout << job::describe_plans(entries, env) << std::flush;
+      return 0;
+    }
+  }
+  std::optional<std::string> where;
+  if (auto it = top.find("report"); it != top.end()) {
+    if (const auto* s = std::get_if<std::string>(&it->second)) {
+      where = *s;
+    }
+  }
+  auto write = [&](const job::MultiReport& r) -> std::string {
+    std::string text = job::to_json(r, entries).dump(2) + "\n";
+    if (*where == "-") {
+      std::cout << text << std::flush;
+      return "";
+    }
+    errno = 0;
+    std::ofstream out(*where, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.close();
+    return out ? "" : (errno != 0 ? std::strerror(errno) : "write failed");
+  };
+  StopSignals signals;
+  job::StopCause cause =
+      job::StopCause::signal([&signals] { return StopSignals::name(signals.received()); });
+  job::MultiReport result = job::run_entries(
+      entries, file, env, signals.token(), cause,
+      [](const Error& e, job::Report& r) { r.left = failure_leftovers(e, r); },
+      [](const std::string& label, const job::Report& r) {
+        std::string rows = r.rows ? std::to_string(*r.rows) : "?";
+        log::info("{}: {} ({} rows, {} files, {} bytes)", label, r.status, rows, r.files.size(),
+                  r.bytes);
+      });
+  for (size_t i = 0; i < result.reports.size(); ++i) {
+    if (result.reports[i].status == "skipped") {
+      log::info("{}: skipped ({})", result.labels[i],
+                signals.received() != 0 ? "the run was stopped"
+                                        : "an earlier unload failed and on_error = stop");
+    }
+  }
+  if (int signo = signals.received()) {
+    result.exit_code = StopSignals::exit_code(signo);
+    result.status = "failed";
+  }
+  if (where) {
+    if (std::string why = write(result); !why.empty()) {
+      log::error("cannot write the report to {}: {}", *where, why);
+      if (result.exit_code == 0) {
+        result.exit_code = 1;
+      }
+    }
+  }
+  size_t failed = 0;
+  for (const job::Report& r : result.reports) {
+    failed += r.status == "failed" ? 1 : 0;
+  }
+  if (result.exit_code != 0) {
+    log::error("{} of {} unloads failed (exit code {})", failed, entries.size(), result.exit_code);
+  }
+  return result.exit_code;
+}
+
 // `forced`: keys the command itself sets (`check` sets action = check).
 int run(const job::ConfigFlags& flags, bool verbose, const job::Values& forced = {}) {
   if (verbose) {
@@ -132,7 +211,12 @@ int run(const job::ConfigFlags& flags, bool verbose, const job::Values& forced =
           "prefer mask_salt in a job file (--config) that only you can read");
     }
     if (auto file = flags.config_file()) {
-      job::Values from_file = job::parse_toml(job::read_text_file(*file, "config"), *file);
+      job::JobFile parsed = job::parse_toml_file(job::read_text_file(*file, "config"), *file);
+      if (parsed.multi) {
+        job::overlay(values, forced);
+        return run_multi(parsed, values);
+      }
+      job::Values from_file = std::move(parsed.shared);
       job::overlay(from_file, values);
       values = std::move(from_file);
     }

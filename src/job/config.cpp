@@ -20,6 +20,7 @@
 #include "base/strings.h"
 #include "base/syntax_error.h"
 #include "pg/conninfo.h"
+#include "unload/mask.h"
 #include "unload/sql_text.h"
 #include "unload/validate.h"
 
@@ -44,6 +45,8 @@ const std::vector<KeyInfo>& key_table() {
       {"region", KeyType::kString, "AWS region for our STS, Secrets Manager and S3 calls"},
       {"query", KeyType::kString, "the SELECT (or WITH … SELECT) to unload"},
       {"query_file", KeyType::kString, "file holding the query (instead of query)"},
+      {"table", KeyType::kString,
+       "unload a whole table: schema.name or name (instead of query; = select * from it)"},
       {"to", KeyType::kString, "destination: s3://bucket/prefix or a local path prefix"},
       {"source", KeyType::kString, "libpq conninfo of the source database (instead of secret_id)"},
       {"secret_id", KeyType::kString,
@@ -361,23 +364,13 @@ const KeyInfo* find_key(std::string_view name) {
   return nullptr;
 }
 
-Values parse_toml(std::string_view text, std::string_view origin) {
-  toml::table table;
-  try {
-    table = toml::parse(text, origin);
-  } catch (const toml::parse_error& e) {
-    const auto& at = e.source().begin;
-    bad(fmt::format("{}:{}:{}", origin, at.line, at.column),
-        "invalid TOML: " + toml_syntax_error(e.description()));
-  }
+namespace {
+
+// One table of keys (the file's top level, or one [[unload]] entry).
+Values toml_values(const toml::table& table, std::string_view origin) {
   Values out;
   for (auto&& [k, node] : table) {
     std::string key(k.str());
-    // The [infra] table belongs to `crossunload infra/teardown/doctor` (docs/deploy.md): one
-    // job file serves both, so the job skips it.
-    if (key == "infra" && node.is_table()) {
-      continue;
-    }
     check_known(key, origin);
     if (const auto* s = node.as_string()) {
       out[key] = s->get();
@@ -410,6 +403,124 @@ Values parse_toml(std::string_view text, std::string_view origin) {
     }
   }
   return out;
+}
+
+OnError on_error_word(const std::string& word, std::string_view origin) {
+  if (word == "stop") {
+    return OnError::kStop;
+  }
+  if (word == "continue") {
+    return OnError::kContinue;
+  }
+  bad(origin, fmt::format("on_error '{}' is neither stop nor continue", word),
+      "on_error = \"stop\" (the default: the unloads after a failure do not run) or "
+      "\"continue\"");
+}
+
+int concurrency_value(std::int64_t n, std::string_view origin) {
+  if (n < 1 || n > kMaxConcurrency) {
+    bad(origin, fmt::format("concurrency {} is out of range", n),
+        fmt::format("give 1 (one unload after another, the default) to {}", kMaxConcurrency));
+  }
+  return static_cast<int>(n);
+}
+
+[[noreturn]] void single_only(std::string_view origin, std::string_view key) {
+  bad(origin, fmt::format("'{}' belongs to a job file of [[unload]] entries", key),
+      "add [[unload]] entries, or remove it");
+}
+
+}  // namespace
+
+JobFile parse_toml_file(std::string_view text, std::string_view origin) {
+  toml::table table;
+  try {
+    table = toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    const auto& at = e.source().begin;
+    bad(fmt::format("{}:{}:{}", origin, at.line, at.column),
+        "invalid TOML: " + toml_syntax_error(e.description()));
+  }
+  JobFile file;
+  // The [infra] table belongs to `crossunload infra/teardown/doctor` (docs/deploy.md): one
+  // job file serves both, so the job skips it.
+  if (toml::node* n = table.get("infra"); n != nullptr && n->is_table()) {
+    table.erase("infra");
+  }
+  if (toml::node* n = table.get("on_error")) {
+    const auto* word = n->as_string();
+    if (word == nullptr) {
+      bad(origin, "'on_error' must be a string");
+    }
+    file.on_error = on_error_word(word->get(), origin);
+    table.erase("on_error");
+  }
+  if (toml::node* n = table.get("concurrency")) {
+    const auto* i = n->as_integer();
+    if (i == nullptr) {
+      bad(origin, "'concurrency' must be an integer");
+    }
+    file.concurrency = concurrency_value(i->get(), origin);
+    table.erase("concurrency");
+  }
+  if (toml::node* n = table.get("unload")) {
+    const toml::array* entries = n->as_array();
+    if (entries == nullptr || (!entries->empty() && !entries->is_array_of_tables())) {
+      bad(origin, "'unload' must be [[unload]] tables of keys");
+    }
+    file.multi = true;
+    for (size_t i = 0; i < entries->size(); ++i) {
+      file.unloads.push_back(
+          toml_values(*entries->at(i).as_table(), fmt::format("{} [[unload]] {}", origin, i + 1)));
+    }
+    table.erase("unload");
+  }
+  file.shared = toml_values(table, origin);
+  check_job_file(file, origin);
+  return file;
+}
+
+Values parse_toml(std::string_view text, std::string_view origin) {
+  JobFile file = parse_toml_file(text, origin);
+  if (file.multi) {
+    single_only(origin, "unload");
+  }
+  return std::move(file.shared);
+}
+
+JobFile parse_json_file(const nlohmann::json& doc, std::string_view origin) {
+  if (!doc.is_object()) {
+    bad(origin, "the job must be a JSON object of keys");
+  }
+  nlohmann::json top = doc;
+  JobFile file;
+  if (auto it = top.find("on_error"); it != top.end()) {
+    if (!it->is_string()) {
+      bad(origin, "'on_error' must be a string");
+    }
+    file.on_error = on_error_word(it->get<std::string>(), origin);
+    top.erase(it);
+  }
+  if (auto it = top.find("concurrency"); it != top.end()) {
+    if (!it->is_number_integer()) {
+      bad(origin, "'concurrency' must be an integer");
+    }
+    file.concurrency = concurrency_value(it->get<std::int64_t>(), origin);
+    top.erase(it);
+  }
+  if (auto it = top.find("unloads"); it != top.end()) {
+    if (!it->is_array()) {
+      bad(origin, "'unloads' must be an array of objects of keys");
+    }
+    file.multi = true;
+    for (size_t i = 0; i < it->size(); ++i) {
+      file.unloads.push_back(parse_json_value(it->at(i), fmt::format("{} unloads[{}]", origin, i)));
+    }
+    top.erase(it);
+  }
+  file.shared = parse_json_value(top, origin);
+  check_job_file(file, origin);
+  return file;
 }
 
 Values parse_json(std::string_view text, std::string_view origin) {
@@ -469,7 +580,87 @@ void overlay(Values& base, const Values& top) {
   }
 }
 
+void check_job_file(const JobFile& file, std::string_view origin) {
+  if (!file.multi) {
+    if (file.on_error) {
+      single_only(origin, "on_error");
+    }
+    if (file.concurrency) {
+      single_only(origin, "concurrency");
+    }
+    return;
+  }
+  if (file.unloads.empty()) {
+    bad(origin, "the job has no unload entry",
+        "give at least one [[unload]] (Lambda: one object in \"unloads\")");
+  }
+}
+
+Values entry_values(const JobFile& file, size_t index, const Values& over) {
+  Values values = file.shared;
+  const Values& entry = file.unloads.at(index);
+  // What to unload is the entry's own when it names it: its table replaces a shared query.
+  if (entry.contains("table") || entry.contains("query") || entry.contains("query_file")) {
+    values.erase("table");
+    values.erase("query");
+    values.erase("query_file");
+  }
+  overlay(values, entry);
+  overlay(values, over);
+  return values;
+}
+
+std::string entry_label(const Values& values, size_t index) {
+  std::string label = fmt::format("unload {}", index + 1);
+  if (auto it = values.find("table"); it != values.end()) {
+    if (const auto* s = std::get_if<std::string>(&it->second)) {
+      return label + " (table " + *s + ")";
+    }
+  }
+  if (auto it = values.find("to"); it != values.end()) {
+    if (const auto* s = std::get_if<std::string>(&it->second)) {
+      return label + " (to " + *s + ")";
+    }
+  }
+  return label;
+}
+
+Error in_entry(const Error& e, std::string_view label) {
+  Error out(e.kind(), std::string(label) + ": " + e.step(), e.resource(), e.message());
+  if (!e.hint().empty()) {
+    out.with_hint(e.hint());
+  }
+  if (!e.aws_code().empty() || !e.request_id().empty()) {
+    out.with_aws(e.aws_code(), e.request_id());
+  }
+  return out;
+}
+
 namespace {
+
+// `table = "schema.name"` as SQL: each part quoted (a name needs no quoting to be safe).
+std::string table_reference(const std::string& table) {
+  std::vector<std::string_view> parts;
+  std::string_view rest = table;
+  for (size_t dot = rest.find('.'); dot != std::string_view::npos; dot = rest.find('.')) {
+    parts.push_back(rest.substr(0, dot));
+    rest.remove_prefix(dot + 1);
+  }
+  parts.push_back(rest);
+  if (parts.size() > 2) {
+    bad("table", fmt::format("'{}' is not a table name", table),
+        "give name or schema.name (a name holding a dot is unloaded with query)");
+  }
+  std::string out;
+  for (std::string_view part : parts) {
+    if (part.empty() || trim(part) != part) {
+      bad("table", fmt::format("'{}' is not a table name", table),
+          "give name or schema.name, without blanks around the parts");
+    }
+    out += (out.empty() ? "" : ".") + unload::quote_identifier(part);
+  }
+  return out;
+}
 
 // The keys of `via = "data-api"` and how they combine (docs/job.md, "The Data API").
 void check_data_api(JobConfig& job) {
@@ -595,6 +786,7 @@ JobConfig build(const Values& values) {
   std::optional<std::string> incremental_column;
   std::optional<std::string> state;
   std::optional<std::string> incremental_start;
+  std::optional<std::string> table;
 
   for (const auto& [key, v] : values) {
     check_known(key, "job");
@@ -612,6 +804,8 @@ JobConfig build(const Values& values) {
       job.query = as_string(k, v);
     } else if (key == "query_file") {
       job.query_file = as_string(k, v);
+    } else if (key == "table") {
+      table = as_string(k, v);
     } else if (key == "to") {
       u.destination = as_string(k, v);
     } else if (key == "source") {
@@ -863,6 +1057,12 @@ JobConfig build(const Values& values) {
   }
 
   // What.
+  if (table) {
+    if (job.query || job.query_file) {
+      bad("table", "give either table or query/query_file, not both");
+    }
+    job.query = "select * from " + table_reference(*table);
+  }
   if (job.query && job.query_file) {
     bad("query query_file", "give either query or query_file, not both");
   }

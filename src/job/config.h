@@ -24,6 +24,7 @@
 #include <variant>
 #include <vector>
 
+#include "base/error.h"
 #include "base/strings.h"
 #include "job/catalog.h"
 #include "job/incremental.h"
@@ -88,6 +89,41 @@ Values parse_json(std::string_view text, std::string_view origin = "event");
 Values parse_json_value(const nlohmann::json& doc, std::string_view origin = "event");
 // Sets every key of `top` in `base` (flags over file).
 void overlay(Values& base, const Values& top);
+
+// A job file (or Lambda event) of many unloads: the shared keys at its top, and one layer
+// per [[unload]] entry (the event's "unloads" array). An entry is the shared keys overlaid
+// with its own, then built and checked as a single job (entry_values, then build).
+//
+//   on_error = "continue"   # or "stop" (default): the entries after a failure are skipped
+//   concurrency = 2          # entries run at once (default 1: one after another)
+//   to = "out/"              # shared by every entry unless it gives its own
+//   [[unload]]
+//   table = "sales"
+//   to = "out/sales_"
+enum class OnError { kStop, kContinue };
+inline constexpr std::int64_t kMaxConcurrency = 16;
+struct JobFile {
+  Values shared;
+  std::vector<Values> unloads;
+  bool multi = false;  // it has [[unload]] (an empty list is refused)
+  // File level only (never in an entry, never a flag); refused without [[unload]].
+  std::optional<OnError> on_error;
+  std::optional<int> concurrency;
+};
+// The file as parse_toml reads it, with [[unload]], on_error and concurrency. Refuses an
+// [[unload]] list without entries, and on_error/concurrency without [[unload]].
+JobFile parse_toml_file(std::string_view text, std::string_view origin);
+// The Lambda event: "unloads": [{…}, …] beside the shared keys.
+JobFile parse_json_file(const nlohmann::json& doc, std::string_view origin = "event");
+// The refusals both parsers share.
+void check_job_file(const JobFile& file, std::string_view origin);
+// Entry `index` (0-based): the shared keys, the entry's over them (its table, query or
+// query_file replaces the shared ones), then `over` (the command line's flags).
+Values entry_values(const JobFile& file, size_t index, const Values& over = {});
+// "unload 3 (table sales)" or "unload 3 (to s3://…)": how errors and reports name it.
+std::string entry_label(const Values& values, size_t index);
+// `e` with the entry's label in front of its step: "unload 3 (table sales): configure to: …".
+Error in_entry(const Error& e, std::string_view label);
 
 struct JobConfig {
   // AWS region for our own API calls (STS, Secrets Manager, S3 in client mode).

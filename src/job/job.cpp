@@ -26,6 +26,7 @@
 #include "job/incremental.h"
 #include "job/incremental_run.h"
 #include "job/job_steps.h"
+#include "job/multi.h"
 #include "pg/connection.h"
 #include "pg/conninfo.h"
 #include "pg/interrupt.h"
@@ -684,6 +685,28 @@ std::string describe_plan(const JobConfig& job, const aws::Environment& env) {
 
 nlohmann::json handle_event(const nlohmann::json& event, const aws::Environment& env,
                             std::stop_token stop) {
+  if (event.is_object() && event.contains("unloads")) {
+    JobFile file = parse_json_file(event);
+    for (const Values& entry : file.unloads) {
+      for (const char* key : {"query_file", "mask_policy"}) {
+        if (entry.contains(key) || file.shared.contains(key)) {
+          throw Error(ErrorKind::kUsage, "configure", key,
+                      fmt::format("{} (a file) is not accepted in a Lambda event", key))
+              .with_hint("give the query in `query` or `table`, the masks in `mask`");
+        }
+      }
+    }
+    if (!file.shared.contains("progress")) {
+      file.shared["progress"] = std::string("json");
+    }
+    std::vector<Entry> entries = build_entries(file, {}, /*read_files=*/false);
+    if (auto dry = file.shared.find("dry_run"); dry != file.shared.end()) {
+      if (const auto* b = std::get_if<bool>(&dry->second); b != nullptr && *b) {
+        return nlohmann::json{{"status", "dry_run"}, {"plan", describe_plans(entries, env)}};
+      }
+    }
+    return to_json(run_entries(entries, file, env, std::move(stop)), entries);
+  }
   Values values = parse_json_value(event);
   if (values.contains("query_file")) {
     // An invoker names no file of the function's: it would read whatever the function can

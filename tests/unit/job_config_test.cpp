@@ -271,8 +271,8 @@ TEST(JobConfig, UnknownAndIllTypedKeys) {
   EXPECT_EQ(toml_error(job_with("iam_role = [1, 2]")),
             "configure job.toml: 'iam_role': list items must be strings");
   EXPECT_EQ(toml_error(job_with("region = 1.5")), "configure job.toml: 'region' must be a string");
-  EXPECT_EQ(toml_error(job_with("[table]\nx = 1")),
-            "configure job.toml: unknown key 'table'; "
+  EXPECT_EQ(toml_error(job_with("[tables]\nx = 1")),
+            "configure job.toml: unknown key 'tables'; "
             "hint: see `crossunload run --help` for the keys");
   EXPECT_EQ(toml_error(job_with("format = 'xml'")),
             "configure format: 'xml' is not a valid format; hint: one of: text | csv | json | "
@@ -583,3 +583,92 @@ TEST(JobConfig, PiiKeys) {
 }
 
 }  // namespace
+
+namespace cu::job {
+namespace {
+
+std::string file_error(const std::string& text) {
+  try {
+    JobFile file = parse_toml_file(text, "job.toml");
+    for (size_t i = 0; i < file.unloads.size(); ++i) {
+      Values values = entry_values(file, i);
+      try {
+        build(values);
+      } catch (const Error& e) {
+        throw in_entry(e, entry_label(values, i));
+      }
+    }
+  } catch (const Error& e) {
+    EXPECT_EQ(e.exit_code(), 2);
+    return e.what();
+  }
+  return "";
+}
+
+TEST(JobFile, EntriesOverlayTheSharedKeys) {
+  JobFile file = parse_toml_file(
+      "source = 'host=db dbname=tickit'\nformat = 'csv'\nquery = 'select 1'\n"
+      "on_error = 'continue'\nconcurrency = 2\n"
+      "[[unload]]\ntable = 'sales'\nto = 'out/sales_'\n"
+      "[[unload]]\ntable = 'sales.Big\"One'\nto = 'out/b_'\nformat = 'json'\n"
+      "[[unload]]\nto = 'out/q_'\n",
+      "job.toml");
+  ASSERT_EQ(file.unloads.size(), 3U);
+  EXPECT_EQ(file.on_error, OnError::kContinue);
+  EXPECT_EQ(file.concurrency, 2);
+  JobConfig first = build(entry_values(file, 0));
+  EXPECT_EQ(first.unload.select, "select * from \"sales\"");
+  EXPECT_EQ(first.unload.destination, "out/sales_");
+  EXPECT_EQ(first.unload.format, unload::Format::kCsv);
+  JobConfig second = build(entry_values(file, 1));
+  EXPECT_EQ(second.unload.select, "select * from \"sales\".\"Big\"\"One\"");
+  EXPECT_EQ(second.unload.format, unload::Format::kJson);
+  // No table of its own: the shared query.
+  JobConfig third = build(entry_values(file, 2));
+  EXPECT_EQ(third.unload.select, "select 1");
+  EXPECT_EQ(entry_label(entry_values(file, 0), 0), "unload 1 (table sales)");
+  EXPECT_EQ(entry_label(entry_values(file, 2), 2), "unload 3 (to out/q_)");
+  // Flags over every entry.
+  JobConfig flagged = build(entry_values(file, 0, {{"format", std::string("text")}}));
+  EXPECT_EQ(flagged.unload.format, unload::Format::kText);
+}
+
+TEST(JobFile, Refusals) {
+  const std::string top = "source = 'host=db'\n";
+  EXPECT_EQ(file_error(top + "[[unload]]\ntable = 'a'\nto = 'o/'\ncolour = 'red'\n"),
+            "configure job.toml [[unload]] 1: unknown key 'colour'; "
+            "hint: see `crossunload run --help` for the keys");
+  EXPECT_EQ(file_error(top + "on_error = 'ignore'\n[[unload]]\ntable = 'a'\nto = 'o/'\n"),
+            "configure job.toml: on_error 'ignore' is neither stop nor continue; hint: "
+            "on_error = \"stop\" (the default: the unloads after a failure do not run) or "
+            "\"continue\"");
+  EXPECT_EQ(file_error(top + "concurrency = 0\n[[unload]]\ntable = 'a'\nto = 'o/'\n"),
+            "configure job.toml: concurrency 0 is out of range; hint: give 1 (one unload after "
+            "another, the default) to 16");
+  EXPECT_EQ(file_error(top + "unload = []\n"),
+            "configure job.toml: the job has no unload entry; hint: give at least one "
+            "[[unload]] (Lambda: one object in \"unloads\")");
+  EXPECT_EQ(file_error(top + "on_error = 'stop'\nquery = 'select 1'\nto = 'o/'\n"),
+            "configure job.toml: 'on_error' belongs to a job file of [[unload]] entries; hint: "
+            "add [[unload]] entries, or remove it");
+  EXPECT_EQ(file_error(top + "[[unload]]\ntable = 'a'\nquery = 'select 1'\nto = 'o/'\n"),
+            "unload 1 (table a): configure table: give either table or query/query_file, not "
+            "both");
+  EXPECT_EQ(file_error(top + "[[unload]]\ntable = 'a.b.c'\nto = 'o/'\n"),
+            "unload 1 (table a.b.c): configure table: 'a.b.c' is not a table name; hint: give "
+            "name or schema.name (a name holding a dot is unloaded with query)");
+  EXPECT_THROW(parse_toml(top + "[[unload]]\ntable = 'a'\nto = 'o/'\n", "job.toml"), Error);
+}
+
+TEST(JobFile, LambdaEventShape) {
+  JobFile file = parse_json_file(nlohmann::json::parse(
+      R"({"source": "host=db", "on_error": "continue",
+          "unloads": [{"table": "venue", "to": "o/v_"}, {"query": "select 2", "to": "o/q_"}]})"));
+  ASSERT_EQ(file.unloads.size(), 2U);
+  EXPECT_EQ(build(entry_values(file, 0)).unload.select, "select * from \"venue\"");
+  EXPECT_EQ(build(entry_values(file, 1)).unload.select, "select 2");
+  EXPECT_THROW(parse_json_file(nlohmann::json::parse(R"({"unloads": []})")), Error);
+}
+
+}  // namespace
+}  // namespace cu::job
