@@ -3,11 +3,13 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <exception>
 #include <mutex>
 #include <thread>
 
 #include "base/error.h"
 #include "base/log.h"
+#include "base/redact.h"
 
 namespace cu::job {
 
@@ -87,9 +89,7 @@ MultiReport run_entries(const std::vector<Entry>& entries, const JobFile& file,
       Report& report = out.reports[i];
       report = Report{};
       report.destination = entries[i].config.unload.destination;
-      try {
-        run_job(entries[i].config, env, &report, stop, cause);
-      } catch (const Error& e) {
+      auto fail = [&](const Error& e) {
         Error named = in_entry(e, entries[i].label);
         report.status = "failed";
         report.error = named.what();
@@ -99,6 +99,16 @@ MultiReport run_entries(const std::vector<Entry>& entries, const JobFile& file,
         }
         failed = true;
         log::error("{}", named.what());
+      };
+      try {
+        run_job(entries[i].config, env, &report, stop, cause);
+      } catch (const Error& e) {
+        fail(e);
+      } catch (const std::exception& e) {
+        // Anything else is this entry's failure too (exit 1), not the end of the process:
+        // with `concurrency` it would escape a worker thread.
+        fail(Error(ErrorKind::kOther, "unload", entries[i].config.unload.destination,
+                   std::string("internal error: ") + redact(e.what())));
       }
       if (on_done) {
         std::lock_guard lock(done_lock);
