@@ -11,6 +11,9 @@
 #   4b. dry_run = true, a column of e-mail
 #       addresses                             -> a Usage error naming the column and the
 #                                                fix, never an address; nothing written
+#   4c. "unloads": two tables, one missing,
+#       on_error = continue                   -> one report with a row per entry: ok, then
+#                                                failed (exit 4) naming the entry
 #   5. a good event                           -> its report: the loop survived 1-4; its
 #                                                progress as JSON events on stderr (the
 #                                                Lambda face's default), the final one
@@ -55,6 +58,11 @@ events = [
         good, to=f"s3://{bucket}/dry/pii_", dry_run=True,
         query="select g as id, 'person' || g || '@example.org' as contact "
               "from generate_series(1, 50) g")},
+    {"request_id": "inv-multi", "event": {
+        "source": source, "region": "us-east-1", "format": "csv", "parallel": False,
+        "pii": "off", "on_error": "continue",
+        "unloads": [{"table": "category", "to": f"s3://{bucket}/multi/category_"},
+                    {"table": "no_such_table", "to": f"s3://{bucket}/multi/missing_"}]}},
     {"request_id": "inv-good", "event": good},
 ]
 json.dump(events, open(path, "w"))
@@ -69,14 +77,14 @@ for _ in $(seq 100); do [[ -s "$work/port" ]] && break; sleep 0.05; done
 env -u AWS_PROFILE AWS_LAMBDA_RUNTIME_API="127.0.0.1:$(cat "$work/port")" \
   AWS_ENDPOINT_URL="$CU_MOTO_ENDPOINT" AWS_ACCESS_KEY_ID=events-test AWS_SECRET_ACCESS_KEY=events-test-secret-key \
   AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true \
-  "$CROSSUNLOAD" lambda --max-invocations 7 >"$work/stdout" 2>"$work/stderr" &
+  "$CROSSUNLOAD" lambda --max-invocations 8 >"$work/stdout" 2>"$work/stderr" &
 fn_pid=$!
 trap 'kill $fn_pid $api_pid 2>/dev/null || true; rm -rf "$CU_TMP"' EXIT
 
 rc=0
 wait "$fn_pid" || rc=$?
 wait "$api_pid" || cu_fail "not every invocation was answered (function exit $rc): $(tail -5 "$work/stderr"); answers: $(cat "$work/posted.jsonl" 2>/dev/null)"
-cu_assert_eq "$rc" "0" "exit status of crossunload lambda after 7 invocations"
+cu_assert_eq "$rc" "0" "exit status of crossunload lambda after 8 invocations"
 
 python3 - "$work/posted.jsonl" "$bucket" "$work/stderr" <<'PY' || cu_fail "unexpected answers: $(cat "$work/posted.jsonl")"
 import json, sys
@@ -85,7 +93,7 @@ prefix = "/2018-06-01/runtime/invocation/"
 paths = [p["path"][len(prefix):] for p in posted]
 assert paths == ["inv-utf8/error", "inv-truncated/error", "inv-query-file/error",
                  "inv-mask-policy/error", "inv-dry-run/response", "inv-dry-run-pii/error",
-                 "inv-good/response"], paths
+                 "inv-multi/response", "inv-good/response"], paths
 errors = {p["path"][len(prefix):].split("/")[0]: json.loads(p["body"]) for p in posted[:4]}
 for rid, err in errors.items():
     assert err["errorType"] == "Usage", (rid, err)
@@ -110,7 +118,14 @@ assert flagged["errorType"] == "Usage", flagged
 assert "contact" in flagged["errorMessage"] and "@example.org" not in flagged["errorMessage"], flagged
 assert "--mask contact=" in flagged["errorMessage"] or "allow" in flagged["errorMessage"], flagged
 
-good = json.loads(posted[6]["body"])
+multi = json.loads(posted[6]["body"])
+assert (multi["status"], multi["exit_code"]) == ("failed", 4), multi
+rows = multi["unloads"]
+assert [r["status"] for r in rows] == ["ok", "failed"], rows
+assert rows[0]["rows"] == 11 and rows[0]["files"] == 1, rows[0]
+assert "unload 2 (table no_such_table)" in rows[1]["error"], rows[1]
+
+good = json.loads(posted[7]["body"])
 assert good["status"] == "ok" and good["rows"] == 5, good
 # Progress: JSON events on stderr by default (CloudWatch keeps each line as one record).
 events = []
@@ -121,10 +136,12 @@ for line in open(sys.argv[3], encoding="utf-8", errors="replace"):
         continue
     if doc.get("event") == "progress":
         events.append(doc)
+# One final event per unload: the multi event's two, then the good event's, last of all.
 finals = [e for e in events if e["final"]]
-assert len(finals) == 1 and events[-1] is finals[0], events
-assert (finals[0]["status"], finals[0]["rows"], finals[0]["bytes"]) == \
-    ("done", good["rows"], good["bytes"]), (finals[0], good)
+assert [e["status"] for e in finals] == ["done", "failed", "done"], events
+assert events[-1] is finals[-1], events
+assert (finals[-1]["status"], finals[-1]["rows"], finals[-1]["bytes"]) == \
+    ("done", good["rows"], good["bytes"]), (finals[-1], good)
 print("answers:", [e["errorMessage"] for e in errors.values()], "| plan:", dry["plan"][0])
 PY
 
@@ -139,4 +156,4 @@ for leak in Utf8-Pass Truncated-Pass root:x:0; do
     cu_fail "'$leak' found in the function's output or answers: $(grep -a -- "$leak" "$work/stderr" "$work/stdout" "$work/posted.jsonl" | head -3)"
   fi
 done
-cu_note "ok: 7 events, 7 answers in order; no secret or file content echoed; the dry run wrote nothing"
+cu_note "ok: 8 events, 8 answers in order; no secret or file content echoed; the dry run wrote nothing"
