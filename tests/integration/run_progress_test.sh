@@ -100,9 +100,15 @@ for name in none auto; do
 done
 
 # bar on a pseudo-terminal: script(1) gives the process a terminal and records it.
-cmd=$(printf '%q ' "$CROSSUNLOAD" run --source "$CU_PG_CONNINFO" --query "$query" \
-  --to "$out/bar/x_" --progress bar --progress-interval 0.1 --report "$out/bar.report")
-script -qefc "$cmd" /dev/null >"$out/bar.tty" </dev/null ||
+# script(1) runs its command with $SHELL, which need not be bash: the command goes into a
+# bash script so that the quoting of the multi-line query (printf %q: $'…') holds anywhere.
+{
+  echo 'exec \'
+  printf '%q ' "$CROSSUNLOAD" run --source "$CU_PG_CONNINFO" --query "$query" \
+    --to "$out/bar/x_" --progress bar --progress-interval 0.1 --report "$out/bar.report"
+  echo
+} >"$out/bar.sh"
+script -qefc "bash $(printf '%q' "$out/bar.sh")" /dev/null >"$out/bar.tty" </dev/null ||
   cu_fail "bar: crossunload run failed: $(cat "$out/bar.tty")"
 redraws=$(grep -o $'\r\x1b\\[K' "$out/bar.tty" | wc -l)
 ((redraws >= 3)) || cu_fail "bar: $redraws redraw(s) with \\r and erase-to-end"
